@@ -1,0 +1,66 @@
+namespace FastSeq;
+
+/// <summary>A fully connected recurrent layer: <c>h_t = act(W_ih x_t + W_hh h_(t-1) + b)</c>. Keras <c>SimpleRNN</c>.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SimpleRnnAttribute(int units) : Attribute
+{
+    /// <summary>Size of the hidden state (H).</summary>
+    public int Units { get; } = units;
+
+    /// <summary>Output every timestep <c>[B, T, H]</c> rather than the last one <c>[B, H]</c>.</summary>
+    public bool ReturnSequences { get; set; }
+
+    /// <summary><see cref="Activation.Tanh"/> (default) or <see cref="Activation.Relu"/>.</summary>
+    public Activation Activation { get; set; } = Activation.Tanh;
+
+    /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
+    public string? Name { get; set; }
+}
+
+/// <summary>Long short-term memory layer, PyTorch gate order i, f, g, o and one bias. Keras <c>LSTM</c>.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LstmAttribute(int units) : Attribute
+{
+    /// <summary>Size of the hidden and cell state (H).</summary>
+    public int Units { get; } = units;
+
+    /// <summary>Output every timestep <c>[B, T, H]</c> rather than the last one <c>[B, H]</c>.</summary>
+    public bool ReturnSequences { get; set; }
+
+    /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
+    public string? Name { get; set; }
+}
+
+/// <summary>
+/// Gated recurrent unit, PyTorch gate order r, z, n with two biases:
+/// <c>n = tanh(W_in x + b_in + r * (W_hn h + b_hn))</c>. Keras <c>GRU(reset_after=True)</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GruAttribute(int units) : Attribute
+{
+    /// <summary>Size of the hidden state (H).</summary>
+    public int Units { get; } = units;
+
+    /// <summary>Output every timestep <c>[B, T, H]</c> rather than the last one <c>[B, H]</c>.</summary>
+    public bool ReturnSequences { get; set; }
+
+    /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
+    public string? Name { get; set; }
+}
+
+/// <summary>
+/// A fully connected layer <c>y = act(W x + b)</c>. After a layer that returns sequences it
+/// applies to every timestep (Keras <c>TimeDistributed</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DenseAttribute(int units) : Attribute
+{
+    /// <summary>Number of outputs (U).</summary>
+    public int Units { get; } = units;
+
+    /// <summary>Activation applied to the output; linear by default.</summary>
+    public Activation Activation { get; set; } = Activation.Linear;
+
+    /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
+    public string? Name { get; set; }
+}

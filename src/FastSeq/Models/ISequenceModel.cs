@@ -1,0 +1,74 @@
+namespace FastSeq;
+
+/// <summary>
+/// What every generated model offers: shapes, inference, streaming, and the forward/backward
+/// pair that training drives. Implemented by the FastSeq generator on each
+/// <see cref="SequenceModelAttribute"/> class; buffers are allocated once, at construction.
+/// </summary>
+public interface ISequenceModel
+{
+    /// <summary>Timesteps per input sequence (T).</summary>
+    int SequenceLength { get; }
+
+    /// <summary>Features per timestep (F).</summary>
+    int InputFeatures { get; }
+
+    /// <summary>Floats in one sample's input, <c>T * F</c>.</summary>
+    int InputLength { get; }
+
+    /// <summary>Floats in one sample's output: <c>U</c>, or <c>T * U</c> when the last layer returns sequences.</summary>
+    int OutputLength { get; }
+
+    /// <summary>Size of the last axis of the output (U): the classes of a classifier.</summary>
+    int OutputUnits { get; }
+
+    /// <summary>Activation of the final layer (<see cref="Activation.Linear"/> when it is recurrent).</summary>
+    Activation OutputActivation { get; }
+
+    /// <summary>The largest batch the preallocated buffers hold.</summary>
+    int MaxBatchSize { get; }
+
+    /// <summary>All trainable parameters in one flat buffer (Keras layouts: kernels <c>[in, G*H]</c>).</summary>
+    Span<float> Parameters { get; }
+
+    /// <summary>Gradients of the loss with respect to <see cref="Parameters"/>, same layout.</summary>
+    Span<float> Gradients { get; }
+
+    /// <summary>Runs the model on <paramref name="batchSize"/> sequences <c>[B, T, F]</c>.</summary>
+    void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1);
+
+    /// <summary>Forward pass that keeps every activation backward needs. Results in <see cref="Outputs"/>.</summary>
+    void Forward(ReadOnlySpan<float> inputs, int batchSize);
+
+    /// <summary>The outputs of the last <see cref="Forward"/>, <c>batchSize * OutputLength</c> floats.</summary>
+    ReadOnlySpan<float> Outputs { get; }
+
+    /// <summary>The final layer's pre-activation values of the last <see cref="Forward"/> (equal to <see cref="Outputs"/> for a linear output).</summary>
+    ReadOnlySpan<float> Logits { get; }
+
+    /// <summary>
+    /// Backpropagation through time for the last <see cref="Forward"/>: adds d loss / d parameters into
+    /// <see cref="Gradients"/> and writes d loss / d inputs to <see cref="InputGradients"/>.
+    /// <paramref name="outputGradients"/> is d loss / d outputs, or d loss / d <see cref="Logits"/>
+    /// when <paramref name="withRespectToLogits"/> is true (fused losses such as softmax cross-entropy).
+    /// </summary>
+    void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false);
+
+    /// <summary>d loss / d inputs from the last <see cref="Backward"/>, <c>[B, T, F]</c>.</summary>
+    ReadOnlySpan<float> InputGradients { get; }
+
+    /// <summary>Clears the streaming state of <see cref="Step"/>.</summary>
+    void ResetState();
+
+    /// <summary>Streams one timestep <c>[F]</c> in; writes the model's output for the sequence so far.</summary>
+    void Step(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>The Keras-style table of layers, output shapes and parameter counts.</summary>
+    string Summary();
+
+    /// <summary>Loads PyTorch-named weights from a safetensors file; on any error the model is left unchanged.</summary>
+    void LoadWeights(string path);
+
+    /// <summary>Saves PyTorch-named weights to a safetensors file, atomically.</summary>
+    void SaveWeights(string path);
+}
