@@ -8,10 +8,10 @@ namespace FastSeq;
 public interface ISequenceModel
 {
     /// <summary>Timesteps per input sequence (T).</summary>
-    int SequenceLength { get; }
+    int Timesteps { get; }
 
     /// <summary>Features per timestep (F).</summary>
-    int InputFeatures { get; }
+    int Features { get; }
 
     /// <summary>Floats in one sample's input, <c>T * F</c>.</summary>
     int InputLength { get; }
