@@ -1,0 +1,46 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace FastSeq.Generators;
+
+/// <summary>Every diagnostic the FastSeq generator reports; each is a compile error at the attribute that causes it.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "FastSeq";
+
+    public static readonly DiagnosticDescriptor NotPartial = Error("FSEQ0001",
+        "Sequence model type must be partial",
+        "'{0}' must be declared 'partial' (and so must every type that contains it) so that FastSeq can generate its model code");
+
+    public static readonly DiagnosticDescriptor LayerWithoutModel = Error("FSEQ0002",
+        "Layer attribute without [SequenceModel]",
+        "'{0}' has layer attributes but no [SequenceModel(Timesteps = ..., Features = ...)]; add it to declare the input shape");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error("FSEQ0003",
+        "Sequence model has no layers",
+        "'{0}' declares no layers; add at least one layer attribute such as [SimpleRnn(32)], [Lstm(32)], [Gru(32)] or [Dense(1)]");
+
+    public static readonly DiagnosticDescriptor NotPositive = Error("FSEQ0004",
+        "Size must be positive",
+        "{0} must be a positive number, but is {1}");
+
+    public static readonly DiagnosticDescriptor NoTimeAxis = Error("FSEQ0005",
+        "Recurrent layer has no sequence to read",
+        "Layer '{0}' is recurrent but its input from '{1}' has no time axis; set ReturnSequences = true on '{1}'");
+
+    public static readonly DiagnosticDescriptor UnsupportedActivation = Error("FSEQ0006",
+        "Activation not supported by this layer",
+        "Layer '{0}' ({1}) does not support activation {2}; use {3}");
+
+    public static readonly DiagnosticDescriptor DuplicateName = Error("FSEQ0007",
+        "Duplicate layer name",
+        "Layer name '{0}' is used twice; weight-file tensor names must be unique");
+
+    private static readonly DiagnosticDescriptor[] s_all =
+        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName];
+
+    public static DiagnosticDescriptor ById(string id) => s_all.First(d => d.Id == id);
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+}

@@ -1,0 +1,187 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using FastSeq.Generators.Helpers;
+using FastSeq.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace FastSeq.Generators;
+
+/// <summary>What parsing one model produced: the spec to emit (null when it has errors) and its diagnostics.</summary>
+internal sealed record ModelResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+
+public sealed partial class FastSeqGenerator
+{
+    internal const string ModelAttribute = "FastSeq.SequenceModelAttribute";
+
+    internal static readonly ImmutableArray<string> LayerAttributes =
+    [
+        "FastSeq.SimpleRnnAttribute",
+        "FastSeq.LstmAttribute",
+        "FastSeq.GruAttribute",
+        "FastSeq.DenseAttribute",
+    ];
+
+    /// <summary>Turns the attributes on one class into a <see cref="ModelSpec"/> with every shape resolved.</summary>
+    private static ModelResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var diagnostics = new List<DiagnosticInfo>();
+        AttributeData modelAttribute = context.Attributes[0];
+        LocationInfo? modelLocation = LocationInfo.From(modelAttribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
+
+        if (!IsPartialAll(type, cancellationToken))
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.NotPartial, modelLocation, type.Name));
+
+        int timesteps = NamedInt(modelAttribute, "Timesteps", 0);
+        int features = NamedInt(modelAttribute, "Features", 0);
+        int maxBatchSize = NamedInt(modelAttribute, "MaxBatchSize", 64);
+        RequirePositive(diagnostics, modelLocation, "Timesteps", timesteps);
+        RequirePositive(diagnostics, modelLocation, "Features", features);
+        RequirePositive(diagnostics, modelLocation, "MaxBatchSize", maxBatchSize);
+
+        var layers = new List<LayerSpec>();
+        var nameCounts = new Dictionary<string, int>();
+        var usedNames = new HashSet<string>();
+        int inputs = features;
+        bool hasTimeAxis = true;
+        string previousName = "input";
+        int offset = 0;
+
+        foreach (AttributeData attribute in type.GetAttributes())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            LayerKind? kind = KindOf(attribute.AttributeClass);
+            if (kind is null)
+                continue;
+
+            LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
+            int units = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int u ? u : 0;
+            bool returnSequences = NamedBool(attribute, "ReturnSequences");
+            var activation = (ActivationKind)NamedInt(attribute, "Activation",
+                kind switch { LayerKind.SimpleRnn => (int)ActivationKind.Tanh, LayerKind.Dense => (int)ActivationKind.Linear, _ => (int)ActivationKind.Tanh });
+            string name = NamedString(attribute, "Name") ?? DefaultName(kind.Value, nameCounts);
+
+            RequirePositive(diagnostics, location, $"Units of layer '{name}'", units);
+            if (!usedNames.Add(name))
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.DuplicateName, location, name));
+            if (kind == LayerKind.SimpleRnn && activation is not (ActivationKind.Tanh or ActivationKind.Relu))
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedActivation, location, name, "SimpleRnn", "Activation." + activation, "Activation.Tanh or Activation.Relu"));
+            if (kind != LayerKind.Dense && !hasTimeAxis)
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoTimeAxis, location, name, previousName));
+
+            int count = ParameterCount(kind.Value, inputs, units);
+            var layer = new LayerSpec(kind.Value, name, units, returnSequences && kind != LayerKind.Dense, activation, inputs, hasTimeAxis, offset, count);
+            layers.Add(layer);
+            offset += count;
+            inputs = units;
+            hasTimeAxis = layer.OutputHasTimeAxis;
+            previousName = name;
+        }
+
+        if (layers.Count == 0)
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoLayers, modelLocation, type.Name));
+
+        if (diagnostics.Count > 0)
+            return new ModelResult(null, diagnostics.ToEquatableArray());
+
+        var containing = new List<string>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+            containing.Insert(0, outer.Name);
+
+        var spec = new ModelSpec(
+            type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+            type.Name,
+            containing.ToEquatableArray(),
+            timesteps,
+            features,
+            maxBatchSize,
+            layers.ToEquatableArray());
+        return new ModelResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    /// <summary>Reports layer attributes on a class that has no [SequenceModel].</summary>
+    private static DiagnosticInfo? ParseOrphanLayers(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelAttribute))
+            return null;
+        LocationInfo? location = LocationInfo.From(context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(cancellationToken));
+        return Diagnostic(DiagnosticDescriptors.LayerWithoutModel, location, context.TargetSymbol.Name);
+    }
+
+    /// <summary>Keras parameter counts, which are also the sizes of each layer's slice of the flat buffer.</summary>
+    internal static int ParameterCount(LayerKind kind, int inputs, int units) => kind switch
+    {
+        LayerKind.SimpleRnn => (inputs * units) + (units * units) + units,
+        LayerKind.Lstm => 4 * ((inputs * units) + (units * units) + units),
+        LayerKind.Gru => 3 * ((inputs * units) + (units * units) + (2 * units)),
+        _ => (inputs * units) + units,
+    };
+
+    private static LayerKind? KindOf(INamedTypeSymbol? attributeClass) => attributeClass?.ToDisplayString() switch
+    {
+        "FastSeq.SimpleRnnAttribute" => LayerKind.SimpleRnn,
+        "FastSeq.LstmAttribute" => LayerKind.Lstm,
+        "FastSeq.GruAttribute" => LayerKind.Gru,
+        "FastSeq.DenseAttribute" => LayerKind.Dense,
+        _ => null,
+    };
+
+    /// <summary>Keras names layers by class, counting per class: simple_rnn, simple_rnn_1, dense, ...</summary>
+    private static string DefaultName(LayerKind kind, Dictionary<string, int> counts)
+    {
+        string stem = kind switch
+        {
+            LayerKind.SimpleRnn => "simple_rnn",
+            LayerKind.Lstm => "lstm",
+            LayerKind.Gru => "gru",
+            _ => "dense",
+        };
+        counts.TryGetValue(stem, out int seen);
+        counts[stem] = seen + 1;
+        return seen == 0 ? stem : stem + "_" + SourceWriter.Number(seen);
+    }
+
+    private static bool IsPartialAll(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            bool partial = t.DeclaringSyntaxReferences.Any(r =>
+                r.GetSyntax(cancellationToken) is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!partial)
+                return false;
+        }
+        return true;
+    }
+
+    private static void RequirePositive(List<DiagnosticInfo> diagnostics, LocationInfo? location, string what, int value)
+    {
+        if (value <= 0)
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.NotPositive, location, what, SourceWriter.Number(value)));
+    }
+
+    private static DiagnosticInfo Diagnostic(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
+        new(descriptor.Id, location, arguments.ToEquatableArray());
+
+    private static TypedConstant? Named(AttributeData attribute, string name)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        {
+            if (argument.Key == name)
+                return argument.Value;
+        }
+        return null;
+    }
+
+    private static int NamedInt(AttributeData attribute, string name, int fallback) =>
+        Named(attribute, name)?.Value is int value ? value : fallback;
+
+    private static bool NamedBool(AttributeData attribute, string name) =>
+        Named(attribute, name)?.Value is true;
+
+    private static string? NamedString(AttributeData attribute, string name) =>
+        Named(attribute, name)?.Value as string;
+}

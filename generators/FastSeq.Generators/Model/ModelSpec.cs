@@ -1,0 +1,81 @@
+using FastSeq.Generators.Helpers;
+
+namespace FastSeq.Generators.Model;
+
+/// <summary>The layer kinds the generator knows; numbers are not persisted anywhere.</summary>
+internal enum LayerKind
+{
+    SimpleRnn,
+    Lstm,
+    Gru,
+    Dense,
+}
+
+/// <summary>Mirror of FastSeq.Activation (the generator cannot reference the runtime); same values.</summary>
+internal enum ActivationKind
+{
+    Linear,
+    Tanh,
+    Sigmoid,
+    Relu,
+    Softmax,
+}
+
+/// <summary>
+/// One layer with every shape resolved: what it reads (<see cref="Inputs"/> per row, with or
+/// without a time axis), what it writes, and where its parameters sit in the flat buffer.
+/// </summary>
+internal sealed record LayerSpec(
+    LayerKind Kind,
+    string Name,
+    int Units,
+    bool ReturnSequences,
+    ActivationKind Activation,
+    int Inputs,
+    bool InputHasTimeAxis,
+    int ParameterOffset,
+    int ParameterCount)
+{
+    public bool IsRecurrent => Kind != LayerKind.Dense;
+
+    /// <summary>A Dense layer keeps the time axis of its input; a recurrent one only if it returns sequences.</summary>
+    public bool OutputHasTimeAxis => IsRecurrent ? ReturnSequences : InputHasTimeAxis;
+
+    public string KerasClass => Kind switch
+    {
+        LayerKind.SimpleRnn => "SimpleRNN",
+        LayerKind.Lstm => "LSTM",
+        LayerKind.Gru => "GRU",
+        _ => "Dense",
+    };
+
+    public string RuntimeClass => Kind switch
+    {
+        LayerKind.SimpleRnn => "SimpleRnnLayer",
+        LayerKind.Lstm => "LstmLayer",
+        LayerKind.Gru => "GruLayer",
+        _ => "DenseLayer",
+    };
+}
+
+/// <summary>A model as the emitter needs it: plain values only, so the pipeline caches.</summary>
+internal sealed record ModelSpec(
+    string? Namespace,
+    string TypeName,
+    EquatableArray<string> ContainingTypes,
+    int Timesteps,
+    int Features,
+    int MaxBatchSize,
+    EquatableArray<LayerSpec> Layers)
+{
+    public LayerSpec Output => Layers[Layers.Count - 1];
+
+    public int OutputUnits => Output.Units;
+
+    public int OutputLength => Output.OutputHasTimeAxis ? Timesteps * Output.Units : Output.Units;
+
+    public int ParameterCount => Output.ParameterOffset + Output.ParameterCount;
+
+    public string HintName => (Namespace is null ? "" : Namespace + ".") +
+        string.Join(".", ContainingTypes) + (ContainingTypes.Count > 0 ? "." : "") + TypeName + ".FastSeq.g.cs";
+}

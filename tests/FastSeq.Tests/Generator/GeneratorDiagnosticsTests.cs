@@ -1,0 +1,167 @@
+using Microsoft.CodeAnalysis;
+
+namespace FastSeq.Tests.Generator;
+
+public class GeneratorDiagnosticsTests
+{
+    private static Diagnostic Single(string source, string id)
+    {
+        var (generator, _, _) = GeneratorHarness.Run(source);
+        Diagnostic diagnostic = Assert.Single(generator, d => d.Id == id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        return diagnostic;
+    }
+
+    private static string TextAt(Diagnostic diagnostic) =>
+        diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan);
+
+    [Fact]
+    public void Class_that_is_not_partial_is_an_error_at_the_model_attribute()
+    {
+        var d = Single("""
+            using FastSeq;
+            [SequenceModel(Timesteps = 10, Features = 1)]
+            [Dense(1)]
+            public class Forecaster { }
+            """, "FSEQ0001");
+        Assert.StartsWith("SequenceModel(", TextAt(d));
+        Assert.Contains("'Forecaster' must be declared 'partial'", d.GetMessage());
+    }
+
+    [Fact]
+    public void Containing_type_that_is_not_partial_is_an_error()
+    {
+        var d = Single("""
+            using FastSeq;
+            public class Outer
+            {
+                [SequenceModel(Timesteps = 10, Features = 1)]
+                [Dense(1)]
+                public partial class Forecaster;
+            }
+            """, "FSEQ0001");
+        Assert.Contains("every type that contains it", d.GetMessage());
+    }
+
+    [Fact]
+    public void Layers_without_a_model_attribute_are_an_error_at_the_layer()
+    {
+        var d = Single("""
+            using FastSeq;
+            [SimpleRnn(32)]
+            [Dense(1)]
+            public partial class Forecaster;
+            """, "FSEQ0002");
+        Assert.StartsWith("SimpleRnn(32)", TextAt(d));
+        Assert.Contains("no [SequenceModel", d.GetMessage());
+    }
+
+    [Fact]
+    public void Model_without_layers_is_an_error()
+    {
+        var d = Single("""
+            using FastSeq;
+            [SequenceModel(Timesteps = 10, Features = 1)]
+            public partial class Empty;
+            """, "FSEQ0003");
+        Assert.Contains("declares no layers", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[SequenceModel(Timesteps = 0, Features = 1)] [Dense(1)]", "Timesteps must be a positive number, but is 0")]
+    [InlineData("[SequenceModel(Timesteps = 5, Features = -2)] [Dense(1)]", "Features must be a positive number, but is -2")]
+    [InlineData("[SequenceModel(Timesteps = 5, Features = 1, MaxBatchSize = 0)] [Dense(1)]", "MaxBatchSize must be a positive number, but is 0")]
+    [InlineData("[SequenceModel(Timesteps = 5, Features = 1)] [Lstm(0)] [Dense(1)]", "Units of layer 'lstm' must be a positive number, but is 0")]
+    [InlineData("[SequenceModel(Timesteps = 5, Features = 1)] [Dense(-1, Name = \"head\")]", "Units of layer 'head' must be a positive number, but is -1")]
+    public void Sizes_that_are_not_positive_are_errors(string attributes, string message)
+    {
+        var d = Single("using FastSeq;\n" + attributes + "\npublic partial class M;", "FSEQ0004");
+        Assert.Equal(message, d.GetMessage());
+    }
+
+    [Fact]
+    public void Recurrent_layer_after_a_layer_without_time_axis_is_an_error_at_that_layer()
+    {
+        var d = Single("""
+            using FastSeq;
+            [SequenceModel(Timesteps = 10, Features = 1)]
+            [SimpleRnn(32)]
+            [Gru(16)]
+            [Dense(1)]
+            public partial class Forecaster;
+            """, "FSEQ0005");
+        Assert.StartsWith("Gru(16)", TextAt(d));
+        Assert.Contains("set ReturnSequences = true on 'simple_rnn'", d.GetMessage());
+    }
+
+    [Fact]
+    public void Recurrent_layer_after_dense_on_last_timestep_is_an_error()
+    {
+        Single("""
+            using FastSeq;
+            [SequenceModel(Timesteps = 10, Features = 1)]
+            [Lstm(8)]
+            [Dense(4)]
+            [Lstm(8)]
+            public partial class M;
+            """, "FSEQ0005");
+    }
+
+    [Fact]
+    public void Unsupported_activation_is_an_error()
+    {
+        var d = Single("""
+            using FastSeq;
+            [SequenceModel(Timesteps = 10, Features = 1)]
+            [SimpleRnn(8, Activation = Activation.Softmax)]
+            [Dense(1)]
+            public partial class M;
+            """, "FSEQ0006");
+        Assert.Contains("Activation.Softmax", d.GetMessage());
+    }
+
+    [Fact]
+    public void Duplicate_layer_names_are_an_error()
+    {
+        Single("""
+            using FastSeq;
+            [SequenceModel(Timesteps = 10, Features = 1)]
+            [Lstm(8, Name = "encoder", ReturnSequences = true)]
+            [Lstm(8, Name = "encoder")]
+            [Dense(1)]
+            public partial class M;
+            """, "FSEQ0007");
+    }
+
+    [Fact]
+    public void Valid_models_generate_code_that_compiles_without_warnings()
+    {
+        var (generator, compile, result) = GeneratorHarness.Run("""
+            using FastSeq;
+            namespace Demo.Models;
+            [SequenceModel(Timesteps = 10, Features = 1)]
+            [SimpleRnn(32, ReturnSequences = true)]
+            [SimpleRnn(32)]
+            [Dense(1)]
+            public partial class SineForecaster;
+
+            [SequenceModel(Timesteps = 6, Features = 2, MaxBatchSize = 8)]
+            [Lstm(8, ReturnSequences = true)]
+            [Gru(5, ReturnSequences = true)]
+            [Dense(3, Activation = Activation.Softmax)]
+            internal partial class Tagger;
+
+            public static partial class Outer
+            {
+                [SequenceModel(Timesteps = 1, Features = 3)]
+                [Dense(2, Activation = Activation.Tanh)]
+                internal partial class Nested;
+            }
+            """);
+        Assert.Empty(generator);
+        Assert.Empty(compile);
+        Assert.Equal(
+            ["Demo.Models.Outer.Nested.FastSeq.g.cs", "Demo.Models.SineForecaster.FastSeq.g.cs", "Demo.Models.Tagger.FastSeq.g.cs"],
+            result.GeneratedTrees.Select(t => Path.GetFileName(t.FilePath)).Order());
+    }
+}
