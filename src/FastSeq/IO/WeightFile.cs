@@ -1,0 +1,171 @@
+namespace FastSeq.IO;
+
+/// <summary>
+/// Loads and saves a model's flat parameter buffer as PyTorch-named safetensors, following the
+/// model's <see cref="StateDictEntry"/> table. Loading is all or nothing; saving to a path is atomic.
+/// </summary>
+public static class WeightFile
+{
+    /// <summary>Loads the tensors named by <paramref name="entries"/> from a safetensors file into <paramref name="parameters"/>.</summary>
+    /// <exception cref="InvalidDataException">
+    /// The file is invalid, lacks a tensor, has one of another dtype or shape, or has tensors the
+    /// entries do not name. <paramref name="parameters"/> is then left unchanged.
+    /// </exception>
+    public static void Load(string path, ReadOnlySpan<StateDictEntry> entries, Span<float> parameters) =>
+        Load(SafeTensorsFile.Read(path), entries, parameters);
+
+    /// <inheritdoc cref="Load(string, ReadOnlySpan{StateDictEntry}, Span{float})"/>
+    public static void Load(Stream stream, ReadOnlySpan<StateDictEntry> entries, Span<float> parameters) =>
+        Load(SafeTensorsFile.Read(stream), entries, parameters);
+
+    /// <summary>
+    /// Copies the tensors named by <paramref name="entries"/> from <paramref name="file"/> into
+    /// <paramref name="parameters"/>. Tensors the entries do not name are an error unless
+    /// <paramref name="allowUnexpectedTensors"/> (e.g. a reference file that also holds inputs and gradients).
+    /// </summary>
+    /// <exception cref="InvalidDataException">As for <see cref="Load(string, ReadOnlySpan{StateDictEntry}, Span{float})"/>; <paramref name="parameters"/> is then left unchanged.</exception>
+    public static void Load(SafeTensorsFile file, ReadOnlySpan<StateDictEntry> entries, Span<float> parameters, bool allowUnexpectedTensors = false)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        CheckEntries(entries, parameters.Length);
+
+        // Decode everything into a staging copy; parameters change only once every tensor has loaded.
+        var staging = new float[parameters.Length];
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (StateDictEntry entry in entries)
+        {
+            expected.Add(entry.Name);
+            if (!file.TryGetTensor(entry.Name, out SafeTensor? tensor))
+                throw new InvalidDataException($"The file has no tensor '{entry.Name}' (expected shape {SafeTensor.Format(entry.Shape)}).");
+            if (!tensor.Shape.SequenceEqual(entry.Shape))
+                throw new InvalidDataException($"Tensor '{entry.Name}' has shape {SafeTensor.Format(tensor.Shape)}, expected {SafeTensor.Format(entry.Shape)}.");
+
+            float[] values = tensor.ToFloatArray();
+            Span<float> stored = staging.AsSpan(entry.Offset, entry.Length);
+            switch (entry.Layout)
+            {
+                case TensorLayout.Vector:
+                    values.CopyTo(stored);
+                    break;
+                case TensorLayout.Transposed2D:
+                    Transpose(values, entry.Shape[0], entry.Shape[1], stored);
+                    break;
+                default:
+                    // Summed bias pair: staging starts at zero, so the stored bias ends as bias_ih + bias_hh.
+                    for (int i = 0; i < values.Length; i++)
+                        stored[i] += values[i];
+                    break;
+            }
+        }
+
+        if (!allowUnexpectedTensors)
+        {
+            string[] unexpected = [.. file.Tensors.Select(t => t.Name).Where(name => !expected.Contains(name))];
+            if (unexpected.Length > 0)
+                throw new InvalidDataException($"The file has tensors this model does not: '{string.Join("', '", unexpected)}'.");
+        }
+
+        foreach (StateDictEntry entry in entries)
+            staging.AsSpan(entry.Offset, entry.Length).CopyTo(parameters.Slice(entry.Offset));
+    }
+
+    /// <summary>
+    /// Saves <paramref name="parameters"/> as the tensors named by <paramref name="entries"/>, atomically:
+    /// it writes a temporary file beside <paramref name="path"/> and renames it into place, so a failed
+    /// save leaves any existing file as it was.
+    /// </summary>
+    public static void Save(string path, ReadOnlySpan<StateDictEntry> entries, ReadOnlySpan<float> parameters, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        string target = Path.GetFullPath(path);
+        string temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                Save(stream, entries, parameters, metadata);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, target, overwrite: true);
+        }
+        catch
+        {
+            if (File.Exists(temporary))
+                File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="parameters"/> as the tensors named by <paramref name="entries"/>, in entry order.</summary>
+    public static void Save(Stream stream, ReadOnlySpan<StateDictEntry> entries, ReadOnlySpan<float> parameters, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        CheckEntries(entries, parameters.Length);
+
+        var file = new SafeTensorsFile();
+        if (metadata is not null)
+        {
+            foreach (KeyValuePair<string, string> pair in metadata)
+                file.Metadata.Add(pair);
+        }
+
+        var values = new float[MaxLength(entries)];
+        foreach (StateDictEntry entry in entries)
+        {
+            Span<float> tensor = values.AsSpan(0, entry.Length);
+            ReadOnlySpan<float> stored = parameters.Slice(entry.Offset, entry.Length);
+            switch (entry.Layout)
+            {
+                case TensorLayout.Transposed2D:
+                    // stored [C, R] -> tensor [R, C]
+                    Transpose(stored, entry.Shape[1], entry.Shape[0], tensor);
+                    break;
+                case TensorLayout.SummedBiasRecurrent:
+                    // The whole summed bias goes to bias_ih; bias_hh is zero.
+                    tensor.Clear();
+                    break;
+                default:
+                    stored.CopyTo(tensor);
+                    break;
+            }
+
+            file.Add(entry.Name, entry.Shape, tensor);
+        }
+
+        file.Write(stream);
+    }
+
+    // source [rows, columns] -> destination [columns, rows]
+    private static void Transpose(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+                destination[(c * rows) + r] = source[(r * columns) + c];
+        }
+    }
+
+    private static int MaxLength(ReadOnlySpan<StateDictEntry> entries)
+    {
+        int max = 0;
+        foreach (StateDictEntry entry in entries)
+            max = Math.Max(max, entry.Length);
+        return max;
+    }
+
+    private static void CheckEntries(ReadOnlySpan<StateDictEntry> entries, int parameterCount)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (StateDictEntry entry in entries)
+        {
+            ArgumentNullException.ThrowIfNull(entry, nameof(entries));
+            if (!names.Add(entry.Name))
+                throw new ArgumentException($"Entry '{entry.Name}' appears twice.", nameof(entries));
+            int rank = entry.Layout == TensorLayout.Transposed2D ? 2 : 1;
+            if (entry.Shape.Length != rank || entry.Shape.Any(dim => dim < 0))
+                throw new ArgumentException($"Entry '{entry.Name}' has shape {SafeTensor.Format(entry.Shape)}; layout {entry.Layout} needs {rank} non-negative dimension(s).", nameof(entries));
+            if (entry.Offset < 0 || (long)entry.Offset + entry.Length > parameterCount)
+                throw new ArgumentException($"Entry '{entry.Name}' covers floats [{entry.Offset}, {(long)entry.Offset + entry.Length}) but the parameters hold {parameterCount}.", nameof(entries));
+        }
+    }
+}
