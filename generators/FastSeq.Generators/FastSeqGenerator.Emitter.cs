@@ -318,16 +318,31 @@ public sealed partial class FastSeqGenerator
         w.Line("private static readonly StateDictEntry[] s_stateDict =");
         w.Line("[");
         foreach (LayerSpec layer in model.Layers)
-            w.Line($"    .. StateDict.{layer.Kind}({SourceWriter.Literal(layer.Name)}, {N(layer.ParameterOffset)}, {N(layer.Inputs)}, {N(layer.Units)}),");
+            w.Line($"    .. global::FastSeq.IO.StateDict.{layer.Kind}({SourceWriter.Literal(layer.Name)}, {N(layer.ParameterOffset)}, {N(layer.Inputs)}, {N(layer.Units)}),");
         w.Line("];");
         w.Line();
         w.Line("/// <summary>The Keras-style table of layers, output shapes and parameter counts.</summary>");
         w.Line($"public string Summary() => ModelSummary.Format({SourceWriter.Literal(model.TypeName)}, s_summary);");
         w.Line();
-        w.Line("/// <summary>Loads PyTorch-named weights from a safetensors file; on any error the model is left unchanged.</summary>");
-        w.Line("public void LoadWeights(string path) => WeightFile.Load(path, s_stateDict, _parameters);");
+        w.Line("/// <summary>The PyTorch state_dict names, shapes and places in <see cref=\"Parameters\"/> of every weight tensor.</summary>");
+        w.Line("public global::System.ReadOnlySpan<StateDictEntry> StateDict => s_stateDict;");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Loads PyTorch-named weights from a safetensors file. Every tensor of this model must be there as F32 with");
+        w.Line("/// its exact shape; other tensors are ignored unless <paramref name=\"allowUnexpectedTensors\"/> is false.");
+        w.Line("/// On any error the model is left unchanged.");
+        w.Line("/// </summary>");
+        w.Line("public void LoadWeights(string path, bool allowUnexpectedTensors = true) => WeightFile.Load(SafeTensorsFile.Read(path), s_stateDict, _parameters, allowUnexpectedTensors);");
+        w.Line();
+        w.Line("/// <inheritdoc cref=\"LoadWeights(string, bool)\"/>");
+        w.Line("public void LoadWeights(global::System.IO.Stream stream, bool allowUnexpectedTensors = true) => WeightFile.Load(SafeTensorsFile.Read(stream), s_stateDict, _parameters, allowUnexpectedTensors);");
+        w.Line();
+        w.Line("void global::FastSeq.ISequenceModel.LoadWeights(string path) => LoadWeights(path);");
         w.Line();
         w.Line("/// <summary>Saves the weights with PyTorch state_dict names to a safetensors file, atomically.</summary>");
         w.Line("public void SaveWeights(string path) => WeightFile.Save(path, s_stateDict, _parameters);");
+        w.Line();
+        w.Line("/// <summary>Writes the weights with PyTorch state_dict names as safetensors to a stream.</summary>");
+        w.Line("public void SaveWeights(global::System.IO.Stream stream) => WeightFile.Save(stream, s_stateDict, _parameters);");
     }
 }

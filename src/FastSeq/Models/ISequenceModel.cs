@@ -66,6 +66,9 @@ public interface ISequenceModel
     /// <summary>The Keras-style table of layers, output shapes and parameter counts.</summary>
     string Summary();
 
+    /// <summary>The PyTorch state_dict name, shape and place in <see cref="Parameters"/> of every weight tensor.</summary>
+    ReadOnlySpan<IO.StateDictEntry> StateDict { get; }
+
     /// <summary>Loads PyTorch-named weights from a safetensors file; on any error the model is left unchanged.</summary>
     void LoadWeights(string path);
 

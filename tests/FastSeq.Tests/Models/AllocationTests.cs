@@ -1,0 +1,71 @@
+namespace FastSeq.Tests.Models;
+
+/// <summary>After construction and one warm-up call, the hot paths allocate nothing on the managed heap.</summary>
+public class AllocationTests
+{
+    public static TheoryData<string> Models => [nameof(SineForecaster), nameof(LstmStackClassifierModel), nameof(SmallGruStack), nameof(MixedSequenceStack)];
+
+    private static ISequenceModel Create(string name) => name switch
+    {
+        nameof(SineForecaster) => new SineForecaster(),
+        nameof(LstmStackClassifierModel) => new LstmStackClassifierModel(),
+        nameof(SmallGruStack) => new SmallGruStack(),
+        _ => new MixedSequenceStack(),
+    };
+
+    private static long Measure(Action action)
+    {
+        action(); // warm-up: JIT, tiering, lazily sized optimizer state
+        action();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Predict_and_Step_allocate_nothing(string name)
+    {
+        ISequenceModel model = Create(name);
+        int batch = Math.Min(3, model.MaxBatchSize);
+        var inputs = new float[batch * model.InputLength];
+        var outputs = new float[batch * model.OutputLength];
+        var step = new float[model.OutputUnits];
+        Assert.Equal(0, Measure(() => model.Predict(inputs, outputs, batch)));
+        Assert.Equal(0, Measure(() =>
+        {
+            model.ResetState();
+            for (int t = 0; t < model.Timesteps; t++)
+                model.Step(inputs.AsSpan(t * model.Features, model.Features), step);
+        }));
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void TrainBatch_allocates_nothing(string name)
+    {
+        ISequenceModel model = Create(name);
+        int batch = Math.Min(3, model.MaxBatchSize);
+        var trainer = new Trainer<ISequenceModel>(model, new Adam(1e-3f), Loss.MeanSquaredError);
+        var inputs = new float[batch * model.InputLength];
+        var targets = new float[batch * trainer.TargetLength];
+        Assert.Equal(0, Measure(() => trainer.TrainBatch(inputs, targets, batch)));
+    }
+
+    [Fact]
+    public void A_whole_fit_epoch_with_its_callback_allocates_nothing()
+    {
+        var series = new float[300];
+        for (int i = 0; i < series.Length; i++)
+            series[i] = MathF.Sin(i * 0.1f);
+        SequenceDataset data = TimeSeries.SlidingWindows(series, window: 10, horizon: 1);
+        var trainer = new Trainer<SineForecaster>(new SineForecaster(), new Adam(1e-3f), Loss.MeanSquaredError);
+
+        var allocated = new long[5];
+        trainer.Fit(data, epochs: 5, batchSize: 16, validationSplit: 0.2f, onEpochEnd: result =>
+            allocated[result.Epoch - 1] = GC.GetAllocatedBytesForCurrentThread());
+        // Epochs 3..5 run warm: nothing allocated between their callbacks.
+        Assert.Equal(allocated[2], allocated[3]);
+        Assert.Equal(allocated[3], allocated[4]);
+    }
+}

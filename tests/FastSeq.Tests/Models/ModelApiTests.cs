@@ -1,0 +1,191 @@
+using FastSeq.IO;
+
+namespace FastSeq.Tests.Models;
+
+public class ModelApiTests
+{
+    [Fact]
+    public void Constants_describe_the_declared_shapes()
+    {
+        Assert.Equal(10, SineForecaster.Timesteps);
+        Assert.Equal(1, SineForecaster.Features);
+        Assert.Equal(1, SineForecaster.OutputLength);
+        Assert.Equal(3201, SineForecaster.ParameterCount);
+        Assert.Equal(64, SineForecaster.MaxBatchSize);
+        Assert.Equal(5 * 2, MixedSequenceStack.OutputLength);
+        Assert.Equal(3201, new SineForecaster().Parameters.Length);
+    }
+
+    [Fact]
+    public void Summary_matches_keras()
+    {
+        string summary = new SineForecaster().Summary();
+        string[] lines = summary.Split('\n');
+        Assert.Equal("Model: \"SineForecaster\"", lines[0]);
+        Assert.Contains(lines, l => l.Contains("simple_rnn (SimpleRNN)", StringComparison.Ordinal) && l.Contains("(None, 10, 32)", StringComparison.Ordinal) && l.TrimEnd(' ', '│').EndsWith("1,088", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("simple_rnn_1 (SimpleRNN)", StringComparison.Ordinal) && l.Contains("(None, 32)", StringComparison.Ordinal) && l.TrimEnd(' ', '│').EndsWith("2,080", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("dense (Dense)", StringComparison.Ordinal) && l.Contains("(None, 1)", StringComparison.Ordinal) && l.TrimEnd(' ', '│').EndsWith(" 33", StringComparison.Ordinal));
+        Assert.Contains(" Total params: 3,201 (12.50 KB)", lines);
+        Assert.Contains(" Trainable params: 3,201 (12.50 KB)", lines);
+    }
+
+    [Fact]
+    public void Parameter_counts_match_keras_for_lstm_and_gru()
+    {
+        Assert.Equal(4864 + 132, LstmOnFive.ParameterCount);
+        Assert.Contains("4,864", new LstmOnFive().Summary(), StringComparison.Ordinal);
+        Assert.Equal(247296, WideGru.ParameterCount);
+        Assert.Contains("247,296", new WideGru().Summary(), StringComparison.Ordinal);
+        Assert.Contains("(None, 5, 2)", new MixedSequenceStack().Summary(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Initialisation_is_deterministic_per_seed_and_follows_keras()
+    {
+        Assert.Equal(new SineForecaster(seed: 7).Parameters.ToArray(), new SineForecaster(seed: 7).Parameters.ToArray());
+        Assert.NotEqual(new SineForecaster(seed: 7).Parameters.ToArray(), new SineForecaster(seed: 8).Parameters.ToArray());
+
+        var model = new SineForecaster(seed: 1);
+        ReadOnlySpan<float> p = model.Parameters;
+        // simple_rnn: kernel [1, 32] glorot-uniform, limit sqrt(6 / 33); recurrent [32, 32] orthogonal; bias zero.
+        float limit = MathF.Sqrt(6f / 33f);
+        foreach (float w in p[..32])
+            Assert.InRange(w, -limit, limit);
+        ReadOnlySpan<float> recurrent = p.Slice(32, 1024);
+        for (int i = 0; i < 32; i++)
+        {
+            for (int j = 0; j < 32; j++)
+            {
+                float dot = 0;
+                for (int k = 0; k < 32; k++)
+                    dot += recurrent[(i * 32) + k] * recurrent[(j * 32) + k];
+                Assert.Equal(i == j ? 1f : 0f, dot, 1e-4f);
+            }
+        }
+        Assert.All(p.Slice(1056, 32).ToArray(), b => Assert.Equal(0f, b));
+
+        // LSTM: forget-gate bias (second block of H) is 1, the others 0.
+        var lstm = new LstmOnFive();
+        ReadOnlySpan<float> bias = lstm.Parameters.Slice((5 * 128) + (32 * 128), 128);
+        Assert.All(bias[..32].ToArray(), b => Assert.Equal(0f, b));
+        Assert.All(bias.Slice(32, 32).ToArray(), b => Assert.Equal(1f, b));
+        Assert.All(bias[64..].ToArray(), b => Assert.Equal(0f, b));
+    }
+
+    [Fact]
+    public void Streaming_steps_match_predict_on_the_whole_sequence()
+    {
+        CheckStreaming(new SineForecaster(seed: 2));
+        CheckStreaming(new LstmStackClassifierModel(seed: 3));
+        CheckStreaming(new SmallGruStack(seed: 4));
+        CheckStreaming(new MixedSequenceStack(seed: 5));
+        CheckStreaming(new SingleStepLstm(seed: 6));
+    }
+
+    private static void CheckStreaming(ISequenceModel model)
+    {
+        var random = new Random(1);
+        var input = new float[model.InputLength];
+        for (int i = 0; i < input.Length; i++)
+            input[i] = random.NextSingle() * 2f - 1f;
+        var predicted = new float[model.OutputLength];
+        model.Predict(input, predicted);
+
+        var step = new float[model.OutputUnits];
+        var streamed = new float[model.OutputLength];
+        for (int round = 0; round < 2; round++) // the second round proves ResetState clears everything
+        {
+            model.ResetState();
+            for (int t = 0; t < model.Timesteps; t++)
+            {
+                model.Step(input.AsSpan(t * model.Features, model.Features), step);
+                if (model.OutputLength == model.OutputUnits)
+                    step.CopyTo(streamed, 0);
+                else
+                    step.CopyTo(streamed, t * model.OutputUnits);
+            }
+            Tolerance.Close(predicted, streamed, 1e-5, 1e-5, $"{model.GetType().Name} round {round}");
+        }
+    }
+
+    [Fact]
+    public void Wrong_sizes_throw_argument_exceptions_naming_expected_and_actual()
+    {
+        var model = new SineForecaster();
+        var output = new float[1];
+        var e = Assert.Throws<ArgumentException>(() => model.Predict(new float[9], output));
+        Assert.Contains("inputs must hold 10 floats", e.Message, StringComparison.Ordinal);
+        Assert.Contains("holds 9", e.Message, StringComparison.Ordinal);
+
+        e = Assert.Throws<ArgumentException>(() => model.Predict(new float[20], new float[1], batchSize: 2));
+        Assert.Contains("outputs must hold 2 floats", e.Message, StringComparison.Ordinal);
+
+        var range = Assert.Throws<ArgumentOutOfRangeException>(() => model.Predict(Array.Empty<float>(), Array.Empty<float>(), batchSize: 0));
+        Assert.Contains("between 1 and the model's MaxBatchSize (64), but is 0", range.Message, StringComparison.Ordinal);
+        range = Assert.Throws<ArgumentOutOfRangeException>(() => model.Predict(new float[650], new float[65], batchSize: 65));
+        Assert.Contains("but is 65", range.Message, StringComparison.Ordinal);
+
+        e = Assert.Throws<ArgumentException>(() => model.Step(new float[2], new float[1]));
+        Assert.Contains("input must hold 1 floats, but holds 2", e.Message, StringComparison.Ordinal);
+
+        var trainer = new Trainer<SineForecaster>(model, new Sgd(0.1f), Loss.MeanSquaredError);
+        e = Assert.Throws<ArgumentException>(() => trainer.TrainBatch(new float[20], new float[3], 2));
+        Assert.Contains("targets must hold 2 floats", e.Message, StringComparison.Ordinal);
+        Assert.Contains("holds 3", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Saved_weights_load_back_bit_exact_into_another_model()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"fastseq-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var trained = new LstmStackClassifierModel(seed: 1);
+            trained.SaveWeights(path);
+            var other = new LstmStackClassifierModel(seed: 2);
+            other.LoadWeights(path);
+            Assert.Equal(trained.Parameters.ToArray(), other.Parameters.ToArray());
+            Assert.Contains(trained.StateDict.ToArray(), e => e.Name == "enc1.weight_ih_l0" && e.Shape.SequenceEqual([32, 2]));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Failed_load_names_the_problem_and_leaves_the_model_unchanged()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"fastseq-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            new SineReferenceModel(seed: 1).SaveWeights(path);
+            var model = new SineForecaster(seed: 3);
+            float[] before = model.Parameters.ToArray();
+            var e = Assert.Throws<InvalidDataException>(() => model.LoadWeights(path));
+            Assert.Contains("simple_rnn.weight_ih_l0", e.Message, StringComparison.Ordinal);
+            Assert.Equal(before, model.Parameters.ToArray());
+
+            byte[] bytes = File.ReadAllBytes(path);
+            File.WriteAllBytes(path, bytes[..(bytes.Length - 7)]);
+            var reference = new SineReferenceModel(seed: 4);
+            before = reference.Parameters.ToArray();
+            Assert.Throws<InvalidDataException>(() => reference.LoadWeights(path));
+            Assert.Equal(before, reference.Parameters.ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Strict_load_rejects_tensors_the_model_does_not_have()
+    {
+        var model = new LstmSeqModel();
+        float[] before = model.Parameters.ToArray();
+        var e = Assert.Throws<InvalidDataException>(() => model.LoadWeights(ReferenceCase.Load("lstm_seq").Path, allowUnexpectedTensors: false));
+        Assert.Contains("'input'", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, model.Parameters.ToArray());
+    }
+}
