@@ -1,0 +1,118 @@
+namespace FastSeq;
+
+/// <summary>
+/// Samples for a sequence model: inputs <c>[Count, Timesteps, Features]</c> and targets
+/// <c>[Count, TargetLength]</c>, batch-major and row-major. The arrays are held, not copied.
+/// </summary>
+public sealed class SequenceDataset
+{
+    /// <summary>Wraps <paramref name="inputs"/> and <paramref name="targets"/>; the sample count is read from the inputs.</summary>
+    /// <param name="inputs"><c>[Count, timesteps, features]</c>.</param>
+    /// <param name="targets"><c>[Count, targetLength]</c>.</param>
+    /// <param name="timesteps">Timesteps per sample.</param>
+    /// <param name="features">Features per timestep.</param>
+    /// <param name="targetLength">Target floats per sample.</param>
+    public SequenceDataset(float[] inputs, float[] targets, int timesteps, int features, int targetLength = 1)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (timesteps < 1 || features < 1 || targetLength < 1)
+            throw new ArgumentException($"timesteps ({timesteps}), features ({features}) and targetLength ({targetLength}) must each be at least 1.");
+        long sampleLength = (long)timesteps * features;
+        if (inputs.Length % sampleLength != 0)
+            throw new ArgumentException($"inputs has {inputs.Length} floats, which is not a whole number of samples of {timesteps} timesteps × {features} features = {sampleLength}.", nameof(inputs));
+        int count = (int)(inputs.Length / sampleLength);
+        if (targets.Length != (long)count * targetLength)
+            throw new ArgumentException($"targets has {targets.Length} floats; expected {(long)count * targetLength} ({count} samples × {targetLength}).", nameof(targets));
+
+        Inputs = inputs;
+        Targets = targets;
+        Count = count;
+        Timesteps = timesteps;
+        Features = features;
+        TargetLength = targetLength;
+    }
+
+    /// <summary>Inputs, <c>[Count, Timesteps, Features]</c>.</summary>
+    public float[] Inputs { get; }
+
+    /// <summary>Targets, <c>[Count, TargetLength]</c>.</summary>
+    public float[] Targets { get; }
+
+    /// <summary>Number of samples.</summary>
+    public int Count { get; }
+
+    /// <summary>Timesteps per sample.</summary>
+    public int Timesteps { get; }
+
+    /// <summary>Features per timestep.</summary>
+    public int Features { get; }
+
+    /// <summary>Target floats per sample.</summary>
+    public int TargetLength { get; }
+
+    /// <summary>A copy of the samples <c>[start, start + count)</c>.</summary>
+    public SequenceDataset Slice(int start, int count)
+    {
+        if (start < 0 || count < 0 || start > Count - count)
+            throw new ArgumentException($"Samples [{start}, {start} + {count}) are not within the {Count} samples of the dataset.", nameof(count));
+        int inputLength = Timesteps * Features;
+        return new SequenceDataset(
+            Inputs.AsSpan(start * inputLength, count * inputLength).ToArray(),
+            Targets.AsSpan(start * TargetLength, count * TargetLength).ToArray(),
+            Timesteps, Features, TargetLength);
+    }
+
+    /// <summary>
+    /// Splits the samples at random, with a deterministic shuffle seeded by <paramref name="seed"/>:
+    /// <c>ceil(Count · validationFraction)</c> go to validation, the rest to training, both in shuffled order.
+    /// </summary>
+    /// <param name="validationFraction">Fraction of samples for validation, in (0, 1).</param>
+    /// <param name="seed">Seed of the shuffle; the same seed gives the same split.</param>
+    public (SequenceDataset Train, SequenceDataset Validation) Split(float validationFraction, int seed)
+    {
+        int validationCount = ValidationCount(validationFraction);
+        int[] order = new int[Count];
+        for (int i = 0; i < order.Length; i++)
+            order[i] = i;
+        new Random(seed).Shuffle(order);
+        return (Gather(order.AsSpan(0, Count - validationCount)), Gather(order.AsSpan(Count - validationCount)));
+    }
+
+    /// <summary>
+    /// Splits without shuffling, as Keras' <c>validation_split</c> does: the last
+    /// <c>ceil(Count · validationFraction)</c> samples go to validation, the ones before to training.
+    /// </summary>
+    /// <param name="validationFraction">Fraction of samples for validation, in (0, 1).</param>
+    public (SequenceDataset Train, SequenceDataset Validation) SplitLast(float validationFraction)
+    {
+        int validationCount = ValidationCount(validationFraction);
+        return (Slice(0, Count - validationCount), Slice(Count - validationCount, validationCount));
+    }
+
+    // Keras: split_at = floor(Count · (1 - fraction)). The fraction goes through decimal, which keeps the
+    // float's 7 significant digits, so that 0.2f of 10 samples gives 2 rather than 3.
+    private int ValidationCount(float validationFraction)
+    {
+        if (!(validationFraction is > 0f and < 1f))
+            throw new ArgumentException($"validationFraction is {validationFraction}; it must be in (0, 1).", nameof(validationFraction));
+        int trainCount = (int)decimal.Floor(Count * (1m - (decimal)validationFraction));
+        int validationCount = Count - trainCount;
+        if (trainCount == 0 || validationCount == 0)
+            throw new ArgumentException($"A validation fraction of {validationFraction} splits {Count} samples into {trainCount} for training and {validationCount} for validation; both need at least one.", nameof(validationFraction));
+        return validationCount;
+    }
+
+    private SequenceDataset Gather(ReadOnlySpan<int> samples)
+    {
+        int inputLength = Timesteps * Features;
+        float[] inputs = new float[samples.Length * inputLength];
+        float[] targets = new float[samples.Length * TargetLength];
+        for (int i = 0; i < samples.Length; i++)
+        {
+            Inputs.AsSpan(samples[i] * inputLength, inputLength).CopyTo(inputs.AsSpan(i * inputLength));
+            Targets.AsSpan(samples[i] * TargetLength, TargetLength).CopyTo(targets.AsSpan(i * TargetLength));
+        }
+        return new SequenceDataset(inputs, targets, Timesteps, Features, TargetLength);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Numerics.Tensors;
+
+namespace FastSeq;
+
+/// <summary>
+/// Updates a flat parameter buffer from the gradient buffer of the same layout. Its state (momentum,
+/// moments) is sized once, by <see cref="Initialize"/> or by the first <see cref="Step"/>, and every
+/// later step allocates nothing.
+/// </summary>
+public abstract class Optimizer
+{
+    private float _learningRate;
+    private float? _clipNorm;
+
+    /// <summary>Creates an optimizer with the given learning rate.</summary>
+    protected Optimizer(float learningRate) => LearningRate = learningRate;
+
+    /// <summary>Step size; positive and finite. May be changed between steps (learning-rate schedules).</summary>
+    public float LearningRate
+    {
+        get => _learningRate;
+        set
+        {
+            if (!(value > 0f) || !float.IsFinite(value))
+                throw new ArgumentException($"LearningRate is {value}; it must be positive and finite.", nameof(value));
+            _learningRate = value;
+        }
+    }
+
+    /// <summary>
+    /// When set, gradients are scaled by <c>ClipNorm / max(‖g‖₂, ClipNorm)</c> before the update, with
+    /// <c>‖g‖₂</c> the norm of the whole gradient buffer (Keras <c>global_clipnorm</c>, PyTorch
+    /// <c>clip_grad_norm_</c>). The caller's gradients are left unchanged. Positive and finite, or null.
+    /// </summary>
+    public float? ClipNorm
+    {
+        get => _clipNorm;
+        set
+        {
+            if (value is float norm && (!(norm > 0f) || !float.IsFinite(norm)))
+                throw new ArgumentException($"ClipNorm is {norm}; it must be positive and finite, or null.", nameof(value));
+            _clipNorm = value;
+        }
+    }
+
+    /// <summary>Number of parameters the state is sized for; 0 until <see cref="Initialize"/> or the first <see cref="Step"/>.</summary>
+    public int ParameterCount { get; private set; }
+
+    /// <summary>Allocates zeroed state for <paramref name="parameterCount"/> parameters, replacing any previous state.</summary>
+    public void Initialize(int parameterCount)
+    {
+        if (parameterCount < 1)
+            throw new ArgumentException($"parameterCount is {parameterCount}; it must be at least 1.", nameof(parameterCount));
+        ParameterCount = parameterCount;
+        AllocateState(parameterCount);
+    }
+
+    /// <summary>Applies one update: <paramref name="parameters"/> move against <paramref name="gradients"/>.</summary>
+    /// <param name="parameters">The flat parameters, updated in place.</param>
+    /// <param name="gradients">The gradients, same layout as the parameters; not modified.</param>
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        if (gradients.Length != parameters.Length)
+            throw new ArgumentException($"gradients has {gradients.Length} floats; expected {parameters.Length}, as many as parameters.", nameof(gradients));
+        if (ParameterCount == 0)
+            Initialize(parameters.Length);
+        else if (parameters.Length != ParameterCount)
+            throw new ArgumentException($"parameters has {parameters.Length} floats, but the optimizer's state is sized for {ParameterCount}; call Initialize to resize it.", nameof(parameters));
+
+        float scale = 1f;
+        if (_clipNorm is float clipNorm)
+        {
+            float norm = TensorPrimitives.Norm(gradients);
+            if (norm > clipNorm)
+                scale = clipNorm / norm;
+        }
+        Update(parameters, gradients, scale);
+    }
+
+    /// <summary>Zeroes the state (as if no step had been taken), keeping its size.</summary>
+    public void Reset() => ClearState();
+
+    /// <summary>Allocates zeroed state for <paramref name="parameterCount"/> parameters.</summary>
+    protected abstract void AllocateState(int parameterCount);
+
+    /// <summary>Zeroes the state, keeping its size.</summary>
+    protected abstract void ClearState();
+
+    /// <summary>
+    /// Updates <paramref name="parameters"/> with the gradient <c>gradientScale · gradients</c>.
+    /// Both spans have <see cref="ParameterCount"/> elements.
+    /// </summary>
+    protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale);
+}

@@ -1,0 +1,112 @@
+namespace FastSeq.Tests.Training;
+
+/// <summary>Inputs for loss tests and plain double-precision references to check the losses against.</summary>
+internal static class LossTestData
+{
+    public static Loss ByName(string name) => name switch
+    {
+        "MeanSquaredError" => Loss.MeanSquaredError,
+        "BinaryCrossEntropy" => Loss.BinaryCrossEntropy,
+        "BinaryCrossEntropyFromLogits" => Loss.BinaryCrossEntropyFromLogits,
+        "SparseCategoricalCrossEntropy" => Loss.SparseCategoricalCrossEntropy,
+        _ => throw new ArgumentException(name, nameof(name)),
+    };
+
+    /// <summary>Logits suited to the loss: probabilities in [0.05, 0.95] when BCE reads the outputs as probabilities.</summary>
+    public static float[] Logits(Loss loss, Activation activation, int length, int seed)
+    {
+        var random = new Random(seed);
+        bool probabilities = loss == Loss.BinaryCrossEntropy && activation != Activation.Sigmoid;
+        float[] logits = new float[length];
+        for (int i = 0; i < length; i++)
+            logits[i] = probabilities ? 0.05f + 0.9f * (float)random.NextDouble() : (float)(random.NextDouble() * 6 - 3);
+        return logits;
+    }
+
+    public static float[] Targets(Loss loss, int length, int units, int seed)
+    {
+        var random = new Random(seed);
+        float[] targets = new float[loss.TargetLength(length, units)];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            targets[i] = loss == Loss.MeanSquaredError ? (float)(random.NextDouble() * 4 - 2)
+                : loss == Loss.SparseCategoricalCrossEntropy ? random.Next(units)
+                : random.Next(2);
+        }
+        return targets;
+    }
+
+    /// <summary>The output layer's activation applied to logits <c>[rows, units]</c>.</summary>
+    public static float[] Activate(ReadOnlySpan<float> logits, int units, Activation activation)
+    {
+        float[] outputs = new float[logits.Length];
+        for (int offset = 0; offset < logits.Length; offset += units)
+        {
+            double max = double.NegativeInfinity;
+            double sum = 0;
+            for (int j = 0; j < units; j++)
+                max = Math.Max(max, logits[offset + j]);
+            for (int j = 0; j < units; j++)
+                sum += Math.Exp(logits[offset + j] - max);
+            for (int j = 0; j < units; j++)
+            {
+                double z = logits[offset + j];
+                outputs[offset + j] = (float)(activation switch
+                {
+                    Activation.Linear => z,
+                    Activation.Sigmoid => 1 / (1 + Math.Exp(-z)),
+                    Activation.Tanh => Math.Tanh(z),
+                    Activation.Relu => Math.Max(z, 0),
+                    Activation.Softmax => Math.Exp(z - max) / sum,
+                    _ => throw new ArgumentException(activation.ToString(), nameof(activation)),
+                });
+            }
+        }
+        return outputs;
+    }
+
+    /// <summary>The mean loss in double, from the definitions (which inputs a loss reads depends on the activation).</summary>
+    public static double Reference(Loss loss, ReadOnlySpan<float> outputs, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int units, Activation activation)
+    {
+        double sum = 0;
+        if (loss == Loss.MeanSquaredError)
+        {
+            for (int i = 0; i < outputs.Length; i++)
+                sum += ((double)outputs[i] - targets[i]) * ((double)outputs[i] - targets[i]);
+            return sum / outputs.Length;
+        }
+        if (loss == Loss.SparseCategoricalCrossEntropy)
+        {
+            int rows = targets.Length;
+            for (int r = 0; r < rows; r++)
+            {
+                double max = double.NegativeInfinity;
+                for (int j = 0; j < units; j++)
+                    max = Math.Max(max, logits[r * units + j]);
+                double exps = 0;
+                for (int j = 0; j < units; j++)
+                    exps += Math.Exp(logits[r * units + j] - max);
+                sum += max + Math.Log(exps) - logits[r * units + (int)targets[r]];
+            }
+            return sum / rows;
+        }
+        bool fromLogits = loss == Loss.BinaryCrossEntropyFromLogits || activation == Activation.Sigmoid;
+        ReadOnlySpan<float> values = loss == Loss.BinaryCrossEntropy && activation == Activation.Sigmoid ? logits : outputs;
+        for (int i = 0; i < values.Length; i++)
+        {
+            double y = targets[i];
+            if (fromLogits)
+            {
+                double z = values[i];
+                // log(1 + e^z) - z·y, with log(1 + e^z) = max(z, 0) + log(1 + e^-|z|)
+                sum += Math.Max(z, 0) + Math.Log(1 + Math.Exp(-Math.Abs(z))) - z * y;
+            }
+            else
+            {
+                double p = Math.Clamp(values[i], 1e-7f, 1f - 1e-7f);
+                sum -= y * Math.Log(p) + (1 - y) * Math.Log(1 - p);
+            }
+        }
+        return sum / values.Length;
+    }
+}
