@@ -13,7 +13,8 @@ for (int i = 0; i < Points; i++)
 
 // Scale to [-1, 1] for training; forecasts are mapped back with the inverse transform.
 var scaler = new MinMaxScaler(-1f, 1f);
-float[] scaled = scaler.FitTransform(series);
+var scaled = new float[Points];
+scaler.FitTransform(series, scaled);
 
 // 1000 points, windows of 10 predicting the 11th: 990 pairs.
 SequenceDataset data = TimeSeries.SlidingWindows(scaled, window: Window, horizon: 1);

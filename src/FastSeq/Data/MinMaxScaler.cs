@@ -73,6 +73,14 @@ public sealed class MinMaxScaler
         TensorPrimitives.Add(destination, _dataMin, destination);
     }
 
+    /// <summary>Maps one scaled value back to the data's units, e.g. a single forecast.</summary>
+    public float InverseTransform(float value)
+    {
+        Span<float> one = [value];
+        InverseTransform(one);
+        return one[0];
+    }
+
     /// <summary>Undoes the scaling of <paramref name="values"/> in place.</summary>
     public void InverseTransform(Span<float> values) => InverseTransform(values, values);
 

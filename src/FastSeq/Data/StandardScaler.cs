@@ -62,6 +62,14 @@ public sealed class StandardScaler
         TensorPrimitives.Add(destination, _mean, destination);
     }
 
+    /// <summary>Maps one scaled value back to the data's units, e.g. a single forecast.</summary>
+    public float InverseTransform(float value)
+    {
+        Span<float> one = [value];
+        InverseTransform(one);
+        return one[0];
+    }
+
     /// <summary>Undoes the standardisation of <paramref name="values"/> in place.</summary>
     public void InverseTransform(Span<float> values) => InverseTransform(values, values);
 

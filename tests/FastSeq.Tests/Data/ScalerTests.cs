@@ -33,6 +33,17 @@ public class ScalerTests
         scaler.FitTransform([0f, 5f, 10f], scaled);
 
         Assert.Equal([-1f, 0f, 1f], scaled);
+        Assert.Equal(5f, scaler.InverseTransform(0f));
+        Assert.Equal(10f, scaler.InverseTransform(1f));
+    }
+
+    [Fact]
+    public void StandardScaler_inverts_a_single_value()
+    {
+        var scaler = new StandardScaler();
+        scaler.Fit([1f, 3f]);
+        Assert.Equal(3f, scaler.InverseTransform(1f));
+        Assert.Equal(2f, scaler.InverseTransform(0f));
     }
 
     [Fact]
