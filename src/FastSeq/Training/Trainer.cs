@@ -4,7 +4,7 @@ namespace FastSeq;
 
 /// <summary>
 /// Trains a generated model with a loss and an optimizer: mini-batch gradient descent with
-/// backpropagation through time. Every buffer is allocated here, so <see cref="TrainBatch"/>
+/// backpropagation through time. Every buffer is allocated here, so <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>
 /// and each epoch of <see cref="Fit"/> allocate nothing.
 /// </summary>
 public sealed class Trainer<TModel>
@@ -48,9 +48,9 @@ public sealed class Trainer<TModel>
     /// targets <c>[B, TargetLength]</c>. Returns the batch's mean loss before the update.
     /// </summary>
     public float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize) =>
-        TrainBatch(inputs, targets, batchSize, out _);
+        TrainBatchCountingCorrect(inputs, targets, batchSize, out _);
 
-    private float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, out int correct)
+    private float TrainBatchCountingCorrect(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, out int correct)
     {
         CheckTargets(targets, batchSize);
         Model.Forward(inputs, batchSize);
@@ -114,7 +114,7 @@ public sealed class Trainer<TModel>
             {
                 int count = Math.Min(batchSize, trainCount - first);
                 Gather(data, order.AsSpan(first, count));
-                float loss = TrainBatch(_batchInputs.AsSpan(0, count * Model.InputLength), _batchTargets.AsSpan(0, count * _targetLength), count, out int batchCorrect);
+                float loss = TrainBatchCountingCorrect(_batchInputs.AsSpan(0, count * Model.InputLength), _batchTargets.AsSpan(0, count * _targetLength), count, out int batchCorrect);
                 lossSum += (double)loss * count;
                 correct += batchCorrect;
             }
