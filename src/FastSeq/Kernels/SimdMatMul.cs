@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace FastSeq.Kernels;
 
@@ -13,7 +14,9 @@ namespace FastSeq.Kernels;
 /// accumulator sets (even and odd p) so that 8 multiply-add chains are in flight.
 /// <c>A·Bᵀ</c> is a grid of dot products of rows: 4 rows of A × 3 rows of B in 12 vector
 /// accumulators, summed across lanes at the end.
-/// k is split into blocks so that the part of B a tile walks stays in cache.
+/// k is split into blocks of 256 and m into blocks of 128 rows so that the part of B a tile
+/// walks stays in L1 (copied to a contiguous panel when several tiles share it) and the
+/// block of A stays in L2.
 /// </remarks>
 internal static class SimdMatMul<TVector, TOps>
     where TVector : struct
@@ -26,29 +29,46 @@ internal static class SimdMatMul<TVector, TOps>
     /// <c>C[m, n] += A[m, k] · B[k, n]</c> where A's element (i, p) sits at
     /// <c>a[i * ars + p * acs]</c>: <c>(lda, 1)</c> for A, <c>(1, lda)</c> for a stored Aᵀ.
     /// </summary>
+    [SkipLocalsInit]
     public static void MultiplyAdd(ref float a, nint ars, nint acs, ref float b, nint ldb, int m, int k, int n, ref float c, nint ldc)
     {
+        // With at least two 4-row tiles per column panel, each panel of B [kc, 3W] is first
+        // copied to a contiguous buffer: rows of B far apart (ldb a multiple of 1 KB is usual)
+        // would otherwise evict each other from L1 between tiles.
+        Span<float> panel = m >= 8 ? stackalloc float[KBlock * 3 * TOps.Width] : default;
+        ref float packed = ref MemoryMarshal.GetReference(panel);
         for (int p0 = 0; p0 < k; p0 += KBlock)
         {
             int kc = Math.Min(KBlock, k - p0);
             ref float ak = ref Unsafe.Add(ref a, p0 * acs);
             ref float bk = ref Unsafe.Add(ref b, p0 * ldb);
             for (int i0 = 0; i0 < m; i0 += MBlock)
-                Block(ref Unsafe.Add(ref ak, i0 * ars), ars, acs, ref bk, ldb, Math.Min(MBlock, m - i0), kc, n, ref Unsafe.Add(ref c, i0 * ldc), ldc);
+                Block(ref Unsafe.Add(ref ak, i0 * ars), ars, acs, ref bk, ldb, Math.Min(MBlock, m - i0), kc, n, ref Unsafe.Add(ref c, i0 * ldc), ldc, ref packed, panel.Length > 0);
         }
     }
 
-    private static void Block(ref float a, nint ars, nint acs, ref float b, nint ldb, int m, int k, int n, ref float c, nint ldc)
+    // packed: room for B[k, 3W] when pack is true.
+    private static void Block(ref float a, nint ars, nint acs, ref float b, nint ldb, int m, int k, int n, ref float c, nint ldc, ref float packed, bool pack)
     {
         int w = TOps.Width;
         int m4 = m & ~3;
+        pack &= m4 >= 8;
         if (m4 > 0)
         {
             int j = 0;
             for (; j <= n - 3 * w; j += 3 * w)
             {
+                ref float bj = ref Unsafe.Add(ref b, j);
+                nint ldp = ldb;
+                if (pack)
+                {
+                    Pack3(ref bj, ldb, k, ref packed);
+                    bj = ref packed;
+                    ldp = 3 * w;
+                }
+
                 for (int i = 0; i < m4; i += 4)
-                    Tile4x3(ref Unsafe.Add(ref a, i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb, k, ref Unsafe.Add(ref c, i * ldc + j), ldc);
+                    Tile4x3(ref Unsafe.Add(ref a, i * ars), ars, acs, ref bj, ldp, k, ref Unsafe.Add(ref c, i * ldc + j), ldc);
             }
 
             if (j <= n - 2 * w)
@@ -70,6 +90,20 @@ internal static class SimdMatMul<TVector, TOps>
 
         for (int i = m4; i < m; i++)
             Row(ref Unsafe.Add(ref a, i * ars), acs, ref b, ldb, k, n, ref Unsafe.Add(ref c, i * ldc));
+    }
+
+    // packed[k, 3W] = B[k, 0..3W]
+    private static void Pack3(ref float b, nint ldb, int k, ref float packed)
+    {
+        nint w = TOps.Width;
+        for (int p = 0; p < k; p++)
+        {
+            TOps.Store(TOps.Load(ref b, 0), ref packed, 0);
+            TOps.Store(TOps.Load(ref b, w), ref packed, w);
+            TOps.Store(TOps.Load(ref b, 2 * w), ref packed, 2 * w);
+            b = ref Unsafe.Add(ref b, ldb);
+            packed = ref Unsafe.Add(ref packed, 3 * w);
+        }
     }
 
     // C[4, 3W] += A[4, k] · B[k, 3W]

@@ -67,7 +67,7 @@ internal readonly struct Simd256 : ISimdOps<Vector256<float>>
     public static Vector256<float> And(Vector256<float> left, Vector256<float> right) => left & right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+    public static float Sum(Vector256<float> value) => Vector128.Sum(value.GetLower() + value.GetUpper());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> LastLanes(int count) =>
