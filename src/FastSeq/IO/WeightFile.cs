@@ -1,3 +1,5 @@
+using FastSeq.Kernels;
+
 namespace FastSeq.IO;
 
 /// <summary>
@@ -48,7 +50,7 @@ public static class WeightFile
                     values.CopyTo(stored);
                     break;
                 case TensorLayout.Transposed2D:
-                    Transpose(values, entry.Shape[0], entry.Shape[1], stored);
+                    MatMul.Transpose(values, entry.Shape[0], entry.Shape[1], stored);
                     break;
                 default:
                     // Summed bias pair: staging starts at zero, so the stored bias ends as bias_ih + bias_hh.
@@ -118,7 +120,7 @@ public static class WeightFile
             {
                 case TensorLayout.Transposed2D:
                     // stored [C, R] -> tensor [R, C]
-                    Transpose(stored, entry.Shape[1], entry.Shape[0], tensor);
+                    MatMul.Transpose(stored, entry.Shape[1], entry.Shape[0], tensor);
                     break;
                 case TensorLayout.SummedBiasRecurrent:
                     // The whole summed bias goes to bias_ih; bias_hh is zero.
@@ -133,16 +135,6 @@ public static class WeightFile
         }
 
         file.Write(stream);
-    }
-
-    // source [rows, columns] -> destination [columns, rows]
-    private static void Transpose(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < columns; c++)
-                destination[(c * rows) + r] = source[(r * columns) + c];
-        }
     }
 
     private static int MaxLength(ReadOnlySpan<StateDictEntry> entries)
