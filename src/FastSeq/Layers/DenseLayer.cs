@@ -87,7 +87,7 @@ public static class DenseLayer
             if (activation == Activation.Softmax)
                 SoftmaxBackward(output, U, dZ);
             else
-                ElementwiseActivation.MultiplyByDerivative(activation, output, dZ);
+                ElementwiseActivation.MultiplyByDerivative(activation, output, dZ, dZ);
         }
 
         // dW += xᵀ·dZ, db += Σ dZ, dx = dZ·Wᵀ.

@@ -28,30 +28,30 @@ internal static class ElementwiseActivation
     }
 
     /// <summary>
-    /// <c>gradient *= a'(x)</c>, with the derivative written through the output <c>y = a(x)</c>:
-    /// tanh 1 - y², sigmoid y(1 - y), relu [y > 0] (which is [x > 0]).
+    /// <c>result = gradient ⊙ a'(x)</c>, with the derivative written through the output <c>y = a(x)</c>:
+    /// tanh 1 - y², sigmoid y(1 - y), relu [y > 0] (which is [x > 0]). <paramref name="result"/> may be <paramref name="gradient"/> itself.
     /// </summary>
-    public static void MultiplyByDerivative(Activation activation, ReadOnlySpan<float> y, Span<float> gradient)
+    public static void MultiplyByDerivative(Activation activation, ReadOnlySpan<float> y, ReadOnlySpan<float> gradient, Span<float> result)
     {
-        y = y[..gradient.Length];
+        int length = result.Length;
+        y = y[..length];
+        gradient = gradient[..length];
         switch (activation)
         {
             case Activation.Linear:
+                gradient.CopyTo(result);
                 break;
             case Activation.Tanh:
-                for (int j = 0; j < gradient.Length; j++)
-                    gradient[j] *= 1f - y[j] * y[j];
+                for (int j = 0; j < length; j++)
+                    result[j] = gradient[j] * (1f - y[j] * y[j]);
                 break;
             case Activation.Sigmoid:
-                for (int j = 0; j < gradient.Length; j++)
-                    gradient[j] *= y[j] * (1f - y[j]);
+                for (int j = 0; j < length; j++)
+                    result[j] = gradient[j] * y[j] * (1f - y[j]);
                 break;
             case Activation.Relu:
-                for (int j = 0; j < gradient.Length; j++)
-                {
-                    if (!(y[j] > 0f))
-                        gradient[j] = 0f;
-                }
+                for (int j = 0; j < length; j++)
+                    result[j] = y[j] > 0f ? gradient[j] : 0f;
                 break;
             default:
                 throw new ArgumentException($"{activation} is not an elementwise activation.", nameof(activation));

@@ -18,14 +18,17 @@ public static class SimpleRnnLayer
         return checked((inputs + units + 1) * units);
     }
 
-    /// <summary>Floats <see cref="Forward"/> keeps for <see cref="Backward"/> besides x and hidden: none, the derivative comes from h.</summary>
+    /// <summary>
+    /// Floats <see cref="Forward"/> keeps besides x and hidden: the pre-activations <c>[B, T, H]</c>. Backward takes the
+    /// derivative from h alone; the pre-activations live apart from h so that no matrix product writes the buffer it reads.
+    /// </summary>
     public static int CacheLength(RecurrentShape s)
     {
         LayerArguments.Shape(s);
-        return 0;
+        return checked(s.Batch * s.Timesteps * s.Units);
     }
 
-    /// <summary>Scratch floats <see cref="Backward"/> needs: the previous hidden states <c>[B, T, H]</c>.</summary>
+    /// <summary>Scratch floats <see cref="Backward"/> needs: the pre-activation gradients <c>[B, T, H]</c>.</summary>
     public static int WorkspaceLength(RecurrentShape s)
     {
         LayerArguments.Shape(s);
@@ -74,19 +77,20 @@ public static class SimpleRnnLayer
         ReadOnlySpan<float> kernel = parameters[..(I * H)];              // [I, H]
         ReadOnlySpan<float> recurrent = parameters.Slice(I * H, H * H);  // [H, H]
         ReadOnlySpan<float> bias = parameters[((I + H) * H)..];          // [H]
+        Span<float> preActivation = cache;                               // [B, T, H]
 
-        // Input projection of every timestep at once: hidden = b + x·Wk, [B*T, H].
-        BatchRows.Broadcast(bias, rows, hidden, H);
-        MatMul.MultiplyAdd(x, I, kernel, H, rows, I, H, hidden, H);
+        // Input projection of every timestep at once: z = b + x·Wk, [B*T, H].
+        BatchRows.Broadcast(bias, rows, preActivation, H);
+        MatMul.MultiplyAdd(x, I, kernel, H, rows, I, H, preActivation, H);
         for (int t = 0; t < T; t++)
         {
-            // Rows of timestep t sit T*H apart: hidden[:, t] += hidden[:, t-1]·Wh.
+            // Rows of timestep t sit T*H apart: z[:, t] += h[:, t-1]·Wh, then h[:, t] = act(z[:, t]).
             if (t > 0)
-                MatMul.MultiplyAdd(hidden[((t - 1) * H)..], sequence, recurrent, H, B, H, H, hidden[(t * H)..], sequence);
+                MatMul.MultiplyAdd(hidden[((t - 1) * H)..], sequence, recurrent, H, B, H, H, preActivation[(t * H)..], sequence);
             for (int b = 0; b < B; b++)
             {
-                Span<float> row = hidden.Slice(b * sequence + t * H, H);
-                ElementwiseActivation.Apply(activation, row, row);
+                int offset = b * sequence + t * H;
+                ElementwiseActivation.Apply(activation, preActivation.Slice(offset, H), hidden.Slice(offset, H));
             }
         }
     }
@@ -117,27 +121,27 @@ public static class SimpleRnnLayer
         Span<float> dRecurrent = dParameters.Slice(I * H, H * H);
         Span<float> dBias = dParameters[((I + H) * H)..];
 
-        // dHidden turns, step by step from the last, into dP = d loss / d pre-activation [B, T, H]:
+        // dP = d loss / d pre-activation [B, T, H], step by step from the last:
         // dP_t = dh_t ⊙ act'(h_t), then dh_{t-1} += dP_t·Whᵀ.
-        Span<float> dP = dHidden;
+        Span<float> dP = workspace[..(rows * H)];
         for (int t = T - 1; t >= 0; t--)
         {
             for (int b = 0; b < B; b++)
             {
                 int offset = b * sequence + t * H;
-                ElementwiseActivation.MultiplyByDerivative(activation, hidden.Slice(offset, H), dP.Slice(offset, H));
+                ElementwiseActivation.MultiplyByDerivative(activation, hidden.Slice(offset, H), dHidden.Slice(offset, H), dP.Slice(offset, H));
             }
             if (t > 0)
-                MatMul.MultiplyAddTransposedB(dP[(t * H)..], sequence, recurrent, H, B, H, H, dP[((t - 1) * H)..], sequence);
+                MatMul.MultiplyAddTransposedB(dP[(t * H)..], sequence, recurrent, H, B, H, H, dHidden[((t - 1) * H)..], sequence);
         }
 
         // Weight gradients over all B*T rows at once: dWk += xᵀ·dP, dWh += h_prevᵀ·dP, db += Σ dP.
+        // dHidden is consumed, so it holds h_prev [B, T, H].
         MatMul.MultiplyAddTransposedA(x, I, dP, H, I, rows, H, dKernel, H);
         if (T > 1)
         {
-            Span<float> previous = workspace[..(rows * H)];
-            BatchRows.ShiftOneTimestep(hidden, B, T, H, previous);
-            MatMul.MultiplyAddTransposedA(previous, H, dP, H, H, rows, H, dRecurrent, H);
+            BatchRows.ShiftOneTimestep(hidden, B, T, H, dHidden);
+            MatMul.MultiplyAddTransposedA(dHidden, H, dP, H, H, rows, H, dRecurrent, H);
         }
         BatchRows.AddColumnSums(dP, rows, H, dBias);
 

@@ -9,7 +9,7 @@ public class ReferenceParityTests(ITestOutputHelper output)
     private const double OutputTolerance = 1e-5;
     private const double GradientRelativeTolerance = 1e-4;
     private const double GradientAbsoluteTolerance = 1e-7;
-    private const double SmallElementScale = 1e-2;
+    private const double SmallElementScale = 0.1;
 
     [Theory]
     [InlineData("simple_rnn_seq", "SimpleRnn.Tanh", "rnn")]
