@@ -1,0 +1,114 @@
+using System.Numerics.Tensors;
+using FastSeq.Kernels;
+
+namespace FastSeq.Layers;
+
+/// <summary>
+/// Fully connected layer: <c>y = act(x·W + b)</c> on each row. Parameters, in order: kernel <c>W [I, U]</c>, bias <c>b [U]</c>.
+/// Rows are samples, or samples × timesteps when it follows a layer that returns sequences.
+/// </summary>
+public static class DenseLayer
+{
+    /// <summary>Floats of parameters: <c>I*U + U</c>.</summary>
+    public static int ParameterCount(int inputs, int units)
+    {
+        LayerArguments.Positive(inputs, nameof(inputs));
+        LayerArguments.Positive(units, nameof(units));
+        return checked((inputs + 1) * units);
+    }
+
+    /// <summary>Keras defaults: glorot-uniform kernel, zero bias.</summary>
+    public static void Initialize(Span<float> parameters, int inputs, int units, Random random)
+    {
+        LayerArguments.Length(parameters.Length, ParameterCount(inputs, units), "ParameterCount(I, U)", nameof(parameters));
+        ArgumentNullException.ThrowIfNull(random);
+        Initializers.GlorotUniform(parameters[..(inputs * units)], inputs, units, random);
+        parameters[(inputs * units)..].Clear();
+    }
+
+    /// <summary>Applies the layer to <paramref name="rows"/> rows.</summary>
+    /// <param name="x">Inputs <c>[rows, I]</c>.</param>
+    /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
+    /// <param name="rows">Rows of x.</param>
+    /// <param name="inputs">I.</param>
+    /// <param name="units">U.</param>
+    /// <param name="activation">Any; softmax acts on each row.</param>
+    /// <param name="preActivation"><c>x·W + b</c>, <c>[rows, U]</c> (the logits).</param>
+    /// <param name="output"><c>act(preActivation)</c>, <c>[rows, U]</c>; must not overlap the other spans.</param>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int rows, int inputs, int units, Activation activation,
+                               Span<float> preActivation, Span<float> output)
+    {
+        CheckSizes(x, parameters, rows, inputs, units, activation, preActivation, output);
+        LayerArguments.Disjoint(x, nameof(x), preActivation, nameof(preActivation));
+        LayerArguments.Disjoint(x, nameof(x), output, nameof(output));
+        LayerArguments.Disjoint(preActivation, nameof(preActivation), output, nameof(output));
+        int I = inputs, U = units;
+        ReadOnlySpan<float> kernel = parameters[..(I * U)];   // [I, U]
+        ReadOnlySpan<float> bias = parameters[(I * U)..];     // [U]
+
+        BatchRows.Broadcast(bias, rows, preActivation, U);
+        MatMul.MultiplyAdd(x, I, kernel, U, rows, I, U, preActivation, U);
+        if (activation == Activation.Softmax)
+            Softmax.Apply(preActivation, U, output);
+        else
+            ElementwiseActivation.Apply(activation, preActivation, output);
+    }
+
+    /// <summary>Gradients for the last <see cref="Forward"/> on the same inputs.</summary>
+    /// <param name="x">Inputs <c>[rows, I]</c> given to <see cref="Forward"/>.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="preActivation">From <see cref="Forward"/>, <c>[rows, U]</c>.</param>
+    /// <param name="output">From <see cref="Forward"/>, <c>[rows, U]</c>.</param>
+    /// <param name="rows">Rows of x.</param>
+    /// <param name="inputs">I.</param>
+    /// <param name="units">U.</param>
+    /// <param name="activation">The activation <see cref="Forward"/> used.</param>
+    /// <param name="dOutput">d loss / d output <c>[rows, U]</c>, or d loss / d preActivation when <paramref name="withRespectToPreActivation"/>; overwritten.</param>
+    /// <param name="withRespectToPreActivation">True when <paramref name="dOutput"/> already is the gradient of the logits (fused losses).</param>
+    /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
+    /// <param name="dx">d loss / d x <c>[rows, I]</c>, overwritten; empty to skip it.</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> preActivation, ReadOnlySpan<float> output,
+                                int rows, int inputs, int units, Activation activation,
+                                Span<float> dOutput, bool withRespectToPreActivation, Span<float> dParameters, Span<float> dx)
+    {
+        CheckSizes(x, parameters, rows, inputs, units, activation, preActivation, output);
+        LayerArguments.Length(dOutput.Length, rows * units, "[rows, U]", nameof(dOutput));
+        LayerArguments.Length(dParameters.Length, parameters.Length, "ParameterCount(I, U)", nameof(dParameters));
+        LayerArguments.LengthOrEmpty(dx.Length, rows * inputs, "[rows, I]", nameof(dx));
+        int I = inputs, U = units;
+        ReadOnlySpan<float> kernel = parameters[..(I * U)];
+        Span<float> dKernel = dParameters[..(I * U)];
+        Span<float> dBias = dParameters[(I * U)..];
+
+        // dZ = d loss / d preActivation [rows, U], in place.
+        Span<float> dZ = dOutput;
+        if (!withRespectToPreActivation)
+        {
+            if (activation == Activation.Softmax)
+                Softmax.Backward(output, dZ, U, dZ);
+            else
+                ElementwiseActivation.MultiplyByDerivative(activation, output, dZ, dZ);
+        }
+
+        // dW += xᵀ·dZ, db += Σ dZ, dx = dZ·Wᵀ.
+        MatMul.MultiplyAddTransposedA(x, I, dZ, U, I, rows, U, dKernel, U);
+        BatchRows.AddColumnSums(dZ, rows, U, dBias);
+        if (!dx.IsEmpty)
+        {
+            dx.Clear();
+            MatMul.MultiplyAddTransposedB(dZ, U, kernel, U, rows, U, I, dx, I);
+        }
+    }
+
+    private static void CheckSizes(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int rows, int inputs, int units, Activation activation,
+                                   ReadOnlySpan<float> preActivation, ReadOnlySpan<float> output)
+    {
+        LayerArguments.Positive(rows, nameof(rows));
+        if (activation is < Activation.Linear or > Activation.Softmax)
+            throw new ArgumentException($"{nameof(activation)} {(int)activation} is not an {nameof(Activation)}.", nameof(activation));
+        LayerArguments.Length(parameters.Length, ParameterCount(inputs, units), "ParameterCount(I, U)", nameof(parameters));
+        LayerArguments.Length(x.Length, checked(rows * inputs), "[rows, I]", nameof(x));
+        LayerArguments.Length(preActivation.Length, checked(rows * units), "[rows, U]", nameof(preActivation));
+        LayerArguments.Length(output.Length, checked(rows * units), "[rows, U]", nameof(output));
+    }
+}

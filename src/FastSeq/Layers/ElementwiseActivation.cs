@@ -1,0 +1,60 @@
+using System.Numerics.Tensors;
+
+namespace FastSeq.Layers;
+
+/// <summary>The activations that act on each value alone (all but softmax), forward and backward.</summary>
+internal static class ElementwiseActivation
+{
+    /// <summary><c>y = a(x)</c>; <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
+    public static void Apply(Activation activation, ReadOnlySpan<float> x, Span<float> y)
+    {
+        switch (activation)
+        {
+            case Activation.Linear:
+                x.CopyTo(y);
+                break;
+            case Activation.Tanh:
+                TensorPrimitives.Tanh(x, y);
+                break;
+            case Activation.Sigmoid:
+                TensorPrimitives.Sigmoid(x, y);
+                break;
+            case Activation.Relu:
+                TensorPrimitives.Max(x, 0f, y);
+                break;
+            default:
+                throw new ArgumentException($"{activation} is not an elementwise activation.", nameof(activation));
+        }
+    }
+
+    /// <summary>
+    /// <c>result = gradient ⊙ a'(x)</c>, with the derivative written through the output <c>y = a(x)</c>:
+    /// tanh 1 - y², sigmoid y(1 - y), relu [y > 0] (which is [x > 0]). <paramref name="result"/> may be <paramref name="gradient"/> itself.
+    /// </summary>
+    public static void MultiplyByDerivative(Activation activation, ReadOnlySpan<float> y, ReadOnlySpan<float> gradient, Span<float> result)
+    {
+        int length = result.Length;
+        y = y[..length];
+        gradient = gradient[..length];
+        switch (activation)
+        {
+            case Activation.Linear:
+                gradient.CopyTo(result);
+                break;
+            case Activation.Tanh:
+                for (int j = 0; j < length; j++)
+                    result[j] = gradient[j] * (1f - y[j] * y[j]);
+                break;
+            case Activation.Sigmoid:
+                for (int j = 0; j < length; j++)
+                    result[j] = gradient[j] * y[j] * (1f - y[j]);
+                break;
+            case Activation.Relu:
+                for (int j = 0; j < length; j++)
+                    result[j] = y[j] > 0f ? gradient[j] : 0f;
+                break;
+            default:
+                throw new ArgumentException($"{activation} is not an elementwise activation.", nameof(activation));
+        }
+    }
+}

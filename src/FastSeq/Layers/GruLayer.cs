@@ -1,0 +1,273 @@
+using System.Numerics.Tensors;
+using FastSeq.Kernels;
+
+namespace FastSeq.Layers;
+
+/// <summary>
+/// GRU with PyTorch's equations and gate order r, z, n (Keras <c>reset_after=True</c>):
+/// <c>r = σ(x_t·Wk_r + b_ir + h_{t-1}·Wh_r + b_hr)</c>, z likewise,
+/// <c>n = tanh(x_t·Wk_n + b_in + r ⊙ (h_{t-1}·Wh_n + b_hn))</c>, <c>h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}</c>, from <c>h_{-1} = 0</c>.
+/// Parameters, in order: kernel <c>Wk [I, 3H]</c>, recurrent kernel <c>Wh [H, 3H]</c>, biases <c>[2, 3H]</c>:
+/// input bias <c>b_i</c> then recurrent bias <c>b_h</c> (kept apart, as PyTorch does).
+/// Activations are batch-major: <c>x [B, T, I]</c>, <c>hidden [B, T, H]</c>.
+/// </summary>
+public static class GruLayer
+{
+    private const int G = 3;
+
+    /// <summary>Floats of parameters: <c>3(I*H + H*H + 2H)</c>.</summary>
+    public static int ParameterCount(int inputs, int units)
+    {
+        LayerArguments.Positive(inputs, nameof(inputs));
+        LayerArguments.Positive(units, nameof(units));
+        return checked(G * (inputs + units + 2) * units);
+    }
+
+    /// <summary>
+    /// Floats <see cref="Forward"/> keeps for <see cref="Backward"/>: activated gates r, z, n <c>[B, T, 3H]</c>,
+    /// then the recurrent part of n, <c>h_{t-1}·Wh_n + b_hn</c> <c>[B, T, H]</c>.
+    /// </summary>
+    public static int CacheLength(RecurrentShape s)
+    {
+        LayerArguments.Shape(s);
+        return checked(s.Batch * s.Timesteps * (G + 1) * s.Units);
+    }
+
+    /// <summary>
+    /// Scratch floats <see cref="Backward"/> needs: gradients of the recurrent pre-activations <c>[B, T, 3H]</c>
+    /// and of the input pre-activation of n <c>[B, T, H]</c>.
+    /// </summary>
+    public static int WorkspaceLength(RecurrentShape s)
+    {
+        LayerArguments.Shape(s);
+        return checked(s.Batch * s.Timesteps * (G + 1) * s.Units);
+    }
+
+    /// <summary>Floats of streaming state per stream: h.</summary>
+    public static int StateLength(int units)
+    {
+        LayerArguments.Positive(units, nameof(units));
+        return units;
+    }
+
+    /// <summary>Scratch floats per stream for <see cref="Step"/>: the gates and the recurrent part of n, <c>4H</c>.</summary>
+    public static int StepScratchLength(int units)
+    {
+        LayerArguments.Positive(units, nameof(units));
+        return checked((G + 1) * units);
+    }
+
+    /// <summary>Keras defaults: glorot-uniform kernel, orthogonal recurrent kernel, zero biases.</summary>
+    public static void Initialize(Span<float> parameters, int inputs, int units, Random random)
+    {
+        LayerArguments.Length(parameters.Length, ParameterCount(inputs, units), "ParameterCount(I, H)", nameof(parameters));
+        ArgumentNullException.ThrowIfNull(random);
+        int I = inputs, H = units;
+        Initializers.GlorotUniform(parameters[..(I * G * H)], I, G * H, random);
+        Initializers.Orthogonal(parameters.Slice(I * G * H, H * G * H), H, G * H, random);
+        parameters[((I + H) * G * H)..].Clear();
+    }
+
+    /// <summary>Runs the layer over whole sequences from a zero initial state.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c>.</param>
+    /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
+    /// <param name="s">Sizes.</param>
+    /// <param name="cache">Kept for <see cref="Backward"/>: <see cref="CacheLength"/> floats.</param>
+    /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Span<float> cache, Span<float> hidden)
+    {
+        LayerArguments.Shape(s);
+        LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
+        int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
+        int rows = B * T, gateRow = G * H;
+        ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];                   // [I, 3H]
+        ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow); // [H, 3H]
+        ReadOnlySpan<float> biases = parameters[((I + H) * gateRow)..];             // [2, 3H]
+        Span<float> gates = cache[..(rows * gateRow)];                              // [B, T, 3H]
+        Span<float> recurrentN = cache[(rows * gateRow)..];                         // [B, T, H]
+
+        // Input projection of every timestep at once: gates = b + x·Wk, [B*T, 3H], with the recurrent
+        // biases of r and z folded in; b_hn starts the recurrent part of n.
+        StartProjections(biases, rows, gates, gateRow, recurrentN, H);
+        MatMul.MultiplyAdd(x, I, kernel, gateRow, rows, I, gateRow, gates, gateRow);
+        for (int t = 0; t < T; t++)
+        {
+            // Rows of timestep t sit T*H and T*3H apart: gates[:, t, r|z] += h[:, t-1]·Wh_rz, recurrentN[:, t] += h[:, t-1]·Wh_n.
+            if (t > 0)
+            {
+                ReadOnlySpan<float> previous = hidden[((t - 1) * H)..];
+                MatMul.MultiplyAdd(previous, T * H, recurrent, gateRow, B, H, 2 * H, gates[(t * gateRow)..], T * gateRow);
+                MatMul.MultiplyAdd(previous, T * H, recurrent[(2 * H)..], gateRow, B, H, H, recurrentN[(t * H)..], T * H);
+            }
+            for (int b = 0; b < B; b++)
+            {
+                int row = b * T + t;
+                ReadOnlySpan<float> previousH = t > 0 ? hidden.Slice((row - 1) * H, H) : default;
+                Activate(gates.Slice(row * gateRow, gateRow), recurrentN.Slice(row * H, H), previousH, hidden.Slice(row * H, H));
+            }
+        }
+    }
+
+    /// <summary>Backpropagation through time for the last <see cref="Forward"/> on the same x, parameters and cache.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c> given to <see cref="Forward"/>.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="cache">What <see cref="Forward"/> kept.</param>
+    /// <param name="hidden">The outputs of <see cref="Forward"/>, <c>[B, T, H]</c>.</param>
+    /// <param name="s">Sizes.</param>
+    /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
+    /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
+    /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
+    /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch.</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, RecurrentShape s,
+                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
+    {
+        LayerArguments.Shape(s);
+        LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
+        LayerArguments.SequenceGradients(s, dHidden, dParameters, parameters.Length, dx, workspace, WorkspaceLength(s));
+        int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
+        int rows = B * T, gateRow = G * H;
+        ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];
+        ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow);
+        ReadOnlySpan<float> gates = cache[..(rows * gateRow)];
+        ReadOnlySpan<float> recurrentN = cache[(rows * gateRow)..];
+        // The pre-activation gradients of r and z are the same for both projections; those of n differ
+        // by the factor r: dRecurrentP holds [dr, dz, dn ⊙ r] per row, dInputN holds dn.
+        Span<float> dRecurrentP = workspace[..(rows * gateRow)];             // [B, T, 3H]
+        Span<float> dInputN = workspace.Slice(rows * gateRow, rows * H);      // [B, T, H]
+
+        for (int t = T - 1; t >= 0; t--)
+        {
+            for (int b = 0; b < B; b++)
+            {
+                int row = b * T + t;
+                ReadOnlySpan<float> previousH = t > 0 ? hidden.Slice((row - 1) * H, H) : default;
+                Span<float> dPreviousH = t > 0 ? dHidden.Slice((row - 1) * H, H) : default;
+                GateGradients(gates.Slice(row * gateRow, gateRow), recurrentN.Slice(row * H, H), previousH, dHidden.Slice(row * H, H), dPreviousH,
+                              dRecurrentP.Slice(row * gateRow, gateRow), dInputN.Slice(row * H, H));
+            }
+            // dh_{t-1} += dP_t·Whᵀ (the direct path through z was added above).
+            if (t > 0)
+                MatMul.MultiplyAddTransposedB(dRecurrentP[(t * gateRow)..], T * gateRow, recurrent, gateRow, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
+        }
+
+        // Weight gradients over all B*T rows at once; dHidden is consumed, so it holds h_prev [B, T, H].
+        Span<float> dKernel = dParameters[..(I * gateRow)];
+        Span<float> dRecurrent = dParameters.Slice(I * gateRow, H * gateRow);
+        Span<float> dInputBias = dParameters.Slice((I + H) * gateRow, gateRow);
+        Span<float> dRecurrentBias = dParameters.Slice((I + H + 1) * gateRow, gateRow);
+        MatMul.MultiplyAddTransposedA(x, I, dRecurrentP, gateRow, I, rows, 2 * H, dKernel, gateRow);
+        MatMul.MultiplyAddTransposedA(x, I, dInputN, H, I, rows, H, dKernel[(2 * H)..], gateRow);
+        if (T > 1)
+        {
+            BatchRows.ShiftOneTimestep(hidden, B, T, H, dHidden);
+            MatMul.MultiplyAddTransposedA(dHidden, H, dRecurrentP, gateRow, H, rows, gateRow, dRecurrent, gateRow);
+        }
+        BatchRows.AddColumnSums(dRecurrentP, rows, gateRow, dInputBias[..(2 * H)]);
+        BatchRows.AddColumnSums(dInputN, rows, H, dInputBias[(2 * H)..]);
+        BatchRows.AddColumnSums(dRecurrentP, rows, gateRow, dRecurrentBias);
+
+        if (!dx.IsEmpty)
+        {
+            dx.Clear();
+            MatMul.MultiplyAddTransposedB(dRecurrentP, gateRow, kernel, gateRow, rows, 2 * H, I, dx, I);
+            MatMul.MultiplyAddTransposedB(dInputN, H, kernel[(2 * H)..], gateRow, rows, H, I, dx, I);
+        }
+    }
+
+    /// <summary>Advances <paramref name="batch"/> independent streams by one timestep.</summary>
+    /// <param name="x">This timestep's inputs <c>[batch, I]</c>.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="batch">Streams.</param>
+    /// <param name="inputs">I.</param>
+    /// <param name="units">H.</param>
+    /// <param name="state">h of each stream <c>[batch, H]</c>, read and updated (zeros to start).</param>
+    /// <param name="scratch">At least <c>batch × StepScratchLength(H)</c> floats.</param>
+    /// <param name="output">The new h <c>[batch, H]</c>; must not overlap <paramref name="state"/>.</param>
+    public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units,
+                            Span<float> state, Span<float> scratch, Span<float> output)
+    {
+        LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(units), output);
+        int B = batch, I = inputs, H = units, gateRow = G * H, scratchRow = (G + 1) * H;
+        ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];
+        ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow);
+        ReadOnlySpan<float> biases = parameters[((I + H) * gateRow)..];
+        // Each stream's scratch row [4H]: gates r, z, n, then the recurrent part of n.
+        Span<float> gates = scratch[..(B * scratchRow)];
+        Span<float> recurrentN = gates[gateRow..];
+
+        StartProjections(biases, B, gates, scratchRow, recurrentN, scratchRow);
+        MatMul.MultiplyAdd(x, I, kernel, gateRow, B, I, gateRow, gates, scratchRow);
+        MatMul.MultiplyAdd(state, H, recurrent, gateRow, B, H, 2 * H, gates, scratchRow);
+        MatMul.MultiplyAdd(state, H, recurrent[(2 * H)..], gateRow, B, H, H, recurrentN, scratchRow);
+        for (int b = 0; b < B; b++)
+            Activate(gates.Slice(b * scratchRow, gateRow), recurrentN.Slice(b * scratchRow, H), state.Slice(b * H, H), output.Slice(b * H, H));
+        output.CopyTo(state);
+    }
+
+    /// <summary>
+    /// Starts the pre-activations before the products are added: each gates row <c>b_i + [b_hr, b_hz, 0]</c>,
+    /// each recurrent-n row <c>b_hn</c>.
+    /// </summary>
+    private static void StartProjections(ReadOnlySpan<float> biases, int rows, Span<float> gates, int gatesLd, Span<float> recurrentN, int recurrentNLd)
+    {
+        int H = biases.Length / (2 * G);
+        ReadOnlySpan<float> inputBias = biases[..(G * H)], recurrentBias = biases[(G * H)..];
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> gate = gates.Slice(r * gatesLd, G * H);
+            TensorPrimitives.Add(inputBias[..(2 * H)], recurrentBias[..(2 * H)], gate[..(2 * H)]);
+            inputBias[(2 * H)..].CopyTo(gate[(2 * H)..]);
+            recurrentBias[(2 * H)..].CopyTo(recurrentN.Slice(r * recurrentNLd, H));
+        }
+    }
+
+    /// <summary>
+    /// One timestep of one sample: activates the gates <c>[3H]</c> in place (r, z, then n with the recurrent part
+    /// <paramref name="recurrentN"/>) and writes <c>h_t = n + z ⊙ (h_{t-1} - n)</c>; an empty <paramref name="previousH"/> is zero.
+    /// </summary>
+    private static void Activate(Span<float> gates, ReadOnlySpan<float> recurrentN, ReadOnlySpan<float> previousH, Span<float> h)
+    {
+        int H = h.Length;
+        Span<float> rz = gates[..(2 * H)], n = gates.Slice(2 * H, H);
+        ReadOnlySpan<float> r = rz[..H], z = rz[H..];
+        TensorPrimitives.Sigmoid(rz, rz);
+        TensorPrimitives.MultiplyAdd(r, recurrentN, n, n);
+        TensorPrimitives.Tanh(n, n);
+        if (previousH.IsEmpty)
+        {
+            TensorPrimitives.Multiply(z, n, h);
+            TensorPrimitives.Subtract(n, h, h);
+        }
+        else
+        {
+            TensorPrimitives.Subtract(previousH, n, h);
+            TensorPrimitives.MultiplyAdd(z, h, n, h);
+        }
+    }
+
+    /// <summary>
+    /// One timestep of one sample backwards: from dh_t, the pre-activation gradients <c>[dr, dz, dn ⊙ r]</c> of the
+    /// recurrent projection into <paramref name="dRecurrentP"/> and dn into <paramref name="dInputN"/>; adds the direct
+    /// path <c>dh_t ⊙ z</c> into <paramref name="dPreviousH"/> (empty at t = 0, as is <paramref name="previousH"/>).
+    /// </summary>
+    private static void GateGradients(ReadOnlySpan<float> gates, ReadOnlySpan<float> recurrentN, ReadOnlySpan<float> previousH, ReadOnlySpan<float> dh,
+                                      Span<float> dPreviousH, Span<float> dRecurrentP, Span<float> dInputN)
+    {
+        int H = dh.Length;
+        ReadOnlySpan<float> r = gates[..H], z = gates.Slice(H, H), n = gates.Slice(2 * H, H);
+        Span<float> dR = dRecurrentP[..H], dZ = dRecurrentP.Slice(H, H), dRecurrentN = dRecurrentP.Slice(2 * H, H);
+        recurrentN = recurrentN[..H];
+        dInputN = dInputN[..H];
+        for (int j = 0; j < H; j++)
+        {
+            float hPrevious = previousH.IsEmpty ? 0f : previousH[j];
+            float dn = dh[j] * (1f - z[j]) * (1f - n[j] * n[j]);
+            dInputN[j] = dn;
+            dRecurrentN[j] = dn * r[j];
+            dR[j] = dn * recurrentN[j] * r[j] * (1f - r[j]);
+            dZ[j] = dh[j] * (hPrevious - n[j]) * z[j] * (1f - z[j]);
+        }
+        if (!dPreviousH.IsEmpty)
+            TensorPrimitives.MultiplyAdd(dh, z, dPreviousH, dPreviousH);
+    }
+}

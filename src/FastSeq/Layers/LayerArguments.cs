@@ -1,0 +1,95 @@
+namespace FastSeq.Layers;
+
+/// <summary>Entry checks shared by the layers: sizes and span lengths, with messages that give expected and actual values.</summary>
+internal static class LayerArguments
+{
+    /// <summary>Every size of <paramref name="shape"/> must be positive.</summary>
+    public static void Shape(RecurrentShape shape)
+    {
+        Positive(shape.Batch, "shape.Batch");
+        Positive(shape.Timesteps, "shape.Timesteps");
+        Positive(shape.Inputs, "shape.Inputs");
+        Positive(shape.Units, "shape.Units");
+    }
+
+    public static void Positive(int value, string name)
+    {
+        if (value <= 0)
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
+    }
+
+    /// <summary>A span that holds a tensor of <paramref name="layout"/> must have exactly <paramref name="expected"/> floats.</summary>
+    public static void Length(int actual, int expected, string layout, string name)
+    {
+        if (actual != expected)
+            throw new ArgumentException($"{name} must hold {layout} = {expected} floats, but holds {actual}.", name);
+    }
+
+    /// <summary>A scratch span needs at least <paramref name="expected"/> floats; only that prefix is used.</summary>
+    public static void MinimumLength(int actual, int expected, string name)
+    {
+        if (actual < expected)
+            throw new ArgumentException($"{name} must hold at least {expected} floats, but holds {actual}.", name);
+    }
+
+    /// <summary>Like <see cref="Length"/>, but an empty span is accepted (meaning: do not compute this output).</summary>
+    public static void LengthOrEmpty(int actual, int expected, string layout, string name)
+    {
+        if (actual != 0 && actual != expected)
+            throw new ArgumentException($"{name} must be empty or hold {layout} = {expected} floats, but holds {actual}.", name);
+    }
+
+    /// <summary>A destination that a layer writes while it still reads <paramref name="source"/> must not share memory with it.</summary>
+    public static void Disjoint(ReadOnlySpan<float> source, string sourceName, ReadOnlySpan<float> destination, string destinationName)
+    {
+        if (source.Overlaps(destination))
+            throw new ArgumentException($"{destinationName} must not overlap {sourceName}.", destinationName);
+    }
+
+    /// <summary>Recurrent layers apply an elementwise activation; softmax is for Dense only.</summary>
+    public static void ElementwiseActivation(Activation activation, string name)
+    {
+        if (activation is not (Activation.Linear or Activation.Tanh or Activation.Sigmoid or Activation.Relu))
+            throw new ArgumentException($"{name} must be Linear, Tanh, Sigmoid or Relu, but is {activation}.", name);
+    }
+
+    /// <summary>The spans of a recurrent layer's Forward, and those Backward reads again; Forward writes cache and hidden while it reads x.</summary>
+    public static void Sequences(RecurrentShape s, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int parameterCount,
+                                 ReadOnlySpan<float> cache, int cacheLength, ReadOnlySpan<float> hidden)
+    {
+        Length(x.Length, checked(s.Batch * s.Timesteps * s.Inputs), "[B, T, I]", "x");
+        Length(parameters.Length, parameterCount, "ParameterCount(I, H)", "parameters");
+        Length(cache.Length, cacheLength, "CacheLength(shape)", "cache");
+        Length(hidden.Length, checked(s.Batch * s.Timesteps * s.Units), "[B, T, H]", "hidden");
+        Disjoint(x, "x", hidden, "hidden");
+        Disjoint(x, "x", cache, "cache");
+        Disjoint(cache, "cache", hidden, "hidden");
+    }
+
+    /// <summary>The spans only a recurrent layer's Backward takes.</summary>
+    public static void SequenceGradients(RecurrentShape s, ReadOnlySpan<float> dHidden, ReadOnlySpan<float> dParameters, int parameterCount,
+                                         ReadOnlySpan<float> dx, ReadOnlySpan<float> workspace, int workspaceLength)
+    {
+        Length(dHidden.Length, s.Batch * s.Timesteps * s.Units, "[B, T, H]", "dHidden");
+        Length(dParameters.Length, parameterCount, "ParameterCount(I, H)", "dParameters");
+        LengthOrEmpty(dx.Length, s.Batch * s.Timesteps * s.Inputs, "[B, T, I]", "dx");
+        MinimumLength(workspace.Length, workspaceLength, "workspace");
+    }
+
+    /// <summary>The spans of a recurrent layer's Step; the output and scratch are written while the inputs are still read.</summary>
+    public static void Step(int batch, int inputs, int units, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int parameterCount,
+                            ReadOnlySpan<float> state, int stateLength, ReadOnlySpan<float> scratch, int scratchLength, ReadOnlySpan<float> output)
+    {
+        Positive(batch, "batch");
+        Length(x.Length, checked(batch * inputs), "[batch, I]", "x");
+        Length(parameters.Length, parameterCount, "ParameterCount(I, H)", "parameters");
+        Length(state.Length, checked(batch * stateLength), "[batch, StateLength(H)]", "state");
+        MinimumLength(scratch.Length, checked(batch * scratchLength), "scratch");
+        Length(output.Length, checked(batch * units), "[batch, H]", "output");
+        Disjoint(x, "x", output, "output");
+        Disjoint(state, "state", output, "output");
+        Disjoint(scratch, "scratch", output, "output");
+        Disjoint(x, "x", scratch, "scratch");
+        Disjoint(state, "state", scratch, "scratch");
+    }
+}

@@ -1,0 +1,239 @@
+using System.Numerics.Tensors;
+using FastSeq.Kernels;
+
+namespace FastSeq.Layers;
+
+/// <summary>
+/// LSTM with PyTorch's equations and gate order i, f, g, o:
+/// <c>[i f g o] = [σ σ tanh σ](x_t·Wk + h_{t-1}·Wh + b)</c>, <c>c_t = f ⊙ c_{t-1} + i ⊙ g</c>,
+/// <c>h_t = o ⊙ tanh(c_t)</c>, from <c>h_{-1} = c_{-1} = 0</c>.
+/// Parameters, in order: kernel <c>Wk [I, 4H]</c>, recurrent kernel <c>Wh [H, 4H]</c>, bias <c>b [4H]</c>
+/// (PyTorch's <c>bias_ih + bias_hh</c>). Activations are batch-major: <c>x [B, T, I]</c>, <c>hidden [B, T, H]</c>.
+/// </summary>
+public static class LstmLayer
+{
+    private const int G = 4;
+
+    /// <summary>Floats of parameters: <c>4(I*H + H*H + H)</c>.</summary>
+    public static int ParameterCount(int inputs, int units)
+    {
+        LayerArguments.Positive(inputs, nameof(inputs));
+        LayerArguments.Positive(units, nameof(units));
+        return checked(G * (inputs + units + 1) * units);
+    }
+
+    /// <summary>Floats <see cref="Forward"/> keeps for <see cref="Backward"/>: activated gates <c>[B, T, 4H]</c>, then cells <c>c [B, T, H]</c>.</summary>
+    public static int CacheLength(RecurrentShape s)
+    {
+        LayerArguments.Shape(s);
+        return checked(s.Batch * s.Timesteps * (G + 1) * s.Units);
+    }
+
+    /// <summary>Scratch floats <see cref="Backward"/> needs: gate gradients <c>[B, T, 4H]</c> and the cell gradient carried back <c>[B, H]</c>.</summary>
+    public static int WorkspaceLength(RecurrentShape s)
+    {
+        LayerArguments.Shape(s);
+        return checked(s.Batch * (s.Timesteps * G + 1) * s.Units);
+    }
+
+    /// <summary>Floats of streaming state per stream: h then c.</summary>
+    public static int StateLength(int units)
+    {
+        LayerArguments.Positive(units, nameof(units));
+        return checked(2 * units);
+    }
+
+    /// <summary>Scratch floats per stream for <see cref="Step"/>: the gates, <c>4H</c>.</summary>
+    public static int StepScratchLength(int units)
+    {
+        LayerArguments.Positive(units, nameof(units));
+        return checked(G * units);
+    }
+
+    /// <summary>Keras defaults: glorot-uniform kernel, orthogonal recurrent kernel, zero bias but 1 for the forget gate.</summary>
+    public static void Initialize(Span<float> parameters, int inputs, int units, Random random)
+    {
+        LayerArguments.Length(parameters.Length, ParameterCount(inputs, units), "ParameterCount(I, H)", nameof(parameters));
+        ArgumentNullException.ThrowIfNull(random);
+        int I = inputs, H = units;
+        Initializers.GlorotUniform(parameters[..(I * G * H)], I, G * H, random);
+        Initializers.Orthogonal(parameters.Slice(I * G * H, H * G * H), H, G * H, random);
+        Span<float> bias = parameters[((I + H) * G * H)..];
+        bias.Clear();
+        bias.Slice(H, H).Fill(1f);
+    }
+
+    /// <summary>Runs the layer over whole sequences from a zero initial state.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c>.</param>
+    /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
+    /// <param name="s">Sizes.</param>
+    /// <param name="cache">Kept for <see cref="Backward"/>: <see cref="CacheLength"/> floats.</param>
+    /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Span<float> cache, Span<float> hidden)
+    {
+        LayerArguments.Shape(s);
+        LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
+        int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
+        int rows = B * T, gateRow = G * H;
+        ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];                 // [I, 4H]
+        ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow); // [H, 4H]
+        ReadOnlySpan<float> bias = parameters[((I + H) * gateRow)..];             // [4H]
+        Span<float> gates = cache[..(rows * gateRow)];                            // [B, T, 4H]
+        Span<float> cells = cache[(rows * gateRow)..];                            // [B, T, H]
+
+        // Input projection of every timestep at once: gates = b + x·Wk, [B*T, 4H].
+        BatchRows.Broadcast(bias, rows, gates, gateRow);
+        MatMul.MultiplyAdd(x, I, kernel, gateRow, rows, I, gateRow, gates, gateRow);
+        for (int t = 0; t < T; t++)
+        {
+            // Rows of timestep t sit T*H (hidden) and T*4H (gates) apart: gates[:, t] += h[:, t-1]·Wh.
+            if (t > 0)
+                MatMul.MultiplyAdd(hidden[((t - 1) * H)..], T * H, recurrent, gateRow, B, H, gateRow, gates[(t * gateRow)..], T * gateRow);
+            for (int b = 0; b < B; b++)
+            {
+                int row = b * T + t;
+                Span<float> cell = cells.Slice(row * H, H);
+                if (t > 0)
+                    cells.Slice((row - 1) * H, H).CopyTo(cell);
+                else
+                    cell.Clear();
+                UpdateCell(gates.Slice(row * gateRow, gateRow), cell, hidden.Slice(row * H, H));
+            }
+        }
+    }
+
+    /// <summary>Backpropagation through time for the last <see cref="Forward"/> on the same x, parameters and cache.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c> given to <see cref="Forward"/>.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="cache">What <see cref="Forward"/> kept.</param>
+    /// <param name="hidden">The outputs of <see cref="Forward"/>, <c>[B, T, H]</c>.</param>
+    /// <param name="s">Sizes.</param>
+    /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
+    /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
+    /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
+    /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch.</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, RecurrentShape s,
+                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
+    {
+        LayerArguments.Shape(s);
+        LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
+        LayerArguments.SequenceGradients(s, dHidden, dParameters, parameters.Length, dx, workspace, WorkspaceLength(s));
+        int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
+        int rows = B * T, gateRow = G * H;
+        ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];
+        ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow);
+        ReadOnlySpan<float> gates = cache[..(rows * gateRow)];
+        ReadOnlySpan<float> cells = cache[(rows * gateRow)..];
+        Span<float> dP = workspace[..(rows * gateRow)];                      // [B, T, 4H] d loss / d gate pre-activations
+        Span<float> dCell = workspace.Slice(rows * gateRow, B * H);          // [B, H] d loss / d c_t through c_{t+1}
+        dCell.Clear();
+
+        for (int t = T - 1; t >= 0; t--)
+        {
+            for (int b = 0; b < B; b++)
+            {
+                int row = b * T + t;
+                ReadOnlySpan<float> gate = gates.Slice(row * gateRow, gateRow);
+                ReadOnlySpan<float> previousCell = t > 0 ? cells.Slice((row - 1) * H, H) : default;
+                GateGradients(gate, cells.Slice(row * H, H), previousCell, dHidden.Slice(row * H, H), dCell.Slice(b * H, H), dP.Slice(row * gateRow, gateRow));
+            }
+            // dh_{t-1} += dP_t·Whᵀ.
+            if (t > 0)
+                MatMul.MultiplyAddTransposedB(dP[(t * gateRow)..], T * gateRow, recurrent, gateRow, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
+        }
+
+        // Weight gradients over all B*T rows at once: dWk += xᵀ·dP, dWh += h_prevᵀ·dP, db += Σ dP.
+        // dHidden is consumed, so it holds h_prev [B, T, H].
+        Span<float> dKernel = dParameters[..(I * gateRow)];
+        Span<float> dRecurrent = dParameters.Slice(I * gateRow, H * gateRow);
+        Span<float> dBias = dParameters[((I + H) * gateRow)..];
+        MatMul.MultiplyAddTransposedA(x, I, dP, gateRow, I, rows, gateRow, dKernel, gateRow);
+        if (T > 1)
+        {
+            BatchRows.ShiftOneTimestep(hidden, B, T, H, dHidden);
+            MatMul.MultiplyAddTransposedA(dHidden, H, dP, gateRow, H, rows, gateRow, dRecurrent, gateRow);
+        }
+        BatchRows.AddColumnSums(dP, rows, gateRow, dBias);
+
+        if (!dx.IsEmpty)
+        {
+            dx.Clear();
+            MatMul.MultiplyAddTransposedB(dP, gateRow, kernel, gateRow, rows, gateRow, I, dx, I);
+        }
+    }
+
+    /// <summary>Advances <paramref name="batch"/> independent streams by one timestep.</summary>
+    /// <param name="x">This timestep's inputs <c>[batch, I]</c>.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="batch">Streams.</param>
+    /// <param name="inputs">I.</param>
+    /// <param name="units">H.</param>
+    /// <param name="state">h then c of each stream <c>[batch, 2H]</c>, read and updated (zeros to start).</param>
+    /// <param name="scratch">At least <c>batch × StepScratchLength(H)</c> floats.</param>
+    /// <param name="output">The new h <c>[batch, H]</c>; must not overlap <paramref name="state"/>.</param>
+    public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units,
+                            Span<float> state, Span<float> scratch, Span<float> output)
+    {
+        LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(units), output);
+        int B = batch, I = inputs, H = units, gateRow = G * H;
+        ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];
+        ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow);
+        ReadOnlySpan<float> bias = parameters[((I + H) * gateRow)..];
+        Span<float> gates = scratch[..(B * gateRow)];                        // [batch, 4H]
+
+        BatchRows.Broadcast(bias, B, gates, gateRow);
+        MatMul.MultiplyAdd(x, I, kernel, gateRow, B, I, gateRow, gates, gateRow);
+        MatMul.MultiplyAdd(state, 2 * H, recurrent, gateRow, B, H, gateRow, gates, gateRow);
+        for (int b = 0; b < B; b++)
+        {
+            Span<float> streamState = state.Slice(b * 2 * H, 2 * H);
+            Span<float> h = output.Slice(b * H, H);
+            UpdateCell(gates.Slice(b * gateRow, gateRow), streamState[H..], h);
+            h.CopyTo(streamState);
+        }
+    }
+
+    /// <summary>
+    /// One timestep of one sample: activates the gates <c>[4H]</c> in place, turns <paramref name="cell"/>
+    /// from <c>c_{t-1}</c> into <c>c_t</c>, and writes <c>h_t</c>.
+    /// </summary>
+    private static void UpdateCell(Span<float> gates, Span<float> cell, Span<float> h)
+    {
+        int H = cell.Length;
+        Span<float> i = gates[..H], f = gates.Slice(H, H), g = gates.Slice(2 * H, H), o = gates.Slice(3 * H, H);
+        TensorPrimitives.Sigmoid(gates[..(2 * H)], gates[..(2 * H)]);
+        TensorPrimitives.Tanh(g, g);
+        TensorPrimitives.Sigmoid(o, o);
+        TensorPrimitives.Multiply(f, cell, cell);
+        TensorPrimitives.MultiplyAdd(i, g, cell, cell);
+        TensorPrimitives.Tanh(cell, h);
+        TensorPrimitives.Multiply(h, o, h);
+    }
+
+    /// <summary>
+    /// One timestep of one sample backwards: from dh_t and the carried dc, the gradients of the four gate
+    /// pre-activations into <paramref name="dP"/> <c>[4H]</c>; <paramref name="dCell"/> becomes dc_{t-1} = dc_t ⊙ f.
+    /// </summary>
+    private static void GateGradients(ReadOnlySpan<float> gate, ReadOnlySpan<float> cell, ReadOnlySpan<float> previousCell, ReadOnlySpan<float> dh, Span<float> dCell, Span<float> dP)
+    {
+        int H = cell.Length;
+        ReadOnlySpan<float> i = gate[..H], f = gate.Slice(H, H), g = gate.Slice(2 * H, H), o = gate.Slice(3 * H, H);
+        Span<float> dI = dP[..H], dF = dP.Slice(H, H), dG = dP.Slice(2 * H, H), dO = dP.Slice(3 * H, H);
+        dh = dh[..H];
+        dCell = dCell[..H];
+
+        // dO holds tanh(c_t) until its own value replaces it, element by element.
+        TensorPrimitives.Tanh(cell, dO);
+        for (int j = 0; j < H; j++)
+        {
+            float tanhC = dO[j];
+            float dc = dCell[j] + dh[j] * o[j] * (1f - tanhC * tanhC);
+            float cPrevious = previousCell.IsEmpty ? 0f : previousCell[j];
+            dI[j] = dc * g[j] * i[j] * (1f - i[j]);
+            dF[j] = dc * cPrevious * f[j] * (1f - f[j]);
+            dG[j] = dc * i[j] * (1f - g[j] * g[j]);
+            dO[j] = dh[j] * tanhC * o[j] * (1f - o[j]);
+            dCell[j] = dc * f[j];
+        }
+    }
+}

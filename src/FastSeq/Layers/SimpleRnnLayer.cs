@@ -1,0 +1,181 @@
+using FastSeq.Kernels;
+
+namespace FastSeq.Layers;
+
+/// <summary>
+/// Elman RNN (Keras <c>SimpleRNN</c>, PyTorch <c>nn.RNN</c>): <c>h_t = act(x_t·Wk + h_{t-1}·Wh + b)</c>, <c>h_{-1} = 0</c>.
+/// Parameters, in order: kernel <c>Wk [I, H]</c>, recurrent kernel <c>Wh [H, H]</c>, bias <c>b [H]</c>
+/// (PyTorch's <c>bias_ih + bias_hh</c>). Activations are batch-major: <c>x [B, T, I]</c>, <c>hidden [B, T, H]</c>.
+/// The activation is Tanh (the default of both frameworks), Relu, Sigmoid or Linear.
+/// </summary>
+public static class SimpleRnnLayer
+{
+    /// <summary>Floats of parameters: <c>I*H + H*H + H</c>.</summary>
+    public static int ParameterCount(int inputs, int units)
+    {
+        LayerArguments.Positive(inputs, nameof(inputs));
+        LayerArguments.Positive(units, nameof(units));
+        return checked((inputs + units + 1) * units);
+    }
+
+    /// <summary>
+    /// Floats <see cref="Forward"/> keeps besides x and hidden: the pre-activations <c>[B, T, H]</c>. Backward takes the
+    /// derivative from h alone; the pre-activations live apart from h so that no matrix product writes the buffer it reads.
+    /// </summary>
+    public static int CacheLength(RecurrentShape s)
+    {
+        LayerArguments.Shape(s);
+        return checked(s.Batch * s.Timesteps * s.Units);
+    }
+
+    /// <summary>Scratch floats <see cref="Backward"/> needs: the pre-activation gradients <c>[B, T, H]</c>.</summary>
+    public static int WorkspaceLength(RecurrentShape s)
+    {
+        LayerArguments.Shape(s);
+        return checked(s.Batch * s.Timesteps * s.Units);
+    }
+
+    /// <summary>Floats of streaming state per stream: h.</summary>
+    public static int StateLength(int units)
+    {
+        LayerArguments.Positive(units, nameof(units));
+        return units;
+    }
+
+    /// <summary>Scratch floats per stream for <see cref="Step"/>: none.</summary>
+    public static int StepScratchLength(int units)
+    {
+        LayerArguments.Positive(units, nameof(units));
+        return 0;
+    }
+
+    /// <summary>Keras defaults: glorot-uniform kernel, orthogonal recurrent kernel, zero bias.</summary>
+    public static void Initialize(Span<float> parameters, int inputs, int units, Random random)
+    {
+        LayerArguments.Length(parameters.Length, ParameterCount(inputs, units), "ParameterCount(I, H)", nameof(parameters));
+        ArgumentNullException.ThrowIfNull(random);
+        int I = inputs, H = units;
+        Initializers.GlorotUniform(parameters[..(I * H)], I, H, random);
+        Initializers.Orthogonal(parameters.Slice(I * H, H * H), H, H, random);
+        parameters[((I + H) * H)..].Clear();
+    }
+
+    /// <summary>Runs the layer over whole sequences from a zero initial state.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c>.</param>
+    /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
+    /// <param name="s">Sizes.</param>
+    /// <param name="activation">Linear, Tanh, Sigmoid or Relu.</param>
+    /// <param name="cache">Kept for <see cref="Backward"/>: <see cref="CacheLength"/> floats.</param>
+    /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Activation activation, Span<float> cache, Span<float> hidden)
+    {
+        LayerArguments.Shape(s);
+        LayerArguments.ElementwiseActivation(activation, nameof(activation));
+        LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
+        int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
+        int rows = B * T, sequence = T * H;
+        ReadOnlySpan<float> kernel = parameters[..(I * H)];              // [I, H]
+        ReadOnlySpan<float> recurrent = parameters.Slice(I * H, H * H);  // [H, H]
+        ReadOnlySpan<float> bias = parameters[((I + H) * H)..];          // [H]
+        Span<float> preActivation = cache;                               // [B, T, H]
+
+        // Input projection of every timestep at once: z = b + x·Wk, [B*T, H].
+        BatchRows.Broadcast(bias, rows, preActivation, H);
+        MatMul.MultiplyAdd(x, I, kernel, H, rows, I, H, preActivation, H);
+        for (int t = 0; t < T; t++)
+        {
+            // Rows of timestep t sit T*H apart: z[:, t] += h[:, t-1]·Wh, then h[:, t] = act(z[:, t]).
+            if (t > 0)
+                MatMul.MultiplyAdd(hidden[((t - 1) * H)..], sequence, recurrent, H, B, H, H, preActivation[(t * H)..], sequence);
+            for (int b = 0; b < B; b++)
+            {
+                int offset = b * sequence + t * H;
+                ElementwiseActivation.Apply(activation, preActivation.Slice(offset, H), hidden.Slice(offset, H));
+            }
+        }
+    }
+
+    /// <summary>Backpropagation through time for the last <see cref="Forward"/> on the same x, parameters and cache.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c> given to <see cref="Forward"/>.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="cache">What <see cref="Forward"/> kept.</param>
+    /// <param name="hidden">The outputs of <see cref="Forward"/>, <c>[B, T, H]</c>.</param>
+    /// <param name="s">Sizes.</param>
+    /// <param name="activation">The activation <see cref="Forward"/> used.</param>
+    /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
+    /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
+    /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
+    /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch.</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, RecurrentShape s, Activation activation,
+                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
+    {
+        LayerArguments.Shape(s);
+        LayerArguments.ElementwiseActivation(activation, nameof(activation));
+        LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
+        LayerArguments.SequenceGradients(s, dHidden, dParameters, parameters.Length, dx, workspace, WorkspaceLength(s));
+        int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
+        int rows = B * T, sequence = T * H;
+        ReadOnlySpan<float> kernel = parameters[..(I * H)];
+        ReadOnlySpan<float> recurrent = parameters.Slice(I * H, H * H);
+        Span<float> dKernel = dParameters[..(I * H)];
+        Span<float> dRecurrent = dParameters.Slice(I * H, H * H);
+        Span<float> dBias = dParameters[((I + H) * H)..];
+
+        // dP = d loss / d pre-activation [B, T, H], step by step from the last:
+        // dP_t = dh_t ⊙ act'(h_t), then dh_{t-1} += dP_t·Whᵀ.
+        Span<float> dP = workspace[..(rows * H)];
+        for (int t = T - 1; t >= 0; t--)
+        {
+            for (int b = 0; b < B; b++)
+            {
+                int offset = b * sequence + t * H;
+                ElementwiseActivation.MultiplyByDerivative(activation, hidden.Slice(offset, H), dHidden.Slice(offset, H), dP.Slice(offset, H));
+            }
+            if (t > 0)
+                MatMul.MultiplyAddTransposedB(dP[(t * H)..], sequence, recurrent, H, B, H, H, dHidden[((t - 1) * H)..], sequence);
+        }
+
+        // Weight gradients over all B*T rows at once: dWk += xᵀ·dP, dWh += h_prevᵀ·dP, db += Σ dP.
+        // dHidden is consumed, so it holds h_prev [B, T, H].
+        MatMul.MultiplyAddTransposedA(x, I, dP, H, I, rows, H, dKernel, H);
+        if (T > 1)
+        {
+            BatchRows.ShiftOneTimestep(hidden, B, T, H, dHidden);
+            MatMul.MultiplyAddTransposedA(dHidden, H, dP, H, H, rows, H, dRecurrent, H);
+        }
+        BatchRows.AddColumnSums(dP, rows, H, dBias);
+
+        if (!dx.IsEmpty)
+        {
+            dx.Clear();
+            MatMul.MultiplyAddTransposedB(dP, H, kernel, H, rows, H, I, dx, I);
+        }
+    }
+
+    /// <summary>Advances <paramref name="batch"/> independent streams by one timestep.</summary>
+    /// <param name="x">This timestep's inputs <c>[batch, I]</c>.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="batch">Streams.</param>
+    /// <param name="inputs">I.</param>
+    /// <param name="units">H.</param>
+    /// <param name="activation">Linear, Tanh, Sigmoid or Relu.</param>
+    /// <param name="state">h of each stream <c>[batch, H]</c>, read and updated (zeros to start).</param>
+    /// <param name="scratch">At least <c>batch × StepScratchLength(H)</c> floats (none for this layer).</param>
+    /// <param name="output">The new h <c>[batch, H]</c>; must not overlap <paramref name="state"/>.</param>
+    public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units, Activation activation,
+                            Span<float> state, Span<float> scratch, Span<float> output)
+    {
+        LayerArguments.ElementwiseActivation(activation, nameof(activation));
+        LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(units), output);
+        int B = batch, I = inputs, H = units;
+        ReadOnlySpan<float> kernel = parameters[..(I * H)];
+        ReadOnlySpan<float> recurrent = parameters.Slice(I * H, H * H);
+        ReadOnlySpan<float> bias = parameters[((I + H) * H)..];
+
+        BatchRows.Broadcast(bias, B, output, H);
+        MatMul.MultiplyAdd(x, I, kernel, H, B, I, H, output, H);
+        MatMul.MultiplyAdd(state, H, recurrent, H, B, H, H, output, H);
+        ElementwiseActivation.Apply(activation, output, output);
+        output.CopyTo(state);
+    }
+}

@@ -1,0 +1,261 @@
+using FastSeq.Layers;
+
+namespace FastSeq.Tests.Layers;
+
+public class RecurrentLayerTests
+{
+    public static TheoryData<string> Layers => [.. RecurrentLayerUnderTest.Names];
+
+    public static TheoryData<string, int, int> LayersBatchesTimesteps
+    {
+        get
+        {
+            var data = new TheoryData<string, int, int>();
+            foreach (string name in RecurrentLayerUnderTest.Names)
+            {
+                foreach (int batch in new[] { 1, 3 })
+                {
+                    foreach (int timesteps in new[] { 1, 4 })
+                        data.Add(name, batch, timesteps);
+                }
+            }
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(LayersBatchesTimesteps))]
+    public void Gradients_match_finite_differences(string name, int batch, int timesteps)
+    {
+        var random = new Random(17 + batch * 10 + timesteps);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(batch, timesteps, 3, 5), random);
+        float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
+        bool[] pattern = FiniteDifferences.Signs(run.Forward());
+        run.Backward(weights);
+        double Loss() => KinkAwareLoss(name, run, weights, pattern);
+
+        FiniteDifferences.Check("dParameters", run.Parameters, run.DParameters, Loss);
+        FiniteDifferences.Check("dx", run.X, run.DX, Loss);
+    }
+
+    /// <summary><c>Σ w ⊙ h</c>, or NaN for a relu layer whose pattern of active units differs from the unperturbed one.</summary>
+    private static double KinkAwareLoss(string name, RecurrentRun run, float[] weights, bool[] pattern)
+    {
+        float[] hidden = run.Forward();
+        if (name == "SimpleRnn.Relu" && !pattern.SequenceEqual(FiniteDifferences.Signs(hidden)))
+            return double.NaN;
+        return FiniteDifferences.WeightedSum(weights, hidden);
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Backward_accumulates_parameter_gradients_and_overwrites_dx(string name)
+    {
+        var random = new Random(5);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 3, 3, 5), random);
+        float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
+        run.Forward();
+        run.Backward(weights);
+        float[] once = [.. run.DParameters];
+        float[] dx = [.. run.DX];
+
+        run.DX.AsSpan().Fill(123f);
+        run.Backward(weights);
+
+        Assert.All(once.Zip(run.DParameters), pair => Assert.Equal(2 * pair.First, pair.Second, 1e-5 * Math.Max(1, Math.Abs(pair.First))));
+        Assert.Equal(dx, run.DX);
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Backward_without_dx_gives_the_same_parameter_gradients(string name)
+    {
+        var random = new Random(6);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 3, 3, 5), random);
+        float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
+        run.Forward();
+        run.Backward(weights);
+        float[] withDx = [.. run.DParameters];
+
+        run.DParameters.AsSpan().Clear();
+        run.Backward(weights, withDx: false);
+
+        Assert.Equal(withDx, run.DParameters);
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Gradients_of_the_last_timestep_only_match_finite_differences(string name)
+    {
+        // A layer that passes only its last h on gets zeros above every other timestep.
+        var random = new Random(8);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 5, 3, 4), random);
+        float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
+        for (int b = 0; b < 2; b++)
+            weights.AsSpan(b * 5 * 4, 4 * 4).Clear();
+        bool[] pattern = FiniteDifferences.Signs(run.Forward());
+        run.Backward(weights);
+        double Loss() => KinkAwareLoss(name, run, weights, pattern);
+
+        FiniteDifferences.Check("dParameters", run.Parameters, run.DParameters, Loss);
+        FiniteDifferences.Check("dx", run.X, run.DX, Loss);
+    }
+
+    [Theory]
+    [InlineData("SimpleRnn.Tanh", 1)]
+    [InlineData("SimpleRnn.Relu", 3)]
+    [InlineData("Lstm", 1)]
+    [InlineData("Lstm", 3)]
+    [InlineData("Gru", 1)]
+    [InlineData("Gru", 3)]
+    public void Step_over_the_timesteps_gives_the_hidden_states_of_Forward(string name, int batch)
+    {
+        const int T = 6, I = 3, H = 5;
+        var layer = RecurrentLayerUnderTest.Named(name);
+        var run = new RecurrentRun(layer, new RecurrentShape(batch, T, I, H), new Random(9));
+        float[] hidden = run.Forward();
+
+        float[] state = new float[batch * layer.StateLength(H)];
+        float[] scratch = new float[batch * layer.StepScratchLength(H)];
+        float[] x = new float[batch * I];
+        float[] output = new float[batch * H];
+        for (int t = 0; t < T; t++)
+        {
+            for (int b = 0; b < batch; b++)
+                run.X.AsSpan((b * T + t) * I, I).CopyTo(x.AsSpan(b * I));
+            layer.Step(x, run.Parameters, batch, I, H, state, scratch, output);
+            for (int b = 0; b < batch; b++)
+            {
+                for (int j = 0; j < H; j++)
+                    Assert.Equal(hidden[(b * T + t) * H + j], output[b * H + j], 1e-5f);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Streams_of_a_batched_Step_are_independent(string name)
+    {
+        const int I = 3, H = 5;
+        var layer = RecurrentLayerUnderTest.Named(name);
+        var random = new Random(10);
+        float[] parameters = RandomTensors.Uniform(random, layer.ParameterCount(I, H), -0.5f, 0.5f);
+        float[] x = RandomTensors.Uniform(random, 2 * I, -1f, 1f);
+        float[] state = RandomTensors.Uniform(random, 2 * layer.StateLength(H), -1f, 1f);
+        float[] secondState = state[layer.StateLength(H)..];
+        float[] output = new float[2 * H], secondOutput = new float[H];
+
+        layer.Step(x, parameters, 2, I, H, state, new float[2 * layer.StepScratchLength(H)], output);
+        layer.Step(x.AsSpan(I), parameters, 1, I, H, secondState, new float[layer.StepScratchLength(H)], secondOutput);
+
+        Assert.Equal(secondOutput, output[H..]);
+        Assert.Equal(secondState, state[layer.StateLength(H)..]);
+    }
+
+    [Theory]
+    [InlineData("SimpleRnn.Tanh", 3, 5, 45)]
+    [InlineData("Lstm", 3, 5, 180)]
+    [InlineData("Gru", 3, 5, 150)]
+    [InlineData("SimpleRnn.Tanh", 1, 32, 1088)]   // Keras SimpleRNN(32) on 1 feature
+    [InlineData("Lstm", 2, 8, 352)]               // Keras LSTM(8) on 2 features
+    [InlineData("Gru", 1, 32, 3360)]              // Keras GRU(32, reset_after=True) on 1 feature
+    public void Parameter_counts_are_those_of_Keras(string name, int inputs, int units, int expected)
+    {
+        Assert.Equal(expected, RecurrentLayerUnderTest.Named(name).ParameterCount(inputs, units));
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Initialize_draws_glorot_kernel_orthogonal_recurrent_kernel_and_Keras_biases(string name)
+    {
+        const int I = 7, H = 6;
+        var layer = RecurrentLayerUnderTest.Named(name);
+        int G = layer.Gates;
+        float[] parameters = new float[layer.ParameterCount(I, H)];
+        parameters.AsSpan().Fill(float.NaN);
+        layer.Initialize(parameters, I, H, new Random(3));
+
+        ReadOnlySpan<float> kernel = parameters.AsSpan(0, I * G * H);
+        float limit = MathF.Sqrt(6f / (I + G * H));
+        Assert.All(kernel.ToArray(), v => Assert.InRange(v, -limit, limit));
+        Assert.True(kernel.ToArray().Max() > limit / 2 && kernel.ToArray().Min() < -limit / 2);
+        InitializerTests.AssertOrthonormalRows(parameters.AsSpan(I * G * H, H * G * H), H, G * H);
+        float[] bias = parameters[((I + H) * G * H)..];
+        float[] expectedBias = new float[bias.Length];
+        if (name == "Lstm")
+            expectedBias.AsSpan(H, H).Fill(1f);
+        Assert.Equal(expectedBias, bias);
+
+        float[] again = new float[parameters.Length];
+        layer.Initialize(again, I, H, new Random(3));
+        Assert.Equal(parameters, again);
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Forward_Backward_and_Step_allocate_nothing(string name)
+    {
+        var layer = RecurrentLayerUnderTest.Named(name);
+        var shape = new RecurrentShape(4, 8, 7, 16);
+        var run = new RecurrentRun(layer, shape, new Random(11));
+        float[] dHidden = new float[run.Hidden.Length];
+        float[] state = new float[4 * layer.StateLength(16)];
+        float[] scratch = new float[4 * layer.StepScratchLength(16)];
+        float[] output = new float[4 * 16];
+        void Everything()
+        {
+            run.Forward();
+            run.Backward(dHidden);
+            layer.Step(run.X.AsSpan(0, 4 * 7), run.Parameters, 4, 7, 16, state, scratch, output);
+        }
+        Everything();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Everything();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Wrong_lengths_are_rejected_with_expected_and_actual_sizes(string name)
+    {
+        var layer = RecurrentLayerUnderTest.Named(name);
+        var shape = new RecurrentShape(2, 3, 4, 5);
+        var run = new RecurrentRun(layer, shape, new Random(12));
+
+        var e = Assert.Throws<ArgumentException>(() => layer.Forward(run.X.AsSpan(1), run.Parameters, shape, run.Cache, run.Hidden));
+        Assert.Equal("x", e.ParamName);
+        Assert.Contains("24", e.Message);
+        Assert.Contains("23", e.Message);
+
+        e = Assert.Throws<ArgumentException>(() => layer.Forward(run.X, run.Parameters.AsSpan(1), shape, run.Cache, run.Hidden));
+        Assert.Equal("parameters", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => layer.Forward(run.X, run.Parameters, shape, run.Cache, run.Hidden.AsSpan(1)));
+        Assert.Equal("hidden", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, shape, run.DHidden, run.DParameters, run.DX.AsSpan(1), run.Workspace));
+        Assert.Equal("dx", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, shape, run.DHidden, run.DParameters.AsSpan(1), run.DX, run.Workspace));
+        Assert.Equal("dParameters", e.ParamName);
+        if (run.Workspace.Length > 0)
+        {
+            e = Assert.Throws<ArgumentException>(() => layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, shape, run.DHidden, run.DParameters, run.DX, run.Workspace.AsSpan(1)));
+            Assert.Equal("workspace", e.ParamName);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => layer.Forward(run.X, run.Parameters, shape with { Batch = 0 }, run.Cache, run.Hidden));
+
+        float[] state = new float[2 * layer.StateLength(5)];
+        float[] output = new float[2 * 5];
+        e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state.AsSpan(1), new float[2 * layer.StepScratchLength(5)], output));
+        Assert.Equal("state", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state, new float[2 * layer.StepScratchLength(5)], state.AsSpan(0, 10)));
+        Assert.Equal("output", e.ParamName);
+    }
+
+    [Fact]
+    public void SimpleRnn_rejects_softmax()
+    {
+        var shape = new RecurrentShape(1, 1, 1, 1);
+        var e = Assert.Throws<ArgumentException>(() => SimpleRnnLayer.Forward(new float[1], new float[3], shape, Activation.Softmax, [], new float[1]));
+        Assert.Equal("activation", e.ParamName);
+    }
+}
