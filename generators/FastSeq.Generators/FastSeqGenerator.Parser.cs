@@ -106,8 +106,13 @@ public sealed partial class FastSeqGenerator
     /// <summary>Reports layer attributes on a class that has no [SequenceModel].</summary>
     private static DiagnosticInfo? ParseOrphanLayers(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelAttribute))
+        // Every layer attribute kind runs this; only the class's first layer attribute reports.
+        ImmutableArray<AttributeData> attributes = context.TargetSymbol.GetAttributes();
+        if (attributes.Any(a => a.AttributeClass?.ToDisplayString() == ModelAttribute) ||
+            !SymbolEqualityComparer.Default.Equals(attributes.First(a => KindOf(a.AttributeClass) is not null).AttributeClass, context.Attributes[0].AttributeClass))
+        {
             return null;
+        }
         LocationInfo? location = LocationInfo.From(context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(cancellationToken));
         return Diagnostic(DiagnosticDescriptors.LayerWithoutModel, location, context.TargetSymbol.Name);
     }

@@ -39,7 +39,9 @@ internal interface ISimdOps<TVector>
 /// <summary>Lane masks: eight zero words then eight all-ones words; a window of it selects the last lanes.</summary>
 internal static class LaneMask
 {
-    public static ReadOnlySpan<int> Table => [0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1];
+    private static readonly int[] s_table = [0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1];
+
+    public static ref int Start => ref MemoryMarshal.GetArrayDataReference(s_table);
 }
 
 internal readonly struct Simd256 : ISimdOps<Vector256<float>>
@@ -71,7 +73,7 @@ internal readonly struct Simd256 : ISimdOps<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> LastLanes(int count) =>
-        Vector256.LoadUnsafe(ref Unsafe.Add(ref MemoryMarshal.GetReference(LaneMask.Table), count)).AsSingle();
+        Vector256.LoadUnsafe(ref Unsafe.Add(ref LaneMask.Start, count)).AsSingle();
 }
 
 internal readonly struct Simd128 : ISimdOps<Vector128<float>>
@@ -103,5 +105,5 @@ internal readonly struct Simd128 : ISimdOps<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> LastLanes(int count) =>
-        Vector128.LoadUnsafe(ref Unsafe.Add(ref MemoryMarshal.GetReference(LaneMask.Table), 4 + count)).AsSingle();
+        Vector128.LoadUnsafe(ref Unsafe.Add(ref LaneMask.Start, 4 + count)).AsSingle();
 }

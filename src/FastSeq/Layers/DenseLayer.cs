@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using FastSeq.Kernels;
 
 namespace FastSeq.Layers;

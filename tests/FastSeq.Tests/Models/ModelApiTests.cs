@@ -1,5 +1,3 @@
-using FastSeq.IO;
-
 namespace FastSeq.Tests.Models;
 
 public class ModelApiTests

@@ -35,7 +35,8 @@ public class ParityTests
         var trainer = new Trainer<TModel>(model, new Sgd(learningRate), Loss.MeanSquaredError);
         float loss = trainer.TrainBatch(input, target, batch);
         Tolerance.Close(reference["loss"], [loss], 1e-6, 1e-5, "loss");
-        Tolerance.Close(reference["grad.input"], model.InputGradients, 1e-6, 1e-4, "grad.input");
+        float[] inputGradient = reference["grad.input"];
+        Tolerance.Close(inputGradient, model.InputGradients, 1e-4 * MaxAbs(inputGradient), 1e-4, "grad.input");
 
         SafeTensorsFile gradients = ReferenceCase.AsStateDict(model.StateDict, model.Gradients);
         SafeTensorsFile updated = ReferenceCase.AsStateDict(model.StateDict, model.Parameters);
@@ -52,8 +53,12 @@ public class ParityTests
                 for (int i = 0; i < expectedAfter.Length; i++)
                     expectedAfter[i] += otherAfter[i] + (learningRate * expectedGradient[i]);
             }
-            Tolerance.Close(expectedGradient, gradients.GetTensor(entry.Name).ToFloatArray(), 1e-6, 1e-4, "grad." + entry.Name);
+            // Relative 1e-4 per element, with a floor of 1e-4 of the tensor's largest element: entries a thousand
+            // times smaller than their neighbours carry float32 rounding of the larger sums they come from.
+            Tolerance.Close(expectedGradient, gradients.GetTensor(entry.Name).ToFloatArray(), 1e-4 * MaxAbs(expectedGradient), 1e-4, "grad." + entry.Name);
             Tolerance.Close(expectedAfter, updated.GetTensor(entry.Name).ToFloatArray(), 1e-5, 1e-4, "sgd." + entry.Name);
         }
     }
+
+    private static double MaxAbs(float[] values) => values.Max(v => Math.Abs((double)v));
 }
