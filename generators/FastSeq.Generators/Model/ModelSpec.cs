@@ -1,3 +1,4 @@
+using System.Linq;
 using FastSeq.Generators.Helpers;
 
 namespace FastSeq.Generators.Model;
@@ -41,6 +42,14 @@ internal sealed record LayerSpec(
     /// <summary>A Dense layer keeps the time axis of its input; a recurrent one only if it returns sequences.</summary>
     public bool OutputHasTimeAxis => IsRecurrent ? ReturnSequences : InputHasTimeAxis;
 
+    /// <summary>Floats of streaming state per stream: h, and c for an LSTM.</summary>
+    public int StateLength => Kind switch
+    {
+        LayerKind.Lstm => 2 * Units,
+        LayerKind.Dense => 0,
+        _ => Units,
+    };
+
     public string KerasClass => Kind switch
     {
         LayerKind.SimpleRnn => "SimpleRNN",
@@ -75,6 +84,8 @@ internal sealed record ModelSpec(
     public int OutputLength => Output.OutputHasTimeAxis ? Timesteps * Output.Units : Output.Units;
 
     public int ParameterCount => Output.ParameterOffset + Output.ParameterCount;
+
+    public int StreamStateLength => Layers.Sum(layer => layer.StateLength);
 
     public string HintName => (Namespace is null ? "" : Namespace + ".") +
         string.Join(".", ContainingTypes) + (ContainingTypes.Count > 0 ? "." : "") + TypeName + ".FastSeq.g.cs";
