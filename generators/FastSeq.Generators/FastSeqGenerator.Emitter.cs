@@ -1,3 +1,4 @@
+using System;
 using FastSeq.Generators.Helpers;
 using FastSeq.Generators.Model;
 
@@ -144,13 +145,36 @@ public sealed partial class FastSeqGenerator
 
     private static void EmitConstructor(SourceWriter w, ModelSpec model)
     {
+        bool embedded = model.EmbeddedWeights.Count > 0;
+        if (embedded)
+        {
+            w.Line($"/// <summary>Creates the model with the weights embedded at compile time from {SourceWriter.Literal(model.WeightsFile!).Replace("\"", "&quot;")}.</summary>");
+            w.Line($"public {model.TypeName}() => WeightFile.LoadRaw(EmbeddedWeights, s_stateDict, _parameters);");
+            w.Line();
+        }
         w.Line("/// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name=\"seed\"/>.</summary>");
-        w.Open($"public {model.TypeName}(int seed = 0)");
+        w.Open($"public {model.TypeName}(int seed{(embedded ? "" : " = 0")})");
         w.Line("var random = new Random(seed);");
         foreach (LayerSpec layer in model.Layers)
             w.Line($"{layer.RuntimeClass}.Initialize({ParameterSlice("_parameters", layer)}, {N(layer.Inputs)}, {N(layer.Units)}, random);");
         w.Close();
         w.Line();
+        if (embedded)
+        {
+            w.Line($"// The tensors of {model.WeightsFile}, in state-dict order, as little-endian float32.");
+            w.Line("private static ReadOnlySpan<byte> EmbeddedWeights =>");
+            w.Line("[");
+            const int PerLine = 24;
+            for (int start = 0; start < model.EmbeddedWeights.Count; start += PerLine)
+            {
+                var line = new System.Text.StringBuilder("    ");
+                for (int k = start; k < Math.Min(start + PerLine, model.EmbeddedWeights.Count); k++)
+                    line.Append("0x").Append(model.EmbeddedWeights[k].ToString("X2", System.Globalization.CultureInfo.InvariantCulture)).Append(", ");
+                w.Line(line.ToString().TrimEnd());
+            }
+            w.Line("];");
+            w.Line();
+        }
     }
 
     private static void EmitProperties(SourceWriter w, ModelSpec model)

@@ -42,6 +42,14 @@ internal sealed record LayerSpec(
     /// <summary>A Dense layer keeps the time axis of its input; a recurrent one only if it returns sequences.</summary>
     public bool OutputHasTimeAxis => IsRecurrent ? ReturnSequences : InputHasTimeAxis;
 
+    /// <summary>Gates per unit: 1 (SimpleRnn), 4 (LSTM i, f, g, o), 3 (GRU r, z, n).</summary>
+    public int Gates => Kind switch
+    {
+        LayerKind.Lstm => 4,
+        LayerKind.Gru => 3,
+        _ => 1,
+    };
+
     /// <summary>Floats of streaming state per stream: h, and c for an LSTM.</summary>
     public int StateLength => Kind switch
     {
@@ -75,8 +83,13 @@ internal sealed record ModelSpec(
     int Timesteps,
     int Features,
     int MaxBatchSize,
-    EquatableArray<LayerSpec> Layers)
+    EquatableArray<LayerSpec> Layers,
+    string? WeightsFile,
+    LocationInfo? Location)
 {
+    /// <summary>The weight tensors read at compile time, in state-dict order; empty when none are embedded.</summary>
+    public EquatableArray<byte> EmbeddedWeights { get; init; } = EquatableArray<byte>.Empty;
+
     public LayerSpec Output => Layers[Layers.Count - 1];
 
     public int OutputUnits => Output.Units;
