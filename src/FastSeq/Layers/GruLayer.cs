@@ -103,7 +103,7 @@ public static class GruLayer
             {
                 int row = b * T + t;
                 ReadOnlySpan<float> previousH = t > 0 ? hidden.Slice((row - 1) * H, H) : default;
-                Activate(gates.Slice(row * gateRow, gateRow), recurrentN.Slice(row * H, H), previousH, hidden.Slice(row * H, H));
+                GateActivations.GruCell(gates.Slice(row * gateRow, gateRow), recurrentN.Slice(row * H, H), previousH, hidden.Slice(row * H, H));
             }
         }
     }
@@ -200,7 +200,7 @@ public static class GruLayer
         MatMul.MultiplyAdd(state, H, recurrent, gateRow, B, H, 2 * H, gates, scratchRow);
         MatMul.MultiplyAdd(state, H, recurrent[(2 * H)..], gateRow, B, H, H, recurrentN, scratchRow);
         for (int b = 0; b < B; b++)
-            Activate(gates.Slice(b * scratchRow, gateRow), recurrentN.Slice(b * scratchRow, H), state.Slice(b * H, H), output.Slice(b * H, H));
+            GateActivations.GruCell(gates.Slice(b * scratchRow, gateRow), recurrentN.Slice(b * scratchRow, H), state.Slice(b * H, H), output.Slice(b * H, H));
         output.CopyTo(state);
     }
 
@@ -218,30 +218,6 @@ public static class GruLayer
             TensorPrimitives.Add(inputBias[..(2 * H)], recurrentBias[..(2 * H)], gate[..(2 * H)]);
             inputBias[(2 * H)..].CopyTo(gate[(2 * H)..]);
             recurrentBias[(2 * H)..].CopyTo(recurrentN.Slice(r * recurrentNLd, H));
-        }
-    }
-
-    /// <summary>
-    /// One timestep of one sample: activates the gates <c>[3H]</c> in place (r, z, then n with the recurrent part
-    /// <paramref name="recurrentN"/>) and writes <c>h_t = n + z ⊙ (h_{t-1} - n)</c>; an empty <paramref name="previousH"/> is zero.
-    /// </summary>
-    private static void Activate(Span<float> gates, ReadOnlySpan<float> recurrentN, ReadOnlySpan<float> previousH, Span<float> h)
-    {
-        int H = h.Length;
-        Span<float> rz = gates[..(2 * H)], n = gates.Slice(2 * H, H);
-        ReadOnlySpan<float> r = rz[..H], z = rz[H..];
-        TensorPrimitives.Sigmoid(rz, rz);
-        TensorPrimitives.MultiplyAdd(r, recurrentN, n, n);
-        TensorPrimitives.Tanh(n, n);
-        if (previousH.IsEmpty)
-        {
-            TensorPrimitives.Multiply(z, n, h);
-            TensorPrimitives.Subtract(n, h, h);
-        }
-        else
-        {
-            TensorPrimitives.Subtract(previousH, n, h);
-            TensorPrimitives.MultiplyAdd(z, h, n, h);
         }
     }
 

@@ -97,7 +97,7 @@ public static class LstmLayer
                     cells.Slice((row - 1) * H, H).CopyTo(cell);
                 else
                     cell.Clear();
-                UpdateCell(gates.Slice(row * gateRow, gateRow), cell, hidden.Slice(row * H, H));
+                GateActivations.LstmCell(gates.Slice(row * gateRow, gateRow), cell, hidden.Slice(row * H, H));
             }
         }
     }
@@ -188,26 +188,9 @@ public static class LstmLayer
         {
             Span<float> streamState = state.Slice(b * 2 * H, 2 * H);
             Span<float> h = output.Slice(b * H, H);
-            UpdateCell(gates.Slice(b * gateRow, gateRow), streamState[H..], h);
+            GateActivations.LstmCell(gates.Slice(b * gateRow, gateRow), streamState[H..], h);
             h.CopyTo(streamState);
         }
-    }
-
-    /// <summary>
-    /// One timestep of one sample: activates the gates <c>[4H]</c> in place, turns <paramref name="cell"/>
-    /// from <c>c_{t-1}</c> into <c>c_t</c>, and writes <c>h_t</c>.
-    /// </summary>
-    private static void UpdateCell(Span<float> gates, Span<float> cell, Span<float> h)
-    {
-        int H = cell.Length;
-        Span<float> i = gates[..H], f = gates.Slice(H, H), g = gates.Slice(2 * H, H), o = gates.Slice(3 * H, H);
-        TensorPrimitives.Sigmoid(gates[..(2 * H)], gates[..(2 * H)]);
-        TensorPrimitives.Tanh(g, g);
-        TensorPrimitives.Sigmoid(o, o);
-        TensorPrimitives.Multiply(f, cell, cell);
-        TensorPrimitives.MultiplyAdd(i, g, cell, cell);
-        TensorPrimitives.Tanh(cell, h);
-        TensorPrimitives.Multiply(h, o, h);
     }
 
     /// <summary>

@@ -1,0 +1,86 @@
+using FastSeq.Kernels;
+
+namespace FastSeq.Tests.Kernels;
+
+public class GateActivationsTests
+{
+    private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
+
+    private static float[] Values(Random random, int length, float scale)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++)
+            values[i] = (random.NextSingle() * 2f - 1f) * scale;
+        return values;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(33)]
+    [InlineData(40)]
+    public void LstmCell_matches_the_equations(int units)
+    {
+        var random = new Random(units);
+        float[] gates = Values(random, 4 * units, 6f);
+        gates[0] = 200f;        // saturated gates stay finite
+        gates[^1] = -200f;
+        float[] cell = Values(random, units, 2f);
+        float[] before = (float[])gates.Clone(), cellBefore = (float[])cell.Clone();
+        var h = new float[units];
+
+        GateActivations.LstmCell(gates, cell, h);
+
+        for (int j = 0; j < units; j++)
+        {
+            double i = Sigmoid(before[j]), f = Sigmoid(before[units + j]), g = Math.Tanh(before[(2 * units) + j]), o = Sigmoid(before[(3 * units) + j]);
+            double c = (f * cellBefore[j]) + (i * g);
+            Assert.Equal(i, gates[j], 1e-6);
+            Assert.Equal(f, gates[units + j], 1e-6);
+            Assert.Equal(g, gates[(2 * units) + j], 1e-6);
+            Assert.Equal(o, gates[(3 * units) + j], 1e-6);
+            Assert.Equal(c, cell[j], 1e-6);
+            Assert.Equal(o * Math.Tanh(c), h[j], 1e-6);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(5, false)]
+    [InlineData(8, true)]
+    [InlineData(17, false)]
+    [InlineData(40, false)]
+    public void GruCell_matches_the_equations(int units, bool fromZero)
+    {
+        var random = new Random(units);
+        float[] gates = Values(random, 3 * units, 6f);
+        gates[^1] = 300f;
+        float[] recurrentN = Values(random, units, 2f);
+        float[] previous = fromZero ? [] : Values(random, units, 1f);
+        float[] before = (float[])gates.Clone();
+        var h = new float[units];
+
+        GateActivations.GruCell(gates, recurrentN, previous, h);
+
+        for (int j = 0; j < units; j++)
+        {
+            double r = Sigmoid(before[j]), z = Sigmoid(before[units + j]);
+            double n = Math.Tanh(before[(2 * units) + j] + (r * recurrentN[j]));
+            double p = fromZero ? 0 : previous[j];
+            Assert.Equal(r, gates[j], 1e-6);
+            Assert.Equal(z, gates[units + j], 1e-6);
+            Assert.Equal(n, gates[(2 * units) + j], 1e-6);
+            Assert.Equal(((1 - z) * n) + (z * p), h[j], 1e-6);
+        }
+    }
+
+    [Fact]
+    public void Wrong_lengths_are_rejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => GateActivations.LstmCell(new float[15], new float[4], new float[4]));
+        Assert.Equal("gates must hold 16 floats, but holds 15. (Parameter 'gates')", e.Message);
+        Assert.Throws<ArgumentException>(() => GateActivations.GruCell(new float[9], new float[3], new float[2], new float[3]));
+    }
+}
