@@ -34,13 +34,13 @@ public static class GruLayer
     }
 
     /// <summary>
-    /// Scratch floats <see cref="Backward"/> needs: gradients of the recurrent pre-activations <c>[B, T, 3H]</c>
-    /// and of the input pre-activation of n <c>[B, T, H]</c>.
+    /// Scratch floats <see cref="Backward"/> needs: gradients of the recurrent pre-activations <c>[B, T, 3H]</c>,
+    /// of the input pre-activation of n <c>[B, T, H]</c>, and the transposed weights <c>[3H, H + I]</c>.
     /// </summary>
     public static int WorkspaceLength(RecurrentShape s)
     {
         LayerArguments.Shape(s);
-        return checked(s.Batch * s.Timesteps * (G + 1) * s.Units);
+        return checked((s.Batch * s.Timesteps * (G + 1) * s.Units) + (G * s.Units * (s.Units + s.Inputs)));
     }
 
     /// <summary>Floats of streaming state per stream: h.</summary>
@@ -134,6 +134,10 @@ public static class GruLayer
         // by the factor r: dRecurrentP holds [dr, dz, dn ⊙ r] per row, dInputN holds dn.
         Span<float> dRecurrentP = workspace[..(rows * gateRow)];             // [B, T, 3H]
         Span<float> dInputN = workspace.Slice(rows * gateRow, rows * H);      // [B, T, H]
+        // Transposed once so that every product below runs in the kernels' fastest (A·B) form.
+        Span<float> recurrentT = workspace.Slice(rows * (gateRow + H), gateRow * H);                // [3H, H]
+        Span<float> kernelT = workspace.Slice((rows * (gateRow + H)) + (gateRow * H), gateRow * I); // [3H, I]
+        MatMul.Transpose(recurrent, H, gateRow, recurrentT);
 
         for (int t = T - 1; t >= 0; t--)
         {
@@ -147,7 +151,7 @@ public static class GruLayer
             }
             // dh_{t-1} += dP_t·Whᵀ (the direct path through z was added above).
             if (t > 0)
-                MatMul.MultiplyAddTransposedB(dRecurrentP[(t * gateRow)..], T * gateRow, recurrent, gateRow, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
+                MatMul.MultiplyAdd(dRecurrentP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
         }
 
         // Weight gradients over all B*T rows at once; dHidden is consumed, so it holds h_prev [B, T, H].
@@ -169,8 +173,9 @@ public static class GruLayer
         if (!dx.IsEmpty)
         {
             dx.Clear();
-            MatMul.MultiplyAddTransposedB(dRecurrentP, gateRow, kernel, gateRow, rows, 2 * H, I, dx, I);
-            MatMul.MultiplyAddTransposedB(dInputN, H, kernel[(2 * H)..], gateRow, rows, H, I, dx, I);
+            MatMul.Transpose(kernel, I, gateRow, kernelT);
+            MatMul.MultiplyAdd(dRecurrentP, gateRow, kernelT, I, rows, 2 * H, I, dx, I);
+            MatMul.MultiplyAdd(dInputN, H, kernelT[(2 * H * I)..], I, rows, H, I, dx, I);
         }
     }
 

@@ -29,11 +29,14 @@ public static class LstmLayer
         return checked(s.Batch * s.Timesteps * (G + 1) * s.Units);
     }
 
-    /// <summary>Scratch floats <see cref="Backward"/> needs: gate gradients <c>[B, T, 4H]</c> and the cell gradient carried back <c>[B, H]</c>.</summary>
+    /// <summary>
+    /// Scratch floats <see cref="Backward"/> needs: gate gradients <c>[B, T, 4H]</c>, the cell gradient carried back
+    /// <c>[B, H]</c>, and the transposed weights <c>[4H, H + I]</c>.
+    /// </summary>
     public static int WorkspaceLength(RecurrentShape s)
     {
         LayerArguments.Shape(s);
-        return checked(s.Batch * (s.Timesteps * G + 1) * s.Units);
+        return checked((s.Batch * (s.Timesteps * G + 1) * s.Units) + (G * s.Units * (s.Units + s.Inputs)));
     }
 
     /// <summary>Floats of streaming state per stream: h then c.</summary>
@@ -127,6 +130,10 @@ public static class LstmLayer
         Span<float> dP = workspace[..(rows * gateRow)];                      // [B, T, 4H] d loss / d gate pre-activations
         Span<float> dCell = workspace.Slice(rows * gateRow, B * H);          // [B, H] d loss / d c_t through c_{t+1}
         dCell.Clear();
+        // Transposed once so that every product below runs in the kernels' fastest (A·B) form.
+        Span<float> recurrentT = workspace.Slice((rows * gateRow) + (B * H), gateRow * H);   // [4H, H]
+        Span<float> kernelT = workspace.Slice((rows * gateRow) + (B * H) + (gateRow * H), gateRow * I); // [4H, I]
+        MatMul.Transpose(recurrent, H, gateRow, recurrentT);
 
         for (int t = T - 1; t >= 0; t--)
         {
@@ -139,7 +146,7 @@ public static class LstmLayer
             }
             // dh_{t-1} += dP_t·Whᵀ.
             if (t > 0)
-                MatMul.MultiplyAddTransposedB(dP[(t * gateRow)..], T * gateRow, recurrent, gateRow, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
+                MatMul.MultiplyAdd(dP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
         }
 
         // Weight gradients over all B*T rows at once: dWk += xᵀ·dP, dWh += h_prevᵀ·dP, db += Σ dP.
@@ -158,7 +165,8 @@ public static class LstmLayer
         if (!dx.IsEmpty)
         {
             dx.Clear();
-            MatMul.MultiplyAddTransposedB(dP, gateRow, kernel, gateRow, rows, gateRow, I, dx, I);
+            MatMul.Transpose(kernel, I, gateRow, kernelT);
+            MatMul.MultiplyAdd(dP, gateRow, kernelT, I, rows, gateRow, I, dx, I);
         }
     }
 

@@ -28,11 +28,11 @@ public static class SimpleRnnLayer
         return checked(s.Batch * s.Timesteps * s.Units);
     }
 
-    /// <summary>Scratch floats <see cref="Backward"/> needs: the pre-activation gradients <c>[B, T, H]</c>.</summary>
+    /// <summary>Scratch floats <see cref="Backward"/> needs: the pre-activation gradients <c>[B, T, H]</c> and the transposed weights <c>[H, H + I]</c>.</summary>
     public static int WorkspaceLength(RecurrentShape s)
     {
         LayerArguments.Shape(s);
-        return checked(s.Batch * s.Timesteps * s.Units);
+        return checked((s.Batch * s.Timesteps * s.Units) + (s.Units * (s.Units + s.Inputs)));
     }
 
     /// <summary>Floats of streaming state per stream: h.</summary>
@@ -124,6 +124,10 @@ public static class SimpleRnnLayer
         // dP = d loss / d pre-activation [B, T, H], step by step from the last:
         // dP_t = dh_t ⊙ act'(h_t), then dh_{t-1} += dP_t·Whᵀ.
         Span<float> dP = workspace[..(rows * H)];
+        // Transposed once so that every product below runs in the kernels' fastest (A·B) form.
+        Span<float> recurrentT = workspace.Slice(rows * H, H * H);
+        Span<float> kernelT = workspace.Slice((rows * H) + (H * H), H * I);
+        MatMul.Transpose(recurrent, H, H, recurrentT);
         for (int t = T - 1; t >= 0; t--)
         {
             for (int b = 0; b < B; b++)
@@ -132,7 +136,7 @@ public static class SimpleRnnLayer
                 ElementwiseActivation.MultiplyByDerivative(activation, hidden.Slice(offset, H), dHidden.Slice(offset, H), dP.Slice(offset, H));
             }
             if (t > 0)
-                MatMul.MultiplyAddTransposedB(dP[(t * H)..], sequence, recurrent, H, B, H, H, dHidden[((t - 1) * H)..], sequence);
+                MatMul.MultiplyAdd(dP[(t * H)..], sequence, recurrentT, H, B, H, H, dHidden[((t - 1) * H)..], sequence);
         }
 
         // Weight gradients over all B*T rows at once: dWk += xᵀ·dP, dWh += h_prevᵀ·dP, db += Σ dP.
@@ -148,7 +152,8 @@ public static class SimpleRnnLayer
         if (!dx.IsEmpty)
         {
             dx.Clear();
-            MatMul.MultiplyAddTransposedB(dP, H, kernel, H, rows, H, I, dx, I);
+            MatMul.Transpose(kernel, I, H, kernelT);
+            MatMul.MultiplyAdd(dP, H, kernelT, I, rows, H, I, dx, I);
         }
     }
 
