@@ -36,8 +36,20 @@ internal static class DiagnosticDescriptors
         "Duplicate layer name",
         "Layer name '{0}' is used twice; weight-file tensor names must be unique");
 
+    public static readonly DiagnosticDescriptor WeightsNotFound = Error("FSEQ0008",
+        "Weights file is not an AdditionalFiles item",
+        "Weights file '{0}' is not among the compilation's AdditionalFiles; add <AdditionalFiles Include=\"{0}\" /> to the project");
+
+    public static readonly DiagnosticDescriptor WeightsUnreadable = Error("FSEQ0009",
+        "Weights file cannot be read",
+        "Weights file '{0}' cannot be read as safetensors: {1}");
+
+    public static readonly DiagnosticDescriptor WeightsMismatch = Error("FSEQ0010",
+        "Weights file does not fit the model",
+        "Weights file '{0}' does not fit the declared layers: {1}");
+
     private static readonly DiagnosticDescriptor[] s_all =
-        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName];
+        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName, WeightsNotFound, WeightsUnreadable, WeightsMismatch];
 
     public static DiagnosticDescriptor ById(string id) => s_all.First(d => d.Id == id);
 

@@ -1,3 +1,4 @@
+using System;
 using FastSeq.Generators.Helpers;
 using FastSeq.Generators.Model;
 
@@ -64,6 +65,8 @@ public sealed partial class FastSeqGenerator
         w.Line("public const int ParameterCount = " + N(model.ParameterCount) + ";");
         w.Line("/// <summary>The largest batch the preallocated buffers hold.</summary>");
         w.Line("public const int MaxBatchSize = " + N(model.MaxBatchSize) + ";");
+        w.Line("/// <summary>Floats of recurrent state one stream carries between <see cref=\"Step(ReadOnlySpan{float}, Span{float}, Span{float})\"/> calls.</summary>");
+        w.Line("public const int StreamStateLength = " + N(model.StreamStateLength) + ";");
         w.Line();
     }
 
@@ -115,12 +118,11 @@ public sealed partial class FastSeqGenerator
                     w.Line($"private readonly float[] _layer{i}Last = new float[MaxBatchSize * {N(layer.Units)}];");
                     w.Line($"private readonly float[] _layer{i}LastGradient = new float[MaxBatchSize * {N(layer.Units)}];");
                 }
-                w.Line($"private readonly float[] _layer{i}State = new float[{layer.RuntimeClass}.StateLength({N(layer.Units)})];");
-                w.Line($"private readonly float[] _layer{i}StepScratch = new float[{layer.RuntimeClass}.StepScratchLength({N(layer.Units)})];");
-                w.Line($"private readonly float[] _layer{i}StepOutput = new float[{N(layer.Units)}];");
+                w.Line($"private readonly float[] _layer{i}StepScratch = new float[MaxBatchSize * {layer.RuntimeClass}.StepScratchLength({N(layer.Units)})];");
+                w.Line($"private readonly float[] _layer{i}StepOutput = new float[MaxBatchSize * {N(layer.Units)}];");
                 workspace = workspace == "0"
                     ? $"{layer.RuntimeClass}.WorkspaceLength({shape})"
-                    : $"global::System.Math.Max({workspace}, {layer.RuntimeClass}.WorkspaceLength({shape}))";
+                    : $"Math.Max({workspace}, {layer.RuntimeClass}.WorkspaceLength({shape}))";
             }
             else
             {
@@ -128,26 +130,51 @@ public sealed partial class FastSeqGenerator
                 w.Line($"private readonly float[] _layer{i}PreActivation = new float[{rows} * {N(layer.Units)}];");
                 w.Line($"private readonly float[] _layer{i}Output = new float[{rows} * {N(layer.Units)}];");
                 w.Line($"private readonly float[] _layer{i}OutputGradient = new float[{rows} * {N(layer.Units)}];");
-                w.Line($"private readonly float[] _layer{i}StepPreActivation = new float[{N(layer.Units)}];");
-                w.Line($"private readonly float[] _layer{i}StepOutput = new float[{N(layer.Units)}];");
+                w.Line($"private readonly float[] _layer{i}StepPreActivation = new float[MaxBatchSize * {N(layer.Units)}];");
+                w.Line($"private readonly float[] _layer{i}StepOutput = new float[MaxBatchSize * {N(layer.Units)}];");
             }
         }
         w.Line();
         w.Line("// Backward scratch, shared by the recurrent layers since they run one at a time.");
         w.Line($"private readonly float[] _workspace = new float[{workspace}];");
+        w.Line("// The state of the stream that Step(input, output) advances.");
+        w.Line("private readonly float[] _streamState = new float[StreamStateLength];");
         w.Line("private int _batchSize;");
         w.Line();
     }
 
     private static void EmitConstructor(SourceWriter w, ModelSpec model)
     {
+        bool embedded = model.EmbeddedWeights.Count > 0;
+        if (embedded)
+        {
+            w.Line($"/// <summary>Creates the model with the weights embedded at compile time from {SourceWriter.Literal(model.WeightsFile!).Replace("\"", "&quot;")}.</summary>");
+            w.Line($"public {model.TypeName}() => WeightFile.LoadRaw(EmbeddedWeights, s_stateDict, _parameters);");
+            w.Line();
+        }
         w.Line("/// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name=\"seed\"/>.</summary>");
-        w.Open($"public {model.TypeName}(int seed = 0)");
-        w.Line("var random = new global::System.Random(seed);");
+        w.Open($"public {model.TypeName}(int seed{(embedded ? "" : " = 0")})");
+        w.Line("var random = new Random(seed);");
         foreach (LayerSpec layer in model.Layers)
             w.Line($"{layer.RuntimeClass}.Initialize({ParameterSlice("_parameters", layer)}, {N(layer.Inputs)}, {N(layer.Units)}, random);");
         w.Close();
         w.Line();
+        if (embedded)
+        {
+            w.Line($"// The tensors of {model.WeightsFile}, in state-dict order, as little-endian float32.");
+            w.Line("private static ReadOnlySpan<byte> EmbeddedWeights =>");
+            w.Line("[");
+            const int PerLine = 24;
+            for (int start = 0; start < model.EmbeddedWeights.Count; start += PerLine)
+            {
+                var line = new System.Text.StringBuilder("    ");
+                for (int k = start; k < Math.Min(start + PerLine, model.EmbeddedWeights.Count); k++)
+                    line.Append("0x").Append(model.EmbeddedWeights[k].ToString("X2", System.Globalization.CultureInfo.InvariantCulture)).Append(", ");
+                w.Line(line.ToString().TrimEnd());
+            }
+            w.Line("];");
+            w.Line();
+        }
     }
 
     private static void EmitProperties(SourceWriter w, ModelSpec model)
@@ -161,26 +188,27 @@ public sealed partial class FastSeqGenerator
         w.Line("int global::FastSeq.ISequenceModel.OutputLength => OutputLength;");
         w.Line("int global::FastSeq.ISequenceModel.OutputUnits => OutputUnits;");
         w.Line("int global::FastSeq.ISequenceModel.MaxBatchSize => MaxBatchSize;");
+        w.Line("int global::FastSeq.ISequenceModel.StreamStateLength => StreamStateLength;");
         w.Line();
         w.Line("/// <summary>Activation of the final layer.</summary>");
         w.Line("public Activation OutputActivation => Activation." + (output.IsRecurrent ? "Linear" : output.Activation.ToString()) + ";");
         w.Line("/// <summary>All trainable parameters, layer after layer, in Keras layouts.</summary>");
-        w.Line("public global::System.Span<float> Parameters => _parameters;");
+        w.Line("public Span<float> Parameters => _parameters;");
         w.Line("/// <summary>d loss / d <see cref=\"Parameters\"/>, accumulated by <see cref=\"Backward\"/>.</summary>");
-        w.Line("public global::System.Span<float> Gradients => _gradients;");
+        w.Line("public Span<float> Gradients => _gradients;");
         w.Line("/// <summary>Outputs of the last <see cref=\"Forward\"/>.</summary>");
-        w.Line($"public global::System.ReadOnlySpan<float> Outputs => {OutputBuffer(output, last)}.AsSpan(0, {outputsLength});");
+        w.Line($"public ReadOnlySpan<float> Outputs => {OutputBuffer(output, last)}.AsSpan(0, {outputsLength});");
         w.Line("/// <summary>Pre-activations of the final layer in the last <see cref=\"Forward\"/>.</summary>");
-        w.Line($"public global::System.ReadOnlySpan<float> Logits => {(output.IsRecurrent ? OutputBuffer(output, last) : $"_layer{last}PreActivation")}.AsSpan(0, {outputsLength});");
+        w.Line($"public ReadOnlySpan<float> Logits => {(output.IsRecurrent ? OutputBuffer(output, last) : $"_layer{last}PreActivation")}.AsSpan(0, {outputsLength});");
         w.Line("/// <summary>d loss / d inputs from the last <see cref=\"Backward\"/>.</summary>");
-        w.Line("public global::System.ReadOnlySpan<float> InputGradients => _inputGradients.AsSpan(0, _batchSize * InputLength);");
+        w.Line("public ReadOnlySpan<float> InputGradients => _inputGradients.AsSpan(0, _batchSize * InputLength);");
         w.Line();
     }
 
     private static void EmitPredict(SourceWriter w, ModelSpec model)
     {
         w.Line("/// <summary>Runs <paramref name=\"batchSize\"/> sequences <c>[B, T, F]</c> through the model into <paramref name=\"outputs\"/>.</summary>");
-        w.Open("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1)");
+        w.Open("public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1)");
         w.Line("ModelArguments.CheckBatch(batchSize, MaxBatchSize);");
         w.Line("ModelArguments.CheckLength(outputs.Length, batchSize * OutputLength, nameof(outputs), batchSize);");
         w.Line("Forward(inputs, batchSize);");
@@ -192,7 +220,7 @@ public sealed partial class FastSeqGenerator
     private static void EmitForward(SourceWriter w, ModelSpec model)
     {
         w.Line("/// <summary>Forward pass keeping what <see cref=\"Backward\"/> needs; results in <see cref=\"Outputs\"/>.</summary>");
-        w.Open("public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize)");
+        w.Open("public void Forward(ReadOnlySpan<float> inputs, int batchSize)");
         w.Line("ModelArguments.CheckBatch(batchSize, MaxBatchSize);");
         w.Line("ModelArguments.CheckLength(inputs.Length, batchSize * InputLength, nameof(inputs), batchSize);");
         w.Line("_batchSize = batchSize;");
@@ -235,7 +263,7 @@ public sealed partial class FastSeqGenerator
         w.Line("/// and writes <see cref=\"InputGradients\"/>. <paramref name=\"outputGradients\"/> is d loss / d outputs,");
         w.Line("/// or d loss / d <see cref=\"Logits\"/> when <paramref name=\"withRespectToLogits\"/> is true.");
         w.Line("/// </summary>");
-        w.Open("public void Backward(global::System.ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false)");
+        w.Open("public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false)");
         w.Line("ModelArguments.CheckBackward(batchSize, _batchSize);");
         w.Line("ModelArguments.CheckLength(outputGradients.Length, batchSize * OutputLength, nameof(outputGradients), batchSize);");
         w.Line($"outputGradients.CopyTo({OutputGradientBuffer(model.Output, last)});");
@@ -272,35 +300,53 @@ public sealed partial class FastSeqGenerator
     private static void EmitStreaming(SourceWriter w, ModelSpec model)
     {
         int last = model.Layers.Count - 1;
-        w.Line("/// <summary>Clears the streaming state so the next <see cref=\"Step\"/> starts a new sequence.</summary>");
-        w.Open("public void ResetState()");
-        for (int i = 0; i < model.Layers.Count; i++)
-        {
-            if (model.Layers[i].IsRecurrent)
-                w.Line($"global::System.Array.Clear(_layer{i}State);");
-        }
-        w.Close();
+        w.Line("/// <summary>Clears the state of the built-in stream so the next <see cref=\"Step(ReadOnlySpan{float}, Span{float})\"/> starts a new sequence.</summary>");
+        w.Line("public void ResetState() => Array.Clear(_streamState);");
         w.Line();
         w.Line("/// <summary>Streams one timestep <c>[Features]</c> in and writes the output <c>[OutputUnits]</c> for the sequence so far.</summary>");
-        w.Open("public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)");
-        w.Line("ModelArguments.CheckLength(input.Length, Features, nameof(input));");
-        w.Line("ModelArguments.CheckLength(output.Length, OutputUnits, nameof(output));");
-        string x = "input";
+        w.Line("public void Step(ReadOnlySpan<float> input, Span<float> output) => Step(input, output, _streamState, 1);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Advances one stream whose state the caller owns (<see cref=\"StreamStateLength\"/> floats, zero to start),");
+        w.Line("/// so any number of streams can share this model's weights.");
+        w.Line("/// </summary>");
+        w.Line("public void Step(ReadOnlySpan<float> input, Span<float> output, Span<float> state) => Step(input, output, state, 1);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Advances <paramref name=\"streams\"/> independent streams by one timestep in one call: inputs <c>[streams, Features]</c>,");
+        w.Line("/// outputs <c>[streams, OutputUnits]</c>, and their states in one caller-owned buffer of");
+        w.Line("/// <c>streams * StreamStateLength</c> floats (zero to start; its layout is the model's own, layer after layer).");
+        w.Line("/// </summary>");
+        w.Open("public void Step(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int streams)");
+        w.Line("ModelArguments.CheckStreams(streams);");
+        w.Line("ModelArguments.CheckLength(inputs.Length, streams * Features, nameof(inputs), streams, \"stream\");");
+        w.Line("ModelArguments.CheckLength(outputs.Length, streams * OutputUnits, nameof(outputs), streams, \"stream\");");
+        w.Line("ModelArguments.CheckLength(states.Length, streams * StreamStateLength, nameof(states), streams, \"stream\");");
+        w.Open("for (int first = 0; first < streams; first += MaxBatchSize)");
+        w.Line("int count = Math.Min(MaxBatchSize, streams - first);");
+        string x = "inputs.Slice(first * Features, count * Features)";
+        int stateOffset = 0;
         for (int i = 0; i < model.Layers.Count; i++)
         {
             LayerSpec layer = model.Layers[i];
+            string output = $"_layer{i}StepOutput.AsSpan(0, count * {N(layer.Units)})";
+            w.Line($"// {layer.Name}");
             if (layer.IsRecurrent)
             {
+                // The states of one layer for all streams are contiguous: [streams, StateLength] at streams * offset.
+                string state = $"states.Slice(({N(stateOffset)} * streams) + (first * {N(layer.StateLength)}), count * {N(layer.StateLength)})";
                 string activation = layer.Kind == LayerKind.SimpleRnn ? ", " + ActivationArgument(layer) : "";
-                w.Line($"{layer.RuntimeClass}.Step({x}, {ParameterSlice("_parameters", layer)}, 1, {N(layer.Inputs)}, {N(layer.Units)}{activation}, _layer{i}State, _layer{i}StepScratch, _layer{i}StepOutput);");
+                w.Line($"{layer.RuntimeClass}.Step({x}, {ParameterSlice("_parameters", layer)}, count, {N(layer.Inputs)}, {N(layer.Units)}{activation}, {state}, _layer{i}StepScratch, {output});");
+                stateOffset += layer.StateLength;
             }
             else
             {
-                w.Line($"DenseLayer.Forward({x}, {ParameterSlice("_parameters", layer)}, 1, {N(layer.Inputs)}, {N(layer.Units)}, {ActivationArgument(layer)}, _layer{i}StepPreActivation, _layer{i}StepOutput);");
+                w.Line($"DenseLayer.Forward({x}, {ParameterSlice("_parameters", layer)}, count, {N(layer.Inputs)}, {N(layer.Units)}, {ActivationArgument(layer)}, _layer{i}StepPreActivation.AsSpan(0, count * {N(layer.Units)}), {output});");
             }
-            x = $"_layer{i}StepOutput";
+            x = output;
         }
-        w.Line($"_layer{last}StepOutput.CopyTo(output);");
+        w.Line($"_layer{last}StepOutput.AsSpan(0, count * OutputUnits).CopyTo(outputs.Slice(first * OutputUnits));");
+        w.Close();
         w.Close();
         w.Line();
     }
@@ -328,7 +374,7 @@ public sealed partial class FastSeqGenerator
         w.Line($"public string Summary() => ModelSummary.Format({SourceWriter.Literal(model.TypeName)}, s_summary);");
         w.Line();
         w.Line("/// <summary>The PyTorch state_dict names, shapes and places in <see cref=\"Parameters\"/> of every weight tensor.</summary>");
-        w.Line("public global::System.ReadOnlySpan<StateDictEntry> StateDict => s_stateDict;");
+        w.Line("public ReadOnlySpan<StateDictEntry> StateDict => s_stateDict;");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Loads PyTorch-named weights from a safetensors file. Every tensor of this model must be there as F32 with");

@@ -99,7 +99,9 @@ public sealed partial class FastSeqGenerator
             timesteps,
             features,
             maxBatchSize,
-            layers.ToEquatableArray());
+            layers.ToEquatableArray(),
+            NamedString(modelAttribute, "Weights"),
+            modelLocation);
         return new ModelResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
 

@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -12,9 +14,17 @@ public sealed partial class FastSeqGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        IncrementalValueProvider<ImmutableArray<string>> weightFiles = context.AdditionalTextsProvider
+            .Where(static text => text.Path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            .Select(static (text, _) => text.Path)
+            .Collect();
+
         IncrementalValuesProvider<ModelResult> models = context.SyntaxProvider
             .ForAttributeWithMetadataName(ModelAttribute, static (node, _) => node is ClassDeclarationSyntax, Parse)
-            .WithTrackingName(TrackingNames.Models);
+            .WithTrackingName(TrackingNames.Models)
+            .Combine(weightFiles)
+            .Select(static (pair, _) => EmbedWeights(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.Weights);
 
         context.RegisterSourceOutput(models.Select(static (r, _) => r.Diagnostics).WithTrackingName(TrackingNames.Diagnostics), static (spc, diagnostics) =>
         {
@@ -45,6 +55,7 @@ public sealed partial class FastSeqGenerator : IIncrementalGenerator
 internal static class TrackingNames
 {
     public const string Models = nameof(Models);
+    public const string Weights = nameof(Weights);
     public const string Diagnostics = nameof(Diagnostics);
     public const string Specs = nameof(Specs);
 }

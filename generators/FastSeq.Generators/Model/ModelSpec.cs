@@ -1,3 +1,4 @@
+using System.Linq;
 using FastSeq.Generators.Helpers;
 
 namespace FastSeq.Generators.Model;
@@ -41,6 +42,22 @@ internal sealed record LayerSpec(
     /// <summary>A Dense layer keeps the time axis of its input; a recurrent one only if it returns sequences.</summary>
     public bool OutputHasTimeAxis => IsRecurrent ? ReturnSequences : InputHasTimeAxis;
 
+    /// <summary>Gates per unit: 1 (SimpleRnn), 4 (LSTM i, f, g, o), 3 (GRU r, z, n).</summary>
+    public int Gates => Kind switch
+    {
+        LayerKind.Lstm => 4,
+        LayerKind.Gru => 3,
+        _ => 1,
+    };
+
+    /// <summary>Floats of streaming state per stream: h, and c for an LSTM.</summary>
+    public int StateLength => Kind switch
+    {
+        LayerKind.Lstm => 2 * Units,
+        LayerKind.Dense => 0,
+        _ => Units,
+    };
+
     public string KerasClass => Kind switch
     {
         LayerKind.SimpleRnn => "SimpleRNN",
@@ -66,8 +83,13 @@ internal sealed record ModelSpec(
     int Timesteps,
     int Features,
     int MaxBatchSize,
-    EquatableArray<LayerSpec> Layers)
+    EquatableArray<LayerSpec> Layers,
+    string? WeightsFile,
+    LocationInfo? Location)
 {
+    /// <summary>The weight tensors read at compile time, in state-dict order; empty when none are embedded.</summary>
+    public EquatableArray<byte> EmbeddedWeights { get; init; } = EquatableArray<byte>.Empty;
+
     public LayerSpec Output => Layers[Layers.Count - 1];
 
     public int OutputUnits => Output.Units;
@@ -75,6 +97,8 @@ internal sealed record ModelSpec(
     public int OutputLength => Output.OutputHasTimeAxis ? Timesteps * Output.Units : Output.Units;
 
     public int ParameterCount => Output.ParameterOffset + Output.ParameterCount;
+
+    public int StreamStateLength => Layers.Sum(layer => layer.StateLength);
 
     public string HintName => (Namespace is null ? "" : Namespace + ".") +
         string.Join(".", ContainingTypes) + (ContainingTypes.Count > 0 ? "." : "") + TypeName + ".FastSeq.g.cs";

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using FastSeq.Kernels;
 
 namespace FastSeq.IO;
@@ -42,22 +43,7 @@ public static class WeightFile
             if (!tensor.Shape.SequenceEqual(entry.Shape))
                 throw new InvalidDataException($"Tensor '{entry.Name}' has shape {SafeTensor.Format(tensor.Shape)}, expected {SafeTensor.Format(entry.Shape)}.");
 
-            float[] values = tensor.ToFloatArray();
-            Span<float> stored = staging.AsSpan(entry.Offset, entry.Length);
-            switch (entry.Layout)
-            {
-                case TensorLayout.Vector:
-                    values.CopyTo(stored);
-                    break;
-                case TensorLayout.Transposed2D:
-                    MatMul.Transpose(values, entry.Shape[0], entry.Shape[1], stored);
-                    break;
-                default:
-                    // Summed bias pair: staging starts at zero, so the stored bias ends as bias_ih + bias_hh.
-                    for (int i = 0; i < values.Length; i++)
-                        stored[i] += values[i];
-                    break;
-            }
+            Store(entry, tensor.ToFloatArray(), staging);
         }
 
         if (!allowUnexpectedTensors)
@@ -67,8 +53,60 @@ public static class WeightFile
                 throw new InvalidDataException($"The file has tensors this model does not: '{string.Join("', '", unexpected)}'.");
         }
 
+        Commit(entries, staging, parameters);
+    }
+
+    /// <summary>
+    /// Loads weights embedded at compile time: the tensors of <paramref name="entries"/>, in order,
+    /// as little-endian float32 back to back (PyTorch layouts, as in the file they came from).
+    /// </summary>
+    public static void LoadRaw(ReadOnlySpan<byte> tensors, ReadOnlySpan<StateDictEntry> entries, Span<float> parameters)
+    {
+        CheckEntries(entries, parameters.Length);
+        int expectedBytes = 0;
         foreach (StateDictEntry entry in entries)
-            staging.AsSpan(entry.Offset, entry.Length).CopyTo(parameters.Slice(entry.Offset));
+            expectedBytes += entry.Length * sizeof(float);
+        if (tensors.Length != expectedBytes)
+            throw new ArgumentException($"tensors must hold {expectedBytes} bytes for these entries, but holds {tensors.Length}.", nameof(tensors));
+
+        var staging = new float[parameters.Length];
+        var values = new float[MaxLength(entries)];
+        foreach (StateDictEntry entry in entries)
+        {
+            Span<float> tensor = values.AsSpan(0, entry.Length);
+            for (int i = 0; i < tensor.Length; i++)
+                tensor[i] = BinaryPrimitives.ReadSingleLittleEndian(tensors.Slice(i * sizeof(float)));
+            tensors = tensors[(entry.Length * sizeof(float))..];
+            Store(entry, tensor, staging);
+        }
+        Commit(entries, staging, parameters);
+    }
+
+    /// <summary>Places one PyTorch tensor into the staging buffer in the model's layout.</summary>
+    private static void Store(StateDictEntry entry, ReadOnlySpan<float> values, Span<float> staging)
+    {
+        Span<float> stored = staging.Slice(entry.Offset, entry.Length);
+        switch (entry.Layout)
+        {
+            case TensorLayout.Vector:
+                values.CopyTo(stored);
+                break;
+            case TensorLayout.Transposed2D:
+                MatMul.Transpose(values, entry.Shape[0], entry.Shape[1], stored);
+                break;
+            default:
+                // Summed bias pair: staging starts at zero, so the stored bias ends as bias_ih + bias_hh.
+                for (int i = 0; i < values.Length; i++)
+                    stored[i] += values[i];
+                break;
+        }
+    }
+
+    /// <summary>Copies the staged ranges into the parameters, once everything has decoded.</summary>
+    private static void Commit(ReadOnlySpan<StateDictEntry> entries, ReadOnlySpan<float> staging, Span<float> parameters)
+    {
+        foreach (StateDictEntry entry in entries)
+            staging.Slice(entry.Offset, entry.Length).CopyTo(parameters.Slice(entry.Offset));
     }
 
     /// <summary>

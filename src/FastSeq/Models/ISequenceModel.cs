@@ -57,11 +57,23 @@ public interface ISequenceModel
     /// <summary>d loss / d inputs from the last <see cref="Backward"/>, <c>[B, T, F]</c>.</summary>
     ReadOnlySpan<float> InputGradients { get; }
 
-    /// <summary>Clears the streaming state of <see cref="Step"/>.</summary>
+    /// <summary>Clears the streaming state of <see cref="Step(ReadOnlySpan{float}, Span{float})"/>.</summary>
     void ResetState();
 
-    /// <summary>Streams one timestep <c>[F]</c> in; writes the model's output for the sequence so far.</summary>
+    /// <summary>Streams one timestep <c>[F]</c> in; writes the model's output <c>[OutputUnits]</c> for the sequence so far.</summary>
     void Step(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>Floats of recurrent state one stream carries between steps.</summary>
+    int StreamStateLength { get; }
+
+    /// <summary>Advances one stream whose state (<see cref="StreamStateLength"/> floats, zero to start) the caller owns.</summary>
+    void Step(ReadOnlySpan<float> input, Span<float> output, Span<float> state);
+
+    /// <summary>
+    /// Advances <paramref name="streams"/> independent streams one timestep: inputs <c>[streams, F]</c>, outputs
+    /// <c>[streams, OutputUnits]</c>, states in a caller-owned buffer of <c>streams * StreamStateLength</c> floats.
+    /// </summary>
+    void Step(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int streams);
 
     /// <summary>The Keras-style table of layers, output shapes and parameter counts.</summary>
     string Summary();

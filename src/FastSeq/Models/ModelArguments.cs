@@ -13,6 +13,13 @@ public static class ModelArguments
         }
     }
 
+    /// <summary>Throws unless at least one stream is stepped.</summary>
+    public static void CheckStreams(int streams)
+    {
+        if (streams < 1)
+            throw new ArgumentOutOfRangeException(nameof(streams), streams, $"streams must be at least 1, but is {streams}.");
+    }
+
     /// <summary>Throws unless a span has exactly the expected length.</summary>
     public static void CheckLength(int actual, int expected, string name)
     {
@@ -20,13 +27,13 @@ public static class ModelArguments
             throw new ArgumentException($"{name} must hold {expected} floats, but holds {actual}.", name);
     }
 
-    /// <summary>Throws unless a span has exactly the expected length for a batch, naming the batch in the message.</summary>
-    public static void CheckLength(int actual, int expected, string name, int batchSize)
+    /// <summary>Throws unless a span holds exactly <paramref name="expected"/> floats for <paramref name="count"/> samples or streams.</summary>
+    public static void CheckLength(int actual, int expected, string name, int count, string unit = "sample")
     {
         if (actual != expected)
         {
             throw new ArgumentException(
-                $"{name} must hold {expected} floats ({batchSize} x {expected / batchSize} per sample) for batchSize {batchSize}, but holds {actual}.", name);
+                $"{name} must hold {expected} floats ({count} {unit}{(count == 1 ? "" : "s")} x {expected / count}), but holds {actual}.", name);
         }
     }
 

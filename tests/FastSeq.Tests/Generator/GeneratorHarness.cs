@@ -26,18 +26,31 @@ internal static class GeneratorHarness
             s_references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
-    public static GeneratorDriver Driver() =>
+    public static GeneratorDriver Driver(params string[] additionalFiles) =>
         CSharpGeneratorDriver.Create(
             [new FastSeqGenerator().AsSourceGenerator()],
+            additionalTexts: [.. additionalFiles.Select(path => (AdditionalText)new FileOnDisk(path))],
             parseOptions: s_parseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Generator diagnostics plus the diagnostics of compiling the output (errors and warnings).</summary>
-    public static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> Compilation, GeneratorDriverRunResult Result) Run(params string[] sources)
+    public static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> Compilation, GeneratorDriverRunResult Result) Run(params string[] sources) =>
+        RunWithFiles([], sources);
+
+    /// <summary>As <see cref="Run"/>, with files on disk passed to the compiler as AdditionalFiles.</summary>
+    public static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> Compilation, GeneratorDriverRunResult Result) RunWithFiles(string[] additionalFiles, params string[] sources)
     {
         CSharpCompilation input = Compilation(sources);
-        GeneratorDriver driver = Driver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        GeneratorDriver driver = Driver(additionalFiles).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         ImmutableArray<Diagnostic> compile = [.. output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning)];
         return (diagnostics, compile, driver.GetRunResult());
+    }
+
+    /// <summary>An AdditionalFiles item as the compiler gives it; binary files have no text.</summary>
+    private sealed class FileOnDisk(string path) : AdditionalText
+    {
+        public override string Path => path;
+
+        public override Microsoft.CodeAnalysis.Text.SourceText? GetText(CancellationToken cancellationToken = default) => null;
     }
 }

@@ -38,6 +38,12 @@ public class AllocationTests
             for (int t = 0; t < model.Timesteps; t++)
                 model.Step(inputs.AsSpan(t * model.Features, model.Features), step);
         }));
+
+        const int Streams = 70; // more than one chunk of MaxBatchSize for every model here
+        var stepInputs = new float[Streams * model.Features];
+        var stepOutputs = new float[Streams * model.OutputUnits];
+        var states = new float[Streams * model.StreamStateLength];
+        Assert.Equal(0, Measure(() => model.Step(stepInputs, stepOutputs, states, Streams)));
     }
 
     [Theory]

@@ -107,6 +107,49 @@ public class ModelApiTests
     }
 
     [Fact]
+    public void Batched_streams_with_caller_owned_state_match_predict_per_stream()
+    {
+        CheckBatchedStreams(new LstmStackClassifierModel(seed: 3), streams: 9);   // MaxBatchSize 4: three chunks
+        CheckBatchedStreams(new SineForecaster(seed: 2), streams: 5);
+        CheckBatchedStreams(new MixedSequenceStack(seed: 5), streams: 3);
+    }
+
+    private static void CheckBatchedStreams(ISequenceModel model, int streams)
+    {
+        var random = new Random(streams);
+        var inputs = new float[streams * model.InputLength];   // [streams, T, F]
+        for (int i = 0; i < inputs.Length; i++)
+            inputs[i] = random.NextSingle() * 2f - 1f;
+
+        int stateLength = model.StreamStateLength;
+        var states = new float[streams * stateLength];
+        var stepInputs = new float[streams * model.Features];
+        var stepOutputs = new float[streams * model.OutputUnits];
+        var single = new float[stateLength];
+        var singleOutput = new float[model.OutputUnits];
+        var predicted = new float[model.OutputLength];
+        for (int t = 0; t < model.Timesteps; t++)
+        {
+            for (int s = 0; s < streams; s++)
+                inputs.AsSpan((s * model.InputLength) + (t * model.Features), model.Features).CopyTo(stepInputs.AsSpan(s * model.Features));
+            model.Step(stepInputs, stepOutputs, states, streams);
+        }
+        for (int s = 0; s < streams; s++)
+        {
+            ReadOnlySpan<float> sequence = inputs.AsSpan(s * model.InputLength, model.InputLength);
+            model.Predict(sequence, predicted);
+            ReadOnlySpan<float> expected = predicted.AsSpan(model.OutputLength - model.OutputUnits);
+            Tolerance.Close(expected, stepOutputs.AsSpan(s * model.OutputUnits, model.OutputUnits), 1e-5, 1e-5, $"{model.GetType().Name} stream {s}");
+
+            // The same stream alone, with its own caller-owned state.
+            Array.Clear(single);
+            for (int t = 0; t < model.Timesteps; t++)
+                model.Step(sequence.Slice(t * model.Features, model.Features), singleOutput, single);
+            Tolerance.Close(expected, singleOutput, 1e-5, 1e-5, $"{model.GetType().Name} single stream {s}");
+        }
+    }
+
+    [Fact]
     public void Wrong_sizes_throw_argument_exceptions_naming_expected_and_actual()
     {
         var model = new SineForecaster();
@@ -124,7 +167,10 @@ public class ModelApiTests
         Assert.Contains("but is 65", range.Message, StringComparison.Ordinal);
 
         e = Assert.Throws<ArgumentException>(() => model.Step(new float[2], new float[1]));
-        Assert.Contains("input must hold 1 floats, but holds 2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("inputs must hold 1 floats", e.Message, StringComparison.Ordinal);
+        Assert.Contains("but holds 2", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => model.Step(new float[3], new float[3], new float[SineForecaster.StreamStateLength], 3));
+        Assert.Contains($"states must hold {3 * SineForecaster.StreamStateLength} floats", e.Message, StringComparison.Ordinal);
 
         var trainer = new Trainer<SineForecaster>(model, new Sgd(0.1f), Loss.MeanSquaredError);
         e = Assert.Throws<ArgumentException>(() => trainer.TrainBatch(new float[20], new float[3], 2));

@@ -74,3 +74,15 @@ public partial class WideGru;
 [Lstm(8)]
 [Dense(4, Activation = Activation.Softmax)]
 public partial class SequenceClassifier;
+
+// Weights embedded at compile time from an AdditionalFiles item (see the test project file).
+
+[SequenceModel(Timesteps = 10, Features = 1, Weights = "Reference/sine_forecaster.safetensors")]
+[SimpleRnn(32, ReturnSequences = true, Name = "rnn1")]
+[SimpleRnn(32, Name = "rnn2")]
+[Dense(1, Name = "head")]
+public partial class EmbeddedSineModel;
+
+[SequenceModel(Timesteps = 4, Features = 3, Weights = "gru_seq.safetensors")]
+[Gru(5, ReturnSequences = true)]
+public partial class EmbeddedGruModel;

@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using FastSeq.Generators.Helpers;
+using FastSeq.Generators.Model;
+using FastSeq.Generators.Parsing;
+
+namespace FastSeq.Generators;
+
+public sealed partial class FastSeqGenerator
+{
+    /// <summary>
+    /// For a model declared with <c>Weights = "file.safetensors"</c>: finds the file among the
+    /// AdditionalFiles, checks every tensor the model needs (name, F32, shape), and keeps their
+    /// bytes, in state-dict order, to embed in the generated code.
+    /// </summary>
+    private static ModelResult EmbedWeights(ModelResult result, ImmutableArray<string> additionalFiles)
+    {
+        if (result.Model is not { WeightsFile: string weights } model)
+            return result;
+
+        string? path = FindAdditionalFile(additionalFiles, weights);
+        if (path is null)
+            return Failed(DiagnosticDescriptors.WeightsNotFound, model, weights);
+
+        byte[] file;
+        Dictionary<string, TensorHeader> tensors;
+        long dataStart;
+        try
+        {
+            // Binary AdditionalFiles have no SourceText, so the generator reads the file the compiler was given itself.
+#pragma warning disable RS1035 // Do not use APIs banned for analyzers
+            file = File.ReadAllBytes(path);
+#pragma warning restore RS1035
+            (tensors, dataStart) = SafeTensorsHeader.Parse(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException or ArgumentException)
+        {
+            return Failed(DiagnosticDescriptors.WeightsUnreadable, model, weights, e.Message);
+        }
+
+        var diagnostics = new List<DiagnosticInfo>();
+        var embedded = new List<byte>();
+        foreach ((string name, int[] shape) in ExpectedTensors(model))
+        {
+            string problem;
+            if (!tensors.TryGetValue(name, out TensorHeader? tensor))
+                problem = $"it has no tensor '{name}' (expected shape {Format(shape)})";
+            else if (tensor.DType != "F32")
+                problem = $"tensor '{name}' has dtype {tensor.DType}, expected F32";
+            else if (!tensor.Shape.SequenceEqual(shape))
+                problem = $"tensor '{name}' has shape {Format(tensor.Shape)}, expected {Format(shape)}";
+            else if (tensor.End - tensor.Begin != 4L * shape.Aggregate(1, (a, b) => a * b))
+                problem = $"tensor '{name}' has {tensor.End - tensor.Begin} bytes of data, expected {4L * shape.Aggregate(1, (a, b) => a * b)} for its shape";
+            else
+            {
+                embedded.AddRange(new ArraySegment<byte>(file, (int)(dataStart + tensor.Begin), (int)(tensor.End - tensor.Begin)));
+                continue;
+            }
+            diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.WeightsMismatch.Id, model.Location, new[] { weights, problem }.ToEquatableArray()));
+        }
+
+        return diagnostics.Count > 0
+            ? new ModelResult(null, diagnostics.ToEquatableArray())
+            : new ModelResult(model with { EmbeddedWeights = embedded.ToEquatableArray() }, result.Diagnostics);
+    }
+
+    /// <summary>PyTorch state_dict names and shapes, in the order the runtime's StateDict lists them.</summary>
+    private static IEnumerable<(string Name, int[] Shape)> ExpectedTensors(ModelSpec model)
+    {
+        foreach (LayerSpec layer in model.Layers)
+        {
+            if (!layer.IsRecurrent)
+            {
+                yield return (layer.Name + ".weight", [layer.Units, layer.Inputs]);
+                yield return (layer.Name + ".bias", [layer.Units]);
+                continue;
+            }
+            int gh = layer.Gates * layer.Units;
+            yield return (layer.Name + ".weight_ih_l0", [gh, layer.Inputs]);
+            yield return (layer.Name + ".weight_hh_l0", [gh, layer.Units]);
+            yield return (layer.Name + ".bias_ih_l0", [gh]);
+            yield return (layer.Name + ".bias_hh_l0", [gh]);
+        }
+    }
+
+    /// <summary>The AdditionalFiles item whose path is, or ends with, the declared one.</summary>
+    private static string? FindAdditionalFile(ImmutableArray<string> paths, string declared)
+    {
+        string wanted = declared.Replace('\\', '/').TrimStart('.', '/');
+        foreach (string path in paths)
+        {
+            string normalized = path.Replace('\\', '/');
+            if (normalized == wanted || normalized.EndsWith("/" + wanted, StringComparison.Ordinal))
+                return path;
+        }
+        return null;
+    }
+
+    private static ModelResult Failed(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, ModelSpec model, params string[] arguments) =>
+        new(null, new[] { new DiagnosticInfo(descriptor.Id, model.Location, arguments.ToEquatableArray()) }.ToEquatableArray());
+
+    private static string Format(IEnumerable<int> shape) => "[" + string.Join(", ", shape) + "]";
+}

@@ -1,0 +1,133 @@
+using FastSeq.IO;
+using FastSeq.Tests.Models;
+using Microsoft.CodeAnalysis;
+
+namespace FastSeq.Tests.Generator;
+
+public class EmbeddedWeightsTests
+{
+    [Fact]
+    public void Embedded_weights_equal_the_file_loaded_at_run_time()
+    {
+        var loaded = new SineReferenceModel();
+        loaded.LoadWeights(ReferenceCase.Load("sine_forecaster").Path);
+        Assert.Equal(loaded.Parameters.ToArray(), new EmbeddedSineModel().Parameters.ToArray());
+
+        var gru = new GruSeqModel();
+        gru.LoadWeights(ReferenceCase.Load("gru_seq").Path);
+        Assert.Equal(gru.Parameters.ToArray(), new EmbeddedGruModel().Parameters.ToArray());
+
+        // The seeded constructor still starts from Keras initialisation.
+        Assert.NotEqual(loaded.Parameters.ToArray(), new EmbeddedSineModel(seed: 1).Parameters.ToArray());
+    }
+
+    private const string Model = """
+        using FastSeq;
+        [SequenceModel(Timesteps = 10, Features = 1, Weights = "weights/sine.safetensors")]
+        [SimpleRnn(32, ReturnSequences = true, Name = "rnn1")]
+        [SimpleRnn(32, Name = "rnn2")]
+        [Dense(1, Name = "head")]
+        public partial class Sine;
+        """;
+
+    /// <summary>Writes <paramref name="bytes"/> as weights/sine.safetensors in a fresh folder and runs the generator.</summary>
+    private static (Diagnostic[] Errors, string Source) Generate(byte[]? bytes, string model = Model)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"fastseq-{Guid.NewGuid():N}", "weights");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string path = Path.Combine(folder, "sine.safetensors");
+            string[] files = [];
+            if (bytes is not null)
+            {
+                File.WriteAllBytes(path, bytes);
+                files = [path];
+            }
+            var (generator, compile, result) = GeneratorHarness.RunWithFiles(files, model);
+            Assert.Empty(compile);
+            return ([.. generator], string.Concat(result.GeneratedTrees.Select(t => t.ToString())));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(folder)!, recursive: true);
+        }
+    }
+
+    private static byte[] ReferenceBytes() => File.ReadAllBytes(ReferenceCase.Load("sine_forecaster").Path);
+
+    [Fact]
+    public void A_valid_file_is_embedded_and_compiles_cleanly()
+    {
+        var (errors, source) = Generate(ReferenceBytes());
+        Assert.Empty(errors);
+        Assert.Contains("private static ReadOnlySpan<byte> EmbeddedWeights =>", source, StringComparison.Ordinal);
+        Assert.Contains("public Sine() => WeightFile.LoadRaw(", source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_an_additional_file_is_an_error()
+    {
+        var (errors, _) = Generate(null);
+        Diagnostic d = Assert.Single(errors);
+        Assert.Equal("FSEQ0008", d.Id);
+        Assert.Contains("<AdditionalFiles Include=\"weights/sine.safetensors\" />", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(5, "shorter than the 8-byte header length")]
+    [InlineData(100, "does not fit")]
+    [InlineData(-200, "outside the file")]
+    public void An_unreadable_file_is_an_error(int cut, string message)
+    {
+        byte[] bytes = ReferenceBytes();
+        bytes = cut > 0 ? bytes[..cut] : bytes[..(bytes.Length + cut)];
+        if (cut == 100)
+            BitConverter.GetBytes(1_000_000L).CopyTo(bytes, 0);
+        var (errors, _) = Generate(bytes);
+        Diagnostic d = Assert.Single(errors);
+        Assert.Equal("FSEQ0009", d.Id);
+        Assert.Contains(message, d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_malformed_header_is_an_error()
+    {
+        byte[] bytes = ReferenceBytes();
+        bytes[9] = (byte)'!';
+        var (errors, _) = Generate(bytes);
+        Assert.Equal("FSEQ0009", Assert.Single(errors).Id);
+    }
+
+    [Fact]
+    public void Tensors_that_do_not_fit_the_layers_are_errors_naming_tensor_and_shapes()
+    {
+        // The same file for a model with 16 units in its second layer and another head name.
+        string model = Model.Replace("[SimpleRnn(32, Name = \"rnn2\")]", "[SimpleRnn(16, Name = \"rnn2\")]", StringComparison.Ordinal)
+                            .Replace("Name = \"head\"", "Name = \"out\"", StringComparison.Ordinal);
+        var (errors, _) = Generate(ReferenceBytes(), model);
+        Assert.All(errors, d => Assert.Equal("FSEQ0010", d.Id));
+        string[] messages = [.. errors.Select(d => d.GetMessage())];
+        Assert.Contains(messages, m => m.Contains("tensor 'rnn2.weight_ih_l0' has shape [32, 32], expected [16, 32]", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("it has no tensor 'out.weight' (expected shape [1, 16])", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_tensor_of_another_dtype_is_an_error()
+    {
+        var file = new SafeTensorsFile();
+        foreach (SafeTensor tensor in SafeTensorsFile.Read(ReferenceCase.Load("sine_forecaster").Path).Tensors)
+            file.Add(tensor.Name, [.. tensor.Shape], tensor.ToFloatArray());
+        using var stream = new MemoryStream();
+        file.Write(stream);
+        string text = System.Text.Encoding.Latin1.GetString(stream.ToArray());
+        // Same byte length: "F32" -> "I32" for the first tensor only.
+        int at = text.IndexOf("\"F32\"", StringComparison.Ordinal);
+        byte[] bytes = stream.ToArray();
+        bytes[at + 1] = (byte)'I';
+        var (errors, _) = Generate(bytes);
+        Diagnostic d = Assert.Single(errors);
+        Assert.Equal("FSEQ0010", d.Id);
+        Assert.Contains("has dtype I32, expected F32", d.GetMessage(), StringComparison.Ordinal);
+    }
+}
