@@ -26,7 +26,7 @@ public class ReadmeExampleTests
     }
 
     /// <summary>The contents of every fenced block opened with <c>```csharp</c>.</summary>
-    internal static IReadOnlyList<string> CSharpBlocks(string markdown)
+    private static IReadOnlyList<string> CSharpBlocks(string markdown)
     {
         var blocks = new List<string>();
         List<string>? current = null;
@@ -75,7 +75,8 @@ public class ReadmeExampleTests
         {
             Assembly assembly = context.LoadFromStream(image);
             MethodInfo entryPoint = assembly.EntryPoint!;
-            Console.SetOut(output);
+            // Console is process-wide: synchronised in case another test writes while the example runs.
+            Console.SetOut(TextWriter.Synchronized(output));
             entryPoint.Invoke(null, entryPoint.GetParameters().Length == 0 ? null : [Array.Empty<string>()]);
         }
         catch (TargetInvocationException e)

@@ -3,12 +3,12 @@ namespace FastSeq.Tests.Training;
 /// <summary>What <see cref="Trainer{TModel}.Fit"/> reports, which samples it holds out, and that a seed fixes the whole run.</summary>
 public class FitTests
 {
-    private static float[] FitParameters(int modelSeed, int fitSeed, bool shuffle = true, int epochs = 2)
+    private static float[] FitParameters(int modelSeed, int fitSeed, bool shuffle = true)
     {
         SequenceDataset data = SyntheticTasks.SumSign(count: 100, timesteps: SumSignProbability.Timesteps, seed: 4);
         var model = new SumSignProbability(modelSeed);
         new Trainer<SumSignProbability>(model, new Adam(1e-2f), Loss.BinaryCrossEntropy)
-            .Fit(data, epochs, batchSize: 16, validationSplit: 0.2f, shuffle: shuffle, seed: fitSeed, onEpochEnd: _ => { });
+            .Fit(data, epochs: 2, batchSize: 16, validationSplit: 0.2f, shuffle: shuffle, seed: fitSeed, onEpochEnd: _ => { });
         return model.Parameters.ToArray();
     }
 
