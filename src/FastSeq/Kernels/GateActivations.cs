@@ -5,8 +5,8 @@ using System.Runtime.InteropServices;
 namespace FastSeq.Kernels;
 
 /// <summary>
-/// The nonlinear part of one LSTM or GRU timestep, fused into a single pass over the units: each
-/// gate is loaded once, activated, combined and stored, instead of one library call per gate.
+/// The nonlinear part of one LSTM or GRU timestep, and the sigmoid and tanh the other layers use:
+/// a float exp of its own (cheaper than TensorPrimitives' double-precision one) and no per-gate calls.
 /// Vectorised with <see cref="Vector{T}"/> unless <see cref="MatMul.Path"/> is Scalar.
 /// </summary>
 public static class GateActivations
@@ -24,9 +24,9 @@ public static class GateActivations
         Check(h.Length, units, nameof(h));
         // Each gate block is activated in its own pass: the vectors of a pass are independent, so
         // their long exp chains overlap in the pipeline instead of waiting on one another.
-        SigmoidInPlace(gates[..(2 * units)]);
-        TanhInPlace(gates.Slice(2 * units, units));
-        SigmoidInPlace(gates[(3 * units)..]);
+        Sigmoid(gates[..(2 * units)]);
+        Tanh(gates.Slice(2 * units, units));
+        Sigmoid(gates[(3 * units)..]);
 
         ref float i = ref MemoryMarshal.GetReference(gates);
         ref float f = ref Unsafe.Add(ref i, units);
@@ -34,23 +34,24 @@ public static class GateActivations
         ref float o = ref Unsafe.Add(ref i, 3 * units);
         ref float c = ref MemoryMarshal.GetReference(cell);
         ref float y = ref MemoryMarshal.GetReference(h);
-        nint j = 0;
-        if (s_vectorized)
+        if (!s_vectorized)
         {
-            for (; j <= units - Vector<float>.Count; j += Vector<float>.Count)
+            for (nint j = 0; j < units; j++)
             {
-                Vector<float> vc = Vector.MultiplyAddEstimate(
-                    Vector.LoadUnsafe(ref f, (nuint)j), Vector.LoadUnsafe(ref c, (nuint)j),
-                    Vector.LoadUnsafe(ref i, (nuint)j) * Vector.LoadUnsafe(ref g, (nuint)j));
-                vc.StoreUnsafe(ref c, (nuint)j);
-                (Vector.LoadUnsafe(ref o, (nuint)j) * Tanh(vc)).StoreUnsafe(ref y, (nuint)j);
+                float sc = (Unsafe.Add(ref f, j) * Unsafe.Add(ref c, j)) + (Unsafe.Add(ref i, j) * Unsafe.Add(ref g, j));
+                Unsafe.Add(ref c, j) = sc;
+                Unsafe.Add(ref y, j) = Unsafe.Add(ref o, j) * MathF.Tanh(sc);
             }
+            return;
         }
-        for (; j < units; j++)
+        for (nint j = 0; j < units; j += Vector<float>.Count)
         {
-            float sc = (Unsafe.Add(ref f, j) * Unsafe.Add(ref c, j)) + (Unsafe.Add(ref i, j) * Unsafe.Add(ref g, j));
-            Unsafe.Add(ref c, j) = sc;
-            Unsafe.Add(ref y, j) = Unsafe.Add(ref o, j) * MathF.Tanh(sc);
+            int lanes = Math.Min(Vector<float>.Count, units - (int)j);
+            Vector<float> vc = Vector.MultiplyAddEstimate(
+                Load(ref Unsafe.Add(ref f, j), lanes), Load(ref Unsafe.Add(ref c, j), lanes),
+                Load(ref Unsafe.Add(ref i, j), lanes) * Load(ref Unsafe.Add(ref g, j), lanes));
+            Store(vc, ref Unsafe.Add(ref c, j), lanes);
+            Store(Load(ref Unsafe.Add(ref o, j), lanes) * Tanh(vc), ref Unsafe.Add(ref y, j), lanes);
         }
     }
 
@@ -67,7 +68,7 @@ public static class GateActivations
         Check(recurrentN.Length, units, nameof(recurrentN));
         if (!previousH.IsEmpty)
             Check(previousH.Length, units, nameof(previousH));
-        SigmoidInPlace(gates[..(2 * units)]);
+        Sigmoid(gates[..(2 * units)]);
 
         ref float r = ref MemoryMarshal.GetReference(gates);
         ref float z = ref Unsafe.Add(ref r, units);
@@ -76,50 +77,86 @@ public static class GateActivations
         ref float y = ref MemoryMarshal.GetReference(h);
         bool fromZero = previousH.IsEmpty;
         ref float p = ref fromZero ? ref y : ref MemoryMarshal.GetReference(previousH);
-        nint j = 0;
-        if (s_vectorized)
+        if (!s_vectorized)
         {
-            for (; j <= units - Vector<float>.Count; j += Vector<float>.Count)
+            for (nint j = 0; j < units; j++)
             {
-                Vector<float> vn = Tanh(Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref r, (nuint)j), Vector.LoadUnsafe(ref hn, (nuint)j), Vector.LoadUnsafe(ref n, (nuint)j)));
-                Vector<float> previous = fromZero ? Vector<float>.Zero : Vector.LoadUnsafe(ref p, (nuint)j);
-                vn.StoreUnsafe(ref n, (nuint)j);
-                Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref z, (nuint)j), previous - vn, vn).StoreUnsafe(ref y, (nuint)j);
+                float tn = MathF.Tanh(Unsafe.Add(ref n, j) + (Unsafe.Add(ref r, j) * Unsafe.Add(ref hn, j)));
+                float previous = fromZero ? 0f : Unsafe.Add(ref p, j);
+                Unsafe.Add(ref n, j) = tn;
+                Unsafe.Add(ref y, j) = tn + (Unsafe.Add(ref z, j) * (previous - tn));
             }
+            return;
         }
-        for (; j < units; j++)
+        for (nint j = 0; j < units; j += Vector<float>.Count)
         {
-            float tn = MathF.Tanh(Unsafe.Add(ref n, j) + (Unsafe.Add(ref r, j) * Unsafe.Add(ref hn, j)));
-            float previous = fromZero ? 0f : Unsafe.Add(ref p, j);
-            Unsafe.Add(ref n, j) = tn;
-            Unsafe.Add(ref y, j) = tn + (Unsafe.Add(ref z, j) * (previous - tn));
+            int lanes = Math.Min(Vector<float>.Count, units - (int)j);
+            Vector<float> vn = Tanh(Vector.MultiplyAddEstimate(Load(ref Unsafe.Add(ref r, j), lanes), Load(ref Unsafe.Add(ref hn, j), lanes), Load(ref Unsafe.Add(ref n, j), lanes)));
+            Vector<float> previous = fromZero ? Vector<float>.Zero : Load(ref Unsafe.Add(ref p, j), lanes);
+            Store(vn, ref Unsafe.Add(ref n, j), lanes);
+            Store(Vector.MultiplyAddEstimate(Load(ref Unsafe.Add(ref z, j), lanes), previous - vn, vn), ref Unsafe.Add(ref y, j), lanes);
         }
     }
 
-    private static void SigmoidInPlace(Span<float> values)
+    /// <summary>The logistic sigmoid of every value, in place, within a few float ulps.</summary>
+    public static void Sigmoid(Span<float> values)
     {
         ref float v = ref MemoryMarshal.GetReference(values);
-        nint j = 0;
-        if (s_vectorized)
+        if (!s_vectorized)
         {
-            for (; j <= values.Length - Vector<float>.Count; j += Vector<float>.Count)
-                Sigmoid(Vector.LoadUnsafe(ref v, (nuint)j)).StoreUnsafe(ref v, (nuint)j);
+            for (nint j = 0; j < values.Length; j++)
+                Unsafe.Add(ref v, j) = 1f / (1f + MathF.Exp(-Unsafe.Add(ref v, j)));
+            return;
         }
-        for (; j < values.Length; j++)
-            Unsafe.Add(ref v, j) = Sigmoid(Unsafe.Add(ref v, j));
+        for (nint j = 0; j < values.Length; j += Vector<float>.Count)
+        {
+            int lanes = Math.Min(Vector<float>.Count, values.Length - (int)j);
+            Store(Sigmoid(Load(ref Unsafe.Add(ref v, j), lanes)), ref Unsafe.Add(ref v, j), lanes);
+        }
     }
 
-    private static void TanhInPlace(Span<float> values)
+    /// <summary>tanh of every value, in place, to about 1e-7 absolute.</summary>
+    public static void Tanh(Span<float> values)
     {
         ref float v = ref MemoryMarshal.GetReference(values);
-        nint j = 0;
-        if (s_vectorized)
+        if (!s_vectorized)
         {
-            for (; j <= values.Length - Vector<float>.Count; j += Vector<float>.Count)
-                Tanh(Vector.LoadUnsafe(ref v, (nuint)j)).StoreUnsafe(ref v, (nuint)j);
+            for (nint j = 0; j < values.Length; j++)
+                Unsafe.Add(ref v, j) = MathF.Tanh(Unsafe.Add(ref v, j));
+            return;
         }
-        for (; j < values.Length; j++)
-            Unsafe.Add(ref v, j) = MathF.Tanh(Unsafe.Add(ref v, j));
+        for (nint j = 0; j < values.Length; j += Vector<float>.Count)
+        {
+            int lanes = Math.Min(Vector<float>.Count, values.Length - (int)j);
+            Store(Tanh(Load(ref Unsafe.Add(ref v, j), lanes)), ref Unsafe.Add(ref v, j), lanes);
+        }
+    }
+
+    /// <summary>
+    /// Loads <paramref name="lanes"/> floats, zero-padding a partial last vector, so that every element, wherever
+    /// it sits in its span, goes through the same vector arithmetic and gives the same result.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Load(ref float source, int lanes)
+    {
+        if (lanes == Vector<float>.Count)
+            return Vector.LoadUnsafe(ref source);
+        Span<float> padded = stackalloc float[Vector<float>.Count];
+        MemoryMarshal.CreateReadOnlySpan(ref source, lanes).CopyTo(padded);
+        return new Vector<float>(padded);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector<float> value, ref float destination, int lanes)
+    {
+        if (lanes == Vector<float>.Count)
+        {
+            value.StoreUnsafe(ref destination);
+            return;
+        }
+        Span<float> padded = stackalloc float[Vector<float>.Count];
+        value.CopyTo(padded);
+        padded[..lanes].CopyTo(MemoryMarshal.CreateSpan(ref destination, lanes));
     }
 
     /// <summary><c>1 / (1 + e^-x)</c>: within a few float ulps, saturating to 0 and 1 without overflow.</summary>
@@ -156,8 +193,6 @@ public static class GateActivations
         Vector<int> scale = (Vector.AsVectorInt32(t) << 23) + new Vector<int>(127 << 23);
         return p * Vector.AsVectorSingle(scale);
     }
-
-    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 
     private static void Check(int actual, int expected, string name)
     {

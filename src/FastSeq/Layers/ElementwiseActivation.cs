@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using FastSeq.Kernels;
 
 namespace FastSeq.Layers;
 
@@ -14,10 +15,12 @@ internal static class ElementwiseActivation
                 x.CopyTo(y);
                 break;
             case Activation.Tanh:
-                TensorPrimitives.Tanh(x, y);
+                x.CopyTo(y);
+                GateActivations.Tanh(y);
                 break;
             case Activation.Sigmoid:
-                TensorPrimitives.Sigmoid(x, y);
+                x.CopyTo(y);
+                GateActivations.Sigmoid(y);
                 break;
             case Activation.Relu:
                 TensorPrimitives.Max(x, 0f, y);

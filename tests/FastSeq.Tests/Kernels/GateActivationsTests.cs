@@ -77,6 +77,27 @@ public class GateActivationsTests
     }
 
     [Fact]
+    public void Sigmoid_and_tanh_match_the_functions_and_do_not_depend_on_position()
+    {
+        var random = new Random(3);
+        float[] values = Values(random, 37, 12f);
+        values[0] = 500f;
+        values[1] = -500f;
+        float[] sigmoid = (float[])values.Clone(), tanh = (float[])values.Clone();
+        GateActivations.Sigmoid(sigmoid);
+        GateActivations.Tanh(tanh);
+        for (int j = 0; j < values.Length; j++)
+        {
+            Assert.Equal(Sigmoid(values[j]), sigmoid[j], 1e-6);
+            Assert.Equal(Math.Tanh(values[j]), tanh[j], 1e-6);
+            // The same value alone, in a span of one, gives the same bits as inside a vector.
+            float[] one = [values[j]];
+            GateActivations.Tanh(one);
+            Assert.Equal(tanh[j], one[0]);
+        }
+    }
+
+    [Fact]
     public void Wrong_lengths_are_rejected()
     {
         var e = Assert.Throws<ArgumentException>(() => GateActivations.LstmCell(new float[15], new float[4], new float[4]));
