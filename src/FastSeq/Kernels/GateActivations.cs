@@ -107,17 +107,35 @@ public static class GateActivations
         }
     }
 
-    /// <summary><c>1 / (1 + e^-x)</c>; saturates to exactly 0 and 1.</summary>
+    /// <summary><c>1 / (1 + e^-x)</c>: within a few float ulps, saturating to 0 and 1 without overflow.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Vector.Exp(-x));
+    private static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Exp(-x));
 
-    /// <summary><c>tanh x = sign(x) (1 - e^-2|x|) / (1 + e^-2|x|)</c>: no overflow for large |x|, absolute error ~1e-7 near 0.</summary>
+    /// <summary><c>tanh x = 2 σ(2x) - 1</c>: absolute error about 1e-7, exactly ±1 far out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Tanh(Vector<float> x)
+    private static Vector<float> Tanh(Vector<float> x) => (new Vector<float>(2f) * Sigmoid(x + x)) - Vector<float>.One;
+
+    /// <summary>
+    /// <c>e^x</c> in float arithmetic: x = n ln 2 + r with |r| &lt;= ln 2 / 2, e^r by its degree-6 Taylor
+    /// polynomial (relative error below 2e-7), times 2^n built in the exponent bits. x is clamped to
+    /// [-87, 88], where e^x stays a normal float; the gates only need that range.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Exp(Vector<float> x)
     {
-        Vector<float> e = Vector.Exp(Vector.Abs(x) * new Vector<float>(-2f));
-        Vector<float> magnitude = (Vector<float>.One - e) / (Vector<float>.One + e);
-        return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), -magnitude, magnitude);
+        x = Vector.Min(Vector.Max(x, new Vector<float>(-87f)), new Vector<float>(88f));
+        Vector<float> n = Vector.Floor((x * new Vector<float>(1.44269504f)) + new Vector<float>(0.5f));
+        // ln 2 split in a part exact in float and a small correction, so r keeps its precision.
+        Vector<float> r = x - (n * new Vector<float>(0.693359375f)) - (n * new Vector<float>(-2.12194440e-4f));
+        Vector<float> p = new Vector<float>(1f / 720f);
+        p = (p * r) + new Vector<float>(1f / 120f);
+        p = (p * r) + new Vector<float>(1f / 24f);
+        p = (p * r) + new Vector<float>(1f / 6f);
+        p = (p * r) + new Vector<float>(0.5f);
+        p = (p * r) + Vector<float>.One;
+        p = (p * r) + Vector<float>.One;
+        Vector<int> scale = (Vector.ConvertToInt32(n) + new Vector<int>(127)) << 23;
+        return p * Vector.AsVectorSingle(scale);
     }
 
     private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));

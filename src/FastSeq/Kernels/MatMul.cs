@@ -210,6 +210,8 @@ public static class MatMul
     }
 
     // A matrix of `rows` rows of `cols` elements, `ld` apart, needs (rows - 1) * ld + cols elements.
+    // Inlined: a call with nine arguments costs more than the check.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckMatrix(int length, int rows, int cols, int ld, string shape, string name, string ldName, int rowCount, int colCount)
     {
         if (ld < cols)

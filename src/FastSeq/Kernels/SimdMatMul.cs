@@ -10,10 +10,13 @@ namespace FastSeq.Kernels;
 /// <remarks>
 /// <c>A·B</c> (and <c>Aᵀ·B</c>, the same kernel with A's strides swapped) keeps a tile of
 /// C of 4 rows × 3 vectors in 12 registers, broadcasts one element of A per row and loads
-/// 3 vectors of a row of B per step of k. A single remaining row uses 4 vectors with two
-/// accumulator sets (even and odd p) so that 8 multiply-add chains are in flight.
-/// <c>A·Bᵀ</c> is a grid of dot products of rows: 4 rows of A × 3 rows of B in 12 vector
-/// accumulators, summed across lanes at the end.
+/// 3 vectors of a row of B per step of k. The 1 to 3 rows left below the last tile stream
+/// B row after row into C (several rows of B per pass, so each load of C feeds several
+/// multiply-adds and each load of B feeds one per row). Columns past the last whole vector
+/// become dot products of rows of A with columns of B copied to rows.
+/// <c>A·Bᵀ</c> is a grid of dot products of rows (4 rows of A × 3 rows of B in 12 vector
+/// accumulators, summed across lanes at the end) when A has few rows; with more, B's panels
+/// are transposed into a buffer and the <c>A·B</c> tiles run on them.
 /// k is split into blocks of 256 and m into blocks of 128 rows so that the part of B a tile
 /// walks stays in L1 (copied to a contiguous panel when several tiles share it) and the
 /// block of A stays in L2.
@@ -25,6 +28,10 @@ internal static class SimdMatMul<TVector, TOps>
     private const int KBlock = 256;
     private const int MBlock = 128;
 
+    // A·Bᵀ with fewer rows than this stays as dot products: transposing B would cost about
+    // as much as the product.
+    private const int TransposeRowsMin = 8;
+
     /// <summary>
     /// <c>C[m, n] += A[m, k] · B[k, n]</c> where A's element (i, p) sits at
     /// <c>a[i * ars + p * acs]</c>: <c>(lda, 1)</c> for A, <c>(1, lda)</c> for a stored Aᵀ.
@@ -32,77 +39,169 @@ internal static class SimdMatMul<TVector, TOps>
     [SkipLocalsInit]
     public static void MultiplyAdd(ref float a, nint ars, nint acs, ref float b, nint ldb, int m, int k, int n, ref float c, nint ldc)
     {
+        int w = TOps.Width;
+
         // With at least two 4-row tiles per column panel, each panel of B [kc, 3W] is first
         // copied to a contiguous buffer: rows of B far apart (ldb a multiple of 1 KB is usual)
         // would otherwise evict each other from L1 between tiles.
-        Span<float> panel = m >= 8 ? stackalloc float[KBlock * 3 * TOps.Width] : default;
-        ref float packed = ref MemoryMarshal.GetReference(panel);
+        Span<float> panel = m >= 8 ? stackalloc float[KBlock * 3 * w] : default;
+
+        // Columns past the last whole vector: room for their transpose [n % W, kc], or for
+        // the lane sums of NarrowOverRows (see Narrow).
+        int r = n % w;
+        bool contiguousColumn = r == 1 && ldb == 1 && acs == 1 && k >= w;
+        int stripLength = r == 0 || contiguousColumn ? 0 : Math.Max(r * Math.Min(KBlock, k), 4 * w);
+        Span<float> strip = stripLength > 0 ? stackalloc float[stripLength] : default;
         for (int p0 = 0; p0 < k; p0 += KBlock)
         {
             int kc = Math.Min(KBlock, k - p0);
             ref float ak = ref Unsafe.Add(ref a, p0 * acs);
             ref float bk = ref Unsafe.Add(ref b, p0 * ldb);
             for (int i0 = 0; i0 < m; i0 += MBlock)
-                Block(ref Unsafe.Add(ref ak, i0 * ars), ars, acs, ref bk, ldb, Math.Min(MBlock, m - i0), kc, n, ref Unsafe.Add(ref c, i0 * ldc), ldc, ref packed, panel.Length > 0);
+                Block(ref Unsafe.Add(ref ak, i0 * ars), ars, acs, ref bk, ldb, Math.Min(MBlock, m - i0), kc, n, ref Unsafe.Add(ref c, i0 * ldc), ldc, false, panel, strip);
         }
     }
 
-    // packed: room for B[k, 3W] when pack is true.
-    private static void Block(ref float a, nint ars, nint acs, ref float b, nint ldb, int m, int k, int n, ref float c, nint ldc, ref float packed, bool pack)
+    /// <summary><c>C[m, n] += A[m, k] · B[n, k]ᵀ</c>.</summary>
+    [SkipLocalsInit]
+    public static void MultiplyAddTransposedB(ref float a, nint lda, ref float b, nint ldb, int m, int k, int n, ref float c, nint ldc)
+    {
+        // The last partial vector of a dot product reloads the final W elements and masks off
+        // the ones already counted; that needs k >= W.
+        if (k < TOps.Width)
+        {
+            ScalarMatMul.MultiplyAddTransposedB(ref a, lda, ref b, ldb, m, k, n, ref c, ldc);
+            return;
+        }
+
+        Span<float> panel = m >= TransposeRowsMin ? stackalloc float[KBlock * 3 * TOps.Width] : default;
+        for (int p0 = 0; p0 < k; p0 += KBlock)
+        {
+            int kc = Math.Min(KBlock, k - p0);
+            ref float ak = ref Unsafe.Add(ref a, p0);
+            ref float bk = ref Unsafe.Add(ref b, p0);
+            if (panel.Length == 0)
+            {
+                Dots(ref ak, lda, ref bk, ldb, m, kc, n, ref c, ldc);
+                continue;
+            }
+
+            for (int i0 = 0; i0 < m; i0 += MBlock)
+                Block(ref Unsafe.Add(ref ak, i0 * lda), lda, 1, ref bk, ldb, Math.Min(MBlock, m - i0), kc, n, ref Unsafe.Add(ref c, i0 * ldc), ldc, true, panel, default);
+        }
+    }
+
+    // One block of k and m. B's element (p, j) is b[p * ldb + j], or b[j * ldb + p] when
+    // transposedB. panel: room for B[k, 3W] (required when transposedB); strip: room for
+    // Bᵀ[n % W, k] (A·B only).
+    private static void Block(ref float a, nint ars, nint acs, ref float b, nint ldb, int m, int k, int n, ref float c, nint ldc, bool transposedB, Span<float> panel, Span<float> strip)
     {
         int w = TOps.Width;
         int m4 = m & ~3;
-        pack &= m4 >= 8;
+        int nv = n - n % w;
+        bool pack = transposedB || (m4 >= 8 && panel.Length > 0);
+        ref float packed = ref MemoryMarshal.GetReference(panel);
         if (m4 > 0)
         {
             int j = 0;
-            for (; j <= n - 3 * w; j += 3 * w)
+            for (; j <= nv - 3 * w; j += 3 * w)
             {
-                ref float bj = ref Unsafe.Add(ref b, j);
-                nint ldp = ldb;
-                if (pack)
-                {
-                    Pack3(ref bj, ldb, k, ref packed);
-                    bj = ref packed;
-                    ldp = 3 * w;
-                }
-
+                ref float bj = ref Panel(ref b, ldb, j, k, 3 * w, transposedB, pack, ref packed, out nint ldp);
                 for (int i = 0; i < m4; i += 4)
                     Tile4x3(ref Unsafe.Add(ref a, i * ars), ars, acs, ref bj, ldp, k, ref Unsafe.Add(ref c, i * ldc + j), ldc);
             }
 
-            if (j <= n - 2 * w)
+            if (j <= nv - 2 * w)
             {
+                ref float bj = ref Panel(ref b, ldb, j, k, 2 * w, transposedB, pack, ref packed, out nint ldp);
                 for (int i = 0; i < m4; i += 4)
-                    Tile4x2(ref Unsafe.Add(ref a, i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb, k, ref Unsafe.Add(ref c, i * ldc + j), ldc);
-                j += 2 * w;
+                    Tile4x2(ref Unsafe.Add(ref a, i * ars), ars, acs, ref bj, ldp, k, ref Unsafe.Add(ref c, i * ldc + j), ldc);
             }
-            else if (j <= n - w)
+            else if (j < nv)
             {
+                ref float bj = ref Panel(ref b, ldb, j, k, w, transposedB, pack, ref packed, out nint ldp);
                 for (int i = 0; i < m4; i += 4)
-                    Tile4x1(ref Unsafe.Add(ref a, i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb, k, ref Unsafe.Add(ref c, i * ldc + j), ldc);
-                j += w;
+                    Tile4x1(ref Unsafe.Add(ref a, i * ars), ars, acs, ref bj, ldp, k, ref Unsafe.Add(ref c, i * ldc + j), ldc);
             }
-
-            if (j < n)
-                ScalarMatMul.MultiplyAdd(ref a, ars, acs, ref Unsafe.Add(ref b, j), ldb, m4, k, n - j, ref Unsafe.Add(ref c, j), ldc);
         }
 
-        for (int i = m4; i < m; i++)
-            Row(ref Unsafe.Add(ref a, i * ars), acs, ref b, ldb, k, n, ref Unsafe.Add(ref c, i * ldc));
+        ref float ar = ref Unsafe.Add(ref a, m4 * ars);
+        ref float cr = ref Unsafe.Add(ref c, m4 * ldc);
+        if (transposedB)
+        {
+            // Here acs == 1 and B's columns are rows in memory: the leftover columns of the
+            // tiled rows, and every column of the leftover rows, are dot products of rows.
+            if (nv < n)
+                Dots(ref a, ars, ref Unsafe.Add(ref b, nv * ldb), ldb, m4, k, n - nv, ref Unsafe.Add(ref c, nv), ldc);
+            if (m4 < m)
+                Dots(ref ar, ars, ref b, ldb, m - m4, k, n, ref cr, ldc);
+            return;
+        }
+
+        if (m4 < m && nv > 0)
+        {
+            switch (m - m4)
+            {
+                case 1:
+                    Stream1(ref ar, acs, ref b, ldb, k, nv, ref cr);
+                    break;
+                case 2:
+                    Stream2(ref ar, ars, acs, ref b, ldb, k, nv, ref cr, ldc);
+                    break;
+                default:
+                    Stream3(ref ar, ars, acs, ref b, ldb, k, nv, ref cr, ldc);
+                    break;
+            }
+        }
+
+        if (nv < n)
+            Narrow(ref a, ars, acs, ref Unsafe.Add(ref b, nv), ldb, m, k, n - nv, ref Unsafe.Add(ref c, nv), ldc, strip);
     }
 
-    // packed[k, 3W] = B[k, 0..3W]
-    private static void Pack3(ref float b, nint ldb, int k, ref float packed)
+    // B[k, j..j + width] as rows ldp apart: B itself, or a contiguous copy in packed.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float Panel(ref float b, nint ldb, int j, int k, int width, bool transposedB, bool pack, ref float packed, out nint ldp)
+    {
+        if (transposedB)
+        {
+            PackTransposed(ref Unsafe.Add(ref b, j * ldb), ldb, k, width, ref packed);
+            ldp = width;
+            return ref packed;
+        }
+
+        if (pack)
+        {
+            Pack(ref Unsafe.Add(ref b, j), ldb, k, width, ref packed);
+            ldp = width;
+            return ref packed;
+        }
+
+        ldp = ldb;
+        return ref Unsafe.Add(ref b, j);
+    }
+
+    // packed[k, width] = B[k, 0..width], width a multiple of W.
+    private static void Pack(ref float b, nint ldb, int k, int width, ref float packed)
     {
         nint w = TOps.Width;
         for (int p = 0; p < k; p++)
         {
-            TOps.Store(TOps.Load(ref b, 0), ref packed, 0);
-            TOps.Store(TOps.Load(ref b, w), ref packed, w);
-            TOps.Store(TOps.Load(ref b, 2 * w), ref packed, 2 * w);
+            for (nint q = 0; q < width; q += w)
+                TOps.Store(TOps.Load(ref b, q), ref packed, q);
             b = ref Unsafe.Add(ref b, ldb);
-            packed = ref Unsafe.Add(ref packed, 3 * w);
+            packed = ref Unsafe.Add(ref packed, width);
+        }
+    }
+
+    // packed[k, width] = Bᵀ where B[width, k] has rows ldb apart.
+    private static void PackTransposed(ref float b, nint ldb, int k, int width, ref float packed)
+    {
+        for (int q = 0; q < width; q++)
+        {
+            ref float row = ref Unsafe.Add(ref b, q * ldb);
+            ref float column = ref Unsafe.Add(ref packed, q);
+            for (int p = 0; p < k; p++)
+                Unsafe.Add(ref column, p * width) = Unsafe.Add(ref row, p);
         }
     }
 
@@ -209,116 +308,298 @@ internal static class SimdMatMul<TVector, TOps>
         TOps.Store(s3, ref c3, 0);
     }
 
-    // c[n] += a[k] · B[k, n], a's elements acs apart: the matrix-vector product of a single row.
-    private static void Row(ref float a, nint acs, ref float b, nint ldb, int k, int n, ref float c)
-    {
-        int w = TOps.Width;
-        int j = 0;
-        for (; j <= n - 4 * w; j += 4 * w)
-            Row4(ref a, acs, ref Unsafe.Add(ref b, j), ldb, k, ref Unsafe.Add(ref c, j));
-        for (; j <= n - w; j += w)
-            Row1(ref a, acs, ref Unsafe.Add(ref b, j), ldb, k, ref Unsafe.Add(ref c, j));
-        if (j < n)
-            ScalarMatMul.MultiplyAdd(ref a, 0, acs, ref Unsafe.Add(ref b, j), ldb, 1, k, n - j, ref Unsafe.Add(ref c, j), 0);
-    }
 
-    // c[4W] += a[k] · B[k, 4W]; s* sum the even steps of p, t* the odd ones.
-    private static void Row4(ref float a, nint acs, ref float b, nint ldb, int k, ref float c)
+    // c[n] += a[k] · B[k, n] for n a multiple of W, a's elements acs apart. Each pass over c
+    // folds in eight rows of B, so a vector of c is loaded and stored once per eight
+    // multiply-adds, and B is read row after row in long runs (it may be far bigger than L1).
+    private static void Stream1(ref float a, nint acs, ref float b, nint ldb, int k, int n, ref float c)
     {
         nint w = TOps.Width;
-        TVector s0 = TOps.Load(ref c, 0), s1 = TOps.Load(ref c, w), s2 = TOps.Load(ref c, 2 * w), s3 = TOps.Load(ref c, 3 * w);
-        TVector t0 = TOps.Zero, t1 = TOps.Zero, t2 = TOps.Zero, t3 = TOps.Zero;
         int p = 0;
-        for (; p <= k - 2; p += 2)
+        for (; p <= k - 8; p += 8)
         {
-            TVector x = TOps.Broadcast(a);
-            s0 = TOps.MultiplyAdd(x, TOps.Load(ref b, 0), s0);
-            s1 = TOps.MultiplyAdd(x, TOps.Load(ref b, w), s1);
-            s2 = TOps.MultiplyAdd(x, TOps.Load(ref b, 2 * w), s2);
-            s3 = TOps.MultiplyAdd(x, TOps.Load(ref b, 3 * w), s3);
+            TVector x0 = TOps.Broadcast(a), x1 = TOps.Broadcast(Unsafe.Add(ref a, acs));
+            TVector x2 = TOps.Broadcast(Unsafe.Add(ref a, 2 * acs)), x3 = TOps.Broadcast(Unsafe.Add(ref a, 3 * acs));
+            TVector x4 = TOps.Broadcast(Unsafe.Add(ref a, 4 * acs)), x5 = TOps.Broadcast(Unsafe.Add(ref a, 5 * acs));
+            TVector x6 = TOps.Broadcast(Unsafe.Add(ref a, 6 * acs)), x7 = TOps.Broadcast(Unsafe.Add(ref a, 7 * acs));
             ref float b1 = ref Unsafe.Add(ref b, ldb);
-            x = TOps.Broadcast(Unsafe.Add(ref a, acs));
-            t0 = TOps.MultiplyAdd(x, TOps.Load(ref b1, 0), t0);
-            t1 = TOps.MultiplyAdd(x, TOps.Load(ref b1, w), t1);
-            t2 = TOps.MultiplyAdd(x, TOps.Load(ref b1, 2 * w), t2);
-            t3 = TOps.MultiplyAdd(x, TOps.Load(ref b1, 3 * w), t3);
-            a = ref Unsafe.Add(ref a, 2 * acs);
-            b = ref Unsafe.Add(ref b, 2 * ldb);
+            ref float b2 = ref Unsafe.Add(ref b, 2 * ldb);
+            ref float b3 = ref Unsafe.Add(ref b, 3 * ldb);
+            ref float b4 = ref Unsafe.Add(ref b, 4 * ldb);
+            ref float b5 = ref Unsafe.Add(ref b, 5 * ldb);
+            ref float b6 = ref Unsafe.Add(ref b, 6 * ldb);
+            ref float b7 = ref Unsafe.Add(ref b, 7 * ldb);
+            for (nint j = 0; j < n; j += w)
+            {
+                TVector y = TOps.MultiplyAdd(x0, TOps.Load(ref b, j), TOps.Load(ref c, j));
+                y = TOps.MultiplyAdd(x1, TOps.Load(ref b1, j), y);
+                y = TOps.MultiplyAdd(x2, TOps.Load(ref b2, j), y);
+                y = TOps.MultiplyAdd(x3, TOps.Load(ref b3, j), y);
+                y = TOps.MultiplyAdd(x4, TOps.Load(ref b4, j), y);
+                y = TOps.MultiplyAdd(x5, TOps.Load(ref b5, j), y);
+                y = TOps.MultiplyAdd(x6, TOps.Load(ref b6, j), y);
+                y = TOps.MultiplyAdd(x7, TOps.Load(ref b7, j), y);
+                TOps.Store(y, ref c, j);
+            }
+
+            a = ref Unsafe.Add(ref a, 8 * acs);
+            b = ref Unsafe.Add(ref b, 8 * ldb);
         }
 
-        if (p < k)
+        for (; p < k; p++)
         {
             TVector x = TOps.Broadcast(a);
-            s0 = TOps.MultiplyAdd(x, TOps.Load(ref b, 0), s0);
-            s1 = TOps.MultiplyAdd(x, TOps.Load(ref b, w), s1);
-            s2 = TOps.MultiplyAdd(x, TOps.Load(ref b, 2 * w), s2);
-            s3 = TOps.MultiplyAdd(x, TOps.Load(ref b, 3 * w), s3);
+            for (nint j = 0; j < n; j += w)
+                TOps.Store(TOps.MultiplyAdd(x, TOps.Load(ref b, j), TOps.Load(ref c, j)), ref c, j);
+            a = ref Unsafe.Add(ref a, acs);
+            b = ref Unsafe.Add(ref b, ldb);
         }
-
-        TOps.Store(TOps.Add(s0, t0), ref c, 0);
-        TOps.Store(TOps.Add(s1, t1), ref c, w);
-        TOps.Store(TOps.Add(s2, t2), ref c, 2 * w);
-        TOps.Store(TOps.Add(s3, t3), ref c, 3 * w);
     }
 
-    // c[W] += a[k] · B[k, W]; four accumulators take turns over p.
-    private static void Row1(ref float a, nint acs, ref float b, nint ldb, int k, ref float c)
+    // C[2, n] += A[2, k] · B[k, n] for n a multiple of W, streaming four rows of B per pass
+    // (each load of B feeds both rows).
+    private static void Stream2(ref float a, nint ars, nint acs, ref float b, nint ldb, int k, int n, ref float c, nint ldc)
     {
-        TVector s0 = TOps.Load(ref c, 0), s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+        nint w = TOps.Width;
+        ref float c1 = ref Unsafe.Add(ref c, ldc);
         int p = 0;
         for (; p <= k - 4; p += 4)
         {
-            s0 = TOps.MultiplyAdd(TOps.Broadcast(a), TOps.Load(ref b, 0), s0);
-            s1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a, acs)), TOps.Load(ref b, ldb), s1);
-            s2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a, 2 * acs)), TOps.Load(ref b, 2 * ldb), s2);
-            s3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a, 3 * acs)), TOps.Load(ref b, 3 * ldb), s3);
+            ref float a1 = ref Unsafe.Add(ref a, ars);
+            TVector x0 = TOps.Broadcast(a), x1 = TOps.Broadcast(Unsafe.Add(ref a, acs));
+            TVector x2 = TOps.Broadcast(Unsafe.Add(ref a, 2 * acs)), x3 = TOps.Broadcast(Unsafe.Add(ref a, 3 * acs));
+            TVector z0 = TOps.Broadcast(a1), z1 = TOps.Broadcast(Unsafe.Add(ref a1, acs));
+            TVector z2 = TOps.Broadcast(Unsafe.Add(ref a1, 2 * acs)), z3 = TOps.Broadcast(Unsafe.Add(ref a1, 3 * acs));
+            ref float b1 = ref Unsafe.Add(ref b, ldb);
+            ref float b2 = ref Unsafe.Add(ref b, 2 * ldb);
+            ref float b3 = ref Unsafe.Add(ref b, 3 * ldb);
+            for (nint j = 0; j < n; j += w)
+            {
+                TVector y = TOps.Load(ref c, j), u = TOps.Load(ref c1, j);
+                TVector t = TOps.Load(ref b, j);
+                y = TOps.MultiplyAdd(x0, t, y);
+                u = TOps.MultiplyAdd(z0, t, u);
+                t = TOps.Load(ref b1, j);
+                y = TOps.MultiplyAdd(x1, t, y);
+                u = TOps.MultiplyAdd(z1, t, u);
+                t = TOps.Load(ref b2, j);
+                y = TOps.MultiplyAdd(x2, t, y);
+                u = TOps.MultiplyAdd(z2, t, u);
+                t = TOps.Load(ref b3, j);
+                y = TOps.MultiplyAdd(x3, t, y);
+                u = TOps.MultiplyAdd(z3, t, u);
+                TOps.Store(y, ref c, j);
+                TOps.Store(u, ref c1, j);
+            }
+
             a = ref Unsafe.Add(ref a, 4 * acs);
             b = ref Unsafe.Add(ref b, 4 * ldb);
         }
 
         for (; p < k; p++)
         {
-            s0 = TOps.MultiplyAdd(TOps.Broadcast(a), TOps.Load(ref b, 0), s0);
+            TVector x = TOps.Broadcast(a), z = TOps.Broadcast(Unsafe.Add(ref a, ars));
+            for (nint j = 0; j < n; j += w)
+            {
+                TVector t = TOps.Load(ref b, j);
+                TOps.Store(TOps.MultiplyAdd(x, t, TOps.Load(ref c, j)), ref c, j);
+                TOps.Store(TOps.MultiplyAdd(z, t, TOps.Load(ref c1, j)), ref c1, j);
+            }
+
             a = ref Unsafe.Add(ref a, acs);
             b = ref Unsafe.Add(ref b, ldb);
         }
-
-        TOps.Store(TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3)), ref c, 0);
     }
 
-    /// <summary><c>C[m, n] += A[m, k] · B[n, k]ᵀ</c> as dot products of rows of A and B.</summary>
-    public static void MultiplyAddTransposedB(ref float a, nint lda, ref float b, nint ldb, int m, int k, int n, ref float c, nint ldc)
+    // C[3, n] += A[3, k] · B[k, n] for n a multiple of W, streaming three rows of B per pass
+    // (9 broadcasts and 3 rows of C fit in 16 registers).
+    private static void Stream3(ref float a, nint ars, nint acs, ref float b, nint ldb, int k, int n, ref float c, nint ldc)
     {
-        // The last partial vector of a dot product reloads the final W elements and masks off
-        // the ones already counted; that needs k >= W.
-        if (k < TOps.Width)
+        nint w = TOps.Width;
+        ref float c1 = ref Unsafe.Add(ref c, ldc);
+        ref float c2 = ref Unsafe.Add(ref c, 2 * ldc);
+        int p = 0;
+        for (; p <= k - 3; p += 3)
         {
-            ScalarMatMul.MultiplyAddTransposedB(ref a, lda, ref b, ldb, m, k, n, ref c, ldc);
-            return;
+            ref float a1 = ref Unsafe.Add(ref a, ars);
+            ref float a2 = ref Unsafe.Add(ref a, 2 * ars);
+            TVector x0 = TOps.Broadcast(a), x1 = TOps.Broadcast(Unsafe.Add(ref a, acs)), x2 = TOps.Broadcast(Unsafe.Add(ref a, 2 * acs));
+            TVector y0 = TOps.Broadcast(a1), y1 = TOps.Broadcast(Unsafe.Add(ref a1, acs)), y2 = TOps.Broadcast(Unsafe.Add(ref a1, 2 * acs));
+            TVector z0 = TOps.Broadcast(a2), z1 = TOps.Broadcast(Unsafe.Add(ref a2, acs)), z2 = TOps.Broadcast(Unsafe.Add(ref a2, 2 * acs));
+            ref float b1 = ref Unsafe.Add(ref b, ldb);
+            ref float b2 = ref Unsafe.Add(ref b, 2 * ldb);
+            for (nint j = 0; j < n; j += w)
+            {
+                TVector s = TOps.Load(ref c, j), t = TOps.Load(ref c1, j), u = TOps.Load(ref c2, j);
+                TVector v = TOps.Load(ref b, j);
+                s = TOps.MultiplyAdd(x0, v, s);
+                t = TOps.MultiplyAdd(y0, v, t);
+                u = TOps.MultiplyAdd(z0, v, u);
+                v = TOps.Load(ref b1, j);
+                s = TOps.MultiplyAdd(x1, v, s);
+                t = TOps.MultiplyAdd(y1, v, t);
+                u = TOps.MultiplyAdd(z1, v, u);
+                v = TOps.Load(ref b2, j);
+                s = TOps.MultiplyAdd(x2, v, s);
+                t = TOps.MultiplyAdd(y2, v, t);
+                u = TOps.MultiplyAdd(z2, v, u);
+                TOps.Store(s, ref c, j);
+                TOps.Store(t, ref c1, j);
+                TOps.Store(u, ref c2, j);
+            }
+
+            a = ref Unsafe.Add(ref a, 3 * acs);
+            b = ref Unsafe.Add(ref b, 3 * ldb);
         }
 
-        for (int p0 = 0; p0 < k; p0 += KBlock)
+        for (; p < k; p++)
         {
-            int kc = Math.Min(KBlock, k - p0);
-            ref float ak = ref Unsafe.Add(ref a, p0);
-            ref float bk = ref Unsafe.Add(ref b, p0);
-            for (int i = 0; i < m; i += 4)
+            TVector x = TOps.Broadcast(a), y = TOps.Broadcast(Unsafe.Add(ref a, ars)), z = TOps.Broadcast(Unsafe.Add(ref a, 2 * ars));
+            for (nint j = 0; j < n; j += w)
             {
-                int rows = Math.Min(4, m - i);
-                ref float ai = ref Unsafe.Add(ref ak, i * lda);
-                ref float ci = ref Unsafe.Add(ref c, i * ldc);
-                if (rows == 1)
+                TVector v = TOps.Load(ref b, j);
+                TOps.Store(TOps.MultiplyAdd(x, v, TOps.Load(ref c, j)), ref c, j);
+                TOps.Store(TOps.MultiplyAdd(y, v, TOps.Load(ref c1, j)), ref c1, j);
+                TOps.Store(TOps.MultiplyAdd(z, v, TOps.Load(ref c2, j)), ref c2, j);
+            }
+
+            a = ref Unsafe.Add(ref a, acs);
+            b = ref Unsafe.Add(ref b, ldb);
+        }
+    }
+
+    // C[m, r] += A[m, k] · B[k, r] for r < W columns (B's rows ldb apart). strip: room for Bᵀ[r, k].
+    private static void Narrow(ref float a, nint ars, nint acs, ref float b, nint ldb, int m, int k, int r, ref float c, nint ldc, Span<float> strip)
+    {
+        int w = TOps.Width;
+        if (acs == 1 && k >= w)
+        {
+            // Rows of A are contiguous: dot them with B's columns, copied to rows of Bᵀ[r, k]
+            // unless B is a single contiguous column already.
+            if (r == 1 && ldb == 1)
+            {
+                Dots(ref a, ars, ref b, k, m, k, 1, ref c, ldc);
+                return;
+            }
+
+            ref float bt = ref MemoryMarshal.GetReference(strip);
+            for (int q = 0; q < r; q++)
+            {
+                ref float column = ref Unsafe.Add(ref b, q);
+                ref float row = ref Unsafe.Add(ref bt, q * k);
+                for (int p = 0; p < k; p++)
+                    Unsafe.Add(ref row, p) = Unsafe.Add(ref column, p * ldb);
+            }
+
+            Dots(ref a, ars, ref bt, k, m, k, r, ref c, ldc);
+        }
+        else if (ars == 1 && m >= w)
+        {
+            NarrowOverRows(ref a, acs, ref b, ldb, m, k, r, ref c, ldc, ref MemoryMarshal.GetReference(strip));
+        }
+        else
+        {
+            ScalarMatMul.MultiplyAdd(ref a, ars, acs, ref b, ldb, m, k, r, ref c, ldc);
+        }
+    }
+
+    // C[m, r] += A[m, k] · B[k, r] for r < W <= m when A's element (i, p) is a[i + p * acs]
+    // (a stored Aᵀ): W rows of C at a time, one vector per column of B, written back lane by
+    // lane through sums [4W]. The last window of rows overlaps the one before and only its new
+    // lanes are added.
+    private static void NarrowOverRows(ref float a, nint acs, ref float b, nint ldb, int m, int k, int r, ref float c, nint ldc, ref float sums)
+    {
+        int w = TOps.Width;
+        for (int j = 0; j < r; j += 4)
+        {
+            // Missing columns repeat the last real one and are not written.
+            int cols = Math.Min(4, r - j);
+            ref float b0 = ref Unsafe.Add(ref b, j);
+            ref float b1 = ref Unsafe.Add(ref b0, Math.Min(1, cols - 1));
+            ref float b2 = ref Unsafe.Add(ref b0, Math.Min(2, cols - 1));
+            ref float b3 = ref Unsafe.Add(ref b0, Math.Min(3, cols - 1));
+            for (int i = 0; i < m; i += w)
+            {
+                int i0 = Math.Min(i, m - w);
+                ref float ap = ref Unsafe.Add(ref a, i0);
+                TVector s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+                for (int p = 0; p < k; p++)
                 {
-                    for (int j = 0; j < n; j += 4)
-                        Dot1x4(ref ai, ref Unsafe.Add(ref bk, j * ldb), ldb, kc, Math.Min(4, n - j), ref Unsafe.Add(ref ci, j));
+                    TVector x = TOps.Load(ref ap, p * acs);
+                    nint bp = p * ldb;
+                    s0 = TOps.MultiplyAdd(x, TOps.Broadcast(Unsafe.Add(ref b0, bp)), s0);
+                    s1 = TOps.MultiplyAdd(x, TOps.Broadcast(Unsafe.Add(ref b1, bp)), s1);
+                    s2 = TOps.MultiplyAdd(x, TOps.Broadcast(Unsafe.Add(ref b2, bp)), s2);
+                    s3 = TOps.MultiplyAdd(x, TOps.Broadcast(Unsafe.Add(ref b3, bp)), s3);
                 }
-                else
+
+                TOps.Store(s0, ref sums, 0);
+                TOps.Store(s1, ref sums, w);
+                TOps.Store(s2, ref sums, 2 * w);
+                TOps.Store(s3, ref sums, 3 * w);
+                for (int lane = i - i0; lane < w; lane++)
                 {
-                    for (int j = 0; j < n; j += 3)
-                        Dot4x3(ref ai, lda, ref Unsafe.Add(ref bk, j * ldb), ldb, kc, rows, Math.Min(3, n - j), ref Unsafe.Add(ref ci, j), ldc);
+                    ref float ci = ref Unsafe.Add(ref c, (i0 + lane) * ldc + j);
+                    for (int q = 0; q < cols; q++)
+                        Unsafe.Add(ref ci, q) += Unsafe.Add(ref sums, q * w + lane);
                 }
             }
         }
+    }
+
+    // C[m, n] += A[m, k] · B[n, k]ᵀ as dot products of rows, for one block of k. k may be
+    // below W only if the elements just before the block are readable (see Dot4x3).
+    private static void Dots(ref float a, nint lda, ref float b, nint ldb, int m, int k, int n, ref float c, nint ldc)
+    {
+        for (int i = 0; i < m; i += 4)
+        {
+            int rows = Math.Min(4, m - i);
+            ref float ai = ref Unsafe.Add(ref a, i * lda);
+            ref float ci = ref Unsafe.Add(ref c, i * ldc);
+            if (rows > 1)
+            {
+                for (int j = 0; j < n; j += 3)
+                    Dot4x3(ref ai, lda, ref Unsafe.Add(ref b, j * ldb), ldb, k, rows, Math.Min(3, n - j), ref Unsafe.Add(ref ci, j), ldc);
+            }
+            else if (n == 1)
+            {
+                Dot1(ref ai, ref b, k, ref ci);
+            }
+            else
+            {
+                for (int j = 0; j < n; j += 4)
+                    Dot1x4(ref ai, ref Unsafe.Add(ref b, j * ldb), ldb, k, Math.Min(4, n - j), ref Unsafe.Add(ref ci, j));
+            }
+        }
+    }
+
+    // c += a[k] · b[k] with four accumulators.
+    private static void Dot1(ref float a, ref float b, int k, ref float c)
+    {
+        nint w = TOps.Width;
+        TVector s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+        nint p = 0;
+        for (; p <= k - 4 * w; p += 4 * w)
+        {
+            s0 = TOps.MultiplyAdd(TOps.Load(ref a, p), TOps.Load(ref b, p), s0);
+            s1 = TOps.MultiplyAdd(TOps.Load(ref a, p + w), TOps.Load(ref b, p + w), s1);
+            s2 = TOps.MultiplyAdd(TOps.Load(ref a, p + 2 * w), TOps.Load(ref b, p + 2 * w), s2);
+            s3 = TOps.MultiplyAdd(TOps.Load(ref a, p + 3 * w), TOps.Load(ref b, p + 3 * w), s3);
+        }
+
+        for (; p <= k - w; p += w)
+            s0 = TOps.MultiplyAdd(TOps.Load(ref a, p), TOps.Load(ref b, p), s0);
+
+        int rest = k - (int)p;
+        if (rest > 0)
+        {
+            // Overlapping final window, masked as in Dot4x3.
+            TVector mask = TOps.LastLanes(rest);
+            p = k - w;
+            s1 = TOps.MultiplyAdd(TOps.And(TOps.Load(ref a, p), mask), TOps.And(TOps.Load(ref b, p), mask), s1);
+        }
+
+        c += TOps.Sum(TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3)));
     }
 
     // C[rows, cols] += A[rows, k] · B[cols, k]ᵀ for rows <= 4, cols <= 3. Missing rows and

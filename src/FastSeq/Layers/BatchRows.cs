@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using FastSeq.Kernels;
 
 namespace FastSeq.Layers;
 
@@ -32,5 +33,26 @@ internal static class BatchRows
             destination[..units].Clear();
             hidden.Slice(b * sequence, sequence - units).CopyTo(destination[units..]);
         }
+    }
+
+    /// <summary>
+    /// The weight gradients of a one-bias recurrent layer (SimpleRnn, LSTM) over all B*T rows at once:
+    /// <c>dWk += xᵀ·dP</c>, <c>dWh += h_prevᵀ·dP</c>, <c>db += Σ dP</c>, where dP <c>[B, T, G*H]</c> holds the
+    /// gate pre-activation gradients. <paramref name="previousHidden"/> <c>[B, T, H]</c> is scratch for h_prev.
+    /// </summary>
+    public static void AccumulateWeightGradients(ReadOnlySpan<float> x, ReadOnlySpan<float> hidden, ReadOnlySpan<float> dP, RecurrentShape s, int gateRow,
+                                                 Span<float> dParameters, Span<float> previousHidden)
+    {
+        int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units, rows = B * T;
+        Span<float> dKernel = dParameters[..(I * gateRow)];
+        Span<float> dRecurrent = dParameters.Slice(I * gateRow, H * gateRow);
+        Span<float> dBias = dParameters[((I + H) * gateRow)..];
+        MatMul.MultiplyAddTransposedA(x, I, dP, gateRow, I, rows, gateRow, dKernel, gateRow);
+        if (T > 1)
+        {
+            ShiftOneTimestep(hidden, B, T, H, previousHidden);
+            MatMul.MultiplyAddTransposedA(previousHidden, H, dP, gateRow, H, rows, gateRow, dRecurrent, gateRow);
+        }
+        AddColumnSums(dP, rows, gateRow, dBias);
     }
 }

@@ -149,18 +149,8 @@ public static class LstmLayer
                 MatMul.MultiplyAdd(dP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
         }
 
-        // Weight gradients over all B*T rows at once: dWk += xᵀ·dP, dWh += h_prevᵀ·dP, db += Σ dP.
-        // dHidden is consumed, so it holds h_prev [B, T, H].
-        Span<float> dKernel = dParameters[..(I * gateRow)];
-        Span<float> dRecurrent = dParameters.Slice(I * gateRow, H * gateRow);
-        Span<float> dBias = dParameters[((I + H) * gateRow)..];
-        MatMul.MultiplyAddTransposedA(x, I, dP, gateRow, I, rows, gateRow, dKernel, gateRow);
-        if (T > 1)
-        {
-            BatchRows.ShiftOneTimestep(hidden, B, T, H, dHidden);
-            MatMul.MultiplyAddTransposedA(dHidden, H, dP, gateRow, H, rows, gateRow, dRecurrent, gateRow);
-        }
-        BatchRows.AddColumnSums(dP, rows, gateRow, dBias);
+        // Weight gradients over all B*T rows at once; dHidden is consumed, so it takes h_prev.
+        BatchRows.AccumulateWeightGradients(x, hidden, dP, s, gateRow, dParameters, dHidden);
 
         if (!dx.IsEmpty)
         {

@@ -117,9 +117,6 @@ public static class SimpleRnnLayer
         int rows = B * T, sequence = T * H;
         ReadOnlySpan<float> kernel = parameters[..(I * H)];
         ReadOnlySpan<float> recurrent = parameters.Slice(I * H, H * H);
-        Span<float> dKernel = dParameters[..(I * H)];
-        Span<float> dRecurrent = dParameters.Slice(I * H, H * H);
-        Span<float> dBias = dParameters[((I + H) * H)..];
 
         // dP = d loss / d pre-activation [B, T, H], step by step from the last:
         // dP_t = dh_t ⊙ act'(h_t), then dh_{t-1} += dP_t·Whᵀ.
@@ -139,15 +136,8 @@ public static class SimpleRnnLayer
                 MatMul.MultiplyAdd(dP[(t * H)..], sequence, recurrentT, H, B, H, H, dHidden[((t - 1) * H)..], sequence);
         }
 
-        // Weight gradients over all B*T rows at once: dWk += xᵀ·dP, dWh += h_prevᵀ·dP, db += Σ dP.
-        // dHidden is consumed, so it holds h_prev [B, T, H].
-        MatMul.MultiplyAddTransposedA(x, I, dP, H, I, rows, H, dKernel, H);
-        if (T > 1)
-        {
-            BatchRows.ShiftOneTimestep(hidden, B, T, H, dHidden);
-            MatMul.MultiplyAddTransposedA(dHidden, H, dP, H, H, rows, H, dRecurrent, H);
-        }
-        BatchRows.AddColumnSums(dP, rows, H, dBias);
+        // Weight gradients over all B*T rows at once; dHidden is consumed, so it takes h_prev.
+        BatchRows.AccumulateWeightGradients(x, hidden, dP, s, H, dParameters, dHidden);
 
         if (!dx.IsEmpty)
         {

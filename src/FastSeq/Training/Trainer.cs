@@ -90,7 +90,9 @@ public sealed class Trainer<TModel>
         if (!(validationSplit >= 0f && validationSplit < 1f))
             throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
 
-        int trainCount = (int)(data.Count * (1.0 - validationSplit));
+        // Keras: split_at = floor(Count · (1 - split)), through decimal as SequenceDataset.SplitLast does, so that
+        // 0.2f (0.200000003) of 990 samples holds out 198, not 199.
+        int trainCount = (int)decimal.Floor(data.Count * (1m - (decimal)validationSplit));
         int validationCount = data.Count - trainCount;
         if (trainCount < 1)
             throw new ArgumentException($"validationSplit {validationSplit} leaves no training samples out of {data.Count}.", nameof(validationSplit));

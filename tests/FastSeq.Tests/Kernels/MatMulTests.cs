@@ -66,6 +66,28 @@ public class MatMulTests
 
     [Theory]
     [MemberData(nameof(PathsAndProducts))]
+    public void MatchesReferenceOnNarrowAndFewRowShapes(KernelPath path, Product product)
+    {
+        // Columns narrower than a vector (Dense heads, dot products of rows or, for Aᵀ·B,
+        // vectors over the rows of C), 1 to 3 rows streaming B (recurrent steps at small
+        // batch, with B of 1 MB), and A·Bᵀ at 8 rows and more (B transposed into panels).
+        int[][] shapes =
+        [
+            [1, 40, 1], [1, 300, 1], [3, 40, 1], [4, 40, 1], [64, 40, 1], [1, 40, 3], [2, 40, 7],
+            [3, 300, 5], [64, 300, 7], [13, 600, 3], [40, 1030, 1], [9, 9, 6],
+            [1, 256, 1024], [2, 257, 1030], [3, 300, 1024], [5, 256, 1024], [1, 41, 160], [2, 7, 24], [3, 13, 40],
+            [8, 64, 24], [12, 260, 50], [17, 40, 160],
+        ];
+        var rng = new Random(7);
+        foreach (int[] s in shapes)
+        {
+            Check(rng, path, product, s[0], s[1], s[2], pad: 0);
+            Check(rng, path, product, s[0], s[1], s[2], pad: 5);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsAndProducts))]
     public void ZeroSizesLeaveCUntouched(KernelPath path, Product product)
     {
         Kernel kernel = KernelFor(product);
@@ -193,6 +215,12 @@ public class MatMulTests
         {
             MatMul.MultiplyAdd(a, K, b, N, M, K, N, c, N);
             MatMul.MultiplyAdd(a, K, b, N, 1, K, N, c, N);
+            MatMul.MultiplyAdd(a, K, b, N, 2, K, N, c, N);
+            MatMul.MultiplyAdd(a, K, b, N, 3, K, N, c, N);
+            MatMul.MultiplyAdd(a, K, b, 1, 1, K, 1, c, 1);
+            MatMul.MultiplyAdd(a, K, b, N, M, K, 5, c, N);
+            MatMul.MultiplyAddTransposedB(a, K, bt, K, 1, K, N, c, N);
+            MatMul.MultiplyAddTransposedA(at, M, b, N, M, K, 3, c, N);
             MatMul.MultiplyAddTransposedB(a, K, bt, K, M, K, N, c, N);
             MatMul.MultiplyAddTransposedA(at, M, b, N, M, K, N, c, N);
             MatMul.Transpose(b, K, N, bt);
