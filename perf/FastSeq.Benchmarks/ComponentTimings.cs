@@ -34,6 +34,7 @@ public static class ComponentTimings
             double peak = Report("Vector256 FMA peak (12 chains, 1M trips)", PeakFlop, () => Sink = peakBenchmark.FmaPeak());
             Streaming();
             Inference();
+            Training();
             Large(peak);
             if (s_printing)
                 return 0;
@@ -58,7 +59,7 @@ public static class ComponentTimings
         Report("  MatMul h[1,40]·Wh[40,160]", 2.0 * H * 4 * H, () => MatMul.MultiplyAdd(state, 2 * H, wh, 4 * H, 1, H, 4 * H, gates, 4 * H));
         Report("  MatMul x[1,1]·Wk[1,160]", 2.0 * 4 * H, () => MatMul.MultiplyAdd(x, 1, p, 4 * H, 1, 1, 4 * H, gates, 4 * H));
         float[] g = Filled(4 * H), c = Filled(H);
-        Report("  gate math: 7 TensorPrimitives calls on 40..80 floats", 0, () => LstmGateMath(g, c, h));
+        Report("  GateActivations.LstmCell H=40", 0, () => GateActivations.LstmCell(g, c, h));
         float[] dense = Filled(H + 1), pre = new float[1];
         Report("DenseLayer.Forward 40 -> 1", 2.0 * H, () => DenseLayer.Forward(h, dense, 1, H, 1, Activation.Linear, pre, y));
         Report("  for comparison: TensorPrimitives.Dot over 40", 2.0 * H, () => y[0] = TensorPrimitives.Dot(h, dense.AsSpan(0, H)));
@@ -72,22 +73,8 @@ public static class ComponentTimings
         float[] gwh = gp[(3 * H)..(3 * H + H * 3 * H)], gGates = new float[4 * H];
         Report("  MatMul h[1,40]·Wh[:, r z][40,80], ldb 120", 2.0 * H * 2 * H, () => MatMul.MultiplyAdd(gState, H, gwh, 3 * H, 1, H, 2 * H, gGates, 4 * H));
         Report("  MatMul h[1,40]·Wh[:, n][40,40], ldb 120", 2.0 * H * H, () => MatMul.MultiplyAdd(gState, H, gwh.AsSpan(2 * H), 3 * H, 1, H, H, gGates.AsSpan(3 * H), 4 * H));
-    }
-
-    private static void LstmGateMath(float[] gates, float[] cell, float[] h)
-    {
-        const int H = 40;
-        Span<float> i = gates.AsSpan(0, H), f = gates.AsSpan(H, H), g = gates.AsSpan(2 * H, H), o = gates.AsSpan(3 * H, H);
-        TensorPrimitives.Sigmoid(gates.AsSpan(0, 2 * H), gates.AsSpan(0, 2 * H));
-        TensorPrimitives.Tanh(g, g);
-        TensorPrimitives.Sigmoid(o, o);
-        TensorPrimitives.Multiply(f, cell, cell);
-        TensorPrimitives.MultiplyAdd(i, g, cell, cell);
-        TensorPrimitives.Tanh(cell, h);
-        TensorPrimitives.Multiply(h, o, h);
-        // Keep the values in range for the next call.
-        TensorPrimitives.Multiply(gates, 0.5f, gates);
-        TensorPrimitives.Multiply(cell, 0.5f, cell);
+        float[] gruGates = Filled(3 * H), recurrentN = Filled(H), previousH = Filled(H);
+        Report("  GateActivations.GruCell H=40", 0, () => GateActivations.GruCell(gruGates, recurrentN, previousH, h));
     }
 
     private static void Inference()
@@ -119,6 +106,28 @@ public static class ComponentTimings
         Report("LstmLayer.Forward I=32 H=32 T=10", 0, () => LstmLayer.Forward(hidden1, lp, lshape, lcache, lhidden));
     }
 
+    private static void Training()
+    {
+        Section("-- W3 one mini-batch of 32 windows (an epoch is 31 of them)");
+        const int B = Workloads.TrainingBatch, T = Workloads.Window, H = 32, G4 = 4 * H;
+        SequenceDataset data = Workloads.SineWindows();
+        float[] inputs = data.Inputs[..(B * T)], targets = data.Targets[..B], dOut = new float[B];
+        var rnnTrainer = new Trainer<SineRnn>(new SineRnn(seed: 1), new Adam(1e-3f), Loss.MeanSquaredError);
+        var lstmTrainer = new Trainer<SineLstm>(new SineLstm(seed: 1), new Adam(1e-3f), Loss.MeanSquaredError);
+        Report("Trainer<SineRnn>.TrainBatch", 0, () => rnnTrainer.TrainBatch(inputs, targets, B));
+        Report("Trainer<SineLstm>.TrainBatch", 0, () => lstmTrainer.TrainBatch(inputs, targets, B));
+        var lstm = new SineLstm(seed: 1);
+        Report("SineLstm.Forward", 0, () => lstm.Forward(inputs, B));
+        Report("SineLstm.Backward (after one Forward)", 0, () => lstm.Backward(dOut, B));
+        float[] dP = Filled(B * T * G4), wkT = Filled(G4), dx = new float[B * T];
+        Report("  layer-0 input gradient dP[320,128]·Wkᵀ[128,1] (n = 1)", 2.0 * B * T * G4, () => MatMul.MultiplyAdd(dP, G4, wkT, 1, B * T, G4, 1, dx, 1));
+        Report("  for comparison: 320 x TensorPrimitives.Dot over 128", 2.0 * B * T * G4, () =>
+        {
+            for (int row = 0; row < B * T; row++)
+                dx[row] = TensorPrimitives.Dot(dP.AsSpan(row * G4, G4), wkT);
+        });
+    }
+
     private static void Large(double peak)
     {
         const int B = Workloads.LargeBatch, T = Workloads.LargeTimesteps, I = Workloads.LargeInputs, H = Workloads.LargeUnits, G4 = 4 * H;
@@ -132,26 +141,14 @@ public static class ComponentTimings
         Report("  fwd MatMul x[3200,64]·Wk[64,1024] (once)", 2.0 * B * T * I * G4, () => MatMul.MultiplyAdd(inputs, I, wk, G4, B * T, I, G4, gates, G4));
         Report("  fwd MatMul h[64,256]·Wh[256,1024], lda T*H, ldc T*4H (x50)", 2.0 * B * H * G4, () => MatMul.MultiplyAdd(hidden, T * H, wh, G4, B, H, G4, gates, T * G4));
         float[] g = Filled(G4), cell = Filled(H), h = new float[H];
-        Report("  fwd gate math per row (x3200), as W1 with H=256", 0, () => LstmGateMath256(g, cell, h));
-        float[] dHidden = new float[B * T * H];
-        Report("  bwd MatMul dP[64,1024]·Wh[256,1024]ᵀ, strided (x50)", 2.0 * B * G4 * H, () => MatMul.MultiplyAddTransposedB(gates, T * G4, wh, G4, B, G4, H, dHidden, T * H));
+        Report("  fwd GateActivations.LstmCell H=256 (x3200)", 0, () => GateActivations.LstmCell(g, cell, h));
+        float[] dHidden = new float[B * T * H], whT = new float[G4 * H], wkT = new float[G4 * I];
+        Report("  bwd MatMul.Transpose Wh[256,1024] (once)", 0, () => MatMul.Transpose(wh, H, G4, whT));
+        Report("  bwd MatMul dP[64,1024]·Whᵀ[1024,256], lda T*4H, ldc T*H (x50)", 2.0 * B * G4 * H, () => MatMul.MultiplyAdd(gates, T * G4, whT, H, B, G4, H, dHidden, T * H));
         float[] dWk = new float[I * G4], dWh = new float[H * G4], dx = new float[B * T * I];
         Report("  bwd MatMul xᵀ[64,3200]·dP[3200,1024] (once)", 2.0 * B * T * I * G4, () => MatMul.MultiplyAddTransposedA(inputs, I, gates, G4, I, B * T, G4, dWk, G4));
         Report("  bwd MatMul hᵀ[256,3200]·dP[3200,1024] (once)", 2.0 * B * T * H * G4, () => MatMul.MultiplyAddTransposedA(hidden, H, gates, G4, H, B * T, G4, dWh, G4));
-        Report("  bwd MatMul dP[3200,1024]·Wk[64,1024]ᵀ (once)", 2.0 * B * T * G4 * I, () => MatMul.MultiplyAddTransposedB(gates, G4, wk, G4, B * T, G4, I, dx, I));
-    }
-
-    private static void LstmGateMath256(float[] gates, float[] cell, float[] h)
-    {
-        const int H = 256;
-        Span<float> i = gates.AsSpan(0, H), f = gates.AsSpan(H, H), g = gates.AsSpan(2 * H, H), o = gates.AsSpan(3 * H, H);
-        TensorPrimitives.Sigmoid(gates.AsSpan(0, 2 * H), gates.AsSpan(0, 2 * H));
-        TensorPrimitives.Tanh(g, g);
-        TensorPrimitives.Sigmoid(o, o);
-        TensorPrimitives.Multiply(f, cell, cell);
-        TensorPrimitives.MultiplyAdd(i, g, cell, cell);
-        TensorPrimitives.Tanh(cell, h);
-        TensorPrimitives.Multiply(h, o, h);
+        Report("  bwd MatMul dP[3200,1024]·Wkᵀ[1024,64] (once)", 2.0 * B * T * G4 * I, () => MatMul.MultiplyAdd(gates, G4, wkT, I, B * T, G4, I, dx, I));
     }
 
     private static void Section(string title)

@@ -7,7 +7,6 @@ namespace FastSeq.Benchmarks;
 /// W2 inference: one sequence of 10 steps (batch 1) through the sine forecaster
 /// (SimpleRNN(32) x2 -> Dense(1)) or its two-LSTM(32) twin; the forecast read back.
 /// </summary>
-[BenchmarkCategory("W2")]
 public class InferenceBenchmarks
 {
     private readonly float[] _window = Workloads.Sine(Workloads.Window);

@@ -9,7 +9,6 @@ namespace FastSeq.Benchmarks;
 /// gradients) per iteration; and this core's FLOP peak, so the GFLOP/s column also reads as a
 /// fraction of it.
 /// </summary>
-[BenchmarkCategory("W4")]
 public class LargeBenchmarks
 {
     private const int B = Workloads.LargeBatch, T = Workloads.LargeTimesteps, I = Workloads.LargeInputs, H = Workloads.LargeUnits;

@@ -8,20 +8,22 @@ using FastSeq.Benchmarks;
 
 // One command runs every workload: FastSeq rows always, TorchSharp rows when libtorch loads
 // (see perf/README.md and perf/peers/setup-torchsharp.sh). Each workload category has FastSeq as
-// its baseline, so the Ratio column reads "peer time / FastSeq time".
+// its baseline, so "Ratio (median)" reads "peer time / FastSeq time". Other modes, for profiling:
+// --breakdown (the parts of each FastSeq workload), --profile NAME SECONDS|xCOUNT, --check-torch.
 var job = Job.Default
     .WithLaunchCount(1)
-    .WithWarmupCount(4)
-    .WithIterationCount(12)
+    .WithWarmupCount(5)
+    .WithIterationCount(20)
     .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(250))
     .WithId("FastSeqPerf");
 
 var config = DefaultConfig.Instance
     .AddJob(job.AsDefault())
     .AddDiagnoser(MemoryDiagnoser.Default)
-    .AddColumn(CategoriesColumn.Default, new FlopColumn(fractionOfPeak: false), new FlopColumn(fractionOfPeak: true))
+    .AddColumn(CategoriesColumn.Default, StatisticColumn.Median, StatisticColumn.Min, new MedianRatioColumn(),
+               new FlopColumn(fractionOfPeak: false), new FlopColumn(fractionOfPeak: true))
     .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory)
-    .HideColumns(Column.Job, Column.Error, Column.RatioSD, Column.AllocRatio)
+    .HideColumns(Column.Job, Column.Error, Column.Ratio, Column.RatioSD, Column.AllocRatio)
     .WithOptions(ConfigOptions.DisableLogFile);
 
 if (args is ["--profile", string workload, string duration])
@@ -44,4 +46,6 @@ if (!torchLoads)
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Workloads).Assembly).Run(args, config);
+if (!torchLoads)
+    Console.Error.WriteLine("*** TorchSharp peer rows were SKIPPED (" + reason + "); run `bash perf/peers/setup-torchsharp.sh`.");
 return 0;

@@ -9,7 +9,6 @@ namespace FastSeq.Benchmarks;
 /// back after every step. Each invocation streams <see cref="Workloads.StreamLength"/> samples,
 /// so the figures are per step.
 /// </summary>
-[BenchmarkCategory("W1")]
 public class StreamingBenchmarks
 {
     private const int Steps = Workloads.StreamLength;

@@ -8,7 +8,6 @@ namespace FastSeq.Benchmarks;
 /// MSE, no validation. FastSeq runs <c>Trainer.Fit(epochs: 1)</c>; TorchSharp runs the usual loop
 /// (randperm, index_select, zero_grad, forward, mse_loss, backward, step, loss.item()).
 /// </summary>
-[BenchmarkCategory("W3")]
 public class TrainingBenchmarks
 {
     private readonly SequenceDataset _data = Workloads.SineWindows();
