@@ -58,8 +58,12 @@ public static class ComponentTimings
         float[] wh = p[(4 * H)..(4 * H + H * 4 * H)], gates = new float[4 * H];
         Report("  MatMul h[1,40]·Wh[40,160]", 2.0 * H * 4 * H, () => MatMul.MultiplyAdd(state, 2 * H, wh, 4 * H, 1, H, 4 * H, gates, 4 * H));
         Report("  MatMul x[1,1]·Wk[1,160]", 2.0 * 4 * H, () => MatMul.MultiplyAdd(x, 1, p, 4 * H, 1, 1, 4 * H, gates, 4 * H));
-        float[] g = Filled(4 * H), c = Filled(H);
-        Report("  GateActivations.LstmCell H=40", 0, () => GateActivations.LstmCell(g, c, h));
+        float[] gateInputs = Filled(4 * H), g = new float[4 * H], c = new float[H];
+        Report("  GateActivations.LstmCell H=40 (incl. copying fresh inputs in)", 0, () =>
+        {
+            gateInputs.CopyTo(g);
+            GateActivations.LstmCell(g, c, h);
+        });
         float[] dense = Filled(H + 1), pre = new float[1];
         Report("DenseLayer.Forward 40 -> 1", 2.0 * H, () => DenseLayer.Forward(h, dense, 1, H, 1, Activation.Linear, pre, y));
         Report("  for comparison: TensorPrimitives.Dot over 40", 2.0 * H, () => y[0] = TensorPrimitives.Dot(h, dense.AsSpan(0, H)));
@@ -73,8 +77,12 @@ public static class ComponentTimings
         float[] gwh = gp[(3 * H)..(3 * H + H * 3 * H)], gGates = new float[4 * H];
         Report("  MatMul h[1,40]·Wh[:, r z][40,80], ldb 120", 2.0 * H * 2 * H, () => MatMul.MultiplyAdd(gState, H, gwh, 3 * H, 1, H, 2 * H, gGates, 4 * H));
         Report("  MatMul h[1,40]·Wh[:, n][40,40], ldb 120", 2.0 * H * H, () => MatMul.MultiplyAdd(gState, H, gwh.AsSpan(2 * H), 3 * H, 1, H, H, gGates.AsSpan(3 * H), 4 * H));
-        float[] gruGates = Filled(3 * H), recurrentN = Filled(H), previousH = Filled(H);
-        Report("  GateActivations.GruCell H=40", 0, () => GateActivations.GruCell(gruGates, recurrentN, previousH, h));
+        float[] gruInputs = Filled(3 * H), gruGates = new float[3 * H], recurrentN = Filled(H), previousH = Filled(H);
+        Report("  GateActivations.GruCell H=40 (incl. copying fresh inputs in)", 0, () =>
+        {
+            gruInputs.CopyTo(gruGates);
+            GateActivations.GruCell(gruGates, recurrentN, previousH, h);
+        });
     }
 
     private static void Inference()
@@ -117,6 +125,11 @@ public static class ComponentTimings
         Report("Trainer<SineRnn>.TrainBatch", 0, () => rnnTrainer.TrainBatch(inputs, targets, B));
         Report("Trainer<SineLstm>.TrainBatch", 0, () => lstmTrainer.TrainBatch(inputs, targets, B));
         var lstm = new SineLstm(seed: 1);
+        if (s_printing)
+        {
+            long one = FitAllocation(rnnTrainer, data, epochs: 1), five = FitAllocation(rnnTrainer, data, epochs: 5);
+            Console.WriteLine($"Trainer.Fit allocates {one} B with epochs: 1 and {five} B with epochs: 5 (per call, not per epoch)");
+        }
         Report("SineLstm.Forward", 0, () => lstm.Forward(inputs, B));
         Report("SineLstm.Backward (after one Forward)", 0, () => lstm.Backward(dOut, B));
         float[] dP = Filled(B * T * G4), wkT = Filled(G4), dx = new float[B * T];
@@ -126,6 +139,16 @@ public static class ComponentTimings
             for (int row = 0; row < B * T; row++)
                 dx[row] = TensorPrimitives.Dot(dP.AsSpan(row * G4, G4), wkT);
         });
+    }
+
+    private static long FitAllocation<TModel>(Trainer<TModel> trainer, SequenceDataset data, int epochs)
+        where TModel : ISequenceModel
+    {
+        Action<EpochResult> ignore = _ => { };
+        trainer.Fit(data, epochs, Workloads.TrainingBatch, onEpochEnd: ignore);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        trainer.Fit(data, epochs, Workloads.TrainingBatch, onEpochEnd: ignore);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     private static void Large(double peak)
@@ -140,8 +163,12 @@ public static class ComponentTimings
         float[] wk = Filled(I * G4), wh = Filled(H * G4), gates = new float[B * T * G4], hidden = Filled(B * T * H);
         Report("  fwd MatMul x[3200,64]·Wk[64,1024] (once)", 2.0 * B * T * I * G4, () => MatMul.MultiplyAdd(inputs, I, wk, G4, B * T, I, G4, gates, G4));
         Report("  fwd MatMul h[64,256]·Wh[256,1024], lda T*H, ldc T*4H (x50)", 2.0 * B * H * G4, () => MatMul.MultiplyAdd(hidden, T * H, wh, G4, B, H, G4, gates, T * G4));
-        float[] g = Filled(G4), cell = Filled(H), h = new float[H];
-        Report("  fwd GateActivations.LstmCell H=256 (x3200)", 0, () => GateActivations.LstmCell(g, cell, h));
+        float[] gateInputs = Filled(G4), g = new float[G4], cell = new float[H], h = new float[H];
+        Report("  fwd GateActivations.LstmCell H=256 (x3200, incl. copying inputs in)", 0, () =>
+        {
+            gateInputs.CopyTo(g);
+            GateActivations.LstmCell(g, cell, h);
+        });
         float[] dHidden = new float[B * T * H], whT = new float[G4 * H], wkT = new float[G4 * I];
         Report("  bwd MatMul.Transpose Wh[256,1024] (once)", 0, () => MatMul.Transpose(wh, H, G4, whT));
         Report("  bwd MatMul dP[64,1024]·Whᵀ[1024,256], lda T*4H, ldc T*H (x50)", 2.0 * B * G4 * H, () => MatMul.MultiplyAdd(gates, T * G4, whT, H, B, G4, H, dHidden, T * H));
