@@ -48,8 +48,12 @@ internal static class DiagnosticDescriptors
         "Weights file does not fit the model",
         "Weights file '{0}' does not fit the declared layers: {1}");
 
+    public static readonly DiagnosticDescriptor NotAClass = Error("FSEQ0011",
+        "Sequence model must be a non-generic class",
+        "'{0}' must be a non-generic, non-record partial class to be a sequence model");
+
     private static readonly DiagnosticDescriptor[] s_all =
-        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName, WeightsNotFound, WeightsUnreadable, WeightsMismatch];
+        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName, WeightsNotFound, WeightsUnreadable, WeightsMismatch, NotAClass];
 
     public static DiagnosticDescriptor ById(string id) => s_all.First(d => d.Id == id);
 

@@ -1,6 +1,8 @@
 using System;
 using FastSeq.Generators.Helpers;
+using System.Linq;
 using FastSeq.Generators.Model;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace FastSeq.Generators;
 
@@ -24,13 +26,16 @@ public sealed partial class FastSeqGenerator
         w.Line();
         if (model.Namespace is not null)
         {
-            w.Line("namespace " + model.Namespace + ";");
+            w.Line("namespace " + string.Join(".", model.Namespace.Split('.').Select(Identifier)) + ";");
             w.Line();
         }
-        foreach (string outer in model.ContainingTypes)
-            w.Open("partial class " + outer);
+        foreach (ContainingType outer in model.ContainingTypes)
+        {
+            string typeParameters = outer.TypeParameters.Count == 0 ? "" : "<" + string.Join(", ", outer.TypeParameters.Select(Identifier)) + ">";
+            w.Open($"partial {outer.Keyword} {Identifier(outer.Name)}{typeParameters}");
+        }
 
-        w.Open("partial class " + model.TypeName + " : global::FastSeq.ISequenceModel");
+        w.Open("partial class " + Identifier(model.TypeName) + " : global::FastSeq.ISequenceModel");
         EmitConstants(w, model);
         EmitFields(w, model);
         EmitConstructor(w, model);
@@ -42,12 +47,16 @@ public sealed partial class FastSeqGenerator
         EmitSummaryAndWeights(w, model);
         w.Close();
 
-        foreach (string _ in model.ContainingTypes)
+        foreach (ContainingType _ in model.ContainingTypes)
             w.Close();
         return w.ToString();
     }
 
     private static string N(int value) => SourceWriter.Number(value);
+
+    /// <summary>A name as C# source: reserved keywords need their '@'.</summary>
+    private static string Identifier(string name) =>
+        SyntaxFacts.IsReservedKeyword(SyntaxFacts.GetKeywordKind(name)) ? "@" + name : name;
 
     private static void EmitConstants(SourceWriter w, ModelSpec model)
     {
@@ -149,11 +158,11 @@ public sealed partial class FastSeqGenerator
         if (embedded)
         {
             w.Line($"/// <summary>Creates the model with the weights embedded at compile time from {SourceWriter.Literal(model.WeightsFile!).Replace("\"", "&quot;")}.</summary>");
-            w.Line($"public {model.TypeName}() => WeightFile.LoadRaw(EmbeddedWeights, s_stateDict, _parameters);");
+            w.Line($"public {Identifier(model.TypeName)}() => WeightFile.LoadRaw(EmbeddedWeights, s_stateDict, _parameters);");
             w.Line();
         }
         w.Line("/// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name=\"seed\"/>.</summary>");
-        w.Open($"public {model.TypeName}(int seed{(embedded ? "" : " = 0")})");
+        w.Open($"public {Identifier(model.TypeName)}(int seed{(embedded ? "" : " = 0")})");
         w.Line("var random = new Random(seed);");
         foreach (LayerSpec layer in model.Layers)
             w.Line($"{layer.RuntimeClass}.Initialize({ParameterSlice("_parameters", layer)}, {N(layer.Inputs)}, {N(layer.Units)}, random);");

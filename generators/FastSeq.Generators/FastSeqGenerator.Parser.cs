@@ -33,7 +33,9 @@ public sealed partial class FastSeqGenerator
         AttributeData modelAttribute = context.Attributes[0];
         LocationInfo? modelLocation = LocationInfo.From(modelAttribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
 
-        if (!IsPartialAll(type, cancellationToken))
+        if (type.TypeKind != TypeKind.Class || type.IsRecord || type.TypeParameters.Length > 0)
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.NotAClass, modelLocation, type.Name));
+        else if (!IsPartialAll(type, cancellationToken))
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.NotPartial, modelLocation, type.Name));
 
         int timesteps = NamedInt(modelAttribute, "Timesteps", 0);
@@ -88,12 +90,12 @@ public sealed partial class FastSeqGenerator
         if (diagnostics.Count > 0)
             return new ModelResult(null, diagnostics.ToEquatableArray());
 
-        var containing = new List<string>();
+        var containing = new List<ContainingType>();
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-            containing.Insert(0, outer.Name);
+            containing.Insert(0, new ContainingType(Keyword(outer), outer.Name, outer.TypeParameters.Select(p => p.Name).ToEquatableArray()));
 
         var spec = new ModelSpec(
-            type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+            NamespaceOf(type),
             type.Name,
             containing.ToEquatableArray(),
             timesteps,
@@ -118,6 +120,23 @@ public sealed partial class FastSeqGenerator
         LocationInfo? location = LocationInfo.From(context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(cancellationToken));
         return Diagnostic(DiagnosticDescriptors.LayerWithoutModel, location, context.TargetSymbol.Name);
     }
+
+    /// <summary>The namespace as plain dotted names (no '@' escapes), or null for the global namespace.</summary>
+    private static string? NamespaceOf(INamedTypeSymbol type)
+    {
+        var parts = new List<string>();
+        for (INamespaceSymbol ns = type.ContainingNamespace; !ns.IsGlobalNamespace; ns = ns.ContainingNamespace)
+            parts.Insert(0, ns.Name);
+        return parts.Count == 0 ? null : string.Join(".", parts);
+    }
+
+    /// <summary>The keyword that declares a type: class, struct, interface, record or record struct.</summary>
+    private static string Keyword(INamedTypeSymbol type) => type.TypeKind switch
+    {
+        TypeKind.Struct => type.IsRecord ? "record struct" : "struct",
+        TypeKind.Interface => "interface",
+        _ => type.IsRecord ? "record" : "class",
+    };
 
     /// <summary>Keras parameter counts, which are also the sizes of each layer's slice of the flat buffer.</summary>
     internal static int ParameterCount(LayerKind kind, int inputs, int units) => kind switch

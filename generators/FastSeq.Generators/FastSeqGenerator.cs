@@ -20,7 +20,7 @@ public sealed partial class FastSeqGenerator : IIncrementalGenerator
             .Collect();
 
         IncrementalValuesProvider<ModelResult> models = context.SyntaxProvider
-            .ForAttributeWithMetadataName(ModelAttribute, static (node, _) => node is ClassDeclarationSyntax, Parse)
+            .ForAttributeWithMetadataName(ModelAttribute, static (node, _) => node is TypeDeclarationSyntax, Parse)
             .WithTrackingName(TrackingNames.Models)
             .Combine(weightFiles)
             .Select(static (pair, _) => EmbedWeights(pair.Left, pair.Right))

@@ -75,11 +75,18 @@ internal sealed record LayerSpec(
     };
 }
 
+/// <summary>A type that contains the model: its declaration keyword ("class", "record struct", ...), name and type parameters.</summary>
+internal sealed record ContainingType(string Keyword, string Name, EquatableArray<string> TypeParameters)
+{
+    /// <summary>In file names: the name, and the arity of a generic type.</summary>
+    public string HintPart => TypeParameters.Count == 0 ? Name : Name + "_" + TypeParameters.Count;
+}
+
 /// <summary>A model as the emitter needs it: plain values only, so the pipeline caches.</summary>
 internal sealed record ModelSpec(
     string? Namespace,
     string TypeName,
-    EquatableArray<string> ContainingTypes,
+    EquatableArray<ContainingType> ContainingTypes,
     int Timesteps,
     int Features,
     int MaxBatchSize,
@@ -101,5 +108,5 @@ internal sealed record ModelSpec(
     public int StreamStateLength => Layers.Sum(layer => layer.StateLength);
 
     public string HintName => (Namespace is null ? "" : Namespace + ".") +
-        string.Join(".", ContainingTypes) + (ContainingTypes.Count > 0 ? "." : "") + TypeName + ".FastSeq.g.cs";
+        string.Concat(ContainingTypes.Select(t => t.HintPart + ".")) + TypeName + ".FastSeq.g.cs";
 }

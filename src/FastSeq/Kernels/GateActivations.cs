@@ -22,6 +22,12 @@ public static class GateActivations
         int units = cell.Length;
         Check(gates.Length, 4 * units, nameof(gates));
         Check(h.Length, units, nameof(h));
+        // Each gate block is activated in its own pass: the vectors of a pass are independent, so
+        // their long exp chains overlap in the pipeline instead of waiting on one another.
+        SigmoidInPlace(gates[..(2 * units)]);
+        TanhInPlace(gates.Slice(2 * units, units));
+        SigmoidInPlace(gates[(3 * units)..]);
+
         ref float i = ref MemoryMarshal.GetReference(gates);
         ref float f = ref Unsafe.Add(ref i, units);
         ref float g = ref Unsafe.Add(ref i, 2 * units);
@@ -33,30 +39,18 @@ public static class GateActivations
         {
             for (; j <= units - Vector<float>.Count; j += Vector<float>.Count)
             {
-                Vector<float> vi = Sigmoid(Vector.LoadUnsafe(ref i, (nuint)j));
-                Vector<float> vf = Sigmoid(Vector.LoadUnsafe(ref f, (nuint)j));
-                Vector<float> vg = Tanh(Vector.LoadUnsafe(ref g, (nuint)j));
-                Vector<float> vo = Sigmoid(Vector.LoadUnsafe(ref o, (nuint)j));
-                Vector<float> vc = (vf * Vector.LoadUnsafe(ref c, (nuint)j)) + (vi * vg);
-                vi.StoreUnsafe(ref i, (nuint)j);
-                vf.StoreUnsafe(ref f, (nuint)j);
-                vg.StoreUnsafe(ref g, (nuint)j);
-                vo.StoreUnsafe(ref o, (nuint)j);
+                Vector<float> vc = Vector.MultiplyAddEstimate(
+                    Vector.LoadUnsafe(ref f, (nuint)j), Vector.LoadUnsafe(ref c, (nuint)j),
+                    Vector.LoadUnsafe(ref i, (nuint)j) * Vector.LoadUnsafe(ref g, (nuint)j));
                 vc.StoreUnsafe(ref c, (nuint)j);
-                (vo * Tanh(vc)).StoreUnsafe(ref y, (nuint)j);
+                (Vector.LoadUnsafe(ref o, (nuint)j) * Tanh(vc)).StoreUnsafe(ref y, (nuint)j);
             }
         }
         for (; j < units; j++)
         {
-            float si = Sigmoid(Unsafe.Add(ref i, j)), sf = Sigmoid(Unsafe.Add(ref f, j));
-            float tg = MathF.Tanh(Unsafe.Add(ref g, j)), so = Sigmoid(Unsafe.Add(ref o, j));
-            float sc = (sf * Unsafe.Add(ref c, j)) + (si * tg);
-            Unsafe.Add(ref i, j) = si;
-            Unsafe.Add(ref f, j) = sf;
-            Unsafe.Add(ref g, j) = tg;
-            Unsafe.Add(ref o, j) = so;
+            float sc = (Unsafe.Add(ref f, j) * Unsafe.Add(ref c, j)) + (Unsafe.Add(ref i, j) * Unsafe.Add(ref g, j));
             Unsafe.Add(ref c, j) = sc;
-            Unsafe.Add(ref y, j) = so * MathF.Tanh(sc);
+            Unsafe.Add(ref y, j) = Unsafe.Add(ref o, j) * MathF.Tanh(sc);
         }
     }
 
@@ -73,6 +67,8 @@ public static class GateActivations
         Check(recurrentN.Length, units, nameof(recurrentN));
         if (!previousH.IsEmpty)
             Check(previousH.Length, units, nameof(previousH));
+        SigmoidInPlace(gates[..(2 * units)]);
+
         ref float r = ref MemoryMarshal.GetReference(gates);
         ref float z = ref Unsafe.Add(ref r, units);
         ref float n = ref Unsafe.Add(ref r, 2 * units);
@@ -85,26 +81,45 @@ public static class GateActivations
         {
             for (; j <= units - Vector<float>.Count; j += Vector<float>.Count)
             {
-                Vector<float> vr = Sigmoid(Vector.LoadUnsafe(ref r, (nuint)j));
-                Vector<float> vz = Sigmoid(Vector.LoadUnsafe(ref z, (nuint)j));
-                Vector<float> vn = Tanh(Vector.LoadUnsafe(ref n, (nuint)j) + (vr * Vector.LoadUnsafe(ref hn, (nuint)j)));
+                Vector<float> vn = Tanh(Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref r, (nuint)j), Vector.LoadUnsafe(ref hn, (nuint)j), Vector.LoadUnsafe(ref n, (nuint)j)));
                 Vector<float> previous = fromZero ? Vector<float>.Zero : Vector.LoadUnsafe(ref p, (nuint)j);
-                vr.StoreUnsafe(ref r, (nuint)j);
-                vz.StoreUnsafe(ref z, (nuint)j);
                 vn.StoreUnsafe(ref n, (nuint)j);
-                (vn + (vz * (previous - vn))).StoreUnsafe(ref y, (nuint)j);
+                Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref z, (nuint)j), previous - vn, vn).StoreUnsafe(ref y, (nuint)j);
             }
         }
         for (; j < units; j++)
         {
-            float sr = Sigmoid(Unsafe.Add(ref r, j)), sz = Sigmoid(Unsafe.Add(ref z, j));
-            float tn = MathF.Tanh(Unsafe.Add(ref n, j) + (sr * Unsafe.Add(ref hn, j)));
+            float tn = MathF.Tanh(Unsafe.Add(ref n, j) + (Unsafe.Add(ref r, j) * Unsafe.Add(ref hn, j)));
             float previous = fromZero ? 0f : Unsafe.Add(ref p, j);
-            Unsafe.Add(ref r, j) = sr;
-            Unsafe.Add(ref z, j) = sz;
             Unsafe.Add(ref n, j) = tn;
-            Unsafe.Add(ref y, j) = tn + (sz * (previous - tn));
+            Unsafe.Add(ref y, j) = tn + (Unsafe.Add(ref z, j) * (previous - tn));
         }
+    }
+
+    private static void SigmoidInPlace(Span<float> values)
+    {
+        ref float v = ref MemoryMarshal.GetReference(values);
+        nint j = 0;
+        if (s_vectorized)
+        {
+            for (; j <= values.Length - Vector<float>.Count; j += Vector<float>.Count)
+                Sigmoid(Vector.LoadUnsafe(ref v, (nuint)j)).StoreUnsafe(ref v, (nuint)j);
+        }
+        for (; j < values.Length; j++)
+            Unsafe.Add(ref v, j) = Sigmoid(Unsafe.Add(ref v, j));
+    }
+
+    private static void TanhInPlace(Span<float> values)
+    {
+        ref float v = ref MemoryMarshal.GetReference(values);
+        nint j = 0;
+        if (s_vectorized)
+        {
+            for (; j <= values.Length - Vector<float>.Count; j += Vector<float>.Count)
+                Tanh(Vector.LoadUnsafe(ref v, (nuint)j)).StoreUnsafe(ref v, (nuint)j);
+        }
+        for (; j < values.Length; j++)
+            Unsafe.Add(ref v, j) = MathF.Tanh(Unsafe.Add(ref v, j));
     }
 
     /// <summary><c>1 / (1 + e^-x)</c>: within a few float ulps, saturating to 0 and 1 without overflow.</summary>
@@ -113,7 +128,7 @@ public static class GateActivations
 
     /// <summary><c>tanh x = 2 σ(2x) - 1</c>: absolute error about 1e-7, exactly ±1 far out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Tanh(Vector<float> x) => (new Vector<float>(2f) * Sigmoid(x + x)) - Vector<float>.One;
+    private static Vector<float> Tanh(Vector<float> x) => Vector.MultiplyAddEstimate(new Vector<float>(2f), Sigmoid(x + x), -Vector<float>.One);
 
     /// <summary>
     /// <c>e^x</c> in float arithmetic: x = n ln 2 + r with |r| &lt;= ln 2 / 2, e^r by its degree-6 Taylor
@@ -123,18 +138,22 @@ public static class GateActivations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Exp(Vector<float> x)
     {
-        x = Vector.Min(Vector.Max(x, new Vector<float>(-87f)), new Vector<float>(88f));
-        Vector<float> n = Vector.Floor((x * new Vector<float>(1.44269504f)) + new Vector<float>(0.5f));
+        // Adding 1.5 * 2^23 rounds x log2(e) to the nearest integer n, which lands in the low mantissa bits of t.
+        var roundingShift = new Vector<float>(12582912f);
+        x = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-87f)), new Vector<float>(88f));
+        Vector<float> t = Vector.MultiplyAddEstimate(x, new Vector<float>(1.44269504f), roundingShift);
+        Vector<float> n = t - roundingShift;
         // ln 2 split in a part exact in float and a small correction, so r keeps its precision.
-        Vector<float> r = x - (n * new Vector<float>(0.693359375f)) - (n * new Vector<float>(-2.12194440e-4f));
-        Vector<float> p = new Vector<float>(1f / 720f);
-        p = (p * r) + new Vector<float>(1f / 120f);
-        p = (p * r) + new Vector<float>(1f / 24f);
-        p = (p * r) + new Vector<float>(1f / 6f);
-        p = (p * r) + new Vector<float>(0.5f);
-        p = (p * r) + Vector<float>.One;
-        p = (p * r) + Vector<float>.One;
-        Vector<int> scale = (Vector.ConvertToInt32(n) + new Vector<int>(127)) << 23;
+        Vector<float> r = Vector.MultiplyAddEstimate(n, new Vector<float>(-0.693359375f), x);
+        r = Vector.MultiplyAddEstimate(n, new Vector<float>(2.12194440e-4f), r);
+        Vector<float> p = Vector.MultiplyAddEstimate(new Vector<float>(1f / 720f), r, new Vector<float>(1f / 120f));
+        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(1f / 24f));
+        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(1f / 6f));
+        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(0.5f));
+        p = Vector.MultiplyAddEstimate(p, r, Vector<float>.One);
+        p = Vector.MultiplyAddEstimate(p, r, Vector<float>.One);
+        // 2^n: n's low bits shifted into the exponent field (the shift drops t's own exponent), plus the bias 127.
+        Vector<int> scale = (Vector.AsVectorInt32(t) << 23) + new Vector<int>(127 << 23);
         return p * Vector.AsVectorSingle(scale);
     }
 

@@ -44,6 +44,16 @@ public class GeneratorDiagnosticsTests
         Assert.Contains("every type that contains it", d.GetMessage());
     }
 
+    [Theory]
+    [InlineData("public partial class Forecaster<T>;")]
+    [InlineData("public partial record Forecaster;")]
+    [InlineData("public partial struct Forecaster;")]
+    public void Generic_record_or_struct_model_is_an_error(string declaration)
+    {
+        var d = Single("using FastSeq;\n[SequenceModel(Timesteps = 10, Features = 1)]\n[Dense(1)]\n" + declaration, "FSEQ0011");
+        Assert.Equal("'Forecaster' must be a non-generic, non-record partial class to be a sequence model", d.GetMessage());
+    }
+
     [Fact]
     public void Layers_without_a_model_attribute_are_an_error_at_the_layer()
     {
