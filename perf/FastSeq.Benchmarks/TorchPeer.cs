@@ -8,11 +8,17 @@ public static class TorchPeer
 {
     /// <summary>
     /// Loads libtorch through TorchSharp; on failure returns false with the reason. TorchSharp's own
-    /// message blames a missing package reference whatever went wrong, so the reason is the dynamic
-    /// loader's own error for libLibTorchSharp.so when that is what failed.
+    /// message blames a missing package reference whatever went wrong, so libLibTorchSharp.so is
+    /// loaded directly first and the dynamic loader's error is the reason when that fails.
     /// </summary>
     public static bool TryLoad(out string reason)
     {
+        // Checked first: when this load fails, TorchSharp's fallback copies ~480 MB of libtorch into bin/*/cpu.
+        if (LoaderError() is string error)
+        {
+            reason = error;
+            return false;
+        }
         try
         {
             using var probe = torch.ones(2, 2);
@@ -22,7 +28,7 @@ public static class TorchPeer
         }
         catch (Exception e) when (e is NotSupportedException or DllNotFoundException or TypeInitializationException or InvalidOperationException)
         {
-            reason = LoaderError() ?? FirstLine(e.GetBaseException().Message);
+            reason = FirstLine(e.GetBaseException().Message);
             return false;
         }
     }
