@@ -27,15 +27,21 @@ public readonly record struct EpochResult(
 }
 
 /// <summary>The per-epoch figures of a whole <see cref="Trainer{TModel}.Fit"/>, as Keras' <c>History</c>.</summary>
-public sealed class TrainingHistory(int epochs)
+public sealed class TrainingHistory
 {
-    private readonly List<EpochResult> _epochs = new(epochs);
+    private readonly List<EpochResult> _epochs = [];
 
     /// <summary>Every finished epoch in order.</summary>
     public IReadOnlyList<EpochResult> Epochs => _epochs;
 
     /// <summary>The last epoch's result.</summary>
     public EpochResult Last => _epochs[^1];
+
+    internal void Restart(int epochs)
+    {
+        _epochs.Clear();
+        _epochs.EnsureCapacity(epochs);
+    }
 
     internal void Add(EpochResult result) => _epochs.Add(result);
 }

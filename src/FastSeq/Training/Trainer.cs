@@ -14,6 +14,7 @@ public sealed class Trainer<TModel>
     private readonly float[] _batchTargets;
     private readonly float[] _outputGradients;
     private readonly int _targetLength;
+    private int[] _order = [];
 
     /// <summary>Binds a model, an optimizer and a loss; the optimizer's state is sized to the model here.</summary>
     public Trainer(TModel model, Optimizer optimizer, Loss loss)
@@ -39,6 +40,9 @@ public sealed class Trainer<TModel>
 
     /// <summary>The loss minimised.</summary>
     public Loss Loss { get; }
+
+    /// <summary>The per-epoch figures of the last <see cref="Fit"/>, as Keras' <c>model.history</c>; each Fit starts it afresh.</summary>
+    public TrainingHistory History { get; } = new();
 
     /// <summary>Floats of target per sample this loss expects from this model.</summary>
     public int TargetLength => _targetLength;
@@ -74,7 +78,8 @@ public sealed class Trainer<TModel>
     /// Trains for <paramref name="epochs"/> passes over <paramref name="data"/> in shuffled mini-batches
     /// (seeded), holding out the last <paramref name="validationSplit"/> of the samples for validation
     /// as Keras does. After each epoch, <paramref name="onEpochEnd"/> receives the figures; without one,
-    /// a Keras-like progress line is written to the console.
+    /// a Keras-like progress line is written to the console. Returns <see cref="History"/>. Once the trainer
+    /// has run one Fit of this size, further ones allocate nothing on the managed heap.
     /// </summary>
     public TrainingHistory Fit(
         SequenceDataset data,
@@ -98,11 +103,13 @@ public sealed class Trainer<TModel>
             throw new ArgumentException($"validationSplit {validationSplit} leaves no training samples out of {data.Count}.", nameof(validationSplit));
 
         onEpochEnd ??= static result => Console.WriteLine(result.ToString());
-        var history = new TrainingHistory(epochs);
-        var order = new int[trainCount];
+        History.Restart(epochs);
+        if (_order.Length < trainCount)
+            _order = new int[trainCount];
+        Span<int> order = _order.AsSpan(0, trainCount);
         for (int i = 0; i < order.Length; i++)
             order[i] = i;
-        var random = new Random(seed);
+        var random = new SeededShuffle(seed);
 
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
@@ -115,7 +122,7 @@ public sealed class Trainer<TModel>
             for (int first = 0; first < trainCount; first += batchSize)
             {
                 int count = Math.Min(batchSize, trainCount - first);
-                Gather(data, order.AsSpan(first, count));
+                Gather(data, order.Slice(first, count));
                 float loss = TrainBatchCountingCorrect(_batchInputs.AsSpan(0, count * Model.InputLength), _batchTargets.AsSpan(0, count * _targetLength), count, out int batchCorrect);
                 lossSum += (double)loss * count;
                 correct += batchCorrect;
@@ -133,10 +140,10 @@ public sealed class Trainer<TModel>
                 Loss.IsClassification ? (float)correct / (trainCount * _targetLength) : null,
                 validationAccuracy,
                 Stopwatch.GetElapsedTime(start));
-            history.Add(result);
+            History.Add(result);
             onEpochEnd(result);
         }
-        return history;
+        return History;
     }
 
     private (float Loss, float? Accuracy) Evaluate(SequenceDataset data, int first, int count, int batchSize)

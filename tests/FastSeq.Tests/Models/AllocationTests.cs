@@ -74,4 +74,17 @@ public class AllocationTests
         Assert.Equal(allocated[2], allocated[3]);
         Assert.Equal(allocated[3], allocated[4]);
     }
+
+    [Fact]
+    public void A_second_fit_of_the_same_size_allocates_nothing()
+    {
+        var series = new float[300];
+        for (int i = 0; i < series.Length; i++)
+            series[i] = MathF.Sin(i * 0.1f);
+        SequenceDataset data = TimeSeries.SlidingWindows(series, window: 10, horizon: 1);
+        var trainer = new Trainer<SineForecaster>(new SineForecaster(), new Adam(1e-3f), Loss.MeanSquaredError);
+        Action<EpochResult> quiet = _ => { };
+        Assert.Equal(0, Measure(() => trainer.Fit(data, epochs: 2, batchSize: 16, validationSplit: 0.2f, onEpochEnd: quiet)));
+        Assert.Equal(2, trainer.History.Epochs.Count);
+    }
 }
