@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using FastSeq.Kernels;
 
@@ -45,16 +46,23 @@ internal static class ElementwiseActivation
                 gradient.CopyTo(result);
                 break;
             case Activation.Tanh:
-                for (int j = 0; j < length; j++)
-                    result[j] = gradient[j] * (1f - y[j] * y[j]);
-                break;
             case Activation.Sigmoid:
-                for (int j = 0; j < length; j++)
-                    result[j] = gradient[j] * y[j] * (1f - y[j]);
+                // Both are offset + y·(shift - y): tanh 1 - y² (offset 1, shift 0), sigmoid y(1 - y) (offset 0, shift 1).
+                bool tanh = activation == Activation.Tanh;
+                var offset = new Vector<float>(tanh ? 1f : 0f);
+                var shift = new Vector<float>(tanh ? 0f : 1f);
+                int j = 0;
+                for (; j <= length - Vector<float>.Count; j += Vector<float>.Count)
+                {
+                    var vy = new Vector<float>(y[j..]);
+                    (new Vector<float>(gradient[j..]) * (offset + (vy * (shift - vy)))).CopyTo(result[j..]);
+                }
+                for (; j < length; j++)
+                    result[j] = gradient[j] * (tanh ? 1f - (y[j] * y[j]) : y[j] * (1f - y[j]));
                 break;
             case Activation.Relu:
-                for (int j = 0; j < length; j++)
-                    result[j] = y[j] > 0f ? gradient[j] : 0f;
+                for (int k = 0; k < length; k++)
+                    result[k] = y[k] > 0f ? gradient[k] : 0f;
                 break;
             default:
                 throw new ArgumentException($"{activation} is not an elementwise activation.", nameof(activation));
