@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using System.Numerics;
 using FastSeq.Kernels;
 
 namespace FastSeq.Layers;
@@ -204,8 +204,21 @@ public static class LstmLayer
         dCell = dCell[..H];
 
         // dO holds tanh(c_t) until its own value replaces it, element by element.
-        TensorPrimitives.Tanh(cell, dO);
-        for (int j = 0; j < H; j++)
+        cell.CopyTo(dO);
+        GateActivations.Tanh(dO);
+        int j = 0;
+        for (; j <= H - Vector<float>.Count; j += Vector<float>.Count)
+        {
+            Vector<float> vi = new(i[j..]), vf = new(f[j..]), vg = new(g[j..]), vo = new(o[j..]), vdh = new(dh[j..]), tanhC = new(dO[j..]);
+            Vector<float> cPrevious = previousCell.IsEmpty ? Vector<float>.Zero : new Vector<float>(previousCell[j..]);
+            Vector<float> dc = new Vector<float>(dCell[j..]) + (vdh * vo * (Vector<float>.One - (tanhC * tanhC)));
+            (dc * vg * vi * (Vector<float>.One - vi)).CopyTo(dI[j..]);
+            (dc * cPrevious * vf * (Vector<float>.One - vf)).CopyTo(dF[j..]);
+            (dc * vi * (Vector<float>.One - (vg * vg))).CopyTo(dG[j..]);
+            (vdh * tanhC * vo * (Vector<float>.One - vo)).CopyTo(dO[j..]);
+            (dc * vf).CopyTo(dCell[j..]);
+        }
+        for (; j < H; j++)
         {
             float tanhC = dO[j];
             float dc = dCell[j] + dh[j] * o[j] * (1f - tanhC * tanhC);
