@@ -44,16 +44,28 @@ public static class GateActivations
             }
             return;
         }
-        for (nint j = 0; j < units; j += Vector<float>.Count)
-        {
-            int lanes = Math.Min(Vector<float>.Count, units - (int)j);
-            Vector<float> vc = Vector.MultiplyAddEstimate(
-                Load(ref Unsafe.Add(ref f, j), lanes), Load(ref Unsafe.Add(ref c, j), lanes),
-                Load(ref Unsafe.Add(ref i, j), lanes) * Load(ref Unsafe.Add(ref g, j), lanes));
-            Store(vc, ref Unsafe.Add(ref c, j), lanes);
-            Store(Load(ref Unsafe.Add(ref o, j), lanes) * Tanh(vc), ref Unsafe.Add(ref y, j), lanes);
-        }
+        nint full = units - (units % Vector<float>.Count);
+        for (nint j = 0; j < full; j += Vector<float>.Count)
+            LstmCombine(ref i, ref f, ref g, ref o, ref c, ref y, j, Vector<float>.Count);
+        if (full < units)
+            LstmCombinePartial(ref i, ref f, ref g, ref o, ref c, ref y, full, units - (int)full);
     }
+
+    /// <summary><c>c = f ⊙ c + i ⊙ g</c>, <c>h = o ⊙ tanh(c)</c> for the <paramref name="lanes"/> elements at <paramref name="j"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LstmCombine(ref float i, ref float f, ref float g, ref float o, ref float c, ref float y, nint j, int lanes)
+    {
+        Vector<float> vc = Vector.MultiplyAddEstimate(
+            Load(ref Unsafe.Add(ref f, j), lanes), Load(ref Unsafe.Add(ref c, j), lanes),
+            Load(ref Unsafe.Add(ref i, j), lanes) * Load(ref Unsafe.Add(ref g, j), lanes));
+        Store(vc, ref Unsafe.Add(ref c, j), lanes);
+        Store(Load(ref Unsafe.Add(ref o, j), lanes) * Tanh(vc), ref Unsafe.Add(ref y, j), lanes);
+    }
+
+    // The padded last vector lives here, out of line, so the full-vector loops carry no buffers.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LstmCombinePartial(ref float i, ref float f, ref float g, ref float o, ref float c, ref float y, nint j, int lanes) =>
+        LstmCombine(ref i, ref f, ref g, ref o, ref c, ref y, j, lanes);
 
     /// <summary>
     /// GRU, gates r, z, n: <paramref name="gates"/> <c>[3H]</c> holds the pre-activations of r and z (input and
@@ -88,15 +100,26 @@ public static class GateActivations
             }
             return;
         }
-        for (nint j = 0; j < units; j += Vector<float>.Count)
-        {
-            int lanes = Math.Min(Vector<float>.Count, units - (int)j);
-            Vector<float> vn = Tanh(Vector.MultiplyAddEstimate(Load(ref Unsafe.Add(ref r, j), lanes), Load(ref Unsafe.Add(ref hn, j), lanes), Load(ref Unsafe.Add(ref n, j), lanes)));
-            Vector<float> previous = fromZero ? Vector<float>.Zero : Load(ref Unsafe.Add(ref p, j), lanes);
-            Store(vn, ref Unsafe.Add(ref n, j), lanes);
-            Store(Vector.MultiplyAddEstimate(Load(ref Unsafe.Add(ref z, j), lanes), previous - vn, vn), ref Unsafe.Add(ref y, j), lanes);
-        }
+        nint full = units - (units % Vector<float>.Count);
+        for (nint j = 0; j < full; j += Vector<float>.Count)
+            GruCombine(ref r, ref z, ref n, ref hn, ref p, fromZero, ref y, j, Vector<float>.Count);
+        if (full < units)
+            GruCombinePartial(ref r, ref z, ref n, ref hn, ref p, fromZero, ref y, full, units - (int)full);
     }
+
+    /// <summary><c>n = tanh(n_in + r ⊙ recurrentN)</c>, <c>h = n + z ⊙ (h_prev - n)</c> for the <paramref name="lanes"/> elements at <paramref name="j"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GruCombine(ref float r, ref float z, ref float n, ref float hn, ref float p, bool fromZero, ref float y, nint j, int lanes)
+    {
+        Vector<float> vn = Tanh(Vector.MultiplyAddEstimate(Load(ref Unsafe.Add(ref r, j), lanes), Load(ref Unsafe.Add(ref hn, j), lanes), Load(ref Unsafe.Add(ref n, j), lanes)));
+        Vector<float> previous = fromZero ? Vector<float>.Zero : Load(ref Unsafe.Add(ref p, j), lanes);
+        Store(vn, ref Unsafe.Add(ref n, j), lanes);
+        Store(Vector.MultiplyAddEstimate(Load(ref Unsafe.Add(ref z, j), lanes), previous - vn, vn), ref Unsafe.Add(ref y, j), lanes);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GruCombinePartial(ref float r, ref float z, ref float n, ref float hn, ref float p, bool fromZero, ref float y, nint j, int lanes) =>
+        GruCombine(ref r, ref z, ref n, ref hn, ref p, fromZero, ref y, j, lanes);
 
     /// <summary>The logistic sigmoid of every value, in place, within a few float ulps.</summary>
     public static void Sigmoid(Span<float> values)
@@ -108,11 +131,11 @@ public static class GateActivations
                 Unsafe.Add(ref v, j) = 1f / (1f + MathF.Exp(-Unsafe.Add(ref v, j)));
             return;
         }
-        for (nint j = 0; j < values.Length; j += Vector<float>.Count)
-        {
-            int lanes = Math.Min(Vector<float>.Count, values.Length - (int)j);
-            Store(Sigmoid(Load(ref Unsafe.Add(ref v, j), lanes)), ref Unsafe.Add(ref v, j), lanes);
-        }
+        nint full = values.Length - (values.Length % Vector<float>.Count);
+        for (nint j = 0; j < full; j += Vector<float>.Count)
+            Sigmoid(Vector.LoadUnsafe(ref v, (nuint)j)).StoreUnsafe(ref v, (nuint)j);
+        if (full < values.Length)
+            SigmoidPartial(ref Unsafe.Add(ref v, full), values.Length - (int)full);
     }
 
     /// <summary>tanh of every value, in place, to about 1e-7 absolute.</summary>
@@ -125,12 +148,18 @@ public static class GateActivations
                 Unsafe.Add(ref v, j) = MathF.Tanh(Unsafe.Add(ref v, j));
             return;
         }
-        for (nint j = 0; j < values.Length; j += Vector<float>.Count)
-        {
-            int lanes = Math.Min(Vector<float>.Count, values.Length - (int)j);
-            Store(Tanh(Load(ref Unsafe.Add(ref v, j), lanes)), ref Unsafe.Add(ref v, j), lanes);
-        }
+        nint full = values.Length - (values.Length % Vector<float>.Count);
+        for (nint j = 0; j < full; j += Vector<float>.Count)
+            Tanh(Vector.LoadUnsafe(ref v, (nuint)j)).StoreUnsafe(ref v, (nuint)j);
+        if (full < values.Length)
+            TanhPartial(ref Unsafe.Add(ref v, full), values.Length - (int)full);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SigmoidPartial(ref float v, int lanes) => Store(Sigmoid(Load(ref v, lanes)), ref v, lanes);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void TanhPartial(ref float v, int lanes) => Store(Tanh(Load(ref v, lanes)), ref v, lanes);
 
     /// <summary>
     /// Loads <paramref name="lanes"/> floats, zero-padding a partial last vector, so that every element, wherever
@@ -141,9 +170,10 @@ public static class GateActivations
     {
         if (lanes == Vector<float>.Count)
             return Vector.LoadUnsafe(ref source);
-        Span<float> padded = stackalloc float[Vector<float>.Count];
+        // A fixed buffer, not stackalloc: a method with stackalloc is never inlined.
+        PartialVector padded = default;
         MemoryMarshal.CreateReadOnlySpan(ref source, lanes).CopyTo(padded);
-        return new Vector<float>(padded);
+        return Vector.LoadUnsafe(ref padded[0]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -154,9 +184,16 @@ public static class GateActivations
             value.StoreUnsafe(ref destination);
             return;
         }
-        Span<float> padded = stackalloc float[Vector<float>.Count];
-        value.CopyTo(padded);
-        padded[..lanes].CopyTo(MemoryMarshal.CreateSpan(ref destination, lanes));
+        PartialVector padded = default;
+        value.StoreUnsafe(ref padded[0]);
+        ((ReadOnlySpan<float>)padded)[..lanes].CopyTo(MemoryMarshal.CreateSpan(ref destination, lanes));
+    }
+
+    /// <summary>Room for the widest <see cref="Vector{T}"/> of floats (512 bits).</summary>
+    [InlineArray(16)]
+    private struct PartialVector
+    {
+        private float _element;
     }
 
     /// <summary><c>1 / (1 + e^-x)</c>: within a few float ulps, saturating to 0 and 1 without overflow.</summary>
