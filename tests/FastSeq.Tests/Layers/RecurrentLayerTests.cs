@@ -116,7 +116,7 @@ public class RecurrentLayerTests
         float[] hidden = run.Forward();
 
         float[] state = new float[batch * layer.StateLength(H)];
-        float[] scratch = new float[batch * layer.StepScratchLength(H)];
+        float[] scratch = new float[batch * layer.StepScratchLength(I, H)];
         float[] x = new float[batch * I];
         float[] output = new float[batch * H];
         for (int t = 0; t < T; t++)
@@ -145,8 +145,8 @@ public class RecurrentLayerTests
         float[] secondState = state[layer.StateLength(H)..];
         float[] output = new float[2 * H], secondOutput = new float[H];
 
-        layer.Step(x, parameters, 2, I, H, state, new float[2 * layer.StepScratchLength(H)], output);
-        layer.Step(x.AsSpan(I), parameters, 1, I, H, secondState, new float[layer.StepScratchLength(H)], secondOutput);
+        layer.Step(x, parameters, 2, I, H, state, new float[2 * layer.StepScratchLength(I, H)], output);
+        layer.Step(x.AsSpan(I), parameters, 1, I, H, secondState, new float[layer.StepScratchLength(I, H)], secondOutput);
 
         Assert.Equal(secondOutput, output[H..]);
         Assert.Equal(secondState, state[layer.StateLength(H)..]);
@@ -200,7 +200,7 @@ public class RecurrentLayerTests
         var run = new RecurrentRun(layer, shape, new Random(11));
         float[] dHidden = new float[run.Hidden.Length];
         float[] state = new float[4 * layer.StateLength(16)];
-        float[] scratch = new float[4 * layer.StepScratchLength(16)];
+        float[] scratch = new float[4 * layer.StepScratchLength(7, 16)];
         float[] output = new float[4 * 16];
         void Everything()
         {
@@ -245,10 +245,13 @@ public class RecurrentLayerTests
 
         float[] state = new float[2 * layer.StateLength(5)];
         float[] output = new float[2 * 5];
-        e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state.AsSpan(1), new float[2 * layer.StepScratchLength(5)], output));
+        e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state.AsSpan(1), new float[2 * layer.StepScratchLength(4, 5)], output));
         Assert.Equal("state", e.ParamName);
-        e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state, new float[2 * layer.StepScratchLength(5)], state.AsSpan(0, 10)));
+        e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state, new float[2 * layer.StepScratchLength(4, 5)], state.AsSpan(0, 10)));
         Assert.Equal("output", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state, new float[(2 * layer.StepScratchLength(4, 5)) - 1], output));
+        Assert.Equal("scratch", e.ParamName);
+        Assert.Contains($"{2 * layer.StepScratchLength(4, 5)}", e.Message);
     }
 
     [Fact]
