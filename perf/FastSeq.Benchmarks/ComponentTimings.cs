@@ -75,7 +75,7 @@ public static class ComponentTimings
         Report("GruLayer.Step", 0, () => GruLayer.Step(x, gp, 1, 1, H, gState, gScratch, h));
         float[] gwh = gp[(3 * H)..(3 * H + H * 3 * H)], gGates = new float[6 * H];
         Report("  MatMul h[1,40]·Wh[40,120]", 2.0 * H * 3 * H, () => MatMul.MultiplyAdd(gState, H, gwh, 3 * H, 1, H, 3 * H, gGates.AsSpan(3 * H), 6 * H));
-        Report("  MatMul x[1,1]·Wk[1,120]", 2.0 * 3 * H, () => MatMul.MultiplyAdd(x, 1, gp, 3 * H, 1, 1, 3 * H, gGates, 6 * H));
+        Report("  x·Wk + b_i as one scaled row of 120 (I = 1)", 2.0 * 3 * H, () => TensorPrimitives.MultiplyAdd(gp.AsSpan(0, 3 * H), x[0], gp.AsSpan((3 * H) + (3 * H * H), 3 * H), gGates.AsSpan(0, 3 * H)));
         float[] gruInputs = Filled(3 * H), gruGates = new float[3 * H], recurrentN = Filled(H), previousH = Filled(H);
         Report("  GateActivations.GruCell H=40 (incl. copying fresh inputs in)", 0, () =>
         {

@@ -201,9 +201,22 @@ public static class GruLayer
         Span<float> gates = scratch[..(B * scratchRow)];
         Span<float> recurrentPart = gates[gateRow..];
 
-        for (int b = 0; b < B; b++)
-            biases.CopyTo(gates.Slice(b * scratchRow, scratchRow));
-        MatMul.MultiplyAdd(x, I, kernel, gateRow, B, I, gateRow, gates, scratchRow);
+        if (I == 1)
+        {
+            // One input (a univariate stream): x·Wk + b_i is one scaled row, no product call needed.
+            for (int b = 0; b < B; b++)
+            {
+                Span<float> row = gates.Slice(b * scratchRow, scratchRow);
+                TensorPrimitives.MultiplyAdd(kernel, x[b], biases[..gateRow], row[..gateRow]);
+                biases[gateRow..].CopyTo(row[gateRow..]);
+            }
+        }
+        else
+        {
+            for (int b = 0; b < B; b++)
+                biases.CopyTo(gates.Slice(b * scratchRow, scratchRow));
+            MatMul.MultiplyAdd(x, I, kernel, gateRow, B, I, gateRow, gates, scratchRow);
+        }
         MatMul.MultiplyAdd(state, H, recurrent, gateRow, B, H, gateRow, recurrentPart, scratchRow);
         for (int b = 0; b < B; b++)
         {

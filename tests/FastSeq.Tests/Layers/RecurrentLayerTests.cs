@@ -102,15 +102,19 @@ public class RecurrentLayerTests
     }
 
     [Theory]
-    [InlineData("SimpleRnn.Tanh", 1)]
-    [InlineData("SimpleRnn.Relu", 3)]
-    [InlineData("Lstm", 1)]
-    [InlineData("Lstm", 3)]
-    [InlineData("Gru", 1)]
-    [InlineData("Gru", 3)]
-    public void Step_over_the_timesteps_gives_the_hidden_states_of_Forward(string name, int batch)
+    [InlineData("SimpleRnn.Tanh", 1, 3)]
+    [InlineData("SimpleRnn.Relu", 3, 3)]
+    [InlineData("SimpleRnn.Tanh", 2, 1)]
+    [InlineData("Lstm", 1, 3)]
+    [InlineData("Lstm", 3, 3)]
+    [InlineData("Lstm", 1, 1)]
+    [InlineData("Gru", 1, 3)]
+    [InlineData("Gru", 3, 3)]
+    [InlineData("Gru", 1, 1)]
+    [InlineData("Gru", 3, 1)]
+    public void Step_over_the_timesteps_gives_the_hidden_states_of_Forward(string name, int batch, int I)
     {
-        const int T = 6, I = 3, H = 5;
+        const int T = 6, H = 5;
         var layer = RecurrentLayerUnderTest.Named(name);
         var run = new RecurrentRun(layer, new RecurrentShape(batch, T, I, H), new Random(9));
         float[] hidden = run.Forward();
