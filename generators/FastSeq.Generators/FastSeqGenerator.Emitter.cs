@@ -127,7 +127,7 @@ public sealed partial class FastSeqGenerator
                     w.Line($"private readonly float[] _layer{i}Last = new float[MaxBatchSize * {N(layer.Units)}];");
                     w.Line($"private readonly float[] _layer{i}LastGradient = new float[MaxBatchSize * {N(layer.Units)}];");
                 }
-                w.Line($"private readonly float[] _layer{i}StepScratch = new float[MaxBatchSize * {layer.RuntimeClass}.StepScratchLength({N(layer.Units)})];");
+                w.Line($"private readonly float[] _layer{i}StepScratch = new float[MaxBatchSize * {layer.RuntimeClass}.StepScratchLength({N(layer.Inputs)}, {N(layer.Units)})];");
                 w.Line($"private readonly float[] _layer{i}StepOutput = new float[MaxBatchSize * {N(layer.Units)}];");
                 workspace = workspace == "0"
                     ? $"{layer.RuntimeClass}.WorkspaceLength({shape})"

@@ -52,12 +52,11 @@ public static class ComponentTimings
         var lstm = new StreamingLstm(seed: 1);
         float[] x = [0.5f], y = new float[1];
         Report("StreamingLstm.Step (model)", 0, () => lstm.Step(x, y));
-        float[] p = Filled(LstmLayer.ParameterCount(1, H)), state = new float[2 * H], scratch = new float[4 * H], h = new float[H];
+        float[] p = Filled(LstmLayer.ParameterCount(1, H)), state = new float[2 * H], scratch = new float[LstmLayer.StepScratchLength(1, H)], h = new float[H];
         LstmLayer.Initialize(p, 1, H, new Random(1));
         Report("LstmLayer.Step", 0, () => LstmLayer.Step(x, p, 1, 1, H, state, scratch, h));
-        float[] wh = p[(4 * H)..(4 * H + H * 4 * H)], gates = new float[4 * H];
-        Report("  MatMul h[1,40]·Wh[40,160]", 2.0 * H * 4 * H, () => MatMul.MultiplyAdd(state, 2 * H, wh, 4 * H, 1, H, 4 * H, gates, 4 * H));
-        Report("  MatMul x[1,1]·Wk[1,160]", 2.0 * 4 * H, () => MatMul.MultiplyAdd(x, 1, p, 4 * H, 1, 1, 4 * H, gates, 4 * H));
+        float[] xh = Filled(1 + H), gates = new float[4 * H];
+        Report("  MatMul [x|h][1,41]·[Wk;Wh][41,160]", 2.0 * (1 + H) * 4 * H, () => MatMul.MultiplyAdd(xh, 1 + H, p, 4 * H, 1, 1 + H, 4 * H, gates, 4 * H));
         float[] gateInputs = Filled(4 * H), g = new float[4 * H], c = new float[H];
         Report("  GateActivations.LstmCell H=40 (incl. copying fresh inputs in)", 0, () =>
         {
@@ -71,12 +70,12 @@ public static class ComponentTimings
         Section("-- W1 GRU(40), one step");
         var gru = new StreamingGru(seed: 1);
         Report("StreamingGru.Step (model)", 0, () => gru.Step(x, y));
-        float[] gp = Filled(GruLayer.ParameterCount(1, H)), gState = new float[GruLayer.StateLength(H)], gScratch = new float[GruLayer.StepScratchLength(H)];
+        float[] gp = Filled(GruLayer.ParameterCount(1, H)), gState = new float[GruLayer.StateLength(H)], gScratch = new float[GruLayer.StepScratchLength(1, H)];
         GruLayer.Initialize(gp, 1, H, new Random(1));
         Report("GruLayer.Step", 0, () => GruLayer.Step(x, gp, 1, 1, H, gState, gScratch, h));
-        float[] gwh = gp[(3 * H)..(3 * H + H * 3 * H)], gGates = new float[4 * H];
-        Report("  MatMul h[1,40]·Wh[:, r z][40,80], ldb 120", 2.0 * H * 2 * H, () => MatMul.MultiplyAdd(gState, H, gwh, 3 * H, 1, H, 2 * H, gGates, 4 * H));
-        Report("  MatMul h[1,40]·Wh[:, n][40,40], ldb 120", 2.0 * H * H, () => MatMul.MultiplyAdd(gState, H, gwh.AsSpan(2 * H), 3 * H, 1, H, H, gGates.AsSpan(3 * H), 4 * H));
+        float[] gwh = gp[(3 * H)..(3 * H + H * 3 * H)], gGates = new float[6 * H];
+        Report("  MatMul h[1,40]·Wh[40,120]", 2.0 * H * 3 * H, () => MatMul.MultiplyAdd(gState, H, gwh, 3 * H, 1, H, 3 * H, gGates.AsSpan(3 * H), 6 * H));
+        Report("  x·Wk + b_i as one scaled row of 120 (I = 1)", 2.0 * 3 * H, () => TensorPrimitives.MultiplyAdd(gp.AsSpan(0, 3 * H), x[0], gp.AsSpan((3 * H) + (3 * H * H), 3 * H), gGates.AsSpan(0, 3 * H)));
         float[] gruInputs = Filled(3 * H), gruGates = new float[3 * H], recurrentN = Filled(H), previousH = Filled(H);
         Report("  GateActivations.GruCell H=40 (incl. copying fresh inputs in)", 0, () =>
         {

@@ -50,11 +50,12 @@ public static class GruLayer
         return units;
     }
 
-    /// <summary>Scratch floats per stream for <see cref="Step"/>: the gates and the recurrent part of n, <c>4H</c>.</summary>
-    public static int StepScratchLength(int units)
+    /// <summary>Scratch floats per stream for <see cref="Step"/>: the input projection <c>3H</c>, then the recurrent one <c>3H</c>.</summary>
+    public static int StepScratchLength(int inputs, int units)
     {
+        LayerArguments.Positive(inputs, nameof(inputs));
         LayerArguments.Positive(units, nameof(units));
-        return checked((G + 1) * units);
+        return checked(2 * G * units);
     }
 
     /// <summary>Keras defaults: glorot-uniform kernel, orthogonal recurrent kernel, zero biases.</summary>
@@ -186,26 +187,44 @@ public static class GruLayer
     /// <param name="inputs">I.</param>
     /// <param name="units">H.</param>
     /// <param name="state">h of each stream <c>[batch, H]</c>, read and updated (zeros to start).</param>
-    /// <param name="scratch">At least <c>batch × StepScratchLength(H)</c> floats.</param>
+    /// <param name="scratch">At least <c>batch × StepScratchLength(I, H)</c> floats.</param>
     /// <param name="output">The new h <c>[batch, H]</c>; must not overlap <paramref name="state"/>.</param>
     public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units,
                             Span<float> state, Span<float> scratch, Span<float> output)
     {
-        LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(units), output);
-        int B = batch, I = inputs, H = units, gateRow = G * H, scratchRow = (G + 1) * H;
+        LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(inputs, units), output);
+        int B = batch, I = inputs, H = units, gateRow = G * H, scratchRow = 2 * gateRow;
         ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];
         ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow);
         ReadOnlySpan<float> biases = parameters[((I + H) * gateRow)..];
-        // Each stream's scratch row [4H]: gates r, z, n, then the recurrent part of n.
+        // Each stream's scratch row [6H]: b_i + x·Wk [3H], then b_h + h·Wh [3H], each one product over all three gates.
         Span<float> gates = scratch[..(B * scratchRow)];
-        Span<float> recurrentN = gates[gateRow..];
+        Span<float> recurrentPart = gates[gateRow..];
 
-        StartProjections(biases, B, gates, scratchRow, recurrentN, scratchRow);
-        MatMul.MultiplyAdd(x, I, kernel, gateRow, B, I, gateRow, gates, scratchRow);
-        MatMul.MultiplyAdd(state, H, recurrent, gateRow, B, H, 2 * H, gates, scratchRow);
-        MatMul.MultiplyAdd(state, H, recurrent[(2 * H)..], gateRow, B, H, H, recurrentN, scratchRow);
+        if (I == 1)
+        {
+            // One input (a univariate stream): x·Wk + b_i is one scaled row, no product call needed.
+            for (int b = 0; b < B; b++)
+            {
+                Span<float> row = gates.Slice(b * scratchRow, scratchRow);
+                TensorPrimitives.MultiplyAdd(kernel, x[b], biases[..gateRow], row[..gateRow]);
+                biases[gateRow..].CopyTo(row[gateRow..]);
+            }
+        }
+        else
+        {
+            for (int b = 0; b < B; b++)
+                biases.CopyTo(gates.Slice(b * scratchRow, scratchRow));
+            MatMul.MultiplyAdd(x, I, kernel, gateRow, B, I, gateRow, gates, scratchRow);
+        }
+        MatMul.MultiplyAdd(state, H, recurrent, gateRow, B, H, gateRow, recurrentPart, scratchRow);
         for (int b = 0; b < B; b++)
-            GateActivations.GruCell(gates.Slice(b * scratchRow, gateRow), recurrentN.Slice(b * scratchRow, H), state.Slice(b * H, H), output.Slice(b * H, H));
+        {
+            Span<float> row = gates.Slice(b * scratchRow, scratchRow);
+            // r and z take both projections; the recurrent part of n waits for r inside the cell.
+            TensorPrimitives.Add(row[..(2 * H)], row.Slice(gateRow, 2 * H), row[..(2 * H)]);
+            GateActivations.GruCell(row[..gateRow], row.Slice(gateRow + (2 * H), H), state.Slice(b * H, H), output.Slice(b * H, H));
+        }
         output.CopyTo(state);
     }
 

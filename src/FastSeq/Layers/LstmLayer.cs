@@ -46,11 +46,12 @@ public static class LstmLayer
         return checked(2 * units);
     }
 
-    /// <summary>Scratch floats per stream for <see cref="Step"/>: the gates, <c>4H</c>.</summary>
-    public static int StepScratchLength(int units)
+    /// <summary>Scratch floats per stream for <see cref="Step"/>: the gates <c>4H</c>, then x and h side by side, <c>I + H</c>.</summary>
+    public static int StepScratchLength(int inputs, int units)
     {
+        LayerArguments.Positive(inputs, nameof(inputs));
         LayerArguments.Positive(units, nameof(units));
-        return checked(G * units);
+        return checked((G * units) + inputs + units);
     }
 
     /// <summary>Keras defaults: glorot-uniform kernel, orthogonal recurrent kernel, zero bias but 1 for the forget gate.</summary>
@@ -167,21 +168,26 @@ public static class LstmLayer
     /// <param name="inputs">I.</param>
     /// <param name="units">H.</param>
     /// <param name="state">h then c of each stream <c>[batch, 2H]</c>, read and updated (zeros to start).</param>
-    /// <param name="scratch">At least <c>batch × StepScratchLength(H)</c> floats.</param>
+    /// <param name="scratch">At least <c>batch × StepScratchLength(I, H)</c> floats.</param>
     /// <param name="output">The new h <c>[batch, H]</c>; must not overlap <paramref name="state"/>.</param>
     public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units,
                             Span<float> state, Span<float> scratch, Span<float> output)
     {
-        LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(units), output);
-        int B = batch, I = inputs, H = units, gateRow = G * H;
-        ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];
-        ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow);
-        ReadOnlySpan<float> bias = parameters[((I + H) * gateRow)..];
-        Span<float> gates = scratch[..(B * gateRow)];                        // [batch, 4H]
+        LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(inputs, units), output);
+        int B = batch, I = inputs, H = units, gateRow = G * H, K = I + H;
+        // Wk [I, 4H] directly precedes Wh [H, 4H], so x·Wk + h·Wh = [x | h]·[Wk; Wh], one product over I + H.
+        ReadOnlySpan<float> stacked = parameters[..(K * gateRow)];         // [I + H, 4H]
+        ReadOnlySpan<float> bias = parameters[(K * gateRow)..];
+        Span<float> gates = scratch[..(B * gateRow)];                      // [batch, 4H]
+        Span<float> xh = scratch.Slice(B * gateRow, B * K);                // [batch, I + H]
 
-        BatchRows.Broadcast(bias, B, gates, gateRow);
-        MatMul.MultiplyAdd(x, I, kernel, gateRow, B, I, gateRow, gates, gateRow);
-        MatMul.MultiplyAdd(state, 2 * H, recurrent, gateRow, B, H, gateRow, gates, gateRow);
+        for (int b = 0; b < B; b++)
+        {
+            bias.CopyTo(gates.Slice(b * gateRow, gateRow));
+            x.Slice(b * I, I).CopyTo(xh.Slice(b * K, I));
+            state.Slice(b * 2 * H, H).CopyTo(xh.Slice((b * K) + I, H));
+        }
+        MatMul.MultiplyAdd(xh, K, stacked, gateRow, B, K, gateRow, gates, gateRow);
         for (int b = 0; b < B; b++)
         {
             Span<float> streamState = state.Slice(b * 2 * H, 2 * H);

@@ -42,11 +42,12 @@ public static class SimpleRnnLayer
         return units;
     }
 
-    /// <summary>Scratch floats per stream for <see cref="Step"/>: none.</summary>
-    public static int StepScratchLength(int units)
+    /// <summary>Scratch floats per stream for <see cref="Step"/>: x and h side by side, <c>I + H</c>.</summary>
+    public static int StepScratchLength(int inputs, int units)
     {
+        LayerArguments.Positive(inputs, nameof(inputs));
         LayerArguments.Positive(units, nameof(units));
-        return 0;
+        return checked(inputs + units);
     }
 
     /// <summary>Keras defaults: glorot-uniform kernel, orthogonal recurrent kernel, zero bias.</summary>
@@ -155,21 +156,26 @@ public static class SimpleRnnLayer
     /// <param name="units">H.</param>
     /// <param name="activation">Linear, Tanh, Sigmoid or Relu.</param>
     /// <param name="state">h of each stream <c>[batch, H]</c>, read and updated (zeros to start).</param>
-    /// <param name="scratch">At least <c>batch × StepScratchLength(H)</c> floats (none for this layer).</param>
+    /// <param name="scratch">At least <c>batch × StepScratchLength(I, H)</c> floats.</param>
     /// <param name="output">The new h <c>[batch, H]</c>; must not overlap <paramref name="state"/>.</param>
     public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units, Activation activation,
                             Span<float> state, Span<float> scratch, Span<float> output)
     {
         LayerArguments.ElementwiseActivation(activation, nameof(activation));
-        LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(units), output);
-        int B = batch, I = inputs, H = units;
-        ReadOnlySpan<float> kernel = parameters[..(I * H)];
-        ReadOnlySpan<float> recurrent = parameters.Slice(I * H, H * H);
-        ReadOnlySpan<float> bias = parameters[((I + H) * H)..];
+        LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(inputs, units), output);
+        int B = batch, I = inputs, H = units, K = I + H;
+        // Wk [I, H] directly precedes Wh [H, H], so x·Wk + h·Wh = [x | h]·[Wk; Wh], one product over I + H.
+        ReadOnlySpan<float> stacked = parameters[..(K * H)];   // [I + H, H]
+        ReadOnlySpan<float> bias = parameters[(K * H)..];
+        Span<float> xh = scratch[..(B * K)];                   // [batch, I + H]
 
-        BatchRows.Broadcast(bias, B, output, H);
-        MatMul.MultiplyAdd(x, I, kernel, H, B, I, H, output, H);
-        MatMul.MultiplyAdd(state, H, recurrent, H, B, H, H, output, H);
+        for (int b = 0; b < B; b++)
+        {
+            bias.CopyTo(output.Slice(b * H, H));
+            x.Slice(b * I, I).CopyTo(xh.Slice(b * K, I));
+            state.Slice(b * H, H).CopyTo(xh.Slice((b * K) + I, H));
+        }
+        MatMul.MultiplyAdd(xh, K, stacked, H, B, K, H, output, H);
         ElementwiseActivation.Apply(activation, output, output);
         output.CopyTo(state);
     }

@@ -102,21 +102,25 @@ public class RecurrentLayerTests
     }
 
     [Theory]
-    [InlineData("SimpleRnn.Tanh", 1)]
-    [InlineData("SimpleRnn.Relu", 3)]
-    [InlineData("Lstm", 1)]
-    [InlineData("Lstm", 3)]
-    [InlineData("Gru", 1)]
-    [InlineData("Gru", 3)]
-    public void Step_over_the_timesteps_gives_the_hidden_states_of_Forward(string name, int batch)
+    [InlineData("SimpleRnn.Tanh", 1, 3)]
+    [InlineData("SimpleRnn.Relu", 3, 3)]
+    [InlineData("SimpleRnn.Tanh", 2, 1)]
+    [InlineData("Lstm", 1, 3)]
+    [InlineData("Lstm", 3, 3)]
+    [InlineData("Lstm", 1, 1)]
+    [InlineData("Gru", 1, 3)]
+    [InlineData("Gru", 3, 3)]
+    [InlineData("Gru", 1, 1)]
+    [InlineData("Gru", 3, 1)]
+    public void Step_over_the_timesteps_gives_the_hidden_states_of_Forward(string name, int batch, int I)
     {
-        const int T = 6, I = 3, H = 5;
+        const int T = 6, H = 5;
         var layer = RecurrentLayerUnderTest.Named(name);
         var run = new RecurrentRun(layer, new RecurrentShape(batch, T, I, H), new Random(9));
         float[] hidden = run.Forward();
 
         float[] state = new float[batch * layer.StateLength(H)];
-        float[] scratch = new float[batch * layer.StepScratchLength(H)];
+        float[] scratch = new float[batch * layer.StepScratchLength(I, H)];
         float[] x = new float[batch * I];
         float[] output = new float[batch * H];
         for (int t = 0; t < T; t++)
@@ -145,8 +149,8 @@ public class RecurrentLayerTests
         float[] secondState = state[layer.StateLength(H)..];
         float[] output = new float[2 * H], secondOutput = new float[H];
 
-        layer.Step(x, parameters, 2, I, H, state, new float[2 * layer.StepScratchLength(H)], output);
-        layer.Step(x.AsSpan(I), parameters, 1, I, H, secondState, new float[layer.StepScratchLength(H)], secondOutput);
+        layer.Step(x, parameters, 2, I, H, state, new float[2 * layer.StepScratchLength(I, H)], output);
+        layer.Step(x.AsSpan(I), parameters, 1, I, H, secondState, new float[layer.StepScratchLength(I, H)], secondOutput);
 
         Assert.Equal(secondOutput, output[H..]);
         Assert.Equal(secondState, state[layer.StateLength(H)..]);
@@ -200,7 +204,7 @@ public class RecurrentLayerTests
         var run = new RecurrentRun(layer, shape, new Random(11));
         float[] dHidden = new float[run.Hidden.Length];
         float[] state = new float[4 * layer.StateLength(16)];
-        float[] scratch = new float[4 * layer.StepScratchLength(16)];
+        float[] scratch = new float[4 * layer.StepScratchLength(7, 16)];
         float[] output = new float[4 * 16];
         void Everything()
         {
@@ -245,10 +249,13 @@ public class RecurrentLayerTests
 
         float[] state = new float[2 * layer.StateLength(5)];
         float[] output = new float[2 * 5];
-        e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state.AsSpan(1), new float[2 * layer.StepScratchLength(5)], output));
+        e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state.AsSpan(1), new float[2 * layer.StepScratchLength(4, 5)], output));
         Assert.Equal("state", e.ParamName);
-        e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state, new float[2 * layer.StepScratchLength(5)], state.AsSpan(0, 10)));
+        e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state, new float[2 * layer.StepScratchLength(4, 5)], state.AsSpan(0, 10)));
         Assert.Equal("output", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state, new float[(2 * layer.StepScratchLength(4, 5)) - 1], output));
+        Assert.Equal("scratch", e.ParamName);
+        Assert.Contains($"{2 * layer.StepScratchLength(4, 5)}", e.Message);
     }
 
     [Fact]

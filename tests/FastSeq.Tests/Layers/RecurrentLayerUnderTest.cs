@@ -25,7 +25,7 @@ internal abstract class RecurrentLayerUnderTest
     public abstract int CacheLength(RecurrentShape s);
     public abstract int WorkspaceLength(RecurrentShape s);
     public abstract int StateLength(int units);
-    public abstract int StepScratchLength(int units);
+    public abstract int StepScratchLength(int inputs, int units);
     public abstract void Initialize(Span<float> parameters, int inputs, int units, Random random);
     public abstract void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Span<float> cache, Span<float> hidden);
     public abstract void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, RecurrentShape s,
@@ -39,7 +39,7 @@ internal abstract class RecurrentLayerUnderTest
         public override int CacheLength(RecurrentShape s) => SimpleRnnLayer.CacheLength(s);
         public override int WorkspaceLength(RecurrentShape s) => SimpleRnnLayer.WorkspaceLength(s);
         public override int StateLength(int units) => SimpleRnnLayer.StateLength(units);
-        public override int StepScratchLength(int units) => SimpleRnnLayer.StepScratchLength(units);
+        public override int StepScratchLength(int inputs, int units) => SimpleRnnLayer.StepScratchLength(inputs, units);
         public override void Initialize(Span<float> parameters, int inputs, int units, Random random) => SimpleRnnLayer.Initialize(parameters, inputs, units, random);
         public override void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Span<float> cache, Span<float> hidden)
             => SimpleRnnLayer.Forward(x, parameters, s, activation, cache, hidden);
@@ -57,7 +57,7 @@ internal abstract class RecurrentLayerUnderTest
         public override int CacheLength(RecurrentShape s) => LstmLayer.CacheLength(s);
         public override int WorkspaceLength(RecurrentShape s) => LstmLayer.WorkspaceLength(s);
         public override int StateLength(int units) => LstmLayer.StateLength(units);
-        public override int StepScratchLength(int units) => LstmLayer.StepScratchLength(units);
+        public override int StepScratchLength(int inputs, int units) => LstmLayer.StepScratchLength(inputs, units);
         public override void Initialize(Span<float> parameters, int inputs, int units, Random random) => LstmLayer.Initialize(parameters, inputs, units, random);
         public override void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Span<float> cache, Span<float> hidden)
             => LstmLayer.Forward(x, parameters, s, cache, hidden);
@@ -75,7 +75,7 @@ internal abstract class RecurrentLayerUnderTest
         public override int CacheLength(RecurrentShape s) => GruLayer.CacheLength(s);
         public override int WorkspaceLength(RecurrentShape s) => GruLayer.WorkspaceLength(s);
         public override int StateLength(int units) => GruLayer.StateLength(units);
-        public override int StepScratchLength(int units) => GruLayer.StepScratchLength(units);
+        public override int StepScratchLength(int inputs, int units) => GruLayer.StepScratchLength(inputs, units);
         public override void Initialize(Span<float> parameters, int inputs, int units, Random random) => GruLayer.Initialize(parameters, inputs, units, random);
         public override void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Span<float> cache, Span<float> hidden)
             => GruLayer.Forward(x, parameters, s, cache, hidden);

@@ -41,7 +41,7 @@ partial class Detectors
         private readonly float[] _layer0Cache = new float[SimpleRnnLayer.CacheLength(new RecurrentShape(MaxBatchSize, 5, 2, 6))];
         private readonly float[] _layer0Last = new float[MaxBatchSize * 6];
         private readonly float[] _layer0LastGradient = new float[MaxBatchSize * 6];
-        private readonly float[] _layer0StepScratch = new float[MaxBatchSize * SimpleRnnLayer.StepScratchLength(6)];
+        private readonly float[] _layer0StepScratch = new float[MaxBatchSize * SimpleRnnLayer.StepScratchLength(2, 6)];
         private readonly float[] _layer0StepOutput = new float[MaxBatchSize * 6];
 
         // head (Dense): [B, 6] -> [B, 1]

@@ -37,14 +37,14 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     private readonly float[] _layer0Hidden = new float[MaxBatchSize * Timesteps * 16];
     private readonly float[] _layer0HiddenGradient = new float[MaxBatchSize * Timesteps * 16];
     private readonly float[] _layer0Cache = new float[LstmLayer.CacheLength(new RecurrentShape(MaxBatchSize, 12, 3, 16))];
-    private readonly float[] _layer0StepScratch = new float[MaxBatchSize * LstmLayer.StepScratchLength(16)];
+    private readonly float[] _layer0StepScratch = new float[MaxBatchSize * LstmLayer.StepScratchLength(3, 16)];
     private readonly float[] _layer0StepOutput = new float[MaxBatchSize * 16];
 
     // gru (GRU): [B, T, 16] -> [B, T, 8]
     private readonly float[] _layer1Hidden = new float[MaxBatchSize * Timesteps * 8];
     private readonly float[] _layer1HiddenGradient = new float[MaxBatchSize * Timesteps * 8];
     private readonly float[] _layer1Cache = new float[GruLayer.CacheLength(new RecurrentShape(MaxBatchSize, 12, 16, 8))];
-    private readonly float[] _layer1StepScratch = new float[MaxBatchSize * GruLayer.StepScratchLength(8)];
+    private readonly float[] _layer1StepScratch = new float[MaxBatchSize * GruLayer.StepScratchLength(16, 8)];
     private readonly float[] _layer1StepOutput = new float[MaxBatchSize * 8];
 
     // dense (Dense): [B, T, 8] -> [B, T, 4]

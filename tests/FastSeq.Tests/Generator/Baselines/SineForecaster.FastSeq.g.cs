@@ -35,7 +35,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     private readonly float[] _layer0Hidden = new float[MaxBatchSize * Timesteps * 32];
     private readonly float[] _layer0HiddenGradient = new float[MaxBatchSize * Timesteps * 32];
     private readonly float[] _layer0Cache = new float[SimpleRnnLayer.CacheLength(new RecurrentShape(MaxBatchSize, 10, 1, 32))];
-    private readonly float[] _layer0StepScratch = new float[MaxBatchSize * SimpleRnnLayer.StepScratchLength(32)];
+    private readonly float[] _layer0StepScratch = new float[MaxBatchSize * SimpleRnnLayer.StepScratchLength(1, 32)];
     private readonly float[] _layer0StepOutput = new float[MaxBatchSize * 32];
 
     // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
@@ -44,7 +44,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     private readonly float[] _layer1Cache = new float[SimpleRnnLayer.CacheLength(new RecurrentShape(MaxBatchSize, 10, 32, 32))];
     private readonly float[] _layer1Last = new float[MaxBatchSize * 32];
     private readonly float[] _layer1LastGradient = new float[MaxBatchSize * 32];
-    private readonly float[] _layer1StepScratch = new float[MaxBatchSize * SimpleRnnLayer.StepScratchLength(32)];
+    private readonly float[] _layer1StepScratch = new float[MaxBatchSize * SimpleRnnLayer.StepScratchLength(32, 32)];
     private readonly float[] _layer1StepOutput = new float[MaxBatchSize * 32];
 
     // dense (Dense): [B, 32] -> [B, 1]
