@@ -1,4 +1,5 @@
 using FastSeq.Layers;
+using FastSeq.Tests.Models;
 using Xunit.Abstractions;
 
 namespace FastSeq.Tests.Layers;

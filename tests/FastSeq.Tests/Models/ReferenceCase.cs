@@ -1,5 +1,6 @@
 using System.Globalization;
 using FastSeq.IO;
+using FastSeq.Kernels;
 
 namespace FastSeq.Tests.Models;
 
@@ -21,6 +22,17 @@ internal sealed class ReferenceCase
     public float LearningRate => float.Parse(File.Metadata["learning_rate"], CultureInfo.InvariantCulture);
 
     public float[] this[string name] => File.GetTensor(name).ToFloatArray();
+
+    public int[] Shape(string name) => [.. File.GetTensor(name).Shape];
+
+    /// <summary>A PyTorch <c>[rows, columns]</c> weight as the Keras kernel <c>[columns, rows]</c>.</summary>
+    public float[] Transposed(string name)
+    {
+        int[] shape = Shape(name);
+        var transposed = new float[shape[0] * shape[1]];
+        MatMul.Transpose(this[name], shape[0], shape[1], transposed);
+        return transposed;
+    }
 
     public static ReferenceCase Load(string name) =>
         new(System.IO.Path.Combine(AppContext.BaseDirectory, "Reference", name + ".safetensors"));
