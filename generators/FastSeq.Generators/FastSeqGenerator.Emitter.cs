@@ -103,6 +103,10 @@ public sealed partial class FastSeqGenerator
 
     private static string ActivationArgument(LayerSpec layer) => "Activation." + layer.Activation;
 
+    /// <summary>The extra argument a recurrent layer's calls take: SimpleRnn's activation; LSTM and GRU have fixed gates.</summary>
+    private static string ActivationArgumentOfRecurrent(LayerSpec layer) =>
+        layer.Kind == LayerKind.SimpleRnn ? ", " + ActivationArgument(layer) : "";
+
     private static void EmitFields(SourceWriter w, ModelSpec model)
     {
         string maxRowsT = "MaxBatchSize * Timesteps";
@@ -245,7 +249,7 @@ public sealed partial class FastSeqGenerator
             if (layer.IsRecurrent)
             {
                 string hidden = $"_layer{i}Hidden.AsSpan(0, batchSize * {N(model.Timesteps * layer.Units)})";
-                string activation = layer.Kind == LayerKind.SimpleRnn ? ", " + ActivationArgument(layer) : "";
+                string activation = ActivationArgumentOfRecurrent(layer);
                 w.Line($"var shape{i} = {Shape(model, layer, "batchSize")};");
                 w.Line($"{layer.RuntimeClass}.Forward({x}, {ParameterSlice("_parameters", layer)}, shape{i}{activation}, _layer{i}Cache.AsSpan(0, {layer.RuntimeClass}.CacheLength(shape{i})), {hidden});");
                 if (!layer.ReturnSequences)
@@ -289,7 +293,7 @@ public sealed partial class FastSeqGenerator
                 string hiddenSize = $"batchSize * {N(model.Timesteps * layer.Units)}";
                 if (!layer.ReturnSequences)
                     w.Line($"LastTimestep.Scatter(_layer{i}LastGradient.AsSpan(0, batchSize * {N(layer.Units)}), {N(model.Timesteps)}, {N(layer.Units)}, _layer{i}HiddenGradient.AsSpan(0, {hiddenSize}));");
-                string activation = layer.Kind == LayerKind.SimpleRnn ? ", " + ActivationArgument(layer) : "";
+                string activation = ActivationArgumentOfRecurrent(layer);
                 w.Line($"var shape{i} = {Shape(model, layer, "batchSize")};");
                 w.Line($"{layer.RuntimeClass}.Backward({x}, {ParameterSlice("_parameters", layer)}, _layer{i}Cache.AsSpan(0, {layer.RuntimeClass}.CacheLength(shape{i})), _layer{i}Hidden.AsSpan(0, {hiddenSize}), shape{i}{activation},");
                 w.Line($"    _layer{i}HiddenGradient.AsSpan(0, {hiddenSize}), {ParameterSlice("_gradients", layer)}, {dx}, _workspace);");
@@ -344,7 +348,7 @@ public sealed partial class FastSeqGenerator
             {
                 // The states of one layer for all streams are contiguous: [streams, StateLength] at streams * offset.
                 string state = $"states.Slice(({N(stateOffset)} * streams) + (first * {N(layer.StateLength)}), count * {N(layer.StateLength)})";
-                string activation = layer.Kind == LayerKind.SimpleRnn ? ", " + ActivationArgument(layer) : "";
+                string activation = ActivationArgumentOfRecurrent(layer);
                 w.Line($"{layer.RuntimeClass}.Step({x}, {ParameterSlice("_parameters", layer)}, count, {N(layer.Inputs)}, {N(layer.Units)}{activation}, {state}, _layer{i}StepScratch, {output});");
                 stateOffset += layer.StateLength;
             }
