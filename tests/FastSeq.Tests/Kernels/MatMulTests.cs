@@ -226,11 +226,7 @@ public class MatMulTests
             MatMul.Transpose(b, K, N, bt);
         }
 
-        Run();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int r = 0; r < 10; r++)
-            Run();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertNone(Run);
     }
 
     private static Kernel KernelFor(Product product) => product switch

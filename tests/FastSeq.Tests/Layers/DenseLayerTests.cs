@@ -133,11 +133,7 @@ public class DenseLayerTests
             DenseLayer.Forward(x, parameters, rows, inputs, units, Activation.Softmax, preActivation, output);
             DenseLayer.Backward(x, parameters, preActivation, output, rows, inputs, units, Activation.Softmax, dOutput, false, dParameters, dx);
         }
-        Both();
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Both();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertNone(Both);
     }
 
     [Fact]

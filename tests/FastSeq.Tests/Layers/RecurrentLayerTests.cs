@@ -212,11 +212,7 @@ public class RecurrentLayerTests
             run.Backward(dHidden);
             layer.Step(run.X.AsSpan(0, 4 * 7), run.Parameters, 4, 7, 16, state, scratch, output);
         }
-        Everything();
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Everything();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertNone(Everything);
     }
 
     [Theory]
