@@ -21,6 +21,7 @@ public sealed partial class FastSeqGenerator
         w.Line("using global::System;");
         w.Line("using global::FastSeq;");
         w.Line("using global::FastSeq.IO;");
+        w.Line("using global::FastSeq.Kernels;");
         w.Line("using global::FastSeq.Layers;");
         w.Line("using global::FastSeq.Models;");
         w.Line();
@@ -107,13 +108,17 @@ public sealed partial class FastSeqGenerator
     private static string ActivationArgumentOfRecurrent(LayerSpec layer) =>
         layer.Kind == LayerKind.SimpleRnn ? ", " + ActivationArgument(layer) : "";
 
+    /// <summary>A float buffer of the model, allocated once and aligned for the kernels.</summary>
+    private static void Buffer(SourceWriter w, string name, string length) =>
+        w.Line($"private readonly ArraySegment<float> {name} = AlignedMemory.Allocate({length});");
+
     private static void EmitFields(SourceWriter w, ModelSpec model)
     {
         string maxRowsT = "MaxBatchSize * Timesteps";
-        w.Line("private readonly float[] _parameters = new float[ParameterCount];");
-        w.Line("private readonly float[] _gradients = new float[ParameterCount];");
-        w.Line("private readonly float[] _inputs = new float[MaxBatchSize * InputLength];");
-        w.Line("private readonly float[] _inputGradients = new float[MaxBatchSize * InputLength];");
+        Buffer(w, "_parameters", "ParameterCount");
+        Buffer(w, "_gradients", "ParameterCount");
+        Buffer(w, "_inputs", "MaxBatchSize * InputLength");
+        Buffer(w, "_inputGradients", "MaxBatchSize * InputLength");
         string workspace = "0";
         for (int i = 0; i < model.Layers.Count; i++)
         {
@@ -123,16 +128,16 @@ public sealed partial class FastSeqGenerator
             if (layer.IsRecurrent)
             {
                 string shape = Shape(model, layer, "MaxBatchSize");
-                w.Line($"private readonly float[] _layer{i}Hidden = new float[{maxRowsT} * {N(layer.Units)}];");
-                w.Line($"private readonly float[] _layer{i}HiddenGradient = new float[{maxRowsT} * {N(layer.Units)}];");
-                w.Line($"private readonly float[] _layer{i}Cache = new float[{layer.RuntimeClass}.CacheLength({shape})];");
+                Buffer(w, $"_layer{i}Hidden", $"{maxRowsT} * {N(layer.Units)}");
+                Buffer(w, $"_layer{i}HiddenGradient", $"{maxRowsT} * {N(layer.Units)}");
+                Buffer(w, $"_layer{i}Cache", $"{layer.RuntimeClass}.CacheLength({shape})");
                 if (!layer.ReturnSequences)
                 {
-                    w.Line($"private readonly float[] _layer{i}Last = new float[MaxBatchSize * {N(layer.Units)}];");
-                    w.Line($"private readonly float[] _layer{i}LastGradient = new float[MaxBatchSize * {N(layer.Units)}];");
+                    Buffer(w, $"_layer{i}Last", $"MaxBatchSize * {N(layer.Units)}");
+                    Buffer(w, $"_layer{i}LastGradient", $"MaxBatchSize * {N(layer.Units)}");
                 }
-                w.Line($"private readonly float[] _layer{i}StepScratch = new float[MaxBatchSize * {layer.RuntimeClass}.StepScratchLength({N(layer.Inputs)}, {N(layer.Units)})];");
-                w.Line($"private readonly float[] _layer{i}StepOutput = new float[MaxBatchSize * {N(layer.Units)}];");
+                Buffer(w, $"_layer{i}StepScratch", $"MaxBatchSize * {layer.RuntimeClass}.StepScratchLength({N(layer.Inputs)}, {N(layer.Units)})");
+                Buffer(w, $"_layer{i}StepOutput", $"MaxBatchSize * {N(layer.Units)}");
                 workspace = workspace == "0"
                     ? $"{layer.RuntimeClass}.WorkspaceLength({shape})"
                     : $"Math.Max({workspace}, {layer.RuntimeClass}.WorkspaceLength({shape}))";
@@ -140,18 +145,18 @@ public sealed partial class FastSeqGenerator
             else
             {
                 string rows = layer.InputHasTimeAxis ? maxRowsT : "MaxBatchSize";
-                w.Line($"private readonly float[] _layer{i}PreActivation = new float[{rows} * {N(layer.Units)}];");
-                w.Line($"private readonly float[] _layer{i}Output = new float[{rows} * {N(layer.Units)}];");
-                w.Line($"private readonly float[] _layer{i}OutputGradient = new float[{rows} * {N(layer.Units)}];");
-                w.Line($"private readonly float[] _layer{i}StepPreActivation = new float[MaxBatchSize * {N(layer.Units)}];");
-                w.Line($"private readonly float[] _layer{i}StepOutput = new float[MaxBatchSize * {N(layer.Units)}];");
+                Buffer(w, $"_layer{i}PreActivation", $"{rows} * {N(layer.Units)}");
+                Buffer(w, $"_layer{i}Output", $"{rows} * {N(layer.Units)}");
+                Buffer(w, $"_layer{i}OutputGradient", $"{rows} * {N(layer.Units)}");
+                Buffer(w, $"_layer{i}StepPreActivation", $"MaxBatchSize * {N(layer.Units)}");
+                Buffer(w, $"_layer{i}StepOutput", $"MaxBatchSize * {N(layer.Units)}");
             }
         }
         w.Line();
         w.Line("// Backward scratch, shared by the recurrent layers since they run one at a time.");
-        w.Line($"private readonly float[] _workspace = new float[{workspace}];");
+        Buffer(w, "_workspace", workspace);
         w.Line("// The state of the stream that Step(input, output) advances.");
-        w.Line("private readonly float[] _streamState = new float[StreamStateLength];");
+        Buffer(w, "_streamState", "StreamStateLength");
         w.Line("private int _batchSize;");
         w.Line();
     }
@@ -314,7 +319,7 @@ public sealed partial class FastSeqGenerator
     {
         int last = model.Layers.Count - 1;
         w.Line("/// <summary>Clears the state of the built-in stream so the next <see cref=\"Step(ReadOnlySpan{float}, Span{float})\"/> starts a new sequence.</summary>");
-        w.Line("public void ResetState() => Array.Clear(_streamState);");
+        w.Line("public void ResetState() => _streamState.AsSpan().Clear();");
         w.Line();
         w.Line("/// <summary>Streams one timestep <c>[Features]</c> in and writes the output <c>[OutputUnits]</c> for the sequence so far.</summary>");
         w.Line("public void Step(ReadOnlySpan<float> input, Span<float> output) => Step(input, output, _streamState, 1);");

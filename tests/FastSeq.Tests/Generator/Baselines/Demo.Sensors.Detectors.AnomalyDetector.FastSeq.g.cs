@@ -4,6 +4,7 @@
 using global::System;
 using global::FastSeq;
 using global::FastSeq.IO;
+using global::FastSeq.Kernels;
 using global::FastSeq.Layers;
 using global::FastSeq.Models;
 
@@ -30,31 +31,31 @@ partial class Detectors
         /// <summary>Floats of recurrent state one stream carries between <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float})"/> calls.</summary>
         public const int StreamStateLength = 6;
 
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private readonly float[] _inputs = new float[MaxBatchSize * InputLength];
-        private readonly float[] _inputGradients = new float[MaxBatchSize * InputLength];
+        private readonly ArraySegment<float> _parameters = AlignedMemory.Allocate(ParameterCount);
+        private readonly ArraySegment<float> _gradients = AlignedMemory.Allocate(ParameterCount);
+        private readonly ArraySegment<float> _inputs = AlignedMemory.Allocate(MaxBatchSize * InputLength);
+        private readonly ArraySegment<float> _inputGradients = AlignedMemory.Allocate(MaxBatchSize * InputLength);
 
         // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
-        private readonly float[] _layer0Hidden = new float[MaxBatchSize * Timesteps * 6];
-        private readonly float[] _layer0HiddenGradient = new float[MaxBatchSize * Timesteps * 6];
-        private readonly float[] _layer0Cache = new float[SimpleRnnLayer.CacheLength(new RecurrentShape(MaxBatchSize, 5, 2, 6))];
-        private readonly float[] _layer0Last = new float[MaxBatchSize * 6];
-        private readonly float[] _layer0LastGradient = new float[MaxBatchSize * 6];
-        private readonly float[] _layer0StepScratch = new float[MaxBatchSize * SimpleRnnLayer.StepScratchLength(2, 6)];
-        private readonly float[] _layer0StepOutput = new float[MaxBatchSize * 6];
+        private readonly ArraySegment<float> _layer0Hidden = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 6);
+        private readonly ArraySegment<float> _layer0HiddenGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 6);
+        private readonly ArraySegment<float> _layer0Cache = AlignedMemory.Allocate(SimpleRnnLayer.CacheLength(new RecurrentShape(MaxBatchSize, 5, 2, 6)));
+        private readonly ArraySegment<float> _layer0Last = AlignedMemory.Allocate(MaxBatchSize * 6);
+        private readonly ArraySegment<float> _layer0LastGradient = AlignedMemory.Allocate(MaxBatchSize * 6);
+        private readonly ArraySegment<float> _layer0StepScratch = AlignedMemory.Allocate(MaxBatchSize * SimpleRnnLayer.StepScratchLength(2, 6));
+        private readonly ArraySegment<float> _layer0StepOutput = AlignedMemory.Allocate(MaxBatchSize * 6);
 
         // head (Dense): [B, 6] -> [B, 1]
-        private readonly float[] _layer1PreActivation = new float[MaxBatchSize * 1];
-        private readonly float[] _layer1Output = new float[MaxBatchSize * 1];
-        private readonly float[] _layer1OutputGradient = new float[MaxBatchSize * 1];
-        private readonly float[] _layer1StepPreActivation = new float[MaxBatchSize * 1];
-        private readonly float[] _layer1StepOutput = new float[MaxBatchSize * 1];
+        private readonly ArraySegment<float> _layer1PreActivation = AlignedMemory.Allocate(MaxBatchSize * 1);
+        private readonly ArraySegment<float> _layer1Output = AlignedMemory.Allocate(MaxBatchSize * 1);
+        private readonly ArraySegment<float> _layer1OutputGradient = AlignedMemory.Allocate(MaxBatchSize * 1);
+        private readonly ArraySegment<float> _layer1StepPreActivation = AlignedMemory.Allocate(MaxBatchSize * 1);
+        private readonly ArraySegment<float> _layer1StepOutput = AlignedMemory.Allocate(MaxBatchSize * 1);
 
         // Backward scratch, shared by the recurrent layers since they run one at a time.
-        private readonly float[] _workspace = new float[SimpleRnnLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 5, 2, 6))];
+        private readonly ArraySegment<float> _workspace = AlignedMemory.Allocate(SimpleRnnLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 5, 2, 6)));
         // The state of the stream that Step(input, output) advances.
-        private readonly float[] _streamState = new float[StreamStateLength];
+        private readonly ArraySegment<float> _streamState = AlignedMemory.Allocate(StreamStateLength);
         private int _batchSize;
 
         /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
@@ -135,7 +136,7 @@ partial class Detectors
         }
 
         /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>
-        public void ResetState() => Array.Clear(_streamState);
+        public void ResetState() => _streamState.AsSpan().Clear();
 
         /// <summary>Streams one timestep <c>[Features]</c> in and writes the output <c>[OutputUnits]</c> for the sequence so far.</summary>
         public void Step(ReadOnlySpan<float> input, Span<float> output) => Step(input, output, _streamState, 1);

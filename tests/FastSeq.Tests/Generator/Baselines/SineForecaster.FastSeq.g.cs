@@ -4,6 +4,7 @@
 using global::System;
 using global::FastSeq;
 using global::FastSeq.IO;
+using global::FastSeq.Kernels;
 using global::FastSeq.Layers;
 using global::FastSeq.Models;
 
@@ -26,38 +27,38 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// <summary>Floats of recurrent state one stream carries between <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float})"/> calls.</summary>
     public const int StreamStateLength = 64;
 
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
-    private readonly float[] _inputs = new float[MaxBatchSize * InputLength];
-    private readonly float[] _inputGradients = new float[MaxBatchSize * InputLength];
+    private readonly ArraySegment<float> _parameters = AlignedMemory.Allocate(ParameterCount);
+    private readonly ArraySegment<float> _gradients = AlignedMemory.Allocate(ParameterCount);
+    private readonly ArraySegment<float> _inputs = AlignedMemory.Allocate(MaxBatchSize * InputLength);
+    private readonly ArraySegment<float> _inputGradients = AlignedMemory.Allocate(MaxBatchSize * InputLength);
 
     // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
-    private readonly float[] _layer0Hidden = new float[MaxBatchSize * Timesteps * 32];
-    private readonly float[] _layer0HiddenGradient = new float[MaxBatchSize * Timesteps * 32];
-    private readonly float[] _layer0Cache = new float[SimpleRnnLayer.CacheLength(new RecurrentShape(MaxBatchSize, 10, 1, 32))];
-    private readonly float[] _layer0StepScratch = new float[MaxBatchSize * SimpleRnnLayer.StepScratchLength(1, 32)];
-    private readonly float[] _layer0StepOutput = new float[MaxBatchSize * 32];
+    private readonly ArraySegment<float> _layer0Hidden = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
+    private readonly ArraySegment<float> _layer0HiddenGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
+    private readonly ArraySegment<float> _layer0Cache = AlignedMemory.Allocate(SimpleRnnLayer.CacheLength(new RecurrentShape(MaxBatchSize, 10, 1, 32)));
+    private readonly ArraySegment<float> _layer0StepScratch = AlignedMemory.Allocate(MaxBatchSize * SimpleRnnLayer.StepScratchLength(1, 32));
+    private readonly ArraySegment<float> _layer0StepOutput = AlignedMemory.Allocate(MaxBatchSize * 32);
 
     // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
-    private readonly float[] _layer1Hidden = new float[MaxBatchSize * Timesteps * 32];
-    private readonly float[] _layer1HiddenGradient = new float[MaxBatchSize * Timesteps * 32];
-    private readonly float[] _layer1Cache = new float[SimpleRnnLayer.CacheLength(new RecurrentShape(MaxBatchSize, 10, 32, 32))];
-    private readonly float[] _layer1Last = new float[MaxBatchSize * 32];
-    private readonly float[] _layer1LastGradient = new float[MaxBatchSize * 32];
-    private readonly float[] _layer1StepScratch = new float[MaxBatchSize * SimpleRnnLayer.StepScratchLength(32, 32)];
-    private readonly float[] _layer1StepOutput = new float[MaxBatchSize * 32];
+    private readonly ArraySegment<float> _layer1Hidden = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
+    private readonly ArraySegment<float> _layer1HiddenGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
+    private readonly ArraySegment<float> _layer1Cache = AlignedMemory.Allocate(SimpleRnnLayer.CacheLength(new RecurrentShape(MaxBatchSize, 10, 32, 32)));
+    private readonly ArraySegment<float> _layer1Last = AlignedMemory.Allocate(MaxBatchSize * 32);
+    private readonly ArraySegment<float> _layer1LastGradient = AlignedMemory.Allocate(MaxBatchSize * 32);
+    private readonly ArraySegment<float> _layer1StepScratch = AlignedMemory.Allocate(MaxBatchSize * SimpleRnnLayer.StepScratchLength(32, 32));
+    private readonly ArraySegment<float> _layer1StepOutput = AlignedMemory.Allocate(MaxBatchSize * 32);
 
     // dense (Dense): [B, 32] -> [B, 1]
-    private readonly float[] _layer2PreActivation = new float[MaxBatchSize * 1];
-    private readonly float[] _layer2Output = new float[MaxBatchSize * 1];
-    private readonly float[] _layer2OutputGradient = new float[MaxBatchSize * 1];
-    private readonly float[] _layer2StepPreActivation = new float[MaxBatchSize * 1];
-    private readonly float[] _layer2StepOutput = new float[MaxBatchSize * 1];
+    private readonly ArraySegment<float> _layer2PreActivation = AlignedMemory.Allocate(MaxBatchSize * 1);
+    private readonly ArraySegment<float> _layer2Output = AlignedMemory.Allocate(MaxBatchSize * 1);
+    private readonly ArraySegment<float> _layer2OutputGradient = AlignedMemory.Allocate(MaxBatchSize * 1);
+    private readonly ArraySegment<float> _layer2StepPreActivation = AlignedMemory.Allocate(MaxBatchSize * 1);
+    private readonly ArraySegment<float> _layer2StepOutput = AlignedMemory.Allocate(MaxBatchSize * 1);
 
     // Backward scratch, shared by the recurrent layers since they run one at a time.
-    private readonly float[] _workspace = new float[Math.Max(SimpleRnnLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 10, 1, 32)), SimpleRnnLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 10, 32, 32)))];
+    private readonly ArraySegment<float> _workspace = AlignedMemory.Allocate(Math.Max(SimpleRnnLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 10, 1, 32)), SimpleRnnLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 10, 32, 32))));
     // The state of the stream that Step(input, output) advances.
-    private readonly float[] _streamState = new float[StreamStateLength];
+    private readonly ArraySegment<float> _streamState = AlignedMemory.Allocate(StreamStateLength);
     private int _batchSize;
 
     /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
@@ -148,7 +149,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     }
 
     /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>
-    public void ResetState() => Array.Clear(_streamState);
+    public void ResetState() => _streamState.AsSpan().Clear();
 
     /// <summary>Streams one timestep <c>[Features]</c> in and writes the output <c>[OutputUnits]</c> for the sequence so far.</summary>
     public void Step(ReadOnlySpan<float> input, Span<float> output) => Step(input, output, _streamState, 1);
