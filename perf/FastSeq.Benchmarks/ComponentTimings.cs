@@ -50,33 +50,33 @@ public static class ComponentTimings
         Section("-- W1 LSTM(40), one step");
         const int H = 40;
         var lstm = new StreamingLstm(seed: 1);
-        float[] x = [0.5f], y = new float[1];
+        ArraySegment<float> x = Filled(1), y = Aligned(1);
         Report("StreamingLstm.Step (model)", 0, () => lstm.Step(x, y));
-        float[] p = Filled(LstmLayer.ParameterCount(1, H)), state = new float[2 * H], scratch = new float[LstmLayer.StepScratchLength(1, H)], h = new float[H];
+        ArraySegment<float> p = Filled(LstmLayer.ParameterCount(1, H)), state = Aligned(2 * H), scratch = Aligned(LstmLayer.StepScratchLength(1, H)), h = Aligned(H);
         LstmLayer.Initialize(p, 1, H, new Random(1));
         Report("LstmLayer.Step", 0, () => LstmLayer.Step(x, p, 1, 1, H, state, scratch, h));
-        float[] xh = Filled(1 + H), gates = new float[4 * H];
+        ArraySegment<float> xh = Filled(1 + H), gates = Aligned(4 * H);
         Report("  MatMul [x|h][1,41]·[Wk;Wh][41,160]", 2.0 * (1 + H) * 4 * H, () => MatMul.MultiplyAdd(xh, 1 + H, p, 4 * H, 1, 1 + H, 4 * H, gates, 4 * H));
-        float[] gateInputs = Filled(4 * H), g = new float[4 * H], c = new float[H];
+        ArraySegment<float> gateInputs = Filled(4 * H), g = Aligned(4 * H), c = Aligned(H);
         Report("  GateActivations.LstmCell H=40 (incl. copying fresh inputs in)", 0, () =>
         {
             gateInputs.CopyTo(g);
             GateActivations.LstmCell(g, c, h);
         });
-        float[] dense = Filled(H + 1), pre = new float[1];
+        ArraySegment<float> dense = Filled(H + 1), pre = Aligned(1);
         Report("DenseLayer.Forward 40 -> 1", 2.0 * H, () => DenseLayer.Forward(h, dense, 1, H, 1, Activation.Linear, pre, y));
         Report("  for comparison: TensorPrimitives.Dot over 40", 2.0 * H, () => y[0] = TensorPrimitives.Dot(h, dense.AsSpan(0, H)));
 
         Section("-- W1 GRU(40), one step");
         var gru = new StreamingGru(seed: 1);
         Report("StreamingGru.Step (model)", 0, () => gru.Step(x, y));
-        float[] gp = Filled(GruLayer.ParameterCount(1, H)), gState = new float[GruLayer.StateLength(H)], gScratch = new float[GruLayer.StepScratchLength(1, H)];
+        ArraySegment<float> gp = Filled(GruLayer.ParameterCount(1, H)), gState = Aligned(GruLayer.StateLength(H)), gScratch = Aligned(GruLayer.StepScratchLength(1, H));
         GruLayer.Initialize(gp, 1, H, new Random(1));
         Report("GruLayer.Step", 0, () => GruLayer.Step(x, gp, 1, 1, H, gState, gScratch, h));
-        float[] gwh = gp[(3 * H)..(3 * H + H * 3 * H)], gGates = new float[6 * H];
+        ArraySegment<float> gwh = gp[(3 * H)..(3 * H + H * 3 * H)], gGates = Aligned(6 * H);
         Report("  MatMul h[1,40]·Wh[40,120]", 2.0 * H * 3 * H, () => MatMul.MultiplyAdd(gState, H, gwh, 3 * H, 1, H, 3 * H, gGates.AsSpan(3 * H), 6 * H));
         Report("  x·Wk + b_i as one scaled row of 120 (I = 1)", 2.0 * 3 * H, () => TensorPrimitives.MultiplyAdd(gp.AsSpan(0, 3 * H), x[0], gp.AsSpan((3 * H) + (3 * H * H), 3 * H), gGates.AsSpan(0, 3 * H)));
-        float[] gruInputs = Filled(3 * H), gruGates = new float[3 * H], recurrentN = Filled(H), previousH = Filled(H);
+        ArraySegment<float> gruInputs = Filled(3 * H), gruGates = Aligned(3 * H), recurrentN = Filled(H), previousH = Filled(H);
         Report("  GateActivations.GruCell H=40 (incl. copying fresh inputs in)", 0, () =>
         {
             gruInputs.CopyTo(gruGates);
@@ -90,25 +90,26 @@ public static class ComponentTimings
         const int T = 10, H = 32;
         var rnn = new SineRnn(seed: 1);
         var lstm = new SineLstm(seed: 1);
-        float[] window = Workloads.Sine(T), forecast = new float[1];
+        ArraySegment<float> window = Workloads.Sine(T);
+        ArraySegment<float> forecast = Aligned(1);
         Report("SineRnn.Predict (model)", 0, () => rnn.Predict(window, forecast));
         Report("SineLstm.Predict (model)", 0, () => lstm.Predict(window, forecast));
         var shape1 = new RecurrentShape(1, T, 1, H);
         var shape2 = new RecurrentShape(1, T, H, H);
-        float[] p1 = Filled(SimpleRnnLayer.ParameterCount(1, H)), p2 = Filled(SimpleRnnLayer.ParameterCount(H, H));
+        ArraySegment<float> p1 = Filled(SimpleRnnLayer.ParameterCount(1, H)), p2 = Filled(SimpleRnnLayer.ParameterCount(H, H));
         SimpleRnnLayer.Initialize(p1, 1, H, new Random(1));
         SimpleRnnLayer.Initialize(p2, H, H, new Random(2));
-        float[] cache1 = new float[SimpleRnnLayer.CacheLength(shape1)], hidden1 = new float[T * H];
-        float[] cache2 = new float[SimpleRnnLayer.CacheLength(shape2)], hidden2 = new float[T * H];
+        ArraySegment<float> cache1 = Aligned(SimpleRnnLayer.CacheLength(shape1)), hidden1 = Aligned(T * H);
+        ArraySegment<float> cache2 = Aligned(SimpleRnnLayer.CacheLength(shape2)), hidden2 = Aligned(T * H);
         Report("SimpleRnnLayer.Forward I=1 H=32 T=10", 0, () => SimpleRnnLayer.Forward(window, p1, shape1, Activation.Tanh, cache1, hidden1));
         Report("SimpleRnnLayer.Forward I=32 H=32 T=10", 0, () => SimpleRnnLayer.Forward(hidden1, p2, shape2, Activation.Tanh, cache2, hidden2));
-        float[] wh = p2[(H * H)..(2 * H * H)], z = new float[H];
+        ArraySegment<float> wh = p2[(H * H)..(2 * H * H)], z = Aligned(H);
         Report("  MatMul h[1,32]·Wh[32,32] (once per step)", 2.0 * H * H, () => MatMul.MultiplyAdd(hidden1, H, wh, H, 1, H, H, z, H));
         Report("  TensorPrimitives.Tanh over 32 (once per step)", 0, () => TensorPrimitives.Tanh(hidden1.AsSpan(0, H), z));
-        float[] dense = Filled(H + 1), pre = new float[1];
+        ArraySegment<float> dense = Filled(H + 1), pre = Aligned(1);
         Report("DenseLayer.Forward 32 -> 1", 2.0 * H, () => DenseLayer.Forward(hidden2.AsSpan(0, H), dense, 1, H, 1, Activation.Linear, pre, forecast));
         var lshape = new RecurrentShape(1, T, H, H);
-        float[] lp = Filled(LstmLayer.ParameterCount(H, H)), lcache = new float[LstmLayer.CacheLength(lshape)], lhidden = new float[T * H];
+        ArraySegment<float> lp = Filled(LstmLayer.ParameterCount(H, H)), lcache = Aligned(LstmLayer.CacheLength(lshape)), lhidden = Aligned(T * H);
         LstmLayer.Initialize(lp, H, H, new Random(3));
         Report("LstmLayer.Forward I=32 H=32 T=10", 0, () => LstmLayer.Forward(hidden1, lp, lshape, lcache, lhidden));
     }
@@ -118,7 +119,8 @@ public static class ComponentTimings
         Section("-- W3 one mini-batch of 32 windows (an epoch is 31 of them)");
         const int B = Workloads.TrainingBatch, T = Workloads.Window, H = 32, G4 = 4 * H;
         SequenceDataset data = Workloads.SineWindows();
-        float[] inputs = data.Inputs[..(B * T)], targets = data.Targets[..B], dOut = new float[B];
+        ArraySegment<float> inputs = data.Inputs[..(B * T)], targets = data.Targets[..B];
+        ArraySegment<float> dOut = Aligned(B);
         var rnnTrainer = new Trainer<SineRnn>(new SineRnn(seed: 1), new Adam(1e-3f), Loss.MeanSquaredError);
         var lstmTrainer = new Trainer<SineLstm>(new SineLstm(seed: 1), new Adam(1e-3f), Loss.MeanSquaredError);
         Report("Trainer<SineRnn>.TrainBatch", 0, () => rnnTrainer.TrainBatch(inputs, targets, B));
@@ -131,7 +133,7 @@ public static class ComponentTimings
         }
         Report("SineLstm.Forward", 0, () => lstm.Forward(inputs, B));
         Report("SineLstm.Backward (after one Forward)", 0, () => lstm.Backward(dOut, B));
-        float[] dP = Filled(B * T * G4), wkT = Filled(G4), dx = new float[B * T];
+        ArraySegment<float> dP = Filled(B * T * G4), wkT = Filled(G4), dx = Aligned(B * T);
         Report("  layer-0 input gradient dP[320,128]·Wkᵀ[128,1] (n = 1)", 2.0 * B * T * G4, () => MatMul.MultiplyAdd(dP, G4, wkT, 1, B * T, G4, 1, dx, 1));
         Report("  for comparison: 320 x TensorPrimitives.Dot over 128", 2.0 * B * T * G4, () =>
         {
@@ -155,23 +157,23 @@ public static class ComponentTimings
         const int B = Workloads.LargeBatch, T = Workloads.LargeTimesteps, I = Workloads.LargeInputs, H = Workloads.LargeUnits, G4 = 4 * H;
         Section(string.Create(CultureInfo.InvariantCulture, $"-- W4 LSTM(256), B = {B}, T = {T}, I = {I} (GFLOP/s against a peak of {peak:F1})"));
         var model = new LargeLstm(seed: 1);
-        float[] inputs = Workloads.Uniform(B * T * I, 2), dOut = Workloads.Uniform(B * T * H, 3);
+        ArraySegment<float> inputs = Copy(Workloads.Uniform(B * T * I, 2)), dOut = Copy(Workloads.Uniform(B * T * H, 3));
         double forwardFlop = Workloads.LargeFlop / 3;
         Report("LargeLstm.Forward", forwardFlop, () => model.Forward(inputs, B));
         Report("LargeLstm.Backward (after one Forward)", 2 * forwardFlop, () => model.Backward(dOut, B));
-        float[] wk = Filled(I * G4), wh = Filled(H * G4), gates = new float[B * T * G4], hidden = Filled(B * T * H);
+        ArraySegment<float> wk = Filled(I * G4), wh = Filled(H * G4), gates = Aligned(B * T * G4), hidden = Filled(B * T * H);
         Report("  fwd MatMul x[3200,64]·Wk[64,1024] (once)", 2.0 * B * T * I * G4, () => MatMul.MultiplyAdd(inputs, I, wk, G4, B * T, I, G4, gates, G4));
         Report("  fwd MatMul h[64,256]·Wh[256,1024], lda T*H, ldc T*4H (x50)", 2.0 * B * H * G4, () => MatMul.MultiplyAdd(hidden, T * H, wh, G4, B, H, G4, gates, T * G4));
-        float[] gateInputs = Filled(G4), g = new float[G4], cell = new float[H], h = new float[H];
+        ArraySegment<float> gateInputs = Filled(G4), g = Aligned(G4), cell = Aligned(H), h = Aligned(H);
         Report("  fwd GateActivations.LstmCell H=256 (x3200, incl. copying inputs in)", 0, () =>
         {
             gateInputs.CopyTo(g);
             GateActivations.LstmCell(g, cell, h);
         });
-        float[] dHidden = new float[B * T * H], whT = new float[G4 * H], wkT = new float[G4 * I];
+        ArraySegment<float> dHidden = Aligned(B * T * H), whT = Aligned(G4 * H), wkT = Aligned(G4 * I);
         Report("  bwd MatMul.Transpose Wh[256,1024] (once)", 0, () => MatMul.Transpose(wh, H, G4, whT));
         Report("  bwd MatMul dP[64,1024]·Whᵀ[1024,256], lda T*4H, ldc T*H (x50)", 2.0 * B * G4 * H, () => MatMul.MultiplyAdd(gates, T * G4, whT, H, B, G4, H, dHidden, T * H));
-        float[] dWk = new float[I * G4], dWh = new float[H * G4], dx = new float[B * T * I];
+        ArraySegment<float> dWk = Aligned(I * G4), dWh = Aligned(H * G4), dx = Aligned(B * T * I);
         Report("  bwd MatMul xᵀ[64,3200]·dP[3200,1024] (once)", 2.0 * B * T * I * G4, () => MatMul.MultiplyAddTransposedA(inputs, I, gates, G4, I, B * T, G4, dWk, G4));
         Report("  bwd MatMul hᵀ[256,3200]·dP[3200,1024] (once)", 2.0 * B * T * H * G4, () => MatMul.MultiplyAddTransposedA(hidden, H, gates, G4, H, B * T, G4, dWh, G4));
         Report("  bwd MatMul dP[3200,1024]·Wkᵀ[1024,64] (once)", 2.0 * B * T * G4 * I, () => MatMul.MultiplyAdd(gates, G4, wkT, I, B * T, G4, I, dx, I));
@@ -183,7 +185,17 @@ public static class ComponentTimings
             Console.WriteLine(title);
     }
 
-    private static float[] Filled(int length) => Workloads.Uniform(length, seed: length);
+    // Buffers aligned as a generated model's are (AlignedMemory), so parts time as they run inside one.
+    private static ArraySegment<float> Aligned(int length) => AlignedMemory.Allocate(length);
+
+    private static ArraySegment<float> Filled(int length) => Copy(Workloads.Uniform(length, seed: length));
+
+    private static ArraySegment<float> Copy(float[] values)
+    {
+        ArraySegment<float> aligned = Aligned(values.Length);
+        values.AsSpan().CopyTo(aligned);
+        return aligned;
+    }
 
     /// <summary>Prints the best time per call over <see cref="Rounds"/> rounds; returns GFLOP/s (0 when no FLOP count).</summary>
     private static double Report(string name, double flop, Action action)

@@ -10,8 +10,9 @@ namespace FastSeq.Kernels;
 /// <remarks>
 /// <c>A·B</c> (and <c>Aᵀ·B</c>, the same kernel with A's strides swapped) keeps a tile of
 /// C of 4 rows × 3 vectors in 12 registers, broadcasts one element of A per row and loads
-/// 3 vectors of a row of B per step of k. The 1 to 3 rows left below the last tile stream
-/// B row after row into C (several rows of B per pass, so each load of C feeds several
+/// 3 vectors of a row of B per step of k. A single row (m = 1, a streaming step) keeps up
+/// to 8 vectors of C in registers over the whole of k; 2 or 3 rows left below the last tile
+/// stream B row after row into C (several rows of B per pass, so each load of C feeds several
 /// multiply-adds and each load of B feeds one per row). Columns past the last whole vector
 /// become dot products of rows of A with columns of B copied to rows.
 /// <c>A·Bᵀ</c> is a grid of dot products of rows (4 rows of A × 3 rows of B in 12 vector
@@ -143,7 +144,7 @@ internal static class SimdMatMul<TVector, TOps>
             switch (m - m4)
             {
                 case 1:
-                    Stream1(ref ar, acs, ref b, ldb, k, nv, ref cr);
+                    Row(ref ar, acs, ref b, ldb, k, nv, ref cr);
                     break;
                 case 2:
                     Stream2(ref ar, ars, acs, ref b, ldb, k, nv, ref cr, ldc);
@@ -309,51 +310,75 @@ internal static class SimdMatMul<TVector, TOps>
     }
 
 
-    // c[n] += a[k] · B[k, n] for n a multiple of W, a's elements acs apart. Each pass over c
-    // folds in eight rows of B, so a vector of c is loaded and stored once per eight
-    // multiply-adds, and B is read row after row in long runs (it may be far bigger than L1).
-    private static void Stream1(ref float a, nint acs, ref float b, nint ldb, int k, int n, ref float c)
+    // c[n] += a[k] · B[k, n] for n a multiple of W, a's elements acs apart: the batch-1 product of a
+    // streaming step. The vectors of c are cut into blocks of at most 8, as even as possible (20
+    // vectors: 7, 7, 6), so that each block has enough independent multiply-add chains to cover
+    // the FMA latency; a block stays in registers over the whole of k. Every element is still
+    // summed in k order, as in the tiles, so a stream's result does not depend on the streams
+    // batched with it.
+    private static void Row(ref float a, nint acs, ref float b, nint ldb, int k, int n, ref float c)
+    {
+        int vectors = n / TOps.Width;
+        int blocks = (vectors + 7) / 8;
+        nint j = 0;
+        for (int block = 0; block < blocks; block++)
+        {
+            int width = (vectors / blocks) + (block < vectors % blocks ? 1 : 0);
+            ref float bj = ref Unsafe.Add(ref b, j);
+            ref float cj = ref Unsafe.Add(ref c, j);
+            switch (width)
+            {
+                case 1: RowBlock<RowVectors1>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 2: RowBlock<RowVectors2>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 3: RowBlock<RowVectors3>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 4: RowBlock<RowVectors4>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 5: RowBlock<RowVectors5>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 6: RowBlock<RowVectors6>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 7: RowBlock<RowVectors7>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                default: RowBlock<RowVectors8>(ref a, acs, ref bj, ldb, k, ref cj); break;
+            }
+            j += width * TOps.Width;
+        }
+    }
+
+    // c[V·W] += a[k] · B[k, V·W], V = TWidth.Vectors in 1..8: one source for the eight block widths,
+    // which the JIT compiles apart, dropping the accumulators a width does not use.
+    private static void RowBlock<TWidth>(ref float a, nint acs, ref float b, nint ldb, int k, ref float c)
+        where TWidth : struct, IRowVectors
     {
         nint w = TOps.Width;
-        int p = 0;
-        for (; p <= k - 8; p += 8)
-        {
-            TVector x0 = TOps.Broadcast(a), x1 = TOps.Broadcast(Unsafe.Add(ref a, acs));
-            TVector x2 = TOps.Broadcast(Unsafe.Add(ref a, 2 * acs)), x3 = TOps.Broadcast(Unsafe.Add(ref a, 3 * acs));
-            TVector x4 = TOps.Broadcast(Unsafe.Add(ref a, 4 * acs)), x5 = TOps.Broadcast(Unsafe.Add(ref a, 5 * acs));
-            TVector x6 = TOps.Broadcast(Unsafe.Add(ref a, 6 * acs)), x7 = TOps.Broadcast(Unsafe.Add(ref a, 7 * acs));
-            ref float b1 = ref Unsafe.Add(ref b, ldb);
-            ref float b2 = ref Unsafe.Add(ref b, 2 * ldb);
-            ref float b3 = ref Unsafe.Add(ref b, 3 * ldb);
-            ref float b4 = ref Unsafe.Add(ref b, 4 * ldb);
-            ref float b5 = ref Unsafe.Add(ref b, 5 * ldb);
-            ref float b6 = ref Unsafe.Add(ref b, 6 * ldb);
-            ref float b7 = ref Unsafe.Add(ref b, 7 * ldb);
-            for (nint j = 0; j < n; j += w)
-            {
-                TVector y = TOps.MultiplyAdd(x0, TOps.Load(ref b, j), TOps.Load(ref c, j));
-                y = TOps.MultiplyAdd(x1, TOps.Load(ref b1, j), y);
-                y = TOps.MultiplyAdd(x2, TOps.Load(ref b2, j), y);
-                y = TOps.MultiplyAdd(x3, TOps.Load(ref b3, j), y);
-                y = TOps.MultiplyAdd(x4, TOps.Load(ref b4, j), y);
-                y = TOps.MultiplyAdd(x5, TOps.Load(ref b5, j), y);
-                y = TOps.MultiplyAdd(x6, TOps.Load(ref b6, j), y);
-                y = TOps.MultiplyAdd(x7, TOps.Load(ref b7, j), y);
-                TOps.Store(y, ref c, j);
-            }
-
-            a = ref Unsafe.Add(ref a, 8 * acs);
-            b = ref Unsafe.Add(ref b, 8 * ldb);
-        }
-
-        for (; p < k; p++)
+        int v = TWidth.Vectors;
+        TVector s0 = TOps.Load(ref c, 0);
+        TVector s1 = v > 1 ? TOps.Load(ref c, w) : TOps.Zero;
+        TVector s2 = v > 2 ? TOps.Load(ref c, 2 * w) : TOps.Zero;
+        TVector s3 = v > 3 ? TOps.Load(ref c, 3 * w) : TOps.Zero;
+        TVector s4 = v > 4 ? TOps.Load(ref c, 4 * w) : TOps.Zero;
+        TVector s5 = v > 5 ? TOps.Load(ref c, 5 * w) : TOps.Zero;
+        TVector s6 = v > 6 ? TOps.Load(ref c, 6 * w) : TOps.Zero;
+        TVector s7 = v > 7 ? TOps.Load(ref c, 7 * w) : TOps.Zero;
+        for (int p = 0; p < k; p++)
         {
             TVector x = TOps.Broadcast(a);
-            for (nint j = 0; j < n; j += w)
-                TOps.Store(TOps.MultiplyAdd(x, TOps.Load(ref b, j), TOps.Load(ref c, j)), ref c, j);
+            s0 = TOps.MultiplyAdd(x, TOps.Load(ref b, 0), s0);
+            if (v > 1) s1 = TOps.MultiplyAdd(x, TOps.Load(ref b, w), s1);
+            if (v > 2) s2 = TOps.MultiplyAdd(x, TOps.Load(ref b, 2 * w), s2);
+            if (v > 3) s3 = TOps.MultiplyAdd(x, TOps.Load(ref b, 3 * w), s3);
+            if (v > 4) s4 = TOps.MultiplyAdd(x, TOps.Load(ref b, 4 * w), s4);
+            if (v > 5) s5 = TOps.MultiplyAdd(x, TOps.Load(ref b, 5 * w), s5);
+            if (v > 6) s6 = TOps.MultiplyAdd(x, TOps.Load(ref b, 6 * w), s6);
+            if (v > 7) s7 = TOps.MultiplyAdd(x, TOps.Load(ref b, 7 * w), s7);
             a = ref Unsafe.Add(ref a, acs);
             b = ref Unsafe.Add(ref b, ldb);
         }
+
+        TOps.Store(s0, ref c, 0);
+        if (v > 1) TOps.Store(s1, ref c, w);
+        if (v > 2) TOps.Store(s2, ref c, 2 * w);
+        if (v > 3) TOps.Store(s3, ref c, 3 * w);
+        if (v > 4) TOps.Store(s4, ref c, 4 * w);
+        if (v > 5) TOps.Store(s5, ref c, 5 * w);
+        if (v > 6) TOps.Store(s6, ref c, 6 * w);
+        if (v > 7) TOps.Store(s7, ref c, 7 * w);
     }
 
     // C[2, n] += A[2, k] · B[k, n] for n a multiple of W, streaming four rows of B per pass
