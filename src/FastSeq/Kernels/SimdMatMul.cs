@@ -41,6 +41,12 @@ internal static class SimdMatMul<TVector, TOps>
     public static void MultiplyAdd(ref float a, nint ars, nint acs, ref float b, nint ldb, int m, int k, int n, ref float c, nint ldc)
     {
         int w = TOps.Width;
+        if (m == 1 && n % w == 0)
+        {
+            // One row in whole vectors (a streaming step): no blocking or buffers to set up.
+            Row(ref a, acs, ref b, ldb, k, n, ref c);
+            return;
+        }
 
         // With at least two 4-row tiles per column panel, each panel of B [kc, 3W] is first
         // copied to a contiguous buffer: rows of B far apart (ldb a multiple of 1 KB is usual)

@@ -54,7 +54,7 @@ public class MatMulTests
         int[][] shapes =
         [
             [1, 40, 160], [2, 40, 160], [3, 257, 37], [130, 300, 50], [129, 520, 9],
-            [5, 255, 25], [6, 263, 26], [64, 256, 100], [1, 513, 70], [7, 1, 33],
+            [5, 255, 25], [6, 263, 26], [64, 256, 100], [1, 513, 70], [7, 1, 33], [1, 600, 96], [1, 300, 200],
         ];
         var rng = new Random(99);
         foreach (int[] s in shapes)
@@ -85,6 +85,33 @@ public class MatMulTests
             Check(rng, path, product, s[0], s[1], s[2], pad: 5);
         }
     }
+
+    public static TheoryData<KernelPath> Paths() => [.. Enum.GetValues<KernelPath>().Where(MatMul.IsSupported)];
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void A_row_gets_the_same_bits_alone_as_among_other_rows(KernelPath path)
+    {
+        // A streaming step multiplies one row (a single stream) or several (a batch of streams); each
+        // stream's result must not depend on how many others share its batch.
+        var rng = new Random(5);
+        foreach ((int k, int n) in new[] { (41, 160), (40, 120), (32, 128), (33, 8), (300, 104), (7, 24), (9, 13) })
+        {
+            float[] b = RandomValues(rng, k * n);
+            float[] a = RandomValues(rng, 9 * k);
+            float[] batch = RandomValues(rng, 9 * n);
+            float[] expected = (float[])batch.Clone();
+            MatMul.MultiplyAdd(path, a, k, b, n, 9, k, n, expected, n);
+            for (int rows = 1; rows <= 8; rows++)
+            {
+                float[] c = batch[..(rows * n)];
+                MatMul.MultiplyAdd(path, a.AsSpan(0, rows * k), k, b, n, rows, k, n, c, n);
+                Assert.Equal(expected[..(rows * n)], c);
+            }
+        }
+    }
+
+    private static float[] RandomValues(Random rng, int length) => [.. Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
 
     [Theory]
     [MemberData(nameof(PathsAndProducts))]
