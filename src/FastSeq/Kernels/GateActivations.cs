@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -231,9 +232,14 @@ public static class GateActivations
         return p * Vector.AsVectorSingle(scale);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Check(int actual, int expected, string name)
     {
         if (actual != expected)
-            throw new ArgumentException($"{name} must hold {expected} floats, but holds {actual}.", name);
+            ThrowLength(actual, expected, name);
     }
+
+    [DoesNotReturn]
+    private static void ThrowLength(int actual, int expected, string name) =>
+        throw new ArgumentException($"{name} must hold {expected} floats, but holds {actual}.", name);
 }

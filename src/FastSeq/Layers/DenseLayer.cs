@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics.Tensors;
 using FastSeq.Kernels;
 
@@ -114,10 +115,14 @@ public static class DenseLayer
     {
         LayerArguments.Positive(rows, nameof(rows));
         if (activation is < Activation.Linear or > Activation.Softmax)
-            throw new ArgumentException($"{nameof(activation)} {(int)activation} is not an {nameof(Activation)}.", nameof(activation));
+            ThrowUndefined(activation);
         LayerArguments.Length(parameters.Length, ParameterCount(inputs, units), "ParameterCount(I, U)", nameof(parameters));
         LayerArguments.Length(x.Length, checked(rows * inputs), "[rows, I]", nameof(x));
         LayerArguments.Length(preActivation.Length, checked(rows * units), "[rows, U]", nameof(preActivation));
         LayerArguments.Length(output.Length, checked(rows * units), "[rows, U]", nameof(output));
     }
+
+    [DoesNotReturn]
+    private static void ThrowUndefined(Activation activation) =>
+        throw new ArgumentException($"{nameof(activation)} {(int)activation} is not an {nameof(Activation)}.", nameof(activation));
 }
