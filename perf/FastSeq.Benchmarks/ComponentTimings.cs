@@ -60,7 +60,7 @@ public static class ComponentTimings
         ArraySegment<float> gateInputs = Filled(4 * H), g = Aligned(4 * H), c = Aligned(H);
         Report("  GateActivations.LstmCell H=40 (incl. copying fresh inputs in)", 0, () =>
         {
-            gateInputs.CopyTo(g);
+            gateInputs.AsSpan().CopyTo(g);
             GateActivations.LstmCell(g, c, h);
         });
         ArraySegment<float> dense = Filled(H + 1), pre = Aligned(1);
@@ -79,7 +79,7 @@ public static class ComponentTimings
         ArraySegment<float> gruInputs = Filled(3 * H), gruGates = Aligned(3 * H), recurrentN = Filled(H), previousH = Filled(H);
         Report("  GateActivations.GruCell H=40 (incl. copying fresh inputs in)", 0, () =>
         {
-            gruInputs.CopyTo(gruGates);
+            gruInputs.AsSpan().CopyTo(gruGates);
             GateActivations.GruCell(gruGates, recurrentN, previousH, h);
         });
     }
@@ -167,7 +167,7 @@ public static class ComponentTimings
         ArraySegment<float> gateInputs = Filled(G4), g = Aligned(G4), cell = Aligned(H), h = Aligned(H);
         Report("  fwd GateActivations.LstmCell H=256 (x3200, incl. copying inputs in)", 0, () =>
         {
-            gateInputs.CopyTo(g);
+            gateInputs.AsSpan().CopyTo(g);
             GateActivations.LstmCell(g, cell, h);
         });
         ArraySegment<float> dHidden = Aligned(B * T * H), whT = Aligned(G4 * H), wkT = Aligned(G4 * I);
