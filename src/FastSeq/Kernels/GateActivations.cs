@@ -123,44 +123,54 @@ public static class GateActivations
         GruCombine(ref r, ref z, ref n, ref hn, ref p, fromZero, ref y, j, lanes);
 
     /// <summary>The logistic sigmoid of every value, in place, within a few float ulps.</summary>
-    public static void Sigmoid(Span<float> values)
+    public static void Sigmoid(Span<float> values) => Sigmoid(values, values);
+
+    /// <summary><c>y = σ(x)</c>, element by element, within a few float ulps; <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
-        ref float v = ref MemoryMarshal.GetReference(values);
+        Check(y.Length, x.Length, nameof(y));
+        ref float source = ref MemoryMarshal.GetReference(x);
+        ref float destination = ref MemoryMarshal.GetReference(y);
         if (!s_vectorized)
         {
-            for (nint j = 0; j < values.Length; j++)
-                Unsafe.Add(ref v, j) = 1f / (1f + MathF.Exp(-Unsafe.Add(ref v, j)));
+            for (nint j = 0; j < x.Length; j++)
+                Unsafe.Add(ref destination, j) = 1f / (1f + MathF.Exp(-Unsafe.Add(ref source, j)));
             return;
         }
-        nint full = values.Length - (values.Length % Vector<float>.Count);
+        nint full = x.Length - (x.Length % Vector<float>.Count);
         for (nint j = 0; j < full; j += Vector<float>.Count)
-            Sigmoid(Vector.LoadUnsafe(ref v, (nuint)j)).StoreUnsafe(ref v, (nuint)j);
-        if (full < values.Length)
-            SigmoidPartial(ref Unsafe.Add(ref v, full), values.Length - (int)full);
+            Sigmoid(Vector.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+        if (full < x.Length)
+            SigmoidPartial(ref Unsafe.Add(ref source, full), ref Unsafe.Add(ref destination, full), x.Length - (int)full);
     }
 
     /// <summary>tanh of every value, in place, to about 1e-7 absolute.</summary>
-    public static void Tanh(Span<float> values)
+    public static void Tanh(Span<float> values) => Tanh(values, values);
+
+    /// <summary><c>y = tanh(x)</c>, element by element, to about 1e-7 absolute; <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
     {
-        ref float v = ref MemoryMarshal.GetReference(values);
+        Check(y.Length, x.Length, nameof(y));
+        ref float source = ref MemoryMarshal.GetReference(x);
+        ref float destination = ref MemoryMarshal.GetReference(y);
         if (!s_vectorized)
         {
-            for (nint j = 0; j < values.Length; j++)
-                Unsafe.Add(ref v, j) = MathF.Tanh(Unsafe.Add(ref v, j));
+            for (nint j = 0; j < x.Length; j++)
+                Unsafe.Add(ref destination, j) = MathF.Tanh(Unsafe.Add(ref source, j));
             return;
         }
-        nint full = values.Length - (values.Length % Vector<float>.Count);
+        nint full = x.Length - (x.Length % Vector<float>.Count);
         for (nint j = 0; j < full; j += Vector<float>.Count)
-            Tanh(Vector.LoadUnsafe(ref v, (nuint)j)).StoreUnsafe(ref v, (nuint)j);
-        if (full < values.Length)
-            TanhPartial(ref Unsafe.Add(ref v, full), values.Length - (int)full);
+            Tanh(Vector.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+        if (full < x.Length)
+            TanhPartial(ref Unsafe.Add(ref source, full), ref Unsafe.Add(ref destination, full), x.Length - (int)full);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SigmoidPartial(ref float v, int lanes) => Store(Sigmoid(Load(ref v, lanes)), ref v, lanes);
+    private static void SigmoidPartial(ref float x, ref float y, int lanes) => Store(Sigmoid(Load(ref x, lanes)), ref y, lanes);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void TanhPartial(ref float v, int lanes) => Store(Tanh(Load(ref v, lanes)), ref v, lanes);
+    private static void TanhPartial(ref float x, ref float y, int lanes) => Store(Tanh(Load(ref x, lanes)), ref y, lanes);
 
     /// <summary>
     /// Loads <paramref name="lanes"/> floats, zero-padding a partial last vector, so that every element, wherever

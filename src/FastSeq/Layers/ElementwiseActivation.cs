@@ -16,12 +16,10 @@ internal static class ElementwiseActivation
                 x.CopyTo(y);
                 break;
             case Activation.Tanh:
-                x.CopyTo(y);
-                GateActivations.Tanh(y);
+                GateActivations.Tanh(x, y);
                 break;
             case Activation.Sigmoid:
-                x.CopyTo(y);
-                GateActivations.Sigmoid(y);
+                GateActivations.Sigmoid(x, y);
                 break;
             case Activation.Relu:
                 TensorPrimitives.Max(x, 0f, y);

@@ -210,8 +210,7 @@ public static class LstmLayer
         dCell = dCell[..H];
 
         // dO holds tanh(c_t) until its own value replaces it, element by element.
-        cell.CopyTo(dO);
-        GateActivations.Tanh(dO);
+        GateActivations.Tanh(cell, dO);
         int j = 0;
         for (; j <= H - Vector<float>.Count; j += Vector<float>.Count)
         {

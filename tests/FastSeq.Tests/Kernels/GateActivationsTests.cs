@@ -98,8 +98,27 @@ public class GateActivationsTests
     }
 
     [Fact]
+    public void From_one_span_into_another_gives_the_bits_of_in_place_and_leaves_the_source()
+    {
+        float[] values = Values(new Random(4), 29, 9f);
+        float[] source = (float[])values.Clone();
+        float[] sigmoidInPlace = (float[])values.Clone(), tanhInPlace = (float[])values.Clone();
+        GateActivations.Sigmoid(sigmoidInPlace);
+        GateActivations.Tanh(tanhInPlace);
+        float[] sigmoid = new float[values.Length], tanh = new float[values.Length];
+        GateActivations.Sigmoid(source, sigmoid);
+        GateActivations.Tanh(source, tanh);
+        Assert.Equal(sigmoidInPlace, sigmoid);
+        Assert.Equal(tanhInPlace, tanh);
+        Assert.Equal(values, source);
+    }
+
+    [Fact]
     public void Wrong_lengths_are_rejected()
     {
+        var y = Assert.Throws<ArgumentException>(() => GateActivations.Tanh(new float[5], new float[4]));
+        Assert.Equal("y must hold 5 floats, but holds 4. (Parameter 'y')", y.Message);
+        Assert.Throws<ArgumentException>(() => GateActivations.Sigmoid(new float[3], new float[4]));
         var e = Assert.Throws<ArgumentException>(() => GateActivations.LstmCell(new float[15], new float[4], new float[4]));
         Assert.Equal("gates must hold 16 floats, but holds 15. (Parameter 'gates')", e.Message);
         Assert.Throws<ArgumentException>(() => GateActivations.GruCell(new float[9], new float[3], new float[2], new float[3]));
