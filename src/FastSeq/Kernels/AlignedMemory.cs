@@ -5,8 +5,8 @@ namespace FastSeq.Kernels;
 /// <summary>
 /// Float buffers that start on a cache-line boundary. A 256-bit load that straddles two cache lines
 /// costs two; a matrix whose rows start unaligned pays that on every other load, which made the
-/// batch-1 product of a streaming step about 35 % slower. Generated models and optimizers take
-/// every buffer from here.
+/// batch-1 product of a streaming step about a third slower. Generated models take every buffer
+/// from here.
 /// </summary>
 public static class AlignedMemory
 {

@@ -18,9 +18,9 @@ namespace FastSeq.Kernels;
 /// <c>A·Bᵀ</c> is a grid of dot products of rows (4 rows of A × 3 rows of B in 12 vector
 /// accumulators, summed across lanes at the end) when A has few rows; with more, B's panels
 /// are transposed into a buffer and the <c>A·B</c> tiles run on them.
-/// k is split into blocks of 256 and m into blocks of 128 rows so that the part of B a tile
-/// walks stays in L1 (copied to a contiguous panel when several tiles share it) and the
-/// block of A stays in L2.
+/// Except for a single row, which reads B once, k is split into blocks of 256 and m into
+/// blocks of 128 rows so that the part of B a tile walks stays in L1 (copied to a contiguous
+/// panel when several tiles share it) and the block of A stays in L2.
 /// </remarks>
 internal static class SimdMatMul<TVector, TOps>
     where TVector : struct
@@ -315,9 +315,8 @@ internal static class SimdMatMul<TVector, TOps>
         TOps.Store(s3, ref c3, 0);
     }
 
-
-    // c[n] += a[k] · B[k, n] for n a multiple of W, a's elements acs apart: the batch-1 product of a
-    // streaming step. The vectors of c are cut into blocks of at most 8, as even as possible (20
+    // c[n] += a[k] · B[k, n] for n a multiple of W, a's elements acs apart: a single row (the
+    // batch-1 product of a streaming step, or the row left below the last tile). The vectors of c are cut into blocks of at most 8, as even as possible (20
     // vectors: 7, 7, 6), so that each block has enough independent multiply-add chains to cover
     // the FMA latency; a block stays in registers over the whole of k. Every element is still
     // summed in k order, as in the tiles, so a stream's result does not depend on the streams
