@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 
 namespace FastSeq.Benchmarks;
@@ -17,6 +18,9 @@ public class InferenceBenchmarks
     private nn.Module<Tensor, Tensor> _torchModel = null!;
     private Tensor _torchWindow = null!;
     private IDisposable _noGrad = null!;
+
+    private OnnxPeer? _onnx;
+    private OrtIoBinding? _onnxBinding;
 
     [GlobalSetup(Targets = [nameof(FastSeqRnn), nameof(FastSeqLstm)])]
     public void SetupFastSeq()
@@ -55,8 +59,38 @@ public class InferenceBenchmarks
     [BenchmarkCategory("W2 LSTM(32)x2 µs/seq")]
     public float TorchLstm() => TorchForecast();
 
+    [GlobalSetup(Target = nameof(OnnxRnn))]
+    public void SetupOnnxRnn() => SetupOnnx("w2_rnn_forecaster.onnx");
+
+    [Benchmark(Description = "ONNX Runtime RNN(layers 2)")]
+    [BenchmarkCategory("W2 RNN(32)x2 µs/seq")]
+    public float OnnxRnn() => OnnxForecast();
+
+    [GlobalSetup(Target = nameof(OnnxLstm))]
+    public void SetupOnnxLstm() => SetupOnnx("w2_lstm_forecaster.onnx");
+
+    [Benchmark(Description = "ONNX Runtime LSTM(layers 2)")]
+    [BenchmarkCategory("W2 LSTM(32)x2 µs/seq")]
+    public float OnnxLstm() => OnnxForecast();
+
     [GlobalCleanup]
-    public void Cleanup() => _noGrad?.Dispose();
+    public void Cleanup()
+    {
+        _noGrad?.Dispose();
+        _onnx?.Dispose();
+    }
+
+    private void SetupOnnx(string model)
+    {
+        _onnx = new OnnxPeer(model);
+        _onnxBinding = _onnx.Bind([("x", _onnx.Tensor(_window, 1, Workloads.Window, 1))], [("y", _onnx.Tensor(_forecast, 1, 1))]);
+    }
+
+    private float OnnxForecast()
+    {
+        _onnx!.Run(_onnxBinding!);
+        return _forecast[0];
+    }
 
     private void SetupTorch(nn.Module<Tensor, Tensor> model)
     {

@@ -7,7 +7,8 @@ using BenchmarkDotNet.Running;
 using FastSeq.Benchmarks;
 
 // One command runs every workload: FastSeq rows always, TorchSharp rows when libtorch loads
-// (see perf/README.md and perf/peers/setup-torchsharp.sh). Each workload category has FastSeq as
+// (see perf/README.md and perf/peers/setup-torchsharp.sh), ONNX Runtime rows (W1, W2) when its
+// native library loads. Each workload category has FastSeq as
 // its baseline, so "Ratio (median)" reads "peer time / FastSeq time". Other modes, for profiling:
 // --breakdown (the parts of each FastSeq workload), --profile NAME SECONDS|xCOUNT, --check-torch.
 var job = Job.Default
@@ -31,21 +32,28 @@ if (args is ["--profile", string workload, string duration])
 if (args is ["--breakdown"])
     return ComponentTimings.Run();
 
-bool torchLoads = TorchPeer.TryLoad(out string reason);
+bool torchLoads = TorchPeer.TryLoad(out string torchReason);
 if (args is ["--check-torch"])
 {
-    Console.WriteLine(torchLoads ? $"TorchSharp loads: libtorch {TorchSharp.torch.__version__}" : "TorchSharp does not load: " + reason);
+    Console.WriteLine(torchLoads ? $"TorchSharp loads: libtorch {TorchSharp.torch.__version__}" : "TorchSharp does not load: " + torchReason);
     return torchLoads ? 0 : 1;
 }
-if (!torchLoads)
+bool onnxLoads = OnnxPeer.TryLoad(out string onnxReason);
+
+// A peer whose native library does not load is skipped, loudly: at the start and again at the end.
+(string Rows, string Prefix, bool Loads, string Reason, string Remedy)[] peers =
+[
+    ("TorchSharp", "Torch", torchLoads, torchReason, "run `bash perf/peers/setup-torchsharp.sh` once on this machine (see perf/README.md)"),
+    ("ONNX Runtime", "Onnx", onnxLoads, onnxReason, "check that the Microsoft.ML.OnnxRuntime package restored its native library for this platform"),
+];
+foreach (var peer in peers.Where(p => !p.Loads))
 {
-    Console.Error.WriteLine("*** TorchSharp peer rows SKIPPED: libtorch did not load through TorchSharp.");
-    Console.Error.WriteLine("*** Reason: " + reason);
-    Console.Error.WriteLine("*** Run `bash perf/peers/setup-torchsharp.sh` once on this machine (see perf/README.md).");
-    config = config.AddFilter(new SimpleFilter(c => !c.Descriptor.WorkloadMethod.Name.StartsWith("Torch", StringComparison.Ordinal)));
+    Console.Error.WriteLine($"*** {peer.Rows} peer rows SKIPPED: {peer.Reason}");
+    Console.Error.WriteLine($"*** To get them: {peer.Remedy}.");
+    config = config.AddFilter(new SimpleFilter(c => !c.Descriptor.WorkloadMethod.Name.StartsWith(peer.Prefix, StringComparison.Ordinal)));
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Workloads).Assembly).Run(args, config);
-if (!torchLoads)
-    Console.Error.WriteLine("*** TorchSharp peer rows were SKIPPED (" + reason + "); run `bash perf/peers/setup-torchsharp.sh`.");
+foreach (var peer in peers.Where(p => !p.Loads))
+    Console.Error.WriteLine($"*** {peer.Rows} peer rows were SKIPPED ({peer.Reason}); to get them: {peer.Remedy}.");
 return 0;

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Microsoft.ML.OnnxRuntime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -25,6 +26,11 @@ public class StreamingBenchmarks
     private Linear _head = null!;
     private Tensor _h = null!, _c = null!;
     private IDisposable _noGrad = null!;
+
+    private OnnxPeer? _onnx;
+    private readonly float[] _onnxInput = new float[1];
+    private OrtIoBinding[] _onnxBindings = [];
+    private long _onnxSteps;
 
     [GlobalSetup(Targets = [nameof(FastSeqLstm), nameof(FastSeqGru)])]
     public void SetupFastSeq()
@@ -129,8 +135,54 @@ public class StreamingBenchmarks
         return sum;
     }
 
+    [GlobalSetup(Target = nameof(OnnxLstm))]
+    public void SetupOnnxLstm() => SetupOnnx("w1_lstm_step.onnx", ["h", "c"]);
+
+    [Benchmark(OperationsPerInvoke = Steps, Description = "ONNX Runtime LSTM, T=1")]
+    [BenchmarkCategory("W1 LSTM(40) ns/step")]
+    public float OnnxLstm() => OnnxStream();
+
+    [GlobalSetup(Target = nameof(OnnxGru))]
+    public void SetupOnnxGru() => SetupOnnx("w1_gru_step.onnx", ["h"]);
+
+    [Benchmark(OperationsPerInvoke = Steps, Description = "ONNX Runtime GRU, T=1")]
+    [BenchmarkCategory("W1 GRU(40) ns/step")]
+    public float OnnxGru() => OnnxStream();
+
     [GlobalCleanup]
-    public void Cleanup() => _noGrad?.Dispose();
+    public void Cleanup()
+    {
+        _noGrad?.Dispose();
+        _onnx?.Dispose();
+    }
+
+    /// <summary>
+    /// The state tensors twice, A and B, and two bindings: one step reads A and writes B, the next
+    /// reads B and writes A, so the state carries over without a copy.
+    /// </summary>
+    private void SetupOnnx(string model, string[] states)
+    {
+        _onnx = new OnnxPeer(model);
+        OrtValue x = _onnx.Tensor(_onnxInput, 1, 1, 1), y = _onnx.Tensor(_output, 1, 1);
+        OrtValue[] a = [.. states.Select(_ => _onnx.Tensor(new float[40], 1, 1, 40))];
+        OrtValue[] b = [.. states.Select(_ => _onnx.Tensor(new float[40], 1, 1, 40))];
+        OrtIoBinding Bind(OrtValue[] from, OrtValue[] to) => _onnx.Bind(
+            [("x", x), .. states.Select((name, i) => (name, from[i]))],
+            [("y", y), .. states.Select((name, i) => (name + "_out", to[i]))]);
+        _onnxBindings = [Bind(a, b), Bind(b, a)];
+    }
+
+    private float OnnxStream()
+    {
+        float sum = 0;
+        for (int t = 0; t < Steps; t++)
+        {
+            _onnxInput[0] = _signal[t];
+            _onnx!.Run(_onnxBindings[_onnxSteps++ & 1]);
+            sum += _output[0];
+        }
+        return sum;
+    }
 
     /// <summary>One thread, no autograd, the input samples as ready tensors, state h zeroed.</summary>
     private void SetupTorch(int inputRank)
