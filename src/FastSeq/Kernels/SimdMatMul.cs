@@ -581,6 +581,15 @@ internal static class SimdMatMul<TVector, TOps>
     // below W only if the elements just before the block are readable (see Dot4x3).
     private static void Dots(ref float a, nint lda, ref float b, nint ldb, int m, int k, int n, ref float c, nint ldc)
     {
+        if (n == 1)
+        {
+            // One column (a gradient through a one-feature input, say): a 4 × 3 grid would spend
+            // two thirds of its multiply-adds on copies of the column.
+            for (int i = 0; i < m; i++)
+                Dot1(ref Unsafe.Add(ref a, i * lda), ref b, k, ref Unsafe.Add(ref c, i * ldc));
+            return;
+        }
+
         for (int i = 0; i < m; i += 4)
         {
             int rows = Math.Min(4, m - i);
@@ -590,10 +599,6 @@ internal static class SimdMatMul<TVector, TOps>
             {
                 for (int j = 0; j < n; j += 3)
                     Dot4x3(ref ai, lda, ref Unsafe.Add(ref b, j * ldb), ldb, k, rows, Math.Min(3, n - j), ref Unsafe.Add(ref ci, j), ldc);
-            }
-            else if (n == 1)
-            {
-                Dot1(ref ai, ref b, k, ref ci);
             }
             else
             {

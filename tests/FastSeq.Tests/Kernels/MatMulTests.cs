@@ -95,7 +95,7 @@ public class MatMulTests
         // A streaming step multiplies one row (a single stream) or several (a batch of streams); each
         // stream's result must not depend on how many others share its batch.
         var rng = new Random(5);
-        foreach ((int k, int n) in new[] { (41, 160), (40, 120), (32, 128), (33, 8), (300, 104), (7, 24), (9, 13) })
+        foreach ((int k, int n) in new[] { (41, 160), (40, 120), (32, 128), (33, 8), (300, 104), (7, 24), (9, 13), (128, 1), (40, 1) })
         {
             float[] b = RandomValues(rng, k * n);
             float[] a = RandomValues(rng, 9 * k);
