@@ -164,12 +164,21 @@ public class StreamingBenchmarks
     {
         _onnx = new OnnxPeer(model);
         OrtValue x = _onnx.Tensor(_onnxInput, 1, 1, 1), y = _onnx.Tensor(_output, 1, 1);
-        OrtValue[] a = [.. states.Select(_ => _onnx.Tensor(new float[40], 1, 1, 40))];
-        OrtValue[] b = [.. states.Select(_ => _onnx.Tensor(new float[40], 1, 1, 40))];
+        float[][] stateA = [.. states.Select(_ => new float[40])], stateB = [.. states.Select(_ => new float[40])];
+        OrtValue[] a = [.. stateA.Select(data => _onnx.Tensor(data, 1, 1, 40))];
+        OrtValue[] b = [.. stateB.Select(data => _onnx.Tensor(data, 1, 1, 40))];
         OrtIoBinding Bind(OrtValue[] from, OrtValue[] to) => _onnx.Bind(
             [("x", x), .. states.Select((name, i) => (name, from[i]))],
             [("y", y), .. states.Select((name, i) => (name + "_out", to[i]))]);
         _onnxBindings = [Bind(a, b), Bind(b, a)];
+
+        // The rows must time the stateful step: one step from a zero state has to write a non-zero state.
+        _onnxInput[0] = 1f;
+        _onnx.Run(_onnxBindings[0]);
+        if (stateB.Any(state => state.All(value => value == 0f)))
+            throw new InvalidOperationException($"{model}: a step did not write its state through the bindings.");
+        foreach (float[] state in stateB)
+            Array.Clear(state);
     }
 
     private float OnnxStream()
