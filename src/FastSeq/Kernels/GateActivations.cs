@@ -216,8 +216,8 @@ public static class GateActivations
     private static Vector<float> Tanh(Vector<float> x) => Vector.MultiplyAddEstimate(new Vector<float>(2f), Sigmoid(x + x), -Vector<float>.One);
 
     /// <summary>
-    /// <c>e^x</c> in float arithmetic: x = n ln 2 + r with |r| &lt;= ln 2 / 2, e^r by its degree-6 Taylor
-    /// polynomial (relative error below 2e-7), times 2^n built in the exponent bits. x is clamped to
+    /// <c>e^x</c> in float arithmetic: x = n ln 2 + r with |r| &lt;= ln 2 / 2, e^r by a degree-5
+    /// polynomial (relative error about 2e-7), times 2^n built in the exponent bits. x is clamped to
     /// [-87, 88], where e^x stays a normal float; the gates only need that range.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -231,12 +231,13 @@ public static class GateActivations
         // ln 2 split in a part exact in float and a small correction, so r keeps its precision.
         Vector<float> r = Vector.MultiplyAddEstimate(n, new Vector<float>(-0.693359375f), x);
         r = Vector.MultiplyAddEstimate(n, new Vector<float>(2.12194440e-4f), r);
-        Vector<float> p = Vector.MultiplyAddEstimate(new Vector<float>(1f / 720f), r, new Vector<float>(1f / 120f));
-        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(1f / 24f));
-        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(1f / 6f));
-        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(0.5f));
-        p = Vector.MultiplyAddEstimate(p, r, Vector<float>.One);
-        p = Vector.MultiplyAddEstimate(p, r, Vector<float>.One);
+        // e^r by a degree-5 polynomial fitted for least maximum relative error on |r| <= ln 2 / 2 (2.1e-7
+        // evaluated in float, against 2.3e-7 for the degree-6 Taylor polynomial, one multiply-add fewer).
+        Vector<float> p = Vector.MultiplyAddEstimate(new Vector<float>(0.008297638f), r, new Vector<float>(0.041915365f));
+        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(0.16667575f));
+        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(0.49998894f));
+        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(0.9999997f));
+        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(1.0000001f));
         // 2^n: n's low bits shifted into the exponent field (the shift drops t's own exponent), plus the bias 127.
         Vector<int> scale = (Vector.AsVectorInt32(t) << 23) + new Vector<int>(127 << 23);
         return p * Vector.AsVectorSingle(scale);
