@@ -223,8 +223,9 @@ public static class GateActivations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Exp(Vector<float> x)
     {
-        // Adding 1.5 * 2^23 rounds x log2(e) to the nearest integer n, which lands in the low mantissa bits of t.
-        var roundingShift = new Vector<float>(12582912f);
+        // Adding 1.5 * 2^23 + 127 rounds x log2(e) to the nearest integer n, and n + 127 (2^n's biased
+        // exponent, 1 to 254 in the clamped range) lands in the low mantissa bits of t.
+        var roundingShift = new Vector<float>(12583039f);
         x = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-87f)), new Vector<float>(88f));
         Vector<float> t = Vector.MultiplyAddEstimate(x, new Vector<float>(1.44269504f), roundingShift);
         Vector<float> n = t - roundingShift;
@@ -238,9 +239,8 @@ public static class GateActivations
         p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(0.49998894f));
         p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(0.9999997f));
         p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(1.0000001f));
-        // 2^n: n's low bits shifted into the exponent field (the shift drops t's own exponent), plus the bias 127.
-        Vector<int> scale = (Vector.AsVectorInt32(t) << 23) + new Vector<int>(127 << 23);
-        return p * Vector.AsVectorSingle(scale);
+        // 2^n: the biased exponent n + 127 shifted into the exponent field (the shift drops t's own exponent).
+        return p * Vector.AsVectorSingle(Vector.AsVectorInt32(t) << 23);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
