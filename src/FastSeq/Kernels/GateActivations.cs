@@ -209,36 +209,37 @@ public static class GateActivations
 
     /// <summary><c>1 / (1 + e^-x)</c>: within a few float ulps, saturating to 0 and 1 without overflow.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Exp(-x));
+    private static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + ExpOfNegated(x));
 
     /// <summary><c>tanh x = 2 σ(2x) - 1</c>: absolute error about 1e-7, exactly ±1 far out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Tanh(Vector<float> x) => Vector.MultiplyAddEstimate(new Vector<float>(2f), Sigmoid(x + x), -Vector<float>.One);
 
     /// <summary>
-    /// <c>e^x</c> in float arithmetic: x = n ln 2 + r with |r| &lt;= ln 2 / 2, e^r by a degree-5
-    /// polynomial (relative error about 2e-7), times 2^n built in the exponent bits. x is clamped to
-    /// [-87, 88], where e^x stays a normal float; the gates only need that range.
+    /// <c>e^-x</c> in float arithmetic, the negation folded into the constants: -x = n ln 2 + r with
+    /// |r| &lt;= ln 2 / 2, e^r by a degree-5 polynomial (relative error about 2e-7), times 2^n built in
+    /// the exponent bits. x is clamped to [-88, 87], where e^-x stays a normal float; the gates only
+    /// need that range.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Exp(Vector<float> x)
+    private static Vector<float> ExpOfNegated(Vector<float> x)
     {
-        // Adding 1.5 * 2^23 + 127 rounds x log2(e) to the nearest integer n, and n + 127 (2^n's biased
+        // Adding 1.5 * 2^23 + 127 rounds -x log2(e) to the nearest integer n, and n + 127 (2^n's biased
         // exponent, 1 to 254 in the clamped range) lands in the low mantissa bits of t.
         var roundingShift = new Vector<float>(12583039f);
-        x = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-87f)), new Vector<float>(88f));
-        Vector<float> t = Vector.MultiplyAddEstimate(x, new Vector<float>(1.44269504f), roundingShift);
+        x = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-88f)), new Vector<float>(87f));
+        Vector<float> t = Vector.MultiplyAddEstimate(x, new Vector<float>(-1.44269504f), roundingShift);
         Vector<float> n = t - roundingShift;
-        // ln 2 split in a part exact in float and a small correction, so r keeps its precision.
-        Vector<float> r = Vector.MultiplyAddEstimate(n, new Vector<float>(-0.693359375f), x);
-        r = Vector.MultiplyAddEstimate(n, new Vector<float>(2.12194440e-4f), r);
-        // e^r by a degree-5 polynomial fitted for least maximum relative error on |r| <= ln 2 / 2 (2.1e-7
-        // evaluated in float, against 2.3e-7 for the degree-6 Taylor polynomial, one multiply-add fewer).
-        Vector<float> p = Vector.MultiplyAddEstimate(new Vector<float>(0.008297638f), r, new Vector<float>(0.041915365f));
-        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(0.16667575f));
-        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(0.49998894f));
-        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(0.9999997f));
-        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(1.0000001f));
+        // q = x + n ln 2 = -r, with ln 2 split in a part exact in float and a small correction, so q keeps its precision.
+        Vector<float> q = Vector.MultiplyAddEstimate(n, new Vector<float>(0.693359375f), x);
+        q = Vector.MultiplyAddEstimate(n, new Vector<float>(-2.12194440e-4f), q);
+        // e^r = e^-q by a degree-5 polynomial fitted for least maximum relative error on |r| <= ln 2 / 2 (2.1e-7
+        // evaluated in float, against 2.3e-7 for the degree-6 Taylor polynomial), in q: its odd coefficients negated.
+        Vector<float> p = Vector.MultiplyAddEstimate(new Vector<float>(-0.008297638f), q, new Vector<float>(0.041915365f));
+        p = Vector.MultiplyAddEstimate(p, q, new Vector<float>(-0.16667575f));
+        p = Vector.MultiplyAddEstimate(p, q, new Vector<float>(0.49998894f));
+        p = Vector.MultiplyAddEstimate(p, q, new Vector<float>(-0.9999997f));
+        p = Vector.MultiplyAddEstimate(p, q, new Vector<float>(1.0000001f));
         // 2^n: the biased exponent n + 127 shifted into the exponent field (the shift drops t's own exponent).
         return p * Vector.AsVectorSingle(Vector.AsVectorInt32(t) << 23);
     }
