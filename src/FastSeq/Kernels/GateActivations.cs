@@ -227,7 +227,8 @@ public static class GateActivations
         // Adding 1.5 * 2^23 + 127 rounds -x log2(e) to the nearest integer n, and n + 127 (2^n's biased
         // exponent, 1 to 254 in the clamped range) lands in the low mantissa bits of t.
         var roundingShift = new Vector<float>(12583039f);
-        x = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-88f)), new Vector<float>(87f));
+        // The bound goes first: x86's max and min return their second operand when one is NaN, so NaN stays NaN.
+        x = Vector.MinNative(new Vector<float>(87f), Vector.MaxNative(new Vector<float>(-88f), x));
         Vector<float> t = Vector.MultiplyAddEstimate(x, new Vector<float>(-1.44269504f), roundingShift);
         Vector<float> n = t - roundingShift;
         // q = x + n ln 2 = -r, with ln 2 split in a part exact in float and a small correction, so q keeps its precision.

@@ -94,6 +94,9 @@ public class GateActivationsTests
             float[] one = [values[j]];
             GateActivations.Tanh(one);
             Assert.Equal(tanh[j], one[0]);
+            one[0] = values[j];
+            GateActivations.Sigmoid(one);
+            Assert.Equal(sigmoid[j], one[0]);
         }
     }
 
@@ -117,6 +120,27 @@ public class GateActivationsTests
         }
         Assert.True(worstSigmoid < 4e-7, $"sigmoid's worst relative error is {worstSigmoid:E2}");
         Assert.True(worstTanh < 3e-7, $"tanh's worst absolute error is {worstTanh:E2}");
+    }
+
+    [Fact]
+    public void NaN_stays_NaN_and_infinities_saturate()
+    {
+        // A diverging model must show NaN, not finite gates; a full vector and a partial one.
+        foreach (int length in new[] { 16, 3 })
+        {
+            float[] x = new float[length];
+            x.AsSpan().Fill(float.NaN);
+            x[1] = float.PositiveInfinity;
+            x[2] = float.NegativeInfinity;
+            float[] sigmoid = new float[length], tanh = new float[length];
+            GateActivations.Sigmoid(x, sigmoid);
+            GateActivations.Tanh(x, tanh);
+            Assert.True(float.IsNaN(sigmoid[0]) && float.IsNaN(tanh[0]), $"sigmoid(NaN) = {sigmoid[0]}, tanh(NaN) = {tanh[0]}");
+            Assert.Equal(1f, sigmoid[1]);
+            Assert.Equal(1f, tanh[1]);
+            Assert.Equal(0f, sigmoid[2], 1e-30f);
+            Assert.Equal(-1f, tanh[2]);
+        }
     }
 
     [Fact]
