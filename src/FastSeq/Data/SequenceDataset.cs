@@ -75,7 +75,7 @@ public sealed class SequenceDataset
         int[] order = new int[Count];
         for (int i = 0; i < order.Length; i++)
             order[i] = i;
-        new Random(seed).Shuffle(order);
+        new SeededShuffle(seed).Shuffle(order);
         return (Gather(order.AsSpan(0, Count - validationCount)), Gather(order.AsSpan(Count - validationCount)));
     }
 
@@ -90,13 +90,18 @@ public sealed class SequenceDataset
         return (Slice(0, Count - validationCount), Slice(Count - validationCount, validationCount));
     }
 
-    // Keras: split_at = floor(Count · (1 - fraction)). The fraction goes through decimal, which keeps the
-    // float's 7 significant digits, so that 0.2f of 10 samples gives 2 rather than 3.
+    /// <summary>
+    /// Keras: split_at = floor(count · (1 - fraction)), the samples that stay for training. The fraction goes
+    /// through decimal, which keeps the float's 7 significant digits, so that 0.2f of 10 samples leaves 8, not 7.
+    /// </summary>
+    internal static int TrainCount(int count, float validationFraction) =>
+        (int)decimal.Floor(count * (1m - (decimal)validationFraction));
+
     private int ValidationCount(float validationFraction)
     {
         if (!(validationFraction is > 0f and < 1f))
             throw new ArgumentException($"validationFraction is {validationFraction}; it must be in (0, 1).", nameof(validationFraction));
-        int trainCount = (int)decimal.Floor(Count * (1m - (decimal)validationFraction));
+        int trainCount = TrainCount(Count, validationFraction);
         int validationCount = Count - trainCount;
         if (trainCount == 0 || validationCount == 0)
             throw new ArgumentException($"A validation fraction of {validationFraction} splits {Count} samples into {trainCount} for training and {validationCount} for validation; both need at least one.", nameof(validationFraction));
@@ -105,14 +110,20 @@ public sealed class SequenceDataset
 
     private SequenceDataset Gather(ReadOnlySpan<int> samples)
     {
-        int inputLength = Timesteps * Features;
-        float[] inputs = new float[samples.Length * inputLength];
+        float[] inputs = new float[samples.Length * Timesteps * Features];
         float[] targets = new float[samples.Length * TargetLength];
+        CopySamples(samples, inputs, targets);
+        return new SequenceDataset(inputs, targets, Timesteps, Features, TargetLength);
+    }
+
+    /// <summary>Copies the samples <paramref name="samples"/>, in that order, to the front of <paramref name="inputs"/> and <paramref name="targets"/>.</summary>
+    internal void CopySamples(ReadOnlySpan<int> samples, Span<float> inputs, Span<float> targets)
+    {
+        int inputLength = Timesteps * Features;
         for (int i = 0; i < samples.Length; i++)
         {
-            Inputs.AsSpan(samples[i] * inputLength, inputLength).CopyTo(inputs.AsSpan(i * inputLength));
-            Targets.AsSpan(samples[i] * TargetLength, TargetLength).CopyTo(targets.AsSpan(i * TargetLength));
+            Inputs.AsSpan(samples[i] * inputLength, inputLength).CopyTo(inputs[(i * inputLength)..]);
+            Targets.AsSpan(samples[i] * TargetLength, TargetLength).CopyTo(targets[(i * TargetLength)..]);
         }
-        return new SequenceDataset(inputs, targets, Timesteps, Features, TargetLength);
     }
 }

@@ -39,7 +39,12 @@ public sealed class SafeTensor
             throw new InvalidDataException($"Tensor '{Name}' has dtype {DType}, expected {SafeTensorsFile.Float32}.");
         if (destination.Length != ElementCount)
             throw new ArgumentException($"Tensor '{Name}' has {ElementCount} elements but the destination holds {destination.Length}.", nameof(destination));
-        ReadOnlySpan<byte> bytes = Data.Span;
+        DecodeFloats(Data.Span, destination);
+    }
+
+    /// <summary>Reads <c>destination.Length</c> little-endian float32 values from the start of <paramref name="bytes"/>.</summary>
+    internal static void DecodeFloats(ReadOnlySpan<byte> bytes, Span<float> destination)
+    {
         for (int i = 0; i < destination.Length; i++)
             destination[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(i * sizeof(float)));
     }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using FastSeq.Kernels;
 
 namespace FastSeq.IO;
@@ -34,6 +33,7 @@ public static class WeightFile
 
         // Decode everything into a staging copy; parameters change only once every tensor has loaded.
         var staging = new float[parameters.Length];
+        var values = new float[MaxLength(entries)];
         var expected = new HashSet<string>(StringComparer.Ordinal);
         foreach (StateDictEntry entry in entries)
         {
@@ -43,7 +43,9 @@ public static class WeightFile
             if (!tensor.Shape.SequenceEqual(entry.Shape))
                 throw new InvalidDataException($"Tensor '{entry.Name}' has shape {SafeTensor.Format(tensor.Shape)}, expected {SafeTensor.Format(entry.Shape)}.");
 
-            Store(entry, tensor.ToFloatArray(), staging);
+            Span<float> decoded = values.AsSpan(0, entry.Length);
+            tensor.CopyTo(decoded);
+            Store(entry, decoded, staging);
         }
 
         if (!allowUnexpectedTensors)
@@ -74,8 +76,7 @@ public static class WeightFile
         foreach (StateDictEntry entry in entries)
         {
             Span<float> tensor = values.AsSpan(0, entry.Length);
-            for (int i = 0; i < tensor.Length; i++)
-                tensor[i] = BinaryPrimitives.ReadSingleLittleEndian(tensors.Slice(i * sizeof(float)));
+            SafeTensor.DecodeFloats(tensors, tensor);
             tensors = tensors[(entry.Length * sizeof(float))..];
             Store(entry, tensor, staging);
         }

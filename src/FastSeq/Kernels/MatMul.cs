@@ -96,9 +96,9 @@ public static class MatMul
     internal static void MultiplyAdd(KernelPath path, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, int m, int k, int n, Span<float> c, int ldc)
     {
         CheckSizes(m, k, n);
-        CheckMatrix(a.Length, m, k, lda, "A[m, k]", nameof(a), nameof(lda), m, k);
-        CheckMatrix(b.Length, k, n, ldb, "B[k, n]", nameof(b), nameof(ldb), k, n);
-        CheckMatrix(c.Length, m, n, ldc, "C[m, n]", nameof(c), nameof(ldc), m, n);
+        CheckMatrix(a.Length, m, k, lda, "A[m, k]", nameof(a), nameof(lda));
+        CheckMatrix(b.Length, k, n, ldb, "B[k, n]", nameof(b), nameof(ldb));
+        CheckMatrix(c.Length, m, n, ldc, "C[m, n]", nameof(c), nameof(ldc));
         if (m == 0 || k == 0 || n == 0)
             return;
 
@@ -108,9 +108,9 @@ public static class MatMul
     internal static void MultiplyAddTransposedA(KernelPath path, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, int m, int k, int n, Span<float> c, int ldc)
     {
         CheckSizes(m, k, n);
-        CheckMatrix(a.Length, k, m, lda, "A[k, m]", nameof(a), nameof(lda), k, m);
-        CheckMatrix(b.Length, k, n, ldb, "B[k, n]", nameof(b), nameof(ldb), k, n);
-        CheckMatrix(c.Length, m, n, ldc, "C[m, n]", nameof(c), nameof(ldc), m, n);
+        CheckMatrix(a.Length, k, m, lda, "A[k, m]", nameof(a), nameof(lda));
+        CheckMatrix(b.Length, k, n, ldb, "B[k, n]", nameof(b), nameof(ldb));
+        CheckMatrix(c.Length, m, n, ldc, "C[m, n]", nameof(c), nameof(ldc));
         if (m == 0 || k == 0 || n == 0)
             return;
 
@@ -121,9 +121,9 @@ public static class MatMul
     internal static void MultiplyAddTransposedB(KernelPath path, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, int m, int k, int n, Span<float> c, int ldc)
     {
         CheckSizes(m, k, n);
-        CheckMatrix(a.Length, m, k, lda, "A[m, k]", nameof(a), nameof(lda), m, k);
-        CheckMatrix(b.Length, n, k, ldb, "B[n, k]", nameof(b), nameof(ldb), n, k);
-        CheckMatrix(c.Length, m, n, ldc, "C[m, n]", nameof(c), nameof(ldc), m, n);
+        CheckMatrix(a.Length, m, k, lda, "A[m, k]", nameof(a), nameof(lda));
+        CheckMatrix(b.Length, n, k, ldb, "B[n, k]", nameof(b), nameof(ldb));
+        CheckMatrix(c.Length, m, n, ldc, "C[m, n]", nameof(c), nameof(ldc));
         if (m == 0 || k == 0 || n == 0)
             return;
 
@@ -210,15 +210,15 @@ public static class MatMul
     }
 
     // A matrix of `rows` rows of `cols` elements, `ld` apart, needs (rows - 1) * ld + cols elements.
-    // Inlined: a call with nine arguments costs more than the check.
+    // Inlined: a call with seven arguments costs more than the check.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CheckMatrix(int length, int rows, int cols, int ld, string shape, string name, string ldName, int rowCount, int colCount)
+    private static void CheckMatrix(int length, int rows, int cols, int ld, string shape, string name, string ldName)
     {
         if (ld < cols)
             ThrowLeadingDimension(ldName, ld, shape, cols);
         long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
         if (length < needed)
-            ThrowTooShort(name, $"{shape} = [{rowCount}, {colCount}] with {ldName} = {ld}", needed, length);
+            ThrowTooShort(name, $"{shape} = [{rows}, {cols}] with {ldName} = {ld}", needed, length);
     }
 
     [DoesNotReturn]

@@ -29,6 +29,9 @@ internal static class SimdMatMul<TVector, TOps>
     private const int KBlock = 256;
     private const int MBlock = 128;
 
+    // A·B copies each panel of B to a contiguous buffer when at least two 4-row tiles walk it.
+    private const int PackRowsMin = 8;
+
     // A·Bᵀ with fewer rows than this stays as dot products: transposing B would cost about
     // as much as the product.
     private const int TransposeRowsMin = 8;
@@ -51,13 +54,12 @@ internal static class SimdMatMul<TVector, TOps>
         // With at least two 4-row tiles per column panel, each panel of B [kc, 3W] is first
         // copied to a contiguous buffer: rows of B far apart (ldb a multiple of 1 KB is usual)
         // would otherwise evict each other from L1 between tiles.
-        Span<float> panel = m >= 8 ? stackalloc float[KBlock * 3 * w] : default;
+        Span<float> panel = m >= PackRowsMin ? stackalloc float[KBlock * 3 * w] : default;
 
         // Columns past the last whole vector: room for their transpose [n % W, kc], or for
         // the lane sums of NarrowOverRows (see Narrow).
         int r = n % w;
-        bool contiguousColumn = r == 1 && ldb == 1 && acs == 1 && k >= w;
-        int stripLength = r == 0 || contiguousColumn ? 0 : Math.Max(r * Math.Min(KBlock, k), 4 * w);
+        int stripLength = r == 0 ? 0 : Math.Max(r * Math.Min(KBlock, k), 4 * w);
         Span<float> strip = stripLength > 0 ? stackalloc float[stripLength] : default;
         for (int p0 = 0; p0 < k; p0 += KBlock)
         {
@@ -106,7 +108,7 @@ internal static class SimdMatMul<TVector, TOps>
         int w = TOps.Width;
         int m4 = m & ~3;
         int nv = n - n % w;
-        bool pack = transposedB || (m4 >= 8 && panel.Length > 0);
+        bool pack = transposedB || m4 >= PackRowsMin;
         ref float packed = ref MemoryMarshal.GetReference(panel);
         if (m4 > 0)
         {

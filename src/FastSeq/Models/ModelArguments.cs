@@ -25,14 +25,6 @@ public static class ModelArguments
             ThrowStreams(streams);
     }
 
-    /// <summary>Throws unless a span has exactly the expected length.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void CheckLength(int actual, int expected, string name)
-    {
-        if (actual != expected)
-            ThrowLength(actual, expected, name);
-    }
-
     /// <summary>Throws unless a span holds exactly <paramref name="expected"/> floats for <paramref name="count"/> samples or streams.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void CheckLength(int actual, int expected, string name, int count, string unit = "sample")
@@ -61,10 +53,6 @@ public static class ModelArguments
     [DoesNotReturn]
     private static void ThrowStreams(int streams) =>
         throw new ArgumentOutOfRangeException(nameof(streams), streams, $"streams must be at least 1, but is {streams}.");
-
-    [DoesNotReturn]
-    private static void ThrowLength(int actual, int expected, string name) =>
-        throw new ArgumentException($"{name} must hold {expected} floats, but holds {actual}.", name);
 
     [DoesNotReturn]
     private static void ThrowLength(int actual, int expected, string name, int count, string unit) =>

@@ -5,7 +5,8 @@ namespace FastSeq;
 /// <summary>
 /// Trains a generated model with a loss and an optimizer: mini-batch gradient descent with
 /// backpropagation through time. Every buffer is allocated here, so <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>
-/// and each epoch of <see cref="Fit"/> allocate nothing.
+/// and each epoch of <see cref="Fit"/> with an <c>onEpochEnd</c> callback allocate nothing (the default
+/// console progress line builds a string per epoch).
 /// </summary>
 public sealed class Trainer<TModel>
     where TModel : ISequenceModel
@@ -52,15 +53,16 @@ public sealed class Trainer<TModel>
     /// targets <c>[B, TargetLength]</c>. Returns the batch's mean loss before the update.
     /// </summary>
     public float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize) =>
-        TrainBatchCountingCorrect(inputs, targets, batchSize, out _);
+        TrainBatch(inputs, targets, batchSize, countCorrect: false, out _);
 
-    private float TrainBatchCountingCorrect(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, out int correct)
+    /// <summary><see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>, counting correct predictions only when asked (Fit's accuracy).</summary>
+    private float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, bool countCorrect, out int correct)
     {
         CheckTargets(targets, batchSize);
         Model.Forward(inputs, batchSize);
         Span<float> outputGradients = _outputGradients.AsSpan(0, batchSize * Model.OutputLength);
         float loss = Loss.Compute(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation, outputGradients, out bool withRespectToLogits);
-        correct = Loss.IsClassification ? Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits) : 0;
+        correct = countCorrect && Loss.IsClassification ? Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits) : 0;
         Model.Gradients.Clear();
         Model.Backward(outputGradients, batchSize, withRespectToLogits);
         Optimizer.Step(Model.Parameters, Model.Gradients);
@@ -95,9 +97,8 @@ public sealed class Trainer<TModel>
         if (!(validationSplit >= 0f && validationSplit < 1f))
             throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
 
-        // Keras: split_at = floor(Count · (1 - split)), through decimal as SequenceDataset.SplitLast does, so that
-        // 0.2f (0.200000003) of 990 samples holds out 198, not 199.
-        int trainCount = (int)decimal.Floor(data.Count * (1m - (decimal)validationSplit));
+        // The last samples are held out as SequenceDataset.SplitLast does: 0.2f of 990 holds out 198, not 199.
+        int trainCount = SequenceDataset.TrainCount(data.Count, validationSplit);
         int validationCount = data.Count - trainCount;
         if (trainCount < 1)
             throw new ArgumentException($"validationSplit {validationSplit} leaves no training samples out of {data.Count}.", nameof(validationSplit));
@@ -122,8 +123,8 @@ public sealed class Trainer<TModel>
             for (int first = 0; first < trainCount; first += batchSize)
             {
                 int count = Math.Min(batchSize, trainCount - first);
-                Gather(data, order.Slice(first, count));
-                float loss = TrainBatchCountingCorrect(_batchInputs.AsSpan(0, count * Model.InputLength), _batchTargets.AsSpan(0, count * _targetLength), count, out int batchCorrect);
+                data.CopySamples(order.Slice(first, count), _batchInputs, _batchTargets);
+                float loss = TrainBatch(_batchInputs.AsSpan(0, count * Model.InputLength), _batchTargets.AsSpan(0, count * _targetLength), count, countCorrect: true, out int batchCorrect);
                 lossSum += (double)loss * count;
                 correct += batchCorrect;
             }
@@ -163,18 +164,6 @@ public sealed class Trainer<TModel>
         return ((float)(lossSum / count), Loss.IsClassification ? (float)correct / (count * _targetLength) : null);
     }
 
-    /// <summary>Copies the samples <paramref name="indices"/> into the contiguous batch buffers.</summary>
-    private void Gather(SequenceDataset data, ReadOnlySpan<int> indices)
-    {
-        int inputLength = Model.InputLength;
-        for (int row = 0; row < indices.Length; row++)
-        {
-            int sample = indices[row];
-            data.Inputs.AsSpan(sample * inputLength, inputLength).CopyTo(_batchInputs.AsSpan(row * inputLength));
-            data.Targets.AsSpan(sample * _targetLength, _targetLength).CopyTo(_batchTargets.AsSpan(row * _targetLength));
-        }
-    }
-
     private void CheckTargets(ReadOnlySpan<float> targets, int batchSize)
     {
         if (targets.Length != batchSize * _targetLength)
@@ -188,7 +177,7 @@ public sealed class Trainer<TModel>
     private void CheckDataset(SequenceDataset data, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (data.Timesteps * data.Features != Model.InputLength || data.Timesteps != Model.Timesteps)
+        if (data.Timesteps != Model.Timesteps || data.Features != Model.Features)
         {
             throw new ArgumentException(
                 $"The dataset's samples are [{data.Timesteps}, {data.Features}] but the model expects [{Model.Timesteps}, {Model.Features}].", nameof(data));
