@@ -51,6 +51,13 @@ internal static class SimdMatMul<TVector, TOps>
             return;
         }
 
+        if (n == 1 && ldb == 1 && acs == 1 && k >= w)
+        {
+            // One contiguous column (a one-unit Dense head): a dot product per row, nothing to set up.
+            Dots(ref a, ars, ref b, k, m, k, 1, ref c, ldc);
+            return;
+        }
+
         // With at least two 4-row tiles per column panel, each panel of B [kc, 3W] is first
         // copied to a contiguous buffer: rows of B far apart (ldb a multiple of 1 KB is usual)
         // would otherwise evict each other from L1 between tiles.

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Numerics.Tensors;
 using FastSeq.Kernels;
 
 namespace FastSeq.Layers;
@@ -47,17 +46,8 @@ public static class DenseLayer
         ReadOnlySpan<float> kernel = parameters[..(I * U)];   // [I, U]
         ReadOnlySpan<float> bias = parameters[(I * U)..];     // [U]
 
-        if (U == 1)
-        {
-            // One output per row (a regression head): the kernel [I, 1] is one contiguous column, a dot product per row.
-            for (int r = 0; r < rows; r++)
-                preActivation[r] = bias[0] + TensorPrimitives.Dot(x.Slice(r * I, I), kernel);
-        }
-        else
-        {
-            BatchRows.Broadcast(bias, rows, preActivation, U);
-            MatMul.MultiplyAdd(x, I, kernel, U, rows, I, U, preActivation, U);
-        }
+        BatchRows.Broadcast(bias, rows, preActivation, U);
+        MatMul.MultiplyAdd(x, I, kernel, U, rows, I, U, preActivation, U);
         if (activation == Activation.Softmax)
             Softmax.Apply(preActivation, U, output);
         else
