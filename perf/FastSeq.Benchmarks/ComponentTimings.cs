@@ -31,7 +31,7 @@ public static class ComponentTimings
             if (s_printing)
                 Console.WriteLine($"{"part",-66} {"best",12} {"GFLOP/s",8}");
             var peakBenchmark = new LargeBenchmarks();
-            double peak = Report("Vector256 FMA peak (12 chains, 1M trips)", PeakFlop, () => Sink = peakBenchmark.FmaPeak());
+            double peak = Report("Vector256 FMA peak (12 chains, 1M trips)", LargeBenchmarks.PeakFlop, () => Sink = peakBenchmark.FmaPeak());
             Streaming();
             Inference();
             Training();
@@ -42,8 +42,6 @@ public static class ComponentTimings
     }
 
     private static bool s_printing;
-
-    private const double PeakFlop = (1 << 20) * 12.0 * 8 * 2;
 
     private static void Streaming()
     {
@@ -157,7 +155,7 @@ public static class ComponentTimings
         const int B = Workloads.LargeBatch, T = Workloads.LargeTimesteps, I = Workloads.LargeInputs, H = Workloads.LargeUnits, G4 = 4 * H;
         Section(string.Create(CultureInfo.InvariantCulture, $"-- W4 LSTM(256), B = {B}, T = {T}, I = {I} (GFLOP/s against a peak of {peak:F1})"));
         var model = new LargeLstm(seed: 1);
-        ArraySegment<float> inputs = Copy(Workloads.Uniform(B * T * I, 2)), dOut = Copy(Workloads.Uniform(B * T * H, 3));
+        ArraySegment<float> inputs = Copy(Workloads.LargeInputData()), dOut = Copy(Workloads.LargeOutputGradients());
         double forwardFlop = Workloads.LargeFlop / 3;
         Report("LargeLstm.Forward", forwardFlop, () => model.Forward(inputs, B));
         Report("LargeLstm.Backward (after one Forward)", 2 * forwardFlop, () => model.Backward(dOut, B));

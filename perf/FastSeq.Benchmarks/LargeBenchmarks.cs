@@ -16,6 +16,9 @@ public class LargeBenchmarks
     /// <summary>Loop trips of <see cref="FmaPeak"/>; each runs 12 independent 8-wide FMAs (192 FLOP).</summary>
     private const int PeakTrips = 1 << 20;
 
+    /// <summary>FLOP of one <see cref="FmaPeak"/> call.</summary>
+    public const double PeakFlop = PeakTrips * 12.0 * 8 * 2;
+
     private float[] _inputs = [];
     private float[] _outputGradients = [];
     private LargeLstm _model = null!;
@@ -27,8 +30,8 @@ public class LargeBenchmarks
     public void SetupFastSeq()
     {
         _model = new LargeLstm(seed: 1);
-        _inputs = Workloads.Uniform(B * T * I, seed: 2);
-        _outputGradients = Workloads.Uniform(B * T * H, seed: 3);
+        _inputs = Workloads.LargeInputData();
+        _outputGradients = Workloads.LargeOutputGradients();
     }
 
     [Benchmark(Baseline = true, Description = "FastSeq Forward+Backward")]
@@ -45,8 +48,8 @@ public class LargeBenchmarks
     {
         TorchPeer.UseOneThread();
         _torchLstm = nn.LSTM(I, H, batchFirst: true);
-        _torchInputs = tensor(Workloads.Uniform(B * T * I, seed: 2), [B, T, I]).requires_grad_(true);
-        _torchOutputGradients = tensor(Workloads.Uniform(B * T * H, seed: 3), [B, T, H]);
+        _torchInputs = tensor(Workloads.LargeInputData(), [B, T, I]).requires_grad_(true);
+        _torchOutputGradients = tensor(Workloads.LargeOutputGradients(), [B, T, H]);
     }
 
     [Benchmark(Description = "TorchSharp nn.LSTM forward+backward")]
@@ -62,7 +65,7 @@ public class LargeBenchmarks
     /// <summary>12 independent Vector256 FMA chains: enough in flight to cover FMA latency on both pipes.</summary>
     [Benchmark(Description = "Vector256 FMA peak, 12 chains")]
     [BenchmarkCategory("FMA peak")]
-    [FlopCount(PeakTrips * 12.0 * 8 * 2)]
+    [FlopCount(PeakFlop)]
     public float FmaPeak()
     {
         Vector256<float> a0 = Vector256.Create(0f), a1 = Vector256.Create(1f), a2 = Vector256.Create(2f), a3 = Vector256.Create(3f);

@@ -9,7 +9,7 @@ namespace FastSeq.Benchmarks;
 /// </summary>
 public static class ProfileHarness
 {
-    private static readonly Dictionary<string, Func<Action>> Workloads = new()
+    private static readonly Dictionary<string, Func<Action>> ByName = new()
     {
         ["w1-lstm"] = () => { var b = new StreamingBenchmarks(); b.SetupFastSeq(); return () => b.FastSeqLstm(); },
         ["w1-gru"] = () => { var b = new StreamingBenchmarks(); b.SetupFastSeq(); return () => b.FastSeqGru(); },
@@ -26,9 +26,9 @@ public static class ProfileHarness
 
     public static int Run(string name, string duration)
     {
-        if (!Workloads.TryGetValue(name, out Func<Action>? create))
+        if (!ByName.TryGetValue(name, out Func<Action>? create))
         {
-            Console.Error.WriteLine($"unknown workload '{name}'; expected one of {string.Join(", ", Workloads.Keys)}");
+            Console.Error.WriteLine($"unknown workload '{name}'; expected one of {string.Join(", ", ByName.Keys)}");
             return 2;
         }
         Action invoke = create();

@@ -24,6 +24,12 @@ public static class Workloads
     /// </summary>
     public const double LargeFlop = 3.0 * 2 * LargeBatch * LargeTimesteps * (LargeInputs + LargeUnits) * 4 * LargeUnits;
 
+    /// <summary>W4's input <c>[B, T, I]</c>, the same for every peer.</summary>
+    public static float[] LargeInputData() => Uniform(LargeBatch * LargeTimesteps * LargeInputs, seed: 2);
+
+    /// <summary>W4's gradient of the loss with respect to every hidden state <c>[B, T, H]</c>.</summary>
+    public static float[] LargeOutputGradients() => Uniform(LargeBatch * LargeTimesteps * LargeUnits, seed: 3);
+
     /// <summary>A noisy sine, <c>sin(0.1 t) + 0.1 noise</c>, seeded.</summary>
     public static float[] Sine(int length, int seed = 1)
     {
