@@ -20,7 +20,11 @@ internal sealed class SparseCategoricalCrossEntropyLoss : Loss
     {
         ValidateActivation(outputActivation);
         gradientIsForLogits = true;
-        Softmax.Apply(logits, outputUnits, gradient);
+        // softmax(z): a Softmax output already holds it; Linear outputs are the logits themselves.
+        if (outputActivation == Activation.Softmax)
+            outputs.CopyTo(gradient);
+        else
+            Softmax.Apply(logits, outputUnits, gradient);
         int rows = targets.Length;
         for (int r = 0; r < rows; r++)
             gradient[r * outputUnits + Label(targets, r, outputUnits)] -= 1f;
