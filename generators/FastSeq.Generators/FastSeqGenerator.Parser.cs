@@ -63,15 +63,17 @@ public sealed partial class FastSeqGenerator
             LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
             int units = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int u ? u : 0;
             bool returnSequences = NamedBool(attribute, "ReturnSequences");
-            var activation = (ActivationKind)NamedInt(attribute, "Activation",
-                kind switch { LayerKind.SimpleRnn => (int)ActivationKind.Tanh, LayerKind.Dense => (int)ActivationKind.Linear, _ => (int)ActivationKind.Tanh });
+            // Only SimpleRnn and Dense have an Activation; LSTM and GRU gates are fixed, so theirs is never read.
+            var activation = (ActivationKind)NamedInt(attribute, "Activation", (int)(kind == LayerKind.Dense ? ActivationKind.Linear : ActivationKind.Tanh));
             string name = NamedString(attribute, "Name") ?? DefaultName(kind.Value, nameCounts);
 
             RequirePositive(diagnostics, location, $"Units of layer '{name}'", units);
             if (!usedNames.Add(name))
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.DuplicateName, location, name));
             if (kind == LayerKind.SimpleRnn && activation is not (ActivationKind.Tanh or ActivationKind.Relu))
-                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedActivation, location, name, "SimpleRnn", "Activation." + activation, "Activation.Tanh or Activation.Relu"));
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedActivation, location, name, "SimpleRnn", ActivationSource(activation), "Activation.Tanh or Activation.Relu"));
+            else if (!IsDefined(activation))
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedActivation, location, name, kind.Value.ToString(), ActivationSource(activation), "Activation.Linear, Activation.Tanh, Activation.Sigmoid, Activation.Relu or Activation.Softmax"));
             if (kind != LayerKind.Dense && !hasTimeAxis)
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoTimeAxis, location, name, previousName));
 
@@ -169,6 +171,17 @@ public sealed partial class FastSeqGenerator
         counts.TryGetValue(stem, out int seen);
         counts[stem] = seen + 1;
         return seen == 0 ? stem : stem + "_" + SourceWriter.Number(seen);
+    }
+
+    private static bool IsDefined(ActivationKind activation) => System.Enum.IsDefined(typeof(ActivationKind), activation);
+
+    /// <summary>An activation as it is written in C#: <c>Activation.Relu</c>, or <c>(Activation)42</c> for a value the enum does not name.</summary>
+    private static string ActivationSource(ActivationKind activation)
+    {
+        if (IsDefined(activation))
+            return "Activation." + activation;
+        int value = (int)activation;
+        return value < 0 ? "(Activation)(" + SourceWriter.Number(value) + ")" : "(Activation)" + SourceWriter.Number(value);
     }
 
     private static bool IsPartialAll(INamedTypeSymbol type, CancellationToken cancellationToken)
