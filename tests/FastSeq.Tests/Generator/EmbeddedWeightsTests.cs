@@ -122,6 +122,23 @@ public class EmbeddedWeightsTests
     }
 
     [Fact]
+    public void A_header_naming_a_tensor_twice_is_an_error_as_at_run_time()
+    {
+        // Same byte length: the header's "rnn1.bias_hh_l0" becomes a second "rnn1.bias_ih_l0".
+        byte[] bytes = ReferenceBytes();
+        string text = System.Text.Encoding.Latin1.GetString(bytes);
+        int at = text.IndexOf("\"rnn1.bias_hh_l0\"", StringComparison.Ordinal);
+        Assert.True(at > 0 && text.Contains("\"rnn1.bias_ih_l0\"", StringComparison.Ordinal));
+        System.Text.Encoding.Latin1.GetBytes("\"rnn1.bias_ih_l0\"").CopyTo(bytes, at);
+        Assert.Throws<InvalidDataException>(() => SafeTensorsFile.Read(new MemoryStream(bytes)));
+
+        var (errors, _) = Generate(bytes);
+        Diagnostic d = Assert.Single(errors);
+        Assert.Equal("FSEQ0009", d.Id);
+        Assert.Contains("its header names tensor 'rnn1.bias_ih_l0' twice", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Tensors_that_do_not_fit_the_layers_are_errors_naming_tensor_and_shapes()
     {
         // The same file for a model with 16 units in its second layer and another head name.
