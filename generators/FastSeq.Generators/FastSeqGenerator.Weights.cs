@@ -45,6 +45,7 @@ public sealed partial class FastSeqGenerator
         var embedded = new List<byte>();
         foreach ((string name, int[] shape) in ExpectedTensors(model))
         {
+            long bytes = 4L * shape.Aggregate(1L, (a, b) => a * b);
             string problem;
             if (!tensors.TryGetValue(name, out TensorHeader? tensor))
                 problem = $"it has no tensor '{name}' (expected shape {Format(shape)})";
@@ -52,14 +53,14 @@ public sealed partial class FastSeqGenerator
                 problem = $"tensor '{name}' has dtype {tensor.DType}, expected F32";
             else if (!tensor.Shape.SequenceEqual(shape))
                 problem = $"tensor '{name}' has shape {Format(tensor.Shape)}, expected {Format(shape)}";
-            else if (tensor.End - tensor.Begin != 4L * shape.Aggregate(1, (a, b) => a * b))
-                problem = $"tensor '{name}' has {tensor.End - tensor.Begin} bytes of data, expected {4L * shape.Aggregate(1, (a, b) => a * b)} for its shape";
+            else if (tensor.End - tensor.Begin != bytes)
+                problem = $"tensor '{name}' has {tensor.End - tensor.Begin} bytes of data, expected {bytes} for its shape";
             else
             {
                 embedded.AddRange(new ArraySegment<byte>(file, (int)(dataStart + tensor.Begin), (int)(tensor.End - tensor.Begin)));
                 continue;
             }
-            diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.WeightsMismatch.Id, model.Location, new[] { weights, problem }.ToEquatableArray()));
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.WeightsMismatch, model.Location, weights, problem));
         }
 
         return diagnostics.Count > 0
@@ -100,7 +101,7 @@ public sealed partial class FastSeqGenerator
     }
 
     private static ModelResult Failed(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, ModelSpec model, params string[] arguments) =>
-        new(null, new[] { new DiagnosticInfo(descriptor.Id, model.Location, arguments.ToEquatableArray()) }.ToEquatableArray());
+        new(null, new[] { Diagnostic(descriptor, model.Location, arguments) }.ToEquatableArray());
 
     private static string Format(IEnumerable<int> shape) => "[" + string.Join(", ", shape) + "]";
 }
