@@ -10,8 +10,13 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace FastSeq.Generators;
 
-/// <summary>What parsing one model produced: the spec to emit (null when it has errors) and its diagnostics.</summary>
-internal sealed record ModelResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// What parsing one model produced: the spec to emit (null when it has errors), its diagnostics, and where its
+/// [SequenceModel] attribute is, for the weights step's diagnostics. The location stays out of
+/// <see cref="ModelSpec"/> so that moving the model within its file (a line added above it) leaves the spec
+/// equal and the emitter cached.
+/// </summary>
+internal sealed record ModelResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics, LocationInfo? Location);
 
 public sealed partial class FastSeqGenerator
 {
@@ -90,7 +95,7 @@ public sealed partial class FastSeqGenerator
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoLayers, modelLocation, type.Name));
 
         if (diagnostics.Count > 0)
-            return new ModelResult(null, diagnostics.ToEquatableArray());
+            return new ModelResult(null, diagnostics.ToEquatableArray(), modelLocation);
 
         var containing = new List<ContainingType>();
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
@@ -104,9 +109,8 @@ public sealed partial class FastSeqGenerator
             features,
             maxBatchSize,
             layers.ToEquatableArray(),
-            NamedString(modelAttribute, "Weights"),
-            modelLocation);
-        return new ModelResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+            NamedString(modelAttribute, "Weights"));
+        return new ModelResult(spec, EquatableArray<DiagnosticInfo>.Empty, modelLocation);
     }
 
     /// <summary>Reports layer attributes on a class that has no [SequenceModel].</summary>

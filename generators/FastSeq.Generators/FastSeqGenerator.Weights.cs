@@ -23,7 +23,7 @@ public sealed partial class FastSeqGenerator
 
         string? path = FindAdditionalFile(additionalFiles, weights);
         if (path is null)
-            return Failed(DiagnosticDescriptors.WeightsNotFound, model, weights);
+            return Failed(DiagnosticDescriptors.WeightsNotFound, result.Location, weights);
 
         byte[] file;
         Dictionary<string, TensorHeader> tensors;
@@ -38,7 +38,7 @@ public sealed partial class FastSeqGenerator
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException or ArgumentException)
         {
-            return Failed(DiagnosticDescriptors.WeightsUnreadable, model, weights, e.Message);
+            return Failed(DiagnosticDescriptors.WeightsUnreadable, result.Location, weights, e.Message);
         }
 
         var diagnostics = new List<DiagnosticInfo>();
@@ -60,12 +60,12 @@ public sealed partial class FastSeqGenerator
                 embedded.AddRange(new ArraySegment<byte>(file, (int)(dataStart + tensor.Begin), (int)(tensor.End - tensor.Begin)));
                 continue;
             }
-            diagnostics.Add(Diagnostic(DiagnosticDescriptors.WeightsMismatch, model.Location, weights, problem));
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.WeightsMismatch, result.Location, weights, problem));
         }
 
         return diagnostics.Count > 0
-            ? new ModelResult(null, diagnostics.ToEquatableArray())
-            : new ModelResult(model with { EmbeddedWeights = embedded.ToEquatableArray() }, result.Diagnostics);
+            ? result with { Model = null, Diagnostics = diagnostics.ToEquatableArray() }
+            : result with { Model = model with { EmbeddedWeights = embedded.ToEquatableArray() } };
     }
 
     /// <summary>PyTorch state_dict names and shapes, in the order the runtime's StateDict lists them.</summary>
@@ -100,8 +100,8 @@ public sealed partial class FastSeqGenerator
         return null;
     }
 
-    private static ModelResult Failed(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, ModelSpec model, params string[] arguments) =>
-        new(null, new[] { Diagnostic(descriptor, model.Location, arguments) }.ToEquatableArray());
+    private static ModelResult Failed(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
+        new(null, new[] { Diagnostic(descriptor, location, arguments) }.ToEquatableArray(), location);
 
     private static string Format(IEnumerable<int> shape) => "[" + string.Join(", ", shape) + "]";
 }
