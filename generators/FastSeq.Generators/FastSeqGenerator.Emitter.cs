@@ -166,7 +166,7 @@ public sealed partial class FastSeqGenerator
         bool embedded = model.EmbeddedWeights.Count > 0;
         if (embedded)
         {
-            w.Line($"/// <summary>Creates the model with the weights embedded at compile time from {SourceWriter.Literal(model.WeightsFile!).Replace("\"", "&quot;")}.</summary>");
+            w.Line($"/// <summary>Creates the model with the weights embedded at compile time from &quot;{SourceWriter.XmlText(model.WeightsFile!)}&quot;.</summary>");
             w.Line($"public {Identifier(model.TypeName)}() => WeightFile.LoadRaw(EmbeddedWeights, s_stateDict, _parameters);");
             w.Line();
         }
@@ -179,7 +179,7 @@ public sealed partial class FastSeqGenerator
         w.Line();
         if (embedded)
         {
-            w.Line($"// The tensors of {model.WeightsFile}, in state-dict order, as little-endian float32.");
+            w.Line($"// The tensors of {SourceWriter.CommentText(model.WeightsFile!)}, in state-dict order, as little-endian float32.");
             w.Line("private static ReadOnlySpan<byte> EmbeddedWeights =>");
             w.Line("[");
             const int PerLine = 24;

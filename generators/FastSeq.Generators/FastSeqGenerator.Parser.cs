@@ -10,8 +10,13 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace FastSeq.Generators;
 
-/// <summary>What parsing one model produced: the spec to emit (null when it has errors) and its diagnostics.</summary>
-internal sealed record ModelResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// What parsing one model produced: the spec to emit (null when it has errors), its diagnostics, and where its
+/// [SequenceModel] attribute is, for the weights step's diagnostics. The location stays out of
+/// <see cref="ModelSpec"/> so that moving the model within its file (a line added above it) leaves the spec
+/// equal and the emitter cached.
+/// </summary>
+internal sealed record ModelResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics, LocationInfo? Location);
 
 public sealed partial class FastSeqGenerator
 {
@@ -63,15 +68,17 @@ public sealed partial class FastSeqGenerator
             LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
             int units = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int u ? u : 0;
             bool returnSequences = NamedBool(attribute, "ReturnSequences");
-            var activation = (ActivationKind)NamedInt(attribute, "Activation",
-                kind switch { LayerKind.SimpleRnn => (int)ActivationKind.Tanh, LayerKind.Dense => (int)ActivationKind.Linear, _ => (int)ActivationKind.Tanh });
+            // Only SimpleRnn and Dense have an Activation; LSTM and GRU gates are fixed, so theirs is never read.
+            var activation = (ActivationKind)NamedInt(attribute, "Activation", (int)(kind == LayerKind.Dense ? ActivationKind.Linear : ActivationKind.Tanh));
             string name = NamedString(attribute, "Name") ?? DefaultName(kind.Value, nameCounts);
 
             RequirePositive(diagnostics, location, $"Units of layer '{name}'", units);
             if (!usedNames.Add(name))
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.DuplicateName, location, name));
             if (kind == LayerKind.SimpleRnn && activation is not (ActivationKind.Tanh or ActivationKind.Relu))
-                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedActivation, location, name, "SimpleRnn", "Activation." + activation, "Activation.Tanh or Activation.Relu"));
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedActivation, location, name, "SimpleRnn", ActivationSource(activation), "Activation.Tanh or Activation.Relu"));
+            else if (!IsDefined(activation))
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedActivation, location, name, kind.Value.ToString(), ActivationSource(activation), "Activation.Linear, Activation.Tanh, Activation.Sigmoid, Activation.Relu or Activation.Softmax"));
             if (kind != LayerKind.Dense && !hasTimeAxis)
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoTimeAxis, location, name, previousName));
 
@@ -88,7 +95,7 @@ public sealed partial class FastSeqGenerator
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoLayers, modelLocation, type.Name));
 
         if (diagnostics.Count > 0)
-            return new ModelResult(null, diagnostics.ToEquatableArray());
+            return new ModelResult(null, diagnostics.ToEquatableArray(), modelLocation);
 
         var containing = new List<ContainingType>();
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
@@ -102,9 +109,8 @@ public sealed partial class FastSeqGenerator
             features,
             maxBatchSize,
             layers.ToEquatableArray(),
-            NamedString(modelAttribute, "Weights"),
-            modelLocation);
-        return new ModelResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+            NamedString(modelAttribute, "Weights"));
+        return new ModelResult(spec, EquatableArray<DiagnosticInfo>.Empty, modelLocation);
     }
 
     /// <summary>Reports layer attributes on a class that has no [SequenceModel].</summary>
@@ -169,6 +175,17 @@ public sealed partial class FastSeqGenerator
         counts.TryGetValue(stem, out int seen);
         counts[stem] = seen + 1;
         return seen == 0 ? stem : stem + "_" + SourceWriter.Number(seen);
+    }
+
+    private static bool IsDefined(ActivationKind activation) => System.Enum.IsDefined(typeof(ActivationKind), activation);
+
+    /// <summary>An activation as it is written in C#: <c>Activation.Relu</c>, or <c>(Activation)42</c> for a value the enum does not name.</summary>
+    private static string ActivationSource(ActivationKind activation)
+    {
+        if (IsDefined(activation))
+            return "Activation." + activation;
+        int value = (int)activation;
+        return value < 0 ? "(Activation)(" + SourceWriter.Number(value) + ")" : "(Activation)" + SourceWriter.Number(value);
     }
 
     private static bool IsPartialAll(INamedTypeSymbol type, CancellationToken cancellationToken)

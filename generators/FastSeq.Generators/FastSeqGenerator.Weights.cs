@@ -23,7 +23,7 @@ public sealed partial class FastSeqGenerator
 
         string? path = FindAdditionalFile(additionalFiles, weights);
         if (path is null)
-            return Failed(DiagnosticDescriptors.WeightsNotFound, model, weights);
+            return Failed(DiagnosticDescriptors.WeightsNotFound, result.Location, weights);
 
         byte[] file;
         Dictionary<string, TensorHeader> tensors;
@@ -38,13 +38,14 @@ public sealed partial class FastSeqGenerator
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException or ArgumentException)
         {
-            return Failed(DiagnosticDescriptors.WeightsUnreadable, model, weights, e.Message);
+            return Failed(DiagnosticDescriptors.WeightsUnreadable, result.Location, weights, e.Message);
         }
 
         var diagnostics = new List<DiagnosticInfo>();
         var embedded = new List<byte>();
         foreach ((string name, int[] shape) in ExpectedTensors(model))
         {
+            long bytes = 4L * shape.Aggregate(1L, (a, b) => a * b);
             string problem;
             if (!tensors.TryGetValue(name, out TensorHeader? tensor))
                 problem = $"it has no tensor '{name}' (expected shape {Format(shape)})";
@@ -52,19 +53,19 @@ public sealed partial class FastSeqGenerator
                 problem = $"tensor '{name}' has dtype {tensor.DType}, expected F32";
             else if (!tensor.Shape.SequenceEqual(shape))
                 problem = $"tensor '{name}' has shape {Format(tensor.Shape)}, expected {Format(shape)}";
-            else if (tensor.End - tensor.Begin != 4L * shape.Aggregate(1, (a, b) => a * b))
-                problem = $"tensor '{name}' has {tensor.End - tensor.Begin} bytes of data, expected {4L * shape.Aggregate(1, (a, b) => a * b)} for its shape";
+            else if (tensor.End - tensor.Begin != bytes)
+                problem = $"tensor '{name}' has {tensor.End - tensor.Begin} bytes of data, expected {bytes} for its shape";
             else
             {
                 embedded.AddRange(new ArraySegment<byte>(file, (int)(dataStart + tensor.Begin), (int)(tensor.End - tensor.Begin)));
                 continue;
             }
-            diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.WeightsMismatch.Id, model.Location, new[] { weights, problem }.ToEquatableArray()));
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.WeightsMismatch, result.Location, weights, problem));
         }
 
         return diagnostics.Count > 0
-            ? new ModelResult(null, diagnostics.ToEquatableArray())
-            : new ModelResult(model with { EmbeddedWeights = embedded.ToEquatableArray() }, result.Diagnostics);
+            ? result with { Model = null, Diagnostics = diagnostics.ToEquatableArray() }
+            : result with { Model = model with { EmbeddedWeights = embedded.ToEquatableArray() } };
     }
 
     /// <summary>PyTorch state_dict names and shapes, in the order the runtime's StateDict lists them.</summary>
@@ -99,8 +100,8 @@ public sealed partial class FastSeqGenerator
         return null;
     }
 
-    private static ModelResult Failed(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, ModelSpec model, params string[] arguments) =>
-        new(null, new[] { new DiagnosticInfo(descriptor.Id, model.Location, arguments.ToEquatableArray()) }.ToEquatableArray());
+    private static ModelResult Failed(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
+        new(null, new[] { Diagnostic(descriptor, location, arguments) }.ToEquatableArray(), location);
 
     private static string Format(IEnumerable<int> shape) => "[" + string.Join(", ", shape) + "]";
 }

@@ -23,10 +23,10 @@ internal sealed class SourceWriter
         _indent++;
     }
 
-    public void Close(string suffix = "")
+    public void Close()
     {
         _indent--;
-        Line("}" + suffix);
+        Line("}");
     }
 
     public override string ToString() => _builder.ToString();
@@ -35,4 +35,20 @@ internal sealed class SourceWriter
 
     public static string Literal(string value) =>
         "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>
+    /// Text for one line of a <c>//</c> comment: line breaks (which would end the comment and leave the
+    /// rest as code) and other control characters become spaces.
+    /// </summary>
+    public static string CommentText(string value)
+    {
+        var text = new StringBuilder(value.Length);
+        foreach (char c in value)
+            text.Append(char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c);
+        return text.ToString();
+    }
+
+    /// <summary>Text for one line of an XML doc comment: as <see cref="CommentText"/>, with &amp;, &lt;, &gt; and " escaped.</summary>
+    public static string XmlText(string value) =>
+        CommentText(value).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;");
 }

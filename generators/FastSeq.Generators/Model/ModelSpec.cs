@@ -91,8 +91,7 @@ internal sealed record ModelSpec(
     int Features,
     int MaxBatchSize,
     EquatableArray<LayerSpec> Layers,
-    string? WeightsFile,
-    LocationInfo? Location)
+    string? WeightsFile)
 {
     /// <summary>The weight tensors read at compile time, in state-dict order; empty when none are embedded.</summary>
     public EquatableArray<byte> EmbeddedWeights { get; init; } = EquatableArray<byte>.Empty;

@@ -39,8 +39,10 @@ internal sealed class SafeTensorsHeader
                 reader.Expect(':');
                 if (name == "__metadata__")
                     reader.SkipValue();
+                else if (tensors.ContainsKey(name))
+                    throw new FormatException($"its header names tensor '{name}' twice"); // as the runtime's SafeTensorsFile does
                 else
-                    tensors[name] = reader.ReadTensor(name);
+                    tensors.Add(name, reader.ReadTensor(name));
             }
             while (reader.TryConsume(','));
             reader.Expect('}');

@@ -30,21 +30,26 @@ public class EmbeddedWeightsTests
         public partial class Sine;
         """;
 
-    /// <summary>Writes <paramref name="bytes"/> as weights/sine.safetensors in a fresh folder and runs the generator.</summary>
-    private static (Diagnostic[] Errors, string Source) Generate(byte[]? bytes, string model = Model)
+    /// <summary>
+    /// Writes <paramref name="bytes"/> as weights/<paramref name="fileName"/> in a fresh folder and runs the generator;
+    /// with <paramref name="checkDocumentation"/>, XML doc comments are checked too.
+    /// </summary>
+    private static (Diagnostic[] Errors, string Source) Generate(byte[]? bytes, string model = Model, string fileName = "sine.safetensors", bool checkDocumentation = false)
     {
         string folder = Path.Combine(Path.GetTempPath(), $"fastseq-{Guid.NewGuid():N}", "weights");
         Directory.CreateDirectory(folder);
         try
         {
-            string path = Path.Combine(folder, "sine.safetensors");
+            string path = Path.Combine(folder, fileName);
             string[] files = [];
             if (bytes is not null)
             {
                 File.WriteAllBytes(path, bytes);
                 files = [path];
             }
-            var (generator, compile, result) = GeneratorHarness.RunWithFiles(files, model);
+            var (generator, compile, result) = checkDocumentation
+                ? GeneratorHarness.RunWithFiles(GeneratorHarness.DocumentationParseOptions, files, model)
+                : GeneratorHarness.RunWithFiles(files, model);
             Assert.Empty(compile);
             return ([.. generator], string.Concat(result.GeneratedTrees.Select(t => t.ToString())));
         }
@@ -63,6 +68,23 @@ public class EmbeddedWeightsTests
         Assert.Empty(errors);
         Assert.Contains("private static ReadOnlySpan<byte> EmbeddedWeights =>", source, StringComparison.Ordinal);
         Assert.Contains("public Sine() => WeightFile.LoadRaw(", source, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("R&D <v2>.safetensors", "R&amp;D &lt;v2&gt;.safetensors")]
+    [InlineData("say \"hi\".safetensors", "say &quot;hi&quot;.safetensors")]
+    [InlineData("two\nlines.safetensors", "two lines.safetensors")]
+    public void A_file_name_with_xml_characters_or_a_line_break_is_escaped_in_the_comments(string fileName, string inDocComment)
+    {
+        // Windows file names cannot hold < > " or line breaks; those cases only run where they can.
+        if (OperatingSystem.IsWindows() && fileName.IndexOfAny(['<', '>', '"', '\n']) >= 0)
+            return;
+        string model = Model.Replace("\"weights/sine.safetensors\"", Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral("weights/" + fileName, quote: true), StringComparison.Ordinal)
+                            .Replace("public partial class", "internal partial class", StringComparison.Ordinal);
+        var (errors, source) = Generate(ReferenceBytes(), model, fileName, checkDocumentation: true);
+        Assert.Empty(errors);
+        Assert.Contains($"/// <summary>Creates the model with the weights embedded at compile time from &quot;weights/{inDocComment}&quot;.</summary>", source, StringComparison.Ordinal);
+        Assert.Contains($"// The tensors of weights/{fileName.Replace('\n', ' ')}, in state-dict order", source, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -97,6 +119,23 @@ public class EmbeddedWeightsTests
         bytes[9] = (byte)'!';
         var (errors, _) = Generate(bytes);
         Assert.Equal("FSEQ0009", Assert.Single(errors).Id);
+    }
+
+    [Fact]
+    public void A_header_naming_a_tensor_twice_is_an_error_as_at_run_time()
+    {
+        // Same byte length: the header's "rnn1.bias_hh_l0" becomes a second "rnn1.bias_ih_l0".
+        byte[] bytes = ReferenceBytes();
+        string text = System.Text.Encoding.Latin1.GetString(bytes);
+        int at = text.IndexOf("\"rnn1.bias_hh_l0\"", StringComparison.Ordinal);
+        Assert.True(at > 0 && text.Contains("\"rnn1.bias_ih_l0\"", StringComparison.Ordinal));
+        System.Text.Encoding.Latin1.GetBytes("\"rnn1.bias_ih_l0\"").CopyTo(bytes, at);
+        Assert.Throws<InvalidDataException>(() => SafeTensorsFile.Read(new MemoryStream(bytes)));
+
+        var (errors, _) = Generate(bytes);
+        Diagnostic d = Assert.Single(errors);
+        Assert.Equal("FSEQ0009", d.Id);
+        Assert.Contains("its header names tensor 'rnn1.bias_ih_l0' twice", d.GetMessage(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using FastSeq.Generators;
+using FastSeq.Tests.Models;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -35,6 +36,50 @@ public class GeneratorCachingTests
         compilation = compilation.ReplaceSyntaxTree(other, other.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From("class Other { int _x; }")));
         driver = driver.RunGenerators(compilation);
         Assert.Contains(SpecReason(driver), new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged });
+    }
+
+    private const string EmbeddedModel = """
+        using FastSeq;
+        [SequenceModel(Timesteps = 10, Features = 1, Weights = "sine_forecaster.safetensors")]
+        [SimpleRnn(32, ReturnSequences = true, Name = "rnn1")]
+        [SimpleRnn(32, Name = "rnn2")]
+        [Dense(1, Name = "head")]
+        public partial class Sine;
+        """;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Lines_added_above_the_model_in_its_own_file_leave_the_spec_unchanged(bool embedded)
+    {
+        string model = embedded ? EmbeddedModel : Model;
+        string[] files = embedded ? [ReferenceCase.Load("sine_forecaster").Path] : [];
+        CSharpCompilation compilation = GeneratorHarness.Compilation(model);
+        GeneratorDriver driver = GeneratorHarness.Driver(files).RunGenerators(compilation);
+        Assert.Empty(driver.GetRunResult().Diagnostics);
+        SyntaxTree tree = compilation.SyntaxTrees.Single();
+        compilation = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From("// A comment\n// moves the model two lines down.\n" + model)));
+        driver = driver.RunGenerators(compilation);
+        // The model's location changed, so the parse step re-ran, but the spec the emitter gets did not.
+        Assert.Equal(IncrementalStepRunReason.Modified, driver.GetRunResult().Results[0].TrackedSteps[TrackingNames.Models].Single().Outputs.Single().Reason);
+        Assert.Equal(IncrementalStepRunReason.Unchanged, SpecReason(driver));
+    }
+
+    [Fact]
+    public void A_weights_diagnostic_follows_the_model_when_lines_are_added_above_it()
+    {
+        string model = EmbeddedModel.Replace("sine_forecaster.safetensors", "missing.safetensors", StringComparison.Ordinal);
+        CSharpCompilation compilation = GeneratorHarness.Compilation(model);
+        GeneratorDriver driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        Diagnostic before = Assert.Single(driver.GetRunResult().Diagnostics);
+        SyntaxTree tree = compilation.SyntaxTrees.Single();
+        string edited = "// A comment\n// moves the model two lines down.\n" + model;
+        compilation = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(edited)));
+        driver = driver.RunGenerators(compilation);
+        Diagnostic after = Assert.Single(driver.GetRunResult().Diagnostics);
+        Assert.Equal("FSEQ0008", after.Id);
+        Assert.Equal(before.Location.GetLineSpan().StartLinePosition.Line + 2, after.Location.GetLineSpan().StartLinePosition.Line);
+        Assert.StartsWith("SequenceModel(", edited[after.Location.SourceSpan.Start..], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -133,6 +133,24 @@ public class GeneratorDiagnosticsTests
         Assert.Contains("Activation.Softmax", d.GetMessage());
     }
 
+    [Theory]
+    [InlineData("Dense(1, Activation = (Activation)42)", "Layer 'dense' (Dense) does not support activation (Activation)42; use Activation.Linear, Activation.Tanh, Activation.Sigmoid, Activation.Relu or Activation.Softmax")]
+    [InlineData("Dense(1, Activation = (Activation)(-1))", "Layer 'dense' (Dense) does not support activation (Activation)(-1); use Activation.Linear, Activation.Tanh, Activation.Sigmoid, Activation.Relu or Activation.Softmax")]
+    [InlineData("SimpleRnn(8, Activation = (Activation)42)", "Layer 'simple_rnn' (SimpleRnn) does not support activation (Activation)42; use Activation.Tanh or Activation.Relu")]
+    public void Activation_value_the_enum_does_not_name_is_an_error_at_the_layer(string layer, string message)
+    {
+        string source = "using FastSeq;\n[SequenceModel(Timesteps = 10, Features = 1)]\n[" + layer + "]\npublic partial class M;";
+        var (generator, compile, result) = GeneratorHarness.Run(source);
+        Diagnostic d = Assert.Single(generator);
+        Assert.Equal("FSEQ0006", d.Id);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Equal(layer, TextAt(d, source));
+        Assert.Equal(message, d.GetMessage());
+        // Reported instead of emitting code that cannot compile.
+        Assert.Empty(result.GeneratedTrees);
+        Assert.Empty(compile);
+    }
+
     [Fact]
     public void Duplicate_layer_names_are_an_error()
     {

@@ -19,18 +19,25 @@ internal static class GeneratorHarness
         MetadataReference.CreateFromFile(typeof(SequenceModelAttribute).Assembly.Location),
     ];
 
-    public static CSharpCompilation Compilation(params string[] sources) =>
+    /// <summary>Parse options that also check XML doc comments (CS1570 and the like), as a build with GenerateDocumentationFile does.</summary>
+    public static readonly CSharpParseOptions DocumentationParseOptions = s_parseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
+
+    public static CSharpCompilation Compilation(params string[] sources) => Compilation(s_parseOptions, sources);
+
+    public static CSharpCompilation Compilation(CSharpParseOptions parseOptions, params string[] sources) =>
         CSharpCompilation.Create(
             "GeneratorTest",
-            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, s_parseOptions, path: $"Model{i}.cs")),
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, parseOptions, path: $"Model{i}.cs")),
             s_references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
-    public static GeneratorDriver Driver(params string[] additionalFiles) =>
+    public static GeneratorDriver Driver(params string[] additionalFiles) => Driver(s_parseOptions, additionalFiles);
+
+    public static GeneratorDriver Driver(CSharpParseOptions parseOptions, params string[] additionalFiles) =>
         CSharpGeneratorDriver.Create(
             [new FastSeqGenerator().AsSourceGenerator()],
             additionalTexts: [.. additionalFiles.Select(path => (AdditionalText)new FileOnDisk(path))],
-            parseOptions: s_parseOptions,
+            parseOptions: parseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Generator diagnostics plus the diagnostics of compiling the output (errors and warnings).</summary>
@@ -38,10 +45,14 @@ internal static class GeneratorHarness
         RunWithFiles([], sources);
 
     /// <summary>As <see cref="Run"/>, with files on disk passed to the compiler as AdditionalFiles.</summary>
-    public static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> Compilation, GeneratorDriverRunResult Result) RunWithFiles(string[] additionalFiles, params string[] sources)
+    public static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> Compilation, GeneratorDriverRunResult Result) RunWithFiles(string[] additionalFiles, params string[] sources) =>
+        RunWithFiles(s_parseOptions, additionalFiles, sources);
+
+    /// <summary>As <see cref="RunWithFiles(string[], string[])"/>, parsing sources and output with <paramref name="parseOptions"/>.</summary>
+    public static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> Compilation, GeneratorDriverRunResult Result) RunWithFiles(CSharpParseOptions parseOptions, string[] additionalFiles, params string[] sources)
     {
-        CSharpCompilation input = Compilation(sources);
-        GeneratorDriver driver = Driver(additionalFiles).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        CSharpCompilation input = Compilation(parseOptions, sources);
+        GeneratorDriver driver = Driver(parseOptions, additionalFiles).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         ImmutableArray<Diagnostic> compile = [.. output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning)];
         return (diagnostics, compile, driver.GetRunResult());
     }
