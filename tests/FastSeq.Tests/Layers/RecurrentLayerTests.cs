@@ -242,11 +242,15 @@ public class RecurrentLayerTests
         Assert.Equal("dx", e.ParamName);
         e = Assert.Throws<ArgumentException>(() => layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, shape, run.DHidden, run.DParameters.AsSpan(1), run.DX, run.Workspace));
         Assert.Equal("dParameters", e.ParamName);
-        if (run.Workspace.Length > 0)
-        {
-            e = Assert.Throws<ArgumentException>(() => layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, shape, run.DHidden, run.DParameters, run.DX, run.Workspace.AsSpan(1)));
-            Assert.Equal("workspace", e.ParamName);
-        }
+        e = Assert.Throws<ArgumentException>(() => layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, shape, run.DHidden, run.DParameters, run.DX, run.Workspace.AsSpan(1)));
+        Assert.Equal("workspace", e.ParamName);
+        // One float too many, so that only the length check can object.
+        e = Assert.Throws<ArgumentException>(() => layer.Forward(run.X, run.Parameters, shape, new float[run.Cache.Length + 1], run.Hidden));
+        Assert.Equal("cache", e.ParamName);
+        Assert.Contains($"{run.Cache.Length} floats, but holds {run.Cache.Length + 1}", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, shape, new float[31], run.DParameters, run.DX, run.Workspace));
+        Assert.Equal("dHidden", e.ParamName);
+        Assert.Contains("30 floats, but holds 31", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => layer.Forward(run.X, run.Parameters, shape with { Batch = 0 }, run.Cache, run.Hidden));
 
         float[] state = new float[2 * layer.StateLength(5)];
