@@ -264,6 +264,82 @@ public class RecurrentLayerTests
         Assert.Contains($"{2 * layer.StepScratchLength(4, 5)}", e.Message);
     }
 
+    /// <summary>(source, destination): the span a call writes, and one it may not overlap, for Forward, Backward and Step.</summary>
+    private static readonly (string Source, string Destination)[] ForwardOverlaps = [("x", "hidden"), ("x", "cache"), ("cache", "hidden")];
+
+    private static readonly (string Source, string Destination)[] BackwardOverlaps =
+    [
+        ("x", "dHidden"), ("parameters", "dHidden"), ("cache", "dHidden"), ("hidden", "dHidden"),
+        ("x", "dParameters"), ("parameters", "dParameters"), ("cache", "dParameters"), ("hidden", "dParameters"), ("dHidden", "dParameters"),
+        ("x", "dx"), ("parameters", "dx"), ("cache", "dx"), ("hidden", "dx"), ("dParameters", "dx"),
+        ("x", "workspace"), ("parameters", "workspace"), ("cache", "workspace"), ("hidden", "workspace"),
+        ("dHidden", "workspace"), ("dParameters", "workspace"), ("dx", "workspace"),
+    ];
+
+    private static readonly (string Source, string Destination)[] StepOverlaps =
+        [("x", "output"), ("state", "output"), ("scratch", "output"), ("x", "scratch"), ("state", "scratch")];
+
+    private static Dictionary<string, float[]> BuffersOf(RecurrentRun run) => new()
+    {
+        ["x"] = run.X, ["parameters"] = run.Parameters, ["cache"] = run.Cache, ["hidden"] = run.Hidden,
+        ["dHidden"] = run.DHidden, ["dParameters"] = run.DParameters, ["dx"] = run.DX, ["workspace"] = run.Workspace,
+    };
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Overlapping_spans_are_rejected_naming_both(string name)
+    {
+        var layer = RecurrentLayerUnderTest.Named(name);
+        var shape = new RecurrentShape(2, 3, 4, 5);
+        var run = new RecurrentRun(layer, shape, new Random(13));
+        run.Forward();
+        Dictionary<string, float[]> buffers = BuffersOf(run);
+
+        foreach (var (source, destination) in ForwardOverlaps)
+        {
+            OverlappingSpans.AssertRejected(buffers, source, destination,
+                m => layer.Forward(m["x"].Span, m["parameters"].Span, shape, m["cache"].Span, m["hidden"].Span));
+        }
+        foreach (var (source, destination) in BackwardOverlaps)
+        {
+            OverlappingSpans.AssertRejected(buffers, source, destination,
+                m => layer.Backward(m["x"].Span, m["parameters"].Span, m["cache"].Span, m["hidden"].Span, shape,
+                                    m["dHidden"].Span, m["dParameters"].Span, m["dx"].Span, m["workspace"].Span));
+        }
+
+        var stepBuffers = new Dictionary<string, float[]>
+        {
+            ["x"] = run.X[..8], ["parameters"] = run.Parameters, ["state"] = new float[2 * layer.StateLength(5)],
+            ["scratch"] = new float[2 * layer.StepScratchLength(4, 5)], ["output"] = new float[2 * 5],
+        };
+        foreach (var (source, destination) in StepOverlaps)
+        {
+            OverlappingSpans.AssertRejected(stepBuffers, source, destination,
+                m => layer.Step(m["x"].Span, m["parameters"].Span, 2, 4, 5, m["state"].Span, m["scratch"].Span, m["output"].Span));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Backward_may_write_dx_over_dHidden(string name)
+    {
+        // dHidden is spent before dx is written, so a caller may let them share memory.
+        var random = new Random(14);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 3, 4, 5), random);
+        float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
+        run.Forward();
+        run.Backward(weights);
+        float[] dParameters = [.. run.DParameters], dx = [.. run.DX];
+
+        weights.CopyTo(run.DHidden, 0);
+        run.DParameters.AsSpan().Clear();
+        Dictionary<string, Memory<float>> m = OverlappingSpans.Sharing(BuffersOf(run), "dHidden", "dx");
+        run.Layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, run.Shape, m["dHidden"].Span, run.DParameters, m["dx"].Span, run.Workspace);
+
+        Assert.Equal(dParameters, run.DParameters);
+        Assert.Equal(dx, m["dx"].ToArray());
+    }
+
     [Fact]
     public void SimpleRnn_rejects_softmax()
     {
