@@ -162,11 +162,7 @@ public static class GruLayer
         Span<float> dRecurrentBias = dParameters.Slice((I + H + 1) * gateRow, gateRow);
         MatMul.MultiplyAddTransposedA(x, I, dRecurrentP, gateRow, I, rows, 2 * H, dKernel, gateRow);
         MatMul.MultiplyAddTransposedA(x, I, dInputN, H, I, rows, H, dKernel[(2 * H)..], gateRow);
-        if (T > 1)
-        {
-            BatchRows.ShiftOneTimestep(hidden, B, T, H, dHidden);
-            MatMul.MultiplyAddTransposedA(dHidden, H, dRecurrentP, gateRow, H, rows, gateRow, dRecurrent, gateRow);
-        }
+        BatchRows.AccumulateRecurrentGradient(hidden, dRecurrentP, s, gateRow, dRecurrent, dHidden);
         BatchRows.AddColumnSums(dRecurrentP, rows, gateRow, dInputBias[..(2 * H)]);
         BatchRows.AddColumnSums(dInputN, rows, H, dInputBias[(2 * H)..]);
         BatchRows.AddColumnSums(dRecurrentP, rows, gateRow, dRecurrentBias);
