@@ -340,6 +340,27 @@ public class RecurrentLayerTests
         Assert.Equal(dx, m["dx"].ToArray());
     }
 
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Only_the_used_prefix_of_a_longer_workspace_must_be_disjoint(string name)
+    {
+        // A caller may carve dx from the tail of an oversized scratch buffer that Backward never touches.
+        var random = new Random(16);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 3, 4, 5), random);
+        float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
+        run.Forward();
+        run.Backward(weights);
+        float[] dParameters = [.. run.DParameters], dx = [.. run.DX];
+
+        float[] scratch = new float[run.Workspace.Length + run.DX.Length];
+        weights.CopyTo(run.DHidden, 0);
+        run.DParameters.AsSpan().Clear();
+        run.Layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, run.Shape, run.DHidden, run.DParameters, scratch.AsSpan(run.Workspace.Length), scratch);
+
+        Assert.Equal(dParameters, run.DParameters);
+        Assert.Equal(dx, scratch[run.Workspace.Length..]);
+    }
+
     [Fact]
     public void SimpleRnn_rejects_softmax()
     {
