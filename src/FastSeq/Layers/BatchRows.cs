@@ -48,11 +48,22 @@ internal static class BatchRows
         Span<float> dRecurrent = dParameters.Slice(I * gateRow, H * gateRow);
         Span<float> dBias = dParameters[((I + H) * gateRow)..];
         MatMul.MultiplyAddTransposedA(x, I, dP, gateRow, I, rows, gateRow, dKernel, gateRow);
+        AccumulateRecurrentGradient(hidden, dP, s, gateRow, dRecurrent, previousHidden);
+        AddColumnSums(dP, rows, gateRow, dBias);
+    }
+
+    /// <summary>
+    /// <c>dWh += h_prevᵀ·dP</c> over all B*T rows, dP <c>[B, T, G*H]</c> and dWh <c>[H, G*H]</c>; <paramref name="previousHidden"/>
+    /// <c>[B, T, H]</c> is scratch for h_prev. Nothing at T = 1, where h_prev is the zero initial state.
+    /// </summary>
+    public static void AccumulateRecurrentGradient(ReadOnlySpan<float> hidden, ReadOnlySpan<float> dP, RecurrentShape s, int gateRow,
+                                                   Span<float> dRecurrent, Span<float> previousHidden)
+    {
+        int B = s.Batch, T = s.Timesteps, H = s.Units;
         if (T > 1)
         {
             ShiftOneTimestep(hidden, B, T, H, previousHidden);
-            MatMul.MultiplyAddTransposedA(previousHidden, H, dP, gateRow, H, rows, gateRow, dRecurrent, gateRow);
+            MatMul.MultiplyAddTransposedA(previousHidden, H, dP, gateRow, H, B * T, gateRow, dRecurrent, gateRow);
         }
-        AddColumnSums(dP, rows, gateRow, dBias);
     }
 }

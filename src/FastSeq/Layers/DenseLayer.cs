@@ -66,7 +66,7 @@ public static class DenseLayer
     /// <param name="dOutput">d loss / d output <c>[rows, U]</c>, or d loss / d preActivation when <paramref name="withRespectToPreActivation"/>; overwritten.</param>
     /// <param name="withRespectToPreActivation">True when <paramref name="dOutput"/> already is the gradient of the logits (fused losses).</param>
     /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
-    /// <param name="dx">d loss / d x <c>[rows, I]</c>, overwritten; empty to skip it.</param>
+    /// <param name="dx">d loss / d x <c>[rows, I]</c>, overwritten; empty to skip it. dOutput, dParameters and dx must not overlap one another or the spans Backward reads.</param>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> preActivation, ReadOnlySpan<float> output,
                                 int rows, int inputs, int units, Activation activation,
                                 Span<float> dOutput, bool withRespectToPreActivation, Span<float> dParameters, Span<float> dx)
@@ -75,6 +75,12 @@ public static class DenseLayer
         LayerArguments.Length(dOutput.Length, rows * units, "[rows, U]", nameof(dOutput));
         LayerArguments.Length(dParameters.Length, parameters.Length, "ParameterCount(I, U)", nameof(dParameters));
         LayerArguments.LengthOrEmpty(dx.Length, rows * inputs, "[rows, I]", nameof(dx));
+        DisjointFromInputs(x, parameters, preActivation, output, dOutput, nameof(dOutput));
+        DisjointFromInputs(x, parameters, preActivation, output, dParameters, nameof(dParameters));
+        LayerArguments.Disjoint(dOutput, nameof(dOutput), dParameters, nameof(dParameters));
+        DisjointFromInputs(x, parameters, preActivation, output, dx, nameof(dx));
+        LayerArguments.Disjoint(dOutput, nameof(dOutput), dx, nameof(dx));
+        LayerArguments.Disjoint(dParameters, nameof(dParameters), dx, nameof(dx));
         int I = inputs, U = units;
         ReadOnlySpan<float> kernel = parameters[..(I * U)];
         Span<float> dKernel = dParameters[..(I * U)];
@@ -110,6 +116,16 @@ public static class DenseLayer
         LayerArguments.Length(x.Length, checked(rows * inputs), "[rows, I]", nameof(x));
         LayerArguments.Length(preActivation.Length, checked(rows * units), "[rows, U]", nameof(preActivation));
         LayerArguments.Length(output.Length, checked(rows * units), "[rows, U]", nameof(output));
+    }
+
+    /// <summary>A span Backward writes must not overlap the four spans it reads (nor change them under the caller).</summary>
+    private static void DisjointFromInputs(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> preActivation, ReadOnlySpan<float> output,
+                                           ReadOnlySpan<float> destination, string destinationName)
+    {
+        LayerArguments.Disjoint(x, nameof(x), destination, destinationName);
+        LayerArguments.Disjoint(parameters, nameof(parameters), destination, destinationName);
+        LayerArguments.Disjoint(preActivation, nameof(preActivation), destination, destinationName);
+        LayerArguments.Disjoint(output, nameof(output), destination, destinationName);
     }
 
     [DoesNotReturn]

@@ -78,14 +78,40 @@ internal static class LayerArguments
         Disjoint(cache, "cache", hidden, "hidden");
     }
 
-    /// <summary>The spans only a recurrent layer's Backward takes.</summary>
-    public static void SequenceGradients(RecurrentShape s, ReadOnlySpan<float> dHidden, ReadOnlySpan<float> dParameters, int parameterCount,
-                                         ReadOnlySpan<float> dx, ReadOnlySpan<float> workspace, int workspaceLength)
+    /// <summary>
+    /// The spans only a recurrent layer's Backward takes, after <see cref="Sequences"/> has checked the others. Backward
+    /// writes dHidden, dParameters, dx and the used prefix of workspace: none may overlap x, parameters, cache or hidden
+    /// (read throughout, and still needed by the caller), nor one another, but dx may overlap dHidden, which is spent by then.
+    /// </summary>
+    public static void SequenceGradients(RecurrentShape s, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden,
+                                         ReadOnlySpan<float> dHidden, ReadOnlySpan<float> dParameters, ReadOnlySpan<float> dx,
+                                         ReadOnlySpan<float> workspace, int workspaceLength)
     {
         Length(dHidden.Length, s.Batch * s.Timesteps * s.Units, "[B, T, H]", "dHidden");
-        Length(dParameters.Length, parameterCount, "ParameterCount(I, H)", "dParameters");
+        Length(dParameters.Length, parameters.Length, "ParameterCount(I, H)", "dParameters");
         LengthOrEmpty(dx.Length, s.Batch * s.Timesteps * s.Inputs, "[B, T, I]", "dx");
         MinimumLength(workspace.Length, workspaceLength, "workspace");
+        workspace = workspace[..workspaceLength];
+        DisjointFromInputs(x, parameters, cache, hidden, dHidden, "dHidden");
+        DisjointFromInputs(x, parameters, cache, hidden, dParameters, "dParameters");
+        Disjoint(dHidden, "dHidden", dParameters, "dParameters");
+        DisjointFromInputs(x, parameters, cache, hidden, dx, "dx");
+        Disjoint(dParameters, "dParameters", dx, "dx");
+        DisjointFromInputs(x, parameters, cache, hidden, workspace, "workspace");
+        Disjoint(dHidden, "dHidden", workspace, "workspace");
+        Disjoint(dParameters, "dParameters", workspace, "workspace");
+        Disjoint(dx, "dx", workspace, "workspace");
+    }
+
+    /// <summary>A span Backward writes must not overlap the four spans it reads, x, parameters, cache and hidden.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DisjointFromInputs(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden,
+                                           ReadOnlySpan<float> destination, string destinationName)
+    {
+        Disjoint(x, "x", destination, destinationName);
+        Disjoint(parameters, "parameters", destination, destinationName);
+        Disjoint(cache, "cache", destination, destinationName);
+        Disjoint(hidden, "hidden", destination, destinationName);
     }
 
     /// <summary>The spans of a recurrent layer's Step; the output and scratch are written while the inputs are still read.</summary>

@@ -106,14 +106,14 @@ public static class SimpleRnnLayer
     /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
     /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
-    /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch.</param>
+    /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, RecurrentShape s, Activation activation,
                                 Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
     {
         LayerArguments.Shape(s);
         LayerArguments.ElementwiseActivation(activation, nameof(activation));
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
-        LayerArguments.SequenceGradients(s, dHidden, dParameters, parameters.Length, dx, workspace, WorkspaceLength(s));
+        LayerArguments.SequenceGradients(s, x, parameters, cache, hidden, dHidden, dParameters, dx, workspace, WorkspaceLength(s));
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
         int rows = B * T, sequence = T * H;
         ReadOnlySpan<float> kernel = parameters[..(I * H)];

@@ -166,6 +166,37 @@ public sealed class WeightFileTests : IDisposable
     }
 
     [Fact]
+    public void LoadRaw_reads_the_tensors_back_to_back_in_entry_order()
+    {
+        float[] parameters = RandomParameters(seed: 11);
+        SafeTensorsFile file = SafeTensorsFile.Read(new MemoryStream(SaveToBytes(parameters)));
+        byte[] raw = [.. Entries.SelectMany(e => file.GetTensor(e.Name).Data.ToArray())];
+        float[] loaded = new float[ParameterCount];
+
+        WeightFile.LoadRaw(raw, Entries, loaded);
+
+        Assert.Equal(Bits(parameters), Bits(loaded));
+    }
+
+    [Theory]
+    [InlineData(-4)]
+    [InlineData(4)]
+    public void LoadRaw_rejects_a_byte_count_other_than_the_entries_hold(int extraBytes)
+    {
+        // Each summed bias comes as two PyTorch tensors: 117 floats for the 106 parameters.
+        int expectedBytes = Entries.Sum(entry => entry.Length) * sizeof(float);
+        Assert.Equal(468, expectedBytes);
+        float[] parameters = RandomParameters(seed: 12);
+        float[] before = [.. parameters];
+
+        var e = Assert.Throws<ArgumentException>(() => WeightFile.LoadRaw(new byte[expectedBytes + extraBytes], Entries, parameters));
+
+        Assert.Equal("tensors", e.ParamName);
+        Assert.Contains($"tensors must hold {expectedBytes} bytes for these entries, but holds {expectedBytes + extraBytes}.", e.Message, StringComparison.Ordinal);
+        Assert.Equal(Bits(before), Bits(parameters));
+    }
+
+    [Fact]
     public void Save_to_a_path_replaces_the_file_and_keeps_metadata()
     {
         string path = Path.Combine(folder, "model.safetensors");

@@ -151,4 +151,31 @@ public class DenseLayerTests
                                                                      new float[2 * U], false, new float[parameters.Length], new float[1]));
         Assert.Equal("dx", e.ParamName);
     }
+
+    [Fact]
+    public void Backward_rejects_written_spans_that_overlap_the_others()
+    {
+        const int rows = 2;
+        var random = new Random(15);
+        var buffers = new Dictionary<string, float[]>
+        {
+            ["x"] = RandomTensors.Uniform(random, rows * I, -1f, 1f),
+            ["parameters"] = RandomTensors.Uniform(random, DenseLayer.ParameterCount(I, U), -1f, 1f),
+            ["preActivation"] = new float[rows * U], ["output"] = new float[rows * U],
+            ["dOutput"] = new float[rows * U], ["dParameters"] = new float[DenseLayer.ParameterCount(I, U)], ["dx"] = new float[rows * I],
+        };
+        DenseLayer.Forward(buffers["x"], buffers["parameters"], rows, I, U, Activation.Tanh, buffers["preActivation"], buffers["output"]);
+        (string Source, string Destination)[] overlaps =
+        [
+            ("x", "dOutput"), ("parameters", "dOutput"), ("preActivation", "dOutput"), ("output", "dOutput"),
+            ("x", "dParameters"), ("parameters", "dParameters"), ("preActivation", "dParameters"), ("output", "dParameters"), ("dOutput", "dParameters"),
+            ("x", "dx"), ("parameters", "dx"), ("preActivation", "dx"), ("output", "dx"), ("dOutput", "dx"), ("dParameters", "dx"),
+        ];
+        foreach (var (source, destination) in overlaps)
+        {
+            OverlappingSpans.AssertRejected(buffers, source, destination,
+                m => DenseLayer.Backward(m["x"].Span, m["parameters"].Span, m["preActivation"].Span, m["output"].Span, rows, I, U, Activation.Tanh,
+                                         m["dOutput"].Span, false, m["dParameters"].Span, m["dx"].Span));
+        }
+    }
 }

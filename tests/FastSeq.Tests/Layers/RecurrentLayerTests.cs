@@ -6,18 +6,24 @@ public class RecurrentLayerTests
 {
     public static TheoryData<string> Layers => [.. RecurrentLayerUnderTest.Names];
 
-    public static TheoryData<string, int, int> LayersBatchesTimesteps
+    /// <summary>
+    /// Every layer at 5 units over batches and timesteps, then at 11 and 19 units over several timesteps: with
+    /// <c>Vector&lt;float&gt;.Count</c> 8 or 16, those mix a vectorised gate loop with a scalar tail (5 alone never vectorises).
+    /// </summary>
+    public static TheoryData<string, int, int, int> LayersBatchesTimesteps
     {
         get
         {
-            var data = new TheoryData<string, int, int>();
+            var data = new TheoryData<string, int, int, int>();
             foreach (string name in RecurrentLayerUnderTest.Names)
             {
                 foreach (int batch in new[] { 1, 3 })
                 {
                     foreach (int timesteps in new[] { 1, 4 })
-                        data.Add(name, batch, timesteps);
+                        data.Add(name, batch, timesteps, 5);
                 }
+                data.Add(name, 2, 3, 11);
+                data.Add(name, 2, 3, 19);
             }
             return data;
         }
@@ -25,10 +31,10 @@ public class RecurrentLayerTests
 
     [Theory]
     [MemberData(nameof(LayersBatchesTimesteps))]
-    public void Gradients_match_finite_differences(string name, int batch, int timesteps)
+    public void Gradients_match_finite_differences(string name, int batch, int timesteps, int units)
     {
-        var random = new Random(17 + batch * 10 + timesteps);
-        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(batch, timesteps, 3, 5), random);
+        var random = new Random(17 + batch * 10 + timesteps + (units == 5 ? 0 : units * 100));
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(batch, timesteps, 3, units), random);
         float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
         bool[] pattern = FiniteDifferences.Signs(run.Forward());
         run.Backward(weights);
@@ -236,11 +242,15 @@ public class RecurrentLayerTests
         Assert.Equal("dx", e.ParamName);
         e = Assert.Throws<ArgumentException>(() => layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, shape, run.DHidden, run.DParameters.AsSpan(1), run.DX, run.Workspace));
         Assert.Equal("dParameters", e.ParamName);
-        if (run.Workspace.Length > 0)
-        {
-            e = Assert.Throws<ArgumentException>(() => layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, shape, run.DHidden, run.DParameters, run.DX, run.Workspace.AsSpan(1)));
-            Assert.Equal("workspace", e.ParamName);
-        }
+        e = Assert.Throws<ArgumentException>(() => layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, shape, run.DHidden, run.DParameters, run.DX, run.Workspace.AsSpan(1)));
+        Assert.Equal("workspace", e.ParamName);
+        // One float too many, so that only the length check can object.
+        e = Assert.Throws<ArgumentException>(() => layer.Forward(run.X, run.Parameters, shape, new float[run.Cache.Length + 1], run.Hidden));
+        Assert.Equal("cache", e.ParamName);
+        Assert.Contains($"{run.Cache.Length} floats, but holds {run.Cache.Length + 1}", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, shape, new float[31], run.DParameters, run.DX, run.Workspace));
+        Assert.Equal("dHidden", e.ParamName);
+        Assert.Contains("30 floats, but holds 31", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => layer.Forward(run.X, run.Parameters, shape with { Batch = 0 }, run.Cache, run.Hidden));
 
         float[] state = new float[2 * layer.StateLength(5)];
@@ -252,6 +262,103 @@ public class RecurrentLayerTests
         e = Assert.Throws<ArgumentException>(() => layer.Step(run.X.AsSpan(0, 8), run.Parameters, 2, 4, 5, state, new float[(2 * layer.StepScratchLength(4, 5)) - 1], output));
         Assert.Equal("scratch", e.ParamName);
         Assert.Contains($"{2 * layer.StepScratchLength(4, 5)}", e.Message);
+    }
+
+    /// <summary>(source, destination): the span a call writes, and one it may not overlap, for Forward, Backward and Step.</summary>
+    private static readonly (string Source, string Destination)[] ForwardOverlaps = [("x", "hidden"), ("x", "cache"), ("cache", "hidden")];
+
+    private static readonly (string Source, string Destination)[] BackwardOverlaps =
+    [
+        ("x", "dHidden"), ("parameters", "dHidden"), ("cache", "dHidden"), ("hidden", "dHidden"),
+        ("x", "dParameters"), ("parameters", "dParameters"), ("cache", "dParameters"), ("hidden", "dParameters"), ("dHidden", "dParameters"),
+        ("x", "dx"), ("parameters", "dx"), ("cache", "dx"), ("hidden", "dx"), ("dParameters", "dx"),
+        ("x", "workspace"), ("parameters", "workspace"), ("cache", "workspace"), ("hidden", "workspace"),
+        ("dHidden", "workspace"), ("dParameters", "workspace"), ("dx", "workspace"),
+    ];
+
+    private static readonly (string Source, string Destination)[] StepOverlaps =
+        [("x", "output"), ("state", "output"), ("scratch", "output"), ("x", "scratch"), ("state", "scratch")];
+
+    private static Dictionary<string, float[]> BuffersOf(RecurrentRun run) => new()
+    {
+        ["x"] = run.X, ["parameters"] = run.Parameters, ["cache"] = run.Cache, ["hidden"] = run.Hidden,
+        ["dHidden"] = run.DHidden, ["dParameters"] = run.DParameters, ["dx"] = run.DX, ["workspace"] = run.Workspace,
+    };
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Overlapping_spans_are_rejected_naming_both(string name)
+    {
+        var layer = RecurrentLayerUnderTest.Named(name);
+        var shape = new RecurrentShape(2, 3, 4, 5);
+        var run = new RecurrentRun(layer, shape, new Random(13));
+        run.Forward();
+        Dictionary<string, float[]> buffers = BuffersOf(run);
+
+        foreach (var (source, destination) in ForwardOverlaps)
+        {
+            OverlappingSpans.AssertRejected(buffers, source, destination,
+                m => layer.Forward(m["x"].Span, m["parameters"].Span, shape, m["cache"].Span, m["hidden"].Span));
+        }
+        foreach (var (source, destination) in BackwardOverlaps)
+        {
+            OverlappingSpans.AssertRejected(buffers, source, destination,
+                m => layer.Backward(m["x"].Span, m["parameters"].Span, m["cache"].Span, m["hidden"].Span, shape,
+                                    m["dHidden"].Span, m["dParameters"].Span, m["dx"].Span, m["workspace"].Span));
+        }
+
+        var stepBuffers = new Dictionary<string, float[]>
+        {
+            ["x"] = run.X[..8], ["parameters"] = run.Parameters, ["state"] = new float[2 * layer.StateLength(5)],
+            ["scratch"] = new float[2 * layer.StepScratchLength(4, 5)], ["output"] = new float[2 * 5],
+        };
+        foreach (var (source, destination) in StepOverlaps)
+        {
+            OverlappingSpans.AssertRejected(stepBuffers, source, destination,
+                m => layer.Step(m["x"].Span, m["parameters"].Span, 2, 4, 5, m["state"].Span, m["scratch"].Span, m["output"].Span));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Backward_may_write_dx_over_dHidden(string name)
+    {
+        // dHidden is spent before dx is written, so a caller may let them share memory.
+        var random = new Random(14);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 3, 4, 5), random);
+        float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
+        run.Forward();
+        run.Backward(weights);
+        float[] dParameters = [.. run.DParameters], dx = [.. run.DX];
+
+        weights.CopyTo(run.DHidden, 0);
+        run.DParameters.AsSpan().Clear();
+        Dictionary<string, Memory<float>> m = OverlappingSpans.Sharing(BuffersOf(run), "dHidden", "dx");
+        run.Layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, run.Shape, m["dHidden"].Span, run.DParameters, m["dx"].Span, run.Workspace);
+
+        Assert.Equal(dParameters, run.DParameters);
+        Assert.Equal(dx, m["dx"].ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Only_the_used_prefix_of_a_longer_workspace_must_be_disjoint(string name)
+    {
+        // A caller may carve dx from the tail of an oversized scratch buffer that Backward never touches.
+        var random = new Random(16);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 3, 4, 5), random);
+        float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
+        run.Forward();
+        run.Backward(weights);
+        float[] dParameters = [.. run.DParameters], dx = [.. run.DX];
+
+        float[] scratch = new float[run.Workspace.Length + run.DX.Length];
+        weights.CopyTo(run.DHidden, 0);
+        run.DParameters.AsSpan().Clear();
+        run.Layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, run.Shape, run.DHidden, run.DParameters, scratch.AsSpan(run.Workspace.Length), scratch);
+
+        Assert.Equal(dParameters, run.DParameters);
+        Assert.Equal(dx, scratch[run.Workspace.Length..]);
     }
 
     [Fact]

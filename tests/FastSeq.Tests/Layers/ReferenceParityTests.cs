@@ -58,8 +58,7 @@ public class ReferenceParityTests(ITestOutputHelper output)
         layer.Forward(x, p1, shape1, cache1, h1);
         layer.Forward(h1, p2, shape2, cache2, h2);
         float[] last = new float[B * H];
-        for (int b = 0; b < B; b++)
-            h2.AsSpan((b * T + T - 1) * H, H).CopyTo(last.AsSpan(b * H));
+        LastTimestep.Copy(h2, T, H, last);
         float[] logits = new float[B * U], y = new float[B * U];
         DenseLayer.Forward(last, head, B, H, U, headActivation, logits, y);
         AssertClose("output", reference["output"], y, 0, OutputTolerance);
@@ -68,8 +67,7 @@ public class ReferenceParityTests(ITestOutputHelper output)
         float[] dHead = new float[head.Length], dLast = new float[last.Length];
         DenseLayer.Backward(last, head, logits, y, B, H, U, headActivation, dy, withRespectToPreActivation: false, dHead, dLast);
         float[] dH2 = new float[h2.Length];
-        for (int b = 0; b < B; b++)
-            dLast.AsSpan(b * H, H).CopyTo(dH2.AsSpan((b * T + T - 1) * H));
+        LastTimestep.Scatter(dLast, T, H, dH2);
         float[] dP2 = new float[p2.Length], dH1 = new float[h1.Length];
         layer.Backward(h1, p2, cache2, h2, shape2, dH2, dP2, dH1, new float[layer.WorkspaceLength(shape2)]);
         float[] dP1 = new float[p1.Length], dx = new float[x.Length];

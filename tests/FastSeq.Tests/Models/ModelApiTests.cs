@@ -179,6 +179,32 @@ public class ModelApiTests
     }
 
     [Fact]
+    public void Backward_needs_a_Forward_of_the_same_batch_size()
+    {
+        var model = new SineForecaster(seed: 1);
+        var first = Assert.Throws<InvalidOperationException>(() => model.Backward(new float[1], 1));
+        Assert.Contains("call Forward first", first.Message, StringComparison.Ordinal);
+
+        model.Forward(new float[2 * SineForecaster.InputLength], 2);
+        var e = Assert.Throws<ArgumentException>(() => model.Backward(new float[1], 1));
+        Assert.Equal("batchSize", e.ParamName);
+        Assert.Contains("the batch of the last Forward (2), but is 1", e.Message, StringComparison.Ordinal);
+
+        model.Backward(new float[2], 2);
+    }
+
+    [Fact]
+    public void Step_needs_at_least_one_stream()
+    {
+        var model = new SineForecaster();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => model.Step([], [], [], 0));
+        Assert.Equal("streams", e.ParamName);
+        Assert.Contains("streams must be at least 1, but is 0", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => model.Step([], [], [], -1));
+        Assert.Equal("streams", e.ParamName);
+    }
+
+    [Fact]
     public void Saved_weights_load_back_bit_exact_into_another_model()
     {
         string path = Path.Combine(Path.GetTempPath(), $"fastseq-{Guid.NewGuid():N}.safetensors");
