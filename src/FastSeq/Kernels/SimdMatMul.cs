@@ -53,7 +53,7 @@ internal static class SimdMatMul<TVector, TOps>
 
         if (n == 1 && ldb == 1 && acs == 1 && k >= w)
         {
-            // One contiguous column (a one-unit Dense head): a dot product per row, nothing to set up.
+            // One contiguous column (an input gradient through a one-feature layer): a dot product per row, nothing to set up.
             Dots(ref a, ars, ref b, k, m, k, 1, ref c, ldc);
             return;
         }
