@@ -218,7 +218,7 @@ public sealed partial class FastSeqGenerator
         w.Line($"public ReadOnlySpan<float> Outputs => {OutputBuffer(output, last)}.AsSpan(0, {outputsLength});");
         w.Line("/// <summary>Pre-activations of the final layer in the last <see cref=\"Forward\"/>.</summary>");
         w.Line($"public ReadOnlySpan<float> Logits => {(output.IsRecurrent ? OutputBuffer(output, last) : $"_layer{last}PreActivation")}.AsSpan(0, {outputsLength});");
-        w.Line("/// <summary>d loss / d inputs from the last <see cref=\"Backward\"/>.</summary>");
+        w.Line("/// <summary>d loss / d inputs from the last <see cref=\"Backward\"/> that computed them.</summary>");
         w.Line("public ReadOnlySpan<float> InputGradients => _inputGradients.AsSpan(0, _batchSize * InputLength);");
         w.Line();
     }
@@ -278,10 +278,10 @@ public sealed partial class FastSeqGenerator
         int last = model.Layers.Count - 1;
         w.Line("/// <summary>");
         w.Line("/// Backpropagation through time for the last <see cref=\"Forward\"/>: adds into <see cref=\"Gradients\"/>");
-        w.Line("/// and writes <see cref=\"InputGradients\"/>. <paramref name=\"outputGradients\"/> is d loss / d outputs,");
-        w.Line("/// or d loss / d <see cref=\"Logits\"/> when <paramref name=\"withRespectToLogits\"/> is true.");
+        w.Line("/// and, when <paramref name=\"computeInputGradients\"/>, writes <see cref=\"InputGradients\"/>. <paramref name=\"outputGradients\"/>");
+        w.Line("/// is d loss / d outputs, or d loss / d <see cref=\"Logits\"/> when <paramref name=\"withRespectToLogits\"/> is true.");
         w.Line("/// </summary>");
-        w.Open("public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false)");
+        w.Open("public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)");
         w.Line("ModelArguments.CheckBackward(batchSize, _batchSize);");
         w.Line("ModelArguments.CheckLength(outputGradients.Length, batchSize * OutputLength, nameof(outputGradients), batchSize);");
         w.Line($"outputGradients.CopyTo({OutputGradientBuffer(model.Output, last)});");
@@ -290,7 +290,9 @@ public sealed partial class FastSeqGenerator
             LayerSpec layer = model.Layers[i];
             int inputPerSample = i == 0 ? model.Timesteps * model.Features : OutputPerSample(model, model.Layers[i - 1]);
             string x = $"{(i == 0 ? "_inputs" : OutputBuffer(model.Layers[i - 1], i - 1))}.AsSpan(0, batchSize * {N(inputPerSample)})";
-            string dx = $"{(i == 0 ? "_inputGradients" : OutputGradientBuffer(model.Layers[i - 1], i - 1))}.AsSpan(0, batchSize * {N(inputPerSample)})";
+            string dx = i == 0
+                ? $"computeInputGradients ? _inputGradients.AsSpan(0, batchSize * {N(inputPerSample)}) : default"
+                : $"{OutputGradientBuffer(model.Layers[i - 1], i - 1)}.AsSpan(0, batchSize * {N(inputPerSample)})";
             w.Line();
             w.Line($"// {layer.Name}");
             if (layer.IsRecurrent)

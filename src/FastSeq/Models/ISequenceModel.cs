@@ -48,13 +48,15 @@ public interface ISequenceModel
 
     /// <summary>
     /// Backpropagation through time for the last <see cref="Forward"/>: adds d loss / d parameters into
-    /// <see cref="Gradients"/> and writes d loss / d inputs to <see cref="InputGradients"/>.
-    /// <paramref name="outputGradients"/> is d loss / d outputs, or d loss / d <see cref="Logits"/>
-    /// when <paramref name="withRespectToLogits"/> is true (fused losses such as softmax cross-entropy).
+    /// <see cref="Gradients"/> and, unless <paramref name="computeInputGradients"/> is false (training needs only
+    /// the parameters' gradients, and the first layer's input product is then skipped), writes d loss / d inputs
+    /// to <see cref="InputGradients"/>. <paramref name="outputGradients"/> is d loss / d outputs, or d loss /
+    /// d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true (fused losses such as softmax
+    /// cross-entropy).
     /// </summary>
-    void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false);
+    void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true);
 
-    /// <summary>d loss / d inputs from the last <see cref="Backward"/>, <c>[B, T, F]</c>.</summary>
+    /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them, <c>[B, T, F]</c>.</summary>
     ReadOnlySpan<float> InputGradients { get; }
 
     /// <summary>Clears the streaming state of <see cref="Step(ReadOnlySpan{float}, Span{float})"/>.</summary>

@@ -50,21 +50,25 @@ public sealed class Trainer<TModel>
 
     /// <summary>
     /// One optimisation step on a batch: forward, loss, backward, update. Inputs <c>[B, T, F]</c>;
-    /// targets <c>[B, TargetLength]</c>. Returns the batch's mean loss before the update.
+    /// targets <c>[B, TargetLength]</c>. Returns the batch's mean loss before the update; the model's
+    /// <see cref="ISequenceModel.InputGradients"/> then hold d loss / d inputs.
     /// </summary>
     public float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize) =>
-        TrainBatch(inputs, targets, batchSize, countCorrect: false, out _);
+        TrainBatch(inputs, targets, batchSize, forFit: false, out _);
 
-    /// <summary><see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>, counting correct predictions only when asked (Fit's accuracy).</summary>
-    private float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, bool countCorrect, out int correct)
+    /// <summary>
+    /// <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>; for <see cref="Fit"/>, it counts the
+    /// correct predictions (the epoch's accuracy) and skips the input gradients, which nobody reads there.
+    /// </summary>
+    private float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, bool forFit, out int correct)
     {
         CheckTargets(targets, batchSize);
         Model.Forward(inputs, batchSize);
         Span<float> outputGradients = _outputGradients.AsSpan(0, batchSize * Model.OutputLength);
         float loss = Loss.Compute(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation, outputGradients, out bool withRespectToLogits);
-        correct = countCorrect && Loss.IsClassification ? Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits) : 0;
+        correct = forFit && Loss.IsClassification ? Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits) : 0;
         Model.Gradients.Clear();
-        Model.Backward(outputGradients, batchSize, withRespectToLogits);
+        Model.Backward(outputGradients, batchSize, withRespectToLogits, computeInputGradients: !forFit);
         Optimizer.Step(Model.Parameters, Model.Gradients);
         return loss;
     }
@@ -124,7 +128,7 @@ public sealed class Trainer<TModel>
             {
                 int count = Math.Min(batchSize, trainCount - first);
                 data.CopySamples(order.Slice(first, count), _batchInputs, _batchTargets);
-                float loss = TrainBatch(_batchInputs.AsSpan(0, count * Model.InputLength), _batchTargets.AsSpan(0, count * _targetLength), count, countCorrect: true, out int batchCorrect);
+                float loss = TrainBatch(_batchInputs.AsSpan(0, count * Model.InputLength), _batchTargets.AsSpan(0, count * _targetLength), count, forFit: true, out int batchCorrect);
                 lossSum += (double)loss * count;
                 correct += batchCorrect;
             }

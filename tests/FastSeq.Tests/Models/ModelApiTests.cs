@@ -194,6 +194,31 @@ public class ModelApiTests
     }
 
     [Fact]
+    public void Backward_can_skip_the_input_gradients_and_gives_the_same_parameter_gradients()
+    {
+        var random = new Random(4);
+        const int Batch = 3;
+        float[] x = Layers.RandomTensors.Uniform(random, Batch * SineForecaster.InputLength, -1f, 1f);
+        float[] dy = Layers.RandomTensors.Uniform(random, Batch * SineForecaster.OutputLength, -1f, 1f);
+        var model = new SineForecaster(seed: 3);
+
+        model.Forward(x, Batch);
+        model.Backward(dy, Batch);
+        float[] gradients = model.Gradients.ToArray(), inputGradients = model.InputGradients.ToArray();
+        Assert.Contains(inputGradients, g => g != 0f);
+
+        model.Gradients.Clear();
+        model.Forward(x.Reverse().ToArray(), Batch);
+        model.Backward(dy, Batch, computeInputGradients: false);
+        model.Gradients.Clear();
+        model.Forward(x, Batch);
+        model.Backward(dy, Batch, computeInputGradients: false);
+        Assert.Equal(gradients, model.Gradients.ToArray());
+        // Left as the last Backward that computed them wrote them, not those of the reversed inputs.
+        Assert.Equal(inputGradients, model.InputGradients.ToArray());
+    }
+
+    [Fact]
     public void Step_needs_at_least_one_stream()
     {
         var model = new SineForecaster();

@@ -84,7 +84,7 @@ partial class Detectors
         public ReadOnlySpan<float> Outputs => _layer1Output.AsSpan(0, _batchSize * OutputLength);
         /// <summary>Pre-activations of the final layer in the last <see cref="Forward"/>.</summary>
         public ReadOnlySpan<float> Logits => _layer1PreActivation.AsSpan(0, _batchSize * OutputLength);
-        /// <summary>d loss / d inputs from the last <see cref="Backward"/>.</summary>
+        /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them.</summary>
         public ReadOnlySpan<float> InputGradients => _inputGradients.AsSpan(0, _batchSize * InputLength);
 
         /// <summary>Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>.</summary>
@@ -115,10 +115,10 @@ partial class Detectors
 
         /// <summary>
         /// Backpropagation through time for the last <see cref="Forward"/>: adds into <see cref="Gradients"/>
-        /// and writes <see cref="InputGradients"/>. <paramref name="outputGradients"/> is d loss / d outputs,
-        /// or d loss / d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true.
+        /// and, when <paramref name="computeInputGradients"/>, writes <see cref="InputGradients"/>. <paramref name="outputGradients"/>
+        /// is d loss / d outputs, or d loss / d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true.
         /// </summary>
-        public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false)
+        public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
         {
             ModelArguments.CheckBackward(batchSize, _batchSize);
             ModelArguments.CheckLength(outputGradients.Length, batchSize * OutputLength, nameof(outputGradients), batchSize);
@@ -132,7 +132,7 @@ partial class Detectors
             LastTimestep.Scatter(_layer0LastGradient.AsSpan(0, batchSize * 6), 5, 6, _layer0HiddenGradient.AsSpan(0, batchSize * 30));
             var shape0 = new RecurrentShape(batchSize, 5, 2, 6);
             SimpleRnnLayer.Backward(_inputs.AsSpan(0, batchSize * 10), _parameters.AsSpan(0, 54), _layer0Cache.AsSpan(0, SimpleRnnLayer.CacheLength(shape0)), _layer0Hidden.AsSpan(0, batchSize * 30), shape0, Activation.Relu,
-                _layer0HiddenGradient.AsSpan(0, batchSize * 30), _gradients.AsSpan(0, 54), _inputGradients.AsSpan(0, batchSize * 10), _workspace);
+                _layer0HiddenGradient.AsSpan(0, batchSize * 30), _gradients.AsSpan(0, 54), computeInputGradients ? _inputGradients.AsSpan(0, batchSize * 10) : default, _workspace);
         }
 
         /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>

@@ -88,7 +88,7 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     public ReadOnlySpan<float> Outputs => _layer2Output.AsSpan(0, _batchSize * OutputLength);
     /// <summary>Pre-activations of the final layer in the last <see cref="Forward"/>.</summary>
     public ReadOnlySpan<float> Logits => _layer2PreActivation.AsSpan(0, _batchSize * OutputLength);
-    /// <summary>d loss / d inputs from the last <see cref="Backward"/>.</summary>
+    /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them.</summary>
     public ReadOnlySpan<float> InputGradients => _inputGradients.AsSpan(0, _batchSize * InputLength);
 
     /// <summary>Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>.</summary>
@@ -122,10 +122,10 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
 
     /// <summary>
     /// Backpropagation through time for the last <see cref="Forward"/>: adds into <see cref="Gradients"/>
-    /// and writes <see cref="InputGradients"/>. <paramref name="outputGradients"/> is d loss / d outputs,
-    /// or d loss / d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true.
+    /// and, when <paramref name="computeInputGradients"/>, writes <see cref="InputGradients"/>. <paramref name="outputGradients"/>
+    /// is d loss / d outputs, or d loss / d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true.
     /// </summary>
-    public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false)
+    public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
     {
         ModelArguments.CheckBackward(batchSize, _batchSize);
         ModelArguments.CheckLength(outputGradients.Length, batchSize * OutputLength, nameof(outputGradients), batchSize);
@@ -143,7 +143,7 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
         // lstm
         var shape0 = new RecurrentShape(batchSize, 12, 3, 16);
         LstmLayer.Backward(_inputs.AsSpan(0, batchSize * 36), _parameters.AsSpan(0, 1280), _layer0Cache.AsSpan(0, LstmLayer.CacheLength(shape0)), _layer0Hidden.AsSpan(0, batchSize * 192), shape0,
-            _layer0HiddenGradient.AsSpan(0, batchSize * 192), _gradients.AsSpan(0, 1280), _inputGradients.AsSpan(0, batchSize * 36), _workspace);
+            _layer0HiddenGradient.AsSpan(0, batchSize * 192), _gradients.AsSpan(0, 1280), computeInputGradients ? _inputGradients.AsSpan(0, batchSize * 36) : default, _workspace);
     }
 
     /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>
