@@ -123,32 +123,43 @@ public static class GateActivations
         GruCombine(ref r, ref z, ref n, ref hn, ref p, fromZero, ref y, j, lanes);
 
     /// <summary>The logistic sigmoid of every value, in place, within a few float ulps.</summary>
-    public static void Sigmoid(Span<float> values) => Sigmoid(values, values);
+    public static void Sigmoid(Span<float> values) => Apply<SigmoidFunction>(values, values);
 
     /// <summary><c>y = σ(x)</c>, element by element, within a few float ulps; <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
-    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
-    {
-        Check(y.Length, x.Length, nameof(y));
-        ref float source = ref MemoryMarshal.GetReference(x);
-        ref float destination = ref MemoryMarshal.GetReference(y);
-        if (!s_vectorized)
-        {
-            for (nint j = 0; j < x.Length; j++)
-                Unsafe.Add(ref destination, j) = 1f / (1f + MathF.Exp(-Unsafe.Add(ref source, j)));
-            return;
-        }
-        nint full = x.Length - (x.Length % Vector<float>.Count);
-        for (nint j = 0; j < full; j += Vector<float>.Count)
-            Sigmoid(Vector.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
-        if (full < x.Length)
-            SigmoidPartial(ref Unsafe.Add(ref source, full), ref Unsafe.Add(ref destination, full), x.Length - (int)full);
-    }
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => Apply<SigmoidFunction>(x, y);
 
     /// <summary>tanh of every value, in place, to about 1e-7 absolute.</summary>
-    public static void Tanh(Span<float> values) => Tanh(values, values);
+    public static void Tanh(Span<float> values) => Apply<TanhFunction>(values, values);
 
     /// <summary><c>y = tanh(x)</c>, element by element, to about 1e-7 absolute; <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
-    public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => Apply<TanhFunction>(x, y);
+
+    /// <summary>A function applied element by element, in its vector form and its scalar (Scalar path) form.</summary>
+    private interface IElementwise
+    {
+        static abstract Vector<float> Vector(Vector<float> x);
+
+        static abstract float Scalar(float x);
+    }
+
+    private readonly struct SigmoidFunction : IElementwise
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Vector(Vector<float> x) => Sigmoid(x);
+
+        public static float Scalar(float x) => 1f / (1f + MathF.Exp(-x));
+    }
+
+    private readonly struct TanhFunction : IElementwise
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Vector(Vector<float> x) => Tanh(x);
+
+        public static float Scalar(float x) => MathF.Tanh(x);
+    }
+
+    private static void Apply<TFunction>(ReadOnlySpan<float> x, Span<float> y)
+        where TFunction : struct, IElementwise
     {
         Check(y.Length, x.Length, nameof(y));
         ref float source = ref MemoryMarshal.GetReference(x);
@@ -156,21 +167,19 @@ public static class GateActivations
         if (!s_vectorized)
         {
             for (nint j = 0; j < x.Length; j++)
-                Unsafe.Add(ref destination, j) = MathF.Tanh(Unsafe.Add(ref source, j));
+                Unsafe.Add(ref destination, j) = TFunction.Scalar(Unsafe.Add(ref source, j));
             return;
         }
         nint full = x.Length - (x.Length % Vector<float>.Count);
         for (nint j = 0; j < full; j += Vector<float>.Count)
-            Tanh(Vector.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+            TFunction.Vector(Vector.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
         if (full < x.Length)
-            TanhPartial(ref Unsafe.Add(ref source, full), ref Unsafe.Add(ref destination, full), x.Length - (int)full);
+            ApplyPartial<TFunction>(ref Unsafe.Add(ref source, full), ref Unsafe.Add(ref destination, full), x.Length - (int)full);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SigmoidPartial(ref float x, ref float y, int lanes) => Store(Sigmoid(Load(ref x, lanes)), ref y, lanes);
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void TanhPartial(ref float x, ref float y, int lanes) => Store(Tanh(Load(ref x, lanes)), ref y, lanes);
+    private static void ApplyPartial<TFunction>(ref float x, ref float y, int lanes)
+        where TFunction : struct, IElementwise => Store(TFunction.Vector(Load(ref x, lanes)), ref y, lanes);
 
     /// <summary>
     /// Loads <paramref name="lanes"/> floats, zero-padding a partial last vector, so that every element, wherever
