@@ -119,25 +119,22 @@ internal static class SimdMatMul<TVector, TOps>
         ref float packed = ref MemoryMarshal.GetReference(panel);
         if (m4 > 0)
         {
-            int j = 0;
-            for (; j <= nv - 3 * w; j += 3 * w)
+            // Column panels of 3 vectors, the last one 1 or 2 wide.
+            for (int j = 0; j < nv; j += 3 * w)
             {
-                ref float bj = ref Panel(ref b, ldb, j, k, 3 * w, transposedB, pack, ref packed, out nint ldp);
+                int width = Math.Min(3 * w, nv - j);
+                ref float bj = ref Panel(ref b, ldb, j, k, width, transposedB, pack, ref packed, out nint ldp);
                 for (int i = 0; i < m4; i += 4)
-                    Tile4x3(ref Unsafe.Add(ref a, i * ars), ars, acs, ref bj, ldp, k, ref Unsafe.Add(ref c, i * ldc + j), ldc);
-            }
-
-            if (j <= nv - 2 * w)
-            {
-                ref float bj = ref Panel(ref b, ldb, j, k, 2 * w, transposedB, pack, ref packed, out nint ldp);
-                for (int i = 0; i < m4; i += 4)
-                    Tile4x2(ref Unsafe.Add(ref a, i * ars), ars, acs, ref bj, ldp, k, ref Unsafe.Add(ref c, i * ldc + j), ldc);
-            }
-            else if (j < nv)
-            {
-                ref float bj = ref Panel(ref b, ldb, j, k, w, transposedB, pack, ref packed, out nint ldp);
-                for (int i = 0; i < m4; i += 4)
-                    Tile4x1(ref Unsafe.Add(ref a, i * ars), ars, acs, ref bj, ldp, k, ref Unsafe.Add(ref c, i * ldc + j), ldc);
+                {
+                    ref float ai = ref Unsafe.Add(ref a, i * ars);
+                    ref float ci = ref Unsafe.Add(ref c, i * ldc + j);
+                    switch (width / w)
+                    {
+                        case 1: Tile4<Vectors1>(ref ai, ars, acs, ref bj, ldp, k, ref ci, ldc); break;
+                        case 2: Tile4<Vectors2>(ref ai, ars, acs, ref bj, ldp, k, ref ci, ldc); break;
+                        default: Tile4<Vectors3>(ref ai, ars, acs, ref bj, ldp, k, ref ci, ldc); break;
+                    }
+                }
             }
         }
 
@@ -221,107 +218,62 @@ internal static class SimdMatMul<TVector, TOps>
         }
     }
 
-    // C[4, 3W] += A[4, k] · B[k, 3W]
-    private static void Tile4x3(ref float a, nint ars, nint acs, ref float b, nint ldb, int k, ref float c, nint ldc)
+    // C[4, V·W] += A[4, k] · B[k, V·W], V = TWidth.Vectors in 1..3: per step of k, V vectors of a row
+    // of B and one broadcast element of A per row feed 4·V multiply-adds.
+    private static void Tile4<TWidth>(ref float a, nint ars, nint acs, ref float b, nint ldb, int k, ref float c, nint ldc)
+        where TWidth : struct, IVectorCount
     {
         nint w = TOps.Width;
+        int v = TWidth.Vectors;
         ref float c1 = ref Unsafe.Add(ref c, ldc);
         ref float c2 = ref Unsafe.Add(ref c, 2 * ldc);
         ref float c3 = ref Unsafe.Add(ref c, 3 * ldc);
-        TVector s00 = TOps.Load(ref c, 0), s01 = TOps.Load(ref c, w), s02 = TOps.Load(ref c, 2 * w);
-        TVector s10 = TOps.Load(ref c1, 0), s11 = TOps.Load(ref c1, w), s12 = TOps.Load(ref c1, 2 * w);
-        TVector s20 = TOps.Load(ref c2, 0), s21 = TOps.Load(ref c2, w), s22 = TOps.Load(ref c2, 2 * w);
-        TVector s30 = TOps.Load(ref c3, 0), s31 = TOps.Load(ref c3, w), s32 = TOps.Load(ref c3, 2 * w);
-        nint ars2 = 2 * ars, ars3 = 3 * ars;
-        for (int p = 0; p < k; p++)
+        TVector s00 = TOps.Load(ref c, 0), s10 = TOps.Load(ref c1, 0), s20 = TOps.Load(ref c2, 0), s30 = TOps.Load(ref c3, 0);
+        TVector s01 = TOps.Zero, s11 = TOps.Zero, s21 = TOps.Zero, s31 = TOps.Zero;
+        TVector s02 = TOps.Zero, s12 = TOps.Zero, s22 = TOps.Zero, s32 = TOps.Zero;
+        if (v > 1)
         {
-            TVector b0 = TOps.Load(ref b, 0), b1 = TOps.Load(ref b, w), b2 = TOps.Load(ref b, 2 * w);
-            TVector x = TOps.Broadcast(a);
-            s00 = TOps.MultiplyAdd(x, b0, s00);
-            s01 = TOps.MultiplyAdd(x, b1, s01);
-            s02 = TOps.MultiplyAdd(x, b2, s02);
-            x = TOps.Broadcast(Unsafe.Add(ref a, ars));
-            s10 = TOps.MultiplyAdd(x, b0, s10);
-            s11 = TOps.MultiplyAdd(x, b1, s11);
-            s12 = TOps.MultiplyAdd(x, b2, s12);
-            x = TOps.Broadcast(Unsafe.Add(ref a, ars2));
-            s20 = TOps.MultiplyAdd(x, b0, s20);
-            s21 = TOps.MultiplyAdd(x, b1, s21);
-            s22 = TOps.MultiplyAdd(x, b2, s22);
-            x = TOps.Broadcast(Unsafe.Add(ref a, ars3));
-            s30 = TOps.MultiplyAdd(x, b0, s30);
-            s31 = TOps.MultiplyAdd(x, b1, s31);
-            s32 = TOps.MultiplyAdd(x, b2, s32);
-            a = ref Unsafe.Add(ref a, acs);
-            b = ref Unsafe.Add(ref b, ldb);
+            s01 = TOps.Load(ref c, w); s11 = TOps.Load(ref c1, w); s21 = TOps.Load(ref c2, w); s31 = TOps.Load(ref c3, w);
         }
-
-        TOps.Store(s00, ref c, 0); TOps.Store(s01, ref c, w); TOps.Store(s02, ref c, 2 * w);
-        TOps.Store(s10, ref c1, 0); TOps.Store(s11, ref c1, w); TOps.Store(s12, ref c1, 2 * w);
-        TOps.Store(s20, ref c2, 0); TOps.Store(s21, ref c2, w); TOps.Store(s22, ref c2, 2 * w);
-        TOps.Store(s30, ref c3, 0); TOps.Store(s31, ref c3, w); TOps.Store(s32, ref c3, 2 * w);
-    }
-
-    // C[4, 2W] += A[4, k] · B[k, 2W]
-    private static void Tile4x2(ref float a, nint ars, nint acs, ref float b, nint ldb, int k, ref float c, nint ldc)
-    {
-        nint w = TOps.Width;
-        ref float c1 = ref Unsafe.Add(ref c, ldc);
-        ref float c2 = ref Unsafe.Add(ref c, 2 * ldc);
-        ref float c3 = ref Unsafe.Add(ref c, 3 * ldc);
-        TVector s00 = TOps.Load(ref c, 0), s01 = TOps.Load(ref c, w);
-        TVector s10 = TOps.Load(ref c1, 0), s11 = TOps.Load(ref c1, w);
-        TVector s20 = TOps.Load(ref c2, 0), s21 = TOps.Load(ref c2, w);
-        TVector s30 = TOps.Load(ref c3, 0), s31 = TOps.Load(ref c3, w);
-        nint ars2 = 2 * ars, ars3 = 3 * ars;
-        for (int p = 0; p < k; p++)
+        if (v > 2)
         {
-            TVector b0 = TOps.Load(ref b, 0), b1 = TOps.Load(ref b, w);
-            TVector x = TOps.Broadcast(a);
-            s00 = TOps.MultiplyAdd(x, b0, s00);
-            s01 = TOps.MultiplyAdd(x, b1, s01);
-            x = TOps.Broadcast(Unsafe.Add(ref a, ars));
-            s10 = TOps.MultiplyAdd(x, b0, s10);
-            s11 = TOps.MultiplyAdd(x, b1, s11);
-            x = TOps.Broadcast(Unsafe.Add(ref a, ars2));
-            s20 = TOps.MultiplyAdd(x, b0, s20);
-            s21 = TOps.MultiplyAdd(x, b1, s21);
-            x = TOps.Broadcast(Unsafe.Add(ref a, ars3));
-            s30 = TOps.MultiplyAdd(x, b0, s30);
-            s31 = TOps.MultiplyAdd(x, b1, s31);
-            a = ref Unsafe.Add(ref a, acs);
-            b = ref Unsafe.Add(ref b, ldb);
+            s02 = TOps.Load(ref c, 2 * w); s12 = TOps.Load(ref c1, 2 * w); s22 = TOps.Load(ref c2, 2 * w); s32 = TOps.Load(ref c3, 2 * w);
         }
-
-        TOps.Store(s00, ref c, 0); TOps.Store(s01, ref c, w);
-        TOps.Store(s10, ref c1, 0); TOps.Store(s11, ref c1, w);
-        TOps.Store(s20, ref c2, 0); TOps.Store(s21, ref c2, w);
-        TOps.Store(s30, ref c3, 0); TOps.Store(s31, ref c3, w);
-    }
-
-    // C[4, W] += A[4, k] · B[k, W]
-    private static void Tile4x1(ref float a, nint ars, nint acs, ref float b, nint ldb, int k, ref float c, nint ldc)
-    {
-        ref float c1 = ref Unsafe.Add(ref c, ldc);
-        ref float c2 = ref Unsafe.Add(ref c, 2 * ldc);
-        ref float c3 = ref Unsafe.Add(ref c, 3 * ldc);
-        TVector s0 = TOps.Load(ref c, 0), s1 = TOps.Load(ref c1, 0), s2 = TOps.Load(ref c2, 0), s3 = TOps.Load(ref c3, 0);
         nint ars2 = 2 * ars, ars3 = 3 * ars;
         for (int p = 0; p < k; p++)
         {
             TVector b0 = TOps.Load(ref b, 0);
-            s0 = TOps.MultiplyAdd(TOps.Broadcast(a), b0, s0);
-            s1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a, ars)), b0, s1);
-            s2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a, ars2)), b0, s2);
-            s3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a, ars3)), b0, s3);
+            TVector b1 = v > 1 ? TOps.Load(ref b, w) : TOps.Zero;
+            TVector b2 = v > 2 ? TOps.Load(ref b, 2 * w) : TOps.Zero;
+            TVector x = TOps.Broadcast(a);
+            s00 = TOps.MultiplyAdd(x, b0, s00);
+            if (v > 1) s01 = TOps.MultiplyAdd(x, b1, s01);
+            if (v > 2) s02 = TOps.MultiplyAdd(x, b2, s02);
+            x = TOps.Broadcast(Unsafe.Add(ref a, ars));
+            s10 = TOps.MultiplyAdd(x, b0, s10);
+            if (v > 1) s11 = TOps.MultiplyAdd(x, b1, s11);
+            if (v > 2) s12 = TOps.MultiplyAdd(x, b2, s12);
+            x = TOps.Broadcast(Unsafe.Add(ref a, ars2));
+            s20 = TOps.MultiplyAdd(x, b0, s20);
+            if (v > 1) s21 = TOps.MultiplyAdd(x, b1, s21);
+            if (v > 2) s22 = TOps.MultiplyAdd(x, b2, s22);
+            x = TOps.Broadcast(Unsafe.Add(ref a, ars3));
+            s30 = TOps.MultiplyAdd(x, b0, s30);
+            if (v > 1) s31 = TOps.MultiplyAdd(x, b1, s31);
+            if (v > 2) s32 = TOps.MultiplyAdd(x, b2, s32);
             a = ref Unsafe.Add(ref a, acs);
             b = ref Unsafe.Add(ref b, ldb);
         }
 
-        TOps.Store(s0, ref c, 0);
-        TOps.Store(s1, ref c1, 0);
-        TOps.Store(s2, ref c2, 0);
-        TOps.Store(s3, ref c3, 0);
+        TOps.Store(s00, ref c, 0); TOps.Store(s10, ref c1, 0); TOps.Store(s20, ref c2, 0); TOps.Store(s30, ref c3, 0);
+        if (v > 1)
+        {
+            TOps.Store(s01, ref c, w); TOps.Store(s11, ref c1, w); TOps.Store(s21, ref c2, w); TOps.Store(s31, ref c3, w);
+        }
+        if (v > 2)
+        {
+            TOps.Store(s02, ref c, 2 * w); TOps.Store(s12, ref c1, 2 * w); TOps.Store(s22, ref c2, 2 * w); TOps.Store(s32, ref c3, 2 * w);
+        }
     }
 
     // c[n] += a[k] · B[k, n] for n a multiple of W, a's elements acs apart: a single row (the
@@ -342,23 +294,22 @@ internal static class SimdMatMul<TVector, TOps>
             ref float cj = ref Unsafe.Add(ref c, j);
             switch (width)
             {
-                case 1: RowBlock<RowVectors1>(ref a, acs, ref bj, ldb, k, ref cj); break;
-                case 2: RowBlock<RowVectors2>(ref a, acs, ref bj, ldb, k, ref cj); break;
-                case 3: RowBlock<RowVectors3>(ref a, acs, ref bj, ldb, k, ref cj); break;
-                case 4: RowBlock<RowVectors4>(ref a, acs, ref bj, ldb, k, ref cj); break;
-                case 5: RowBlock<RowVectors5>(ref a, acs, ref bj, ldb, k, ref cj); break;
-                case 6: RowBlock<RowVectors6>(ref a, acs, ref bj, ldb, k, ref cj); break;
-                case 7: RowBlock<RowVectors7>(ref a, acs, ref bj, ldb, k, ref cj); break;
-                default: RowBlock<RowVectors8>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 1: RowBlock<Vectors1>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 2: RowBlock<Vectors2>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 3: RowBlock<Vectors3>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 4: RowBlock<Vectors4>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 5: RowBlock<Vectors5>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 6: RowBlock<Vectors6>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                case 7: RowBlock<Vectors7>(ref a, acs, ref bj, ldb, k, ref cj); break;
+                default: RowBlock<Vectors8>(ref a, acs, ref bj, ldb, k, ref cj); break;
             }
             j += width * TOps.Width;
         }
     }
 
-    // c[V·W] += a[k] · B[k, V·W], V = TWidth.Vectors in 1..8: one source for the eight block widths,
-    // which the JIT compiles apart, dropping the accumulators a width does not use.
+    // c[V·W] += a[k] · B[k, V·W], V = TWidth.Vectors in 1..8.
     private static void RowBlock<TWidth>(ref float a, nint acs, ref float b, nint ldb, int k, ref float c)
-        where TWidth : struct, IRowVectors
+        where TWidth : struct, IVectorCount
     {
         nint w = TOps.Width;
         int v = TWidth.Vectors;
