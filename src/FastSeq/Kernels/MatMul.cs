@@ -53,7 +53,7 @@ public static class MatMul
     /// <remarks>
     /// Computed as dot products of rows of A and B. When B is fixed across many calls
     /// (weights within a batch) and m is small, transposing it once with
-    /// <see cref="Transpose"/> and calling
+    /// <see cref="Transpose(ReadOnlySpan{float}, int, int, Span{float})"/> and calling
     /// <see cref="MultiplyAdd(ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, int, int, int, Span{float}, int)"/> can be faster.
     /// </remarks>
     public static void MultiplyAddTransposedB(ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, int m, int k, int n, Span<float> c, int ldc)
@@ -74,10 +74,17 @@ public static class MatMul
         if (dst.Length < size)
             ThrowTooShort(nameof(dst), $"dst[cols={cols}, rows={rows}]", size, dst.Length);
 
-        // 16 × 16 blocks keep both the rows read and the rows written in cache.
+        Transpose(ref MemoryMarshal.GetReference(src), cols, rows, cols, ref MemoryMarshal.GetReference(dst), rows);
+    }
+
+    /// <summary>
+    /// <c>dst[j, i] = src[i, j]</c> for a source of <paramref name="rows"/> × <paramref name="cols"/> with rows
+    /// <paramref name="srcLd"/> apart, into rows <paramref name="dstLd"/> apart. 16 × 16 blocks keep both the
+    /// rows read and the rows written in cache. Unchecked: the kernels' packing uses it too.
+    /// </summary>
+    internal static void Transpose(ref float src, nint srcLd, int rows, int cols, ref float dst, nint dstLd)
+    {
         const int Block = 16;
-        ref float s = ref MemoryMarshal.GetReference(src);
-        ref float d = ref MemoryMarshal.GetReference(dst);
         for (int i0 = 0; i0 < rows; i0 += Block)
         {
             int i1 = Math.Min(i0 + Block, rows);
@@ -87,7 +94,7 @@ public static class MatMul
                 for (int i = i0; i < i1; i++)
                 {
                     for (int j = j0; j < j1; j++)
-                        Unsafe.Add(ref d, (nint)j * rows + i) = Unsafe.Add(ref s, (nint)i * cols + j);
+                        Unsafe.Add(ref dst, (j * dstLd) + i) = Unsafe.Add(ref src, (i * srcLd) + j);
                 }
             }
         }

@@ -177,7 +177,8 @@ internal static class SimdMatMul<TVector, TOps>
     {
         if (transposedB)
         {
-            PackTransposed(ref Unsafe.Add(ref b, j * ldb), ldb, k, width, ref packed);
+            // packed[k, width] = Bᵀ of the panel's B[width, k], whose rows are ldb apart.
+            MatMul.Transpose(ref Unsafe.Add(ref b, j * ldb), ldb, width, k, ref packed, width);
             ldp = width;
             return ref packed;
         }
@@ -203,18 +204,6 @@ internal static class SimdMatMul<TVector, TOps>
                 TOps.Store(TOps.Load(ref b, q), ref packed, q);
             b = ref Unsafe.Add(ref b, ldb);
             packed = ref Unsafe.Add(ref packed, width);
-        }
-    }
-
-    // packed[k, width] = Bᵀ where B[width, k] has rows ldb apart.
-    private static void PackTransposed(ref float b, nint ldb, int k, int width, ref float packed)
-    {
-        for (int q = 0; q < width; q++)
-        {
-            ref float row = ref Unsafe.Add(ref b, q * ldb);
-            ref float column = ref Unsafe.Add(ref packed, q);
-            for (int p = 0; p < k; p++)
-                Unsafe.Add(ref column, p * width) = Unsafe.Add(ref row, p);
         }
     }
 
@@ -473,13 +462,7 @@ internal static class SimdMatMul<TVector, TOps>
             }
 
             ref float bt = ref MemoryMarshal.GetReference(strip);
-            for (int q = 0; q < r; q++)
-            {
-                ref float column = ref Unsafe.Add(ref b, q);
-                ref float row = ref Unsafe.Add(ref bt, q * k);
-                for (int p = 0; p < k; p++)
-                    Unsafe.Add(ref row, p) = Unsafe.Add(ref column, p * ldb);
-            }
+            MatMul.Transpose(ref b, ldb, k, r, ref bt, k);
 
             Dots(ref a, ars, ref bt, k, m, k, r, ref c, ldc);
         }
