@@ -123,6 +123,17 @@ public class GateActivationsTests
     }
 
     [Fact]
+    public void The_vector_width_the_environment_asks_for_is_in_use()
+    {
+        // CI runs the suite once more with DOTNET_MaxVectorTBitWidth=128 (4 lanes); this fails if that
+        // setting stops taking effect. Without the variable there is nothing to check.
+        string? bits = Environment.GetEnvironmentVariable("DOTNET_MaxVectorTBitWidth");
+        if (bits is null)
+            return;
+        Assert.Equal(int.Parse(bits, System.Globalization.CultureInfo.InvariantCulture) / 32, System.Numerics.Vector<float>.Count);
+    }
+
+    [Fact]
     public void NaN_stays_NaN_and_infinities_saturate()
     {
         // A diverging model must show NaN, not finite gates; a full vector and a partial one.
