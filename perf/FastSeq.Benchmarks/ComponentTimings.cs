@@ -53,10 +53,11 @@ public static class ComponentTimings
         ArraySegment<float> p = Filled(LstmLayer.ParameterCount(1, H)), state = Aligned(2 * H), scratch = Aligned(LstmLayer.StepScratchLength(1, H)), h = Aligned(H);
         LstmLayer.Initialize(p, 1, H, new Random(1));
         Report("LstmLayer.Step", 0, () => LstmLayer.Step(x, p, 1, 1, H, state, scratch, h));
+        // The layer fuses the product with the cell (FusedCells, internal); the unfused parts, for comparison:
         ArraySegment<float> xh = Filled(1 + H), gates = Aligned(4 * H);
-        Report("  MatMul [x|h][1,41]·[Wk;Wh][41,160]", 2.0 * (1 + H) * 4 * H, () => MatMul.MultiplyAdd(xh, 1 + H, p, 4 * H, 1, 1 + H, 4 * H, gates, 4 * H));
+        Report("  unfused: MatMul [x|h][1,41]·[Wk;Wh][41,160]", 2.0 * (1 + H) * 4 * H, () => MatMul.MultiplyAdd(xh, 1 + H, p, 4 * H, 1, 1 + H, 4 * H, gates, 4 * H));
         ArraySegment<float> gateInputs = Filled(4 * H), g = Aligned(4 * H), c = Aligned(H);
-        Report("  GateActivations.LstmCell H=40 (incl. copying fresh inputs in)", 0, () =>
+        Report("  unfused: GateActivations.LstmCell H=40 (incl. copying fresh inputs in)", 0, () =>
         {
             gateInputs.AsSpan().CopyTo(g);
             GateActivations.LstmCell(g, c, h);
@@ -71,11 +72,10 @@ public static class ComponentTimings
         ArraySegment<float> gp = Filled(GruLayer.ParameterCount(1, H)), gState = Aligned(GruLayer.StateLength(H)), gScratch = Aligned(GruLayer.StepScratchLength(1, H));
         GruLayer.Initialize(gp, 1, H, new Random(1));
         Report("GruLayer.Step", 0, () => GruLayer.Step(x, gp, 1, 1, H, gState, gScratch, h));
-        ArraySegment<float> gwh = gp[(3 * H)..(3 * H + H * 3 * H)], gGates = Aligned(6 * H);
-        Report("  MatMul h[1,40]·Wh[40,120]", 2.0 * H * 3 * H, () => MatMul.MultiplyAdd(gState, H, gwh, 3 * H, 1, H, 3 * H, gGates.AsSpan(3 * H), 6 * H));
-        Report("  x·Wk + b_i as one scaled row of 120 (I = 1)", 2.0 * 3 * H, () => TensorPrimitives.MultiplyAdd(gp.AsSpan(0, 3 * H), x[0], gp.AsSpan((3 * H) + (3 * H * H), 3 * H), gGates.AsSpan(0, 3 * H)));
+        ArraySegment<float> gxh = Filled(1 + H), gGates = Aligned(3 * H);
+        Report("  unfused: MatMul [x|h][1,41]·[Wk;Wh][41,120]", 2.0 * (1 + H) * 3 * H, () => MatMul.MultiplyAdd(gxh, 1 + H, gp, 3 * H, 1, 1 + H, 3 * H, gGates, 3 * H));
         ArraySegment<float> gruInputs = Filled(3 * H), gruGates = Aligned(3 * H), recurrentN = Filled(H), previousH = Filled(H);
-        Report("  GateActivations.GruCell H=40 (incl. copying fresh inputs in)", 0, () =>
+        Report("  unfused: GateActivations.GruCell H=40 (incl. copying fresh inputs in)", 0, () =>
         {
             gruInputs.AsSpan().CopyTo(gruGates);
             GateActivations.GruCell(gruGates, recurrentN, previousH, h);

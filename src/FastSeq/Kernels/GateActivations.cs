@@ -14,6 +14,9 @@ public static class GateActivations
 {
     private static readonly bool s_vectorized = MatMul.Path != KernelPath.Scalar && Vector.IsHardwareAccelerated;
 
+    /// <summary>Whether the activations run on <see cref="Vector{T}"/> (false on the Scalar path).</summary>
+    internal static bool IsVectorized => s_vectorized;
+
     /// <summary>
     /// LSTM, gates i, f, g, o: activates <paramref name="gates"/> <c>[4H]</c> in place (σ, σ, tanh, σ),
     /// turns <paramref name="cell"/> from c_{t-1} into <c>c_t = f ⊙ c_{t-1} + i ⊙ g</c>, and writes <c>h_t = o ⊙ tanh(c_t)</c>.
@@ -56,12 +59,20 @@ public static class GateActivations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LstmCombine(ref float i, ref float f, ref float g, ref float o, ref float c, ref float y, nint j, int lanes)
     {
-        Vector<float> vc = Vector.MultiplyAddEstimate(
-            Load(ref Unsafe.Add(ref f, j), lanes), Load(ref Unsafe.Add(ref c, j), lanes),
-            Load(ref Unsafe.Add(ref i, j), lanes) * Load(ref Unsafe.Add(ref g, j), lanes));
+        Vector<float> vc = LstmCellState(Load(ref Unsafe.Add(ref f, j), lanes), Load(ref Unsafe.Add(ref c, j), lanes),
+                                         Load(ref Unsafe.Add(ref i, j), lanes), Load(ref Unsafe.Add(ref g, j), lanes));
         Store(vc, ref Unsafe.Add(ref c, j), lanes);
-        Store(Load(ref Unsafe.Add(ref o, j), lanes) * Tanh(vc), ref Unsafe.Add(ref y, j), lanes);
+        Store(LstmOutput(Load(ref Unsafe.Add(ref o, j), lanes), vc), ref Unsafe.Add(ref y, j), lanes);
     }
+
+    /// <summary><c>c = f ⊙ c_prev + i ⊙ g</c> from activated gates (shared with <see cref="FusedCells"/>, so both give the same bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector<float> LstmCellState(Vector<float> f, Vector<float> previousCell, Vector<float> i, Vector<float> g) =>
+        Vector.MultiplyAddEstimate(f, previousCell, i * g);
+
+    /// <summary><c>h = o ⊙ tanh(c)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector<float> LstmOutput(Vector<float> o, Vector<float> cell) => o * Tanh(cell);
 
     // The padded last vector lives here, out of line, so the full-vector loops carry no buffers.
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -112,11 +123,21 @@ public static class GateActivations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GruCombine(ref float r, ref float z, ref float n, ref float hn, ref float p, bool fromZero, ref float y, nint j, int lanes)
     {
-        Vector<float> vn = Tanh(Vector.MultiplyAddEstimate(Load(ref Unsafe.Add(ref r, j), lanes), Load(ref Unsafe.Add(ref hn, j), lanes), Load(ref Unsafe.Add(ref n, j), lanes)));
+        Vector<float> vn = GruCandidate(Load(ref Unsafe.Add(ref n, j), lanes), Load(ref Unsafe.Add(ref r, j), lanes), Load(ref Unsafe.Add(ref hn, j), lanes));
         Vector<float> previous = fromZero ? Vector<float>.Zero : Load(ref Unsafe.Add(ref p, j), lanes);
         Store(vn, ref Unsafe.Add(ref n, j), lanes);
-        Store(Vector.MultiplyAddEstimate(Load(ref Unsafe.Add(ref z, j), lanes), previous - vn, vn), ref Unsafe.Add(ref y, j), lanes);
+        Store(GruOutput(Load(ref Unsafe.Add(ref z, j), lanes), previous, vn), ref Unsafe.Add(ref y, j), lanes);
     }
+
+    /// <summary><c>n = tanh(n_in + r ⊙ recurrentN)</c> (shared with <see cref="FusedCells"/>, so both give the same bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector<float> GruCandidate(Vector<float> inputN, Vector<float> r, Vector<float> recurrentN) =>
+        Tanh(Vector.MultiplyAddEstimate(r, recurrentN, inputN));
+
+    /// <summary><c>h = n + z ⊙ (h_prev - n)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector<float> GruOutput(Vector<float> z, Vector<float> previousH, Vector<float> n) =>
+        Vector.MultiplyAddEstimate(z, previousH - n, n);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void GruCombinePartial(ref float r, ref float z, ref float n, ref float hn, ref float p, bool fromZero, ref float y, nint j, int lanes) =>
@@ -218,11 +239,11 @@ public static class GateActivations
 
     /// <summary><c>1 / (1 + e^-x)</c>: within a few float ulps, saturating to 0 and 1 without overflow.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + ExpOfNegated(x));
+    internal static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + ExpOfNegated(x));
 
     /// <summary><c>tanh x = 2 σ(2x) - 1</c>: absolute error about 1e-7, exactly ±1 far out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Tanh(Vector<float> x) => Vector.MultiplyAddEstimate(new Vector<float>(2f), Sigmoid(x + x), -Vector<float>.One);
+    internal static Vector<float> Tanh(Vector<float> x) => Vector.MultiplyAddEstimate(new Vector<float>(2f), Sigmoid(x + x), -Vector<float>.One);
 
     /// <summary>
     /// <c>e^-x</c> in float arithmetic, the negation folded into the constants: -x = n ln 2 + r with

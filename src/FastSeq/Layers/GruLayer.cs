@@ -50,12 +50,12 @@ public static class GruLayer
         return units;
     }
 
-    /// <summary>Scratch floats per stream for <see cref="Step"/>: the input projection <c>3H</c>, then the recurrent one <c>3H</c>.</summary>
+    /// <summary>Scratch floats per stream for <see cref="Step"/>: the gates <c>3H</c>, then the recurrent part of n <c>H</c>.</summary>
     public static int StepScratchLength(int inputs, int units)
     {
         LayerArguments.Positive(inputs, nameof(inputs));
         LayerArguments.Positive(units, nameof(units));
-        return checked(2 * G * units);
+        return checked((G + 1) * units);
     }
 
     /// <summary>Keras defaults: glorot-uniform kernel, orthogonal recurrent kernel, zero biases.</summary>
@@ -91,6 +91,16 @@ public static class GruLayer
         // biases of r and z folded in; b_hn starts the recurrent part of n.
         StartProjections(biases, rows, gates, gateRow, recurrentN, H);
         MatMul.MultiplyAdd(x, I, kernel, gateRow, rows, I, gateRow, gates, gateRow);
+        if (B == 1 && FusedCells.Serves(H))
+        {
+            // One sequence: each step's recurrent products fused with its cell.
+            for (int t = 0; t < T; t++)
+            {
+                Span<float> gate = gates.Slice(t * gateRow, gateRow), n = recurrentN.Slice(t * H, H);
+                FusedCells.Gru(gate, n, default, t > 0 ? hidden.Slice((t - 1) * H, H) : default, recurrent, hidden.Slice(t * H, H), gate, n);
+            }
+            return;
+        }
         for (int t = 0; t < T; t++)
         {
             // Rows of timestep t sit T*H and T*3H apart: gates[:, t, r|z] += h[:, t-1]·Wh_rz, recurrentN[:, t] += h[:, t-1]·Wh_n.
@@ -189,37 +199,25 @@ public static class GruLayer
                             Span<float> state, Span<float> scratch, Span<float> output)
     {
         LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(inputs, units), output);
-        int B = batch, I = inputs, H = units, gateRow = G * H, scratchRow = 2 * gateRow;
-        ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];
+        int B = batch, I = inputs, H = units, gateRow = G * H, scratchRow = (G + 1) * H;
         ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow);
         ReadOnlySpan<float> biases = parameters[((I + H) * gateRow)..];
-        // Each stream's scratch row [6H]: b_i + x·Wk [3H], then b_h + h·Wh [3H], each one product over all three gates.
+        // Each stream's scratch row [4H]: the gates [3H], then the recurrent part of n [H], summed as Forward sums them.
         Span<float> gates = scratch[..(B * scratchRow)];
-        Span<float> recurrentPart = gates[gateRow..];
-
-        if (I == 1)
+        Span<float> recurrentN = gates[gateRow..];
+        StartProjections(biases, B, gates, scratchRow, recurrentN, scratchRow);
+        if (B == 1 && FusedCells.Serves(H))
         {
-            // One input (a univariate stream): x·Wk + b_i is one scaled row, no product call needed.
-            for (int b = 0; b < B; b++)
-            {
-                Span<float> row = gates.Slice(b * scratchRow, scratchRow);
-                TensorPrimitives.MultiplyAdd(kernel, x[b], biases[..gateRow], row[..gateRow]);
-                biases[gateRow..].CopyTo(row[gateRow..]);
-            }
+            // One stream: the products fused with the cell, reading x and h where they are.
+            FusedCells.Gru(gates[..gateRow], recurrentN[..H], x[..I], state[..H], parameters[..((I + H) * gateRow)], output[..H], default, default);
         }
         else
         {
+            MatMul.MultiplyAdd(x, I, parameters, gateRow, B, I, gateRow, gates, scratchRow);
+            MatMul.MultiplyAdd(state, H, recurrent, gateRow, B, H, 2 * H, gates, scratchRow);
+            MatMul.MultiplyAdd(state, H, recurrent[(2 * H)..], gateRow, B, H, H, recurrentN, scratchRow);
             for (int b = 0; b < B; b++)
-                biases.CopyTo(gates.Slice(b * scratchRow, scratchRow));
-            MatMul.MultiplyAdd(x, I, kernel, gateRow, B, I, gateRow, gates, scratchRow);
-        }
-        MatMul.MultiplyAdd(state, H, recurrent, gateRow, B, H, gateRow, recurrentPart, scratchRow);
-        for (int b = 0; b < B; b++)
-        {
-            Span<float> row = gates.Slice(b * scratchRow, scratchRow);
-            // r and z take both projections; the recurrent part of n waits for r inside the cell.
-            TensorPrimitives.Add(row[..(2 * H)], row.Slice(gateRow, 2 * H), row[..(2 * H)]);
-            GateActivations.GruCell(row[..gateRow], row.Slice(gateRow + (2 * H), H), state.Slice(b * H, H), output.Slice(b * H, H));
+                GateActivations.GruCell(gates.Slice(b * scratchRow, gateRow), recurrentN.Slice(b * scratchRow, H), state.Slice(b * H, H), output.Slice(b * H, H));
         }
         output.CopyTo(state);
     }

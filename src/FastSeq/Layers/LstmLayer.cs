@@ -88,6 +88,18 @@ public static class LstmLayer
         // Input projection of every timestep at once: gates = b + x·Wk, [B*T, 4H].
         BatchRows.Broadcast(bias, rows, gates, gateRow);
         MatMul.MultiplyAdd(x, I, kernel, gateRow, rows, I, gateRow, gates, gateRow);
+        if (B == 1 && FusedCells.Serves(H))
+        {
+            // One sequence: each step's recurrent product fused with its cell.
+            for (int t = 0; t < T; t++)
+            {
+                Span<float> gate = gates.Slice(t * gateRow, gateRow);
+                bool first = t == 0;
+                FusedCells.Lstm(gate, default, first ? default : hidden.Slice((t - 1) * H, H), recurrent,
+                                first ? default : cells.Slice((t - 1) * H, H), cells.Slice(t * H, H), hidden.Slice(t * H, H), gate);
+            }
+            return;
+        }
         for (int t = 0; t < T; t++)
         {
             // Rows of timestep t sit T*H (hidden) and T*4H (gates) apart: gates[:, t] += h[:, t-1]·Wh.
@@ -178,6 +190,14 @@ public static class LstmLayer
         // Wk [I, 4H] directly precedes Wh [H, 4H], so x·Wk + h·Wh = [x | h]·[Wk; Wh], one product over I + H.
         ReadOnlySpan<float> stacked = parameters[..(K * gateRow)];         // [I + H, 4H]
         ReadOnlySpan<float> bias = parameters[(K * gateRow)..];
+        if (B == 1 && FusedCells.Serves(H))
+        {
+            // One stream: the product fused with the cell, reading x and h where they are.
+            Span<float> h = output[..H], c = state.Slice(H, H);
+            FusedCells.Lstm(bias, x[..I], state[..H], stacked, c, c, h, default);
+            h.CopyTo(state);
+            return;
+        }
         Span<float> gates = scratch[..(B * gateRow)];                      // [batch, 4H]
         Span<float> xh = scratch.Slice(B * gateRow, B * K);                // [batch, I + H]
 

@@ -142,6 +142,59 @@ public class RecurrentLayerTests
         }
     }
 
+    /// <summary>
+    /// One sequence (or stream) alone takes the fused product-and-cell kernels when its units fill whole vectors
+    /// (8 or 16 units on every vector width, 24 and 40 on some); inside a batch it takes the matrix kernels and the
+    /// unfused cell. Both must give the same bits: hidden states, the cache Backward reads, and the streamed states.
+    /// </summary>
+    [Theory]
+    [InlineData("Lstm", 1, 8)]
+    [InlineData("Lstm", 3, 16)]
+    [InlineData("Lstm", 1, 24)]
+    [InlineData("Lstm", 2, 40)]
+    [InlineData("Gru", 1, 8)]
+    [InlineData("Gru", 3, 16)]
+    [InlineData("Gru", 1, 24)]
+    [InlineData("Gru", 2, 40)]
+    [InlineData("SimpleRnn.Tanh", 3, 16)]
+    public void A_sequence_alone_gives_the_bits_it_gives_inside_a_batch(string name, int I, int H)
+    {
+        const int B = 3, T = 5, Chosen = 1;
+        var layer = RecurrentLayerUnderTest.Named(name);
+        var batch = new RecurrentRun(layer, new RecurrentShape(B, T, I, H), new Random(H + I));
+        var alone = new RecurrentRun(layer, new RecurrentShape(1, T, I, H), new Random(0));
+        batch.Parameters.CopyTo(alone.Parameters, 0);
+        batch.X.AsSpan(Chosen * T * I, T * I).CopyTo(alone.X);
+
+        Assert.Equal(batch.Forward().AsSpan(Chosen * T * H, T * H).ToArray(), alone.Forward());
+        // The cache is blocks [B, T, width] one after another: the gates (pre-activations for SimpleRnn), then, for
+        // LSTM and GRU, the cells or the recurrent part of n.
+        int[] widths = layer.Gates == 1 ? [H] : [layer.Gates * H, H];
+        Assert.Equal(layer.CacheLength(batch.Shape), B * T * widths.Sum());
+        int start = 0;
+        foreach (int width in widths)
+        {
+            Assert.Equal(batch.Cache.AsSpan((B * start) + (Chosen * T * width), T * width).ToArray(), alone.Cache.AsSpan(start, T * width).ToArray());
+            start += T * width;
+        }
+
+        // Streams: the chosen one stepped alone and inside the batch, and against Forward.
+        float[] states = new float[B * layer.StateLength(H)], state = new float[layer.StateLength(H)];
+        float[] scratch = new float[B * layer.StepScratchLength(I, H)];
+        float[] outputs = new float[B * H], output = new float[H], x = new float[B * I];
+        for (int t = 0; t < T; t++)
+        {
+            for (int b = 0; b < B; b++)
+                batch.X.AsSpan(((b * T) + t) * I, I).CopyTo(x.AsSpan(b * I));
+            layer.Step(x, batch.Parameters, B, I, H, states, scratch, outputs);
+            layer.Step(x.AsSpan(Chosen * I, I), batch.Parameters, 1, I, H, state, scratch, output);
+            Assert.Equal(outputs.AsSpan(Chosen * H, H).ToArray(), output);
+            Assert.Equal(states.AsSpan(Chosen * state.Length, state.Length).ToArray(), state);
+            if (layer.Gates > 1)
+                Assert.Equal(alone.Hidden.AsSpan(t * H, H).ToArray(), output);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Layers))]
     public void Streams_of_a_batched_Step_are_independent(string name)
