@@ -19,6 +19,7 @@ public sealed partial class FastSeqGenerator
         w.Line("#nullable enable");
         w.Line();
         w.Line("using global::System;");
+        w.Line("using global::System.Runtime.CompilerServices;");
         w.Line("using global::FastSeq;");
         w.Line("using global::FastSeq.IO;");
         w.Line("using global::FastSeq.Kernels;");
@@ -123,6 +124,7 @@ public sealed partial class FastSeqGenerator
         for (int i = 0; i < model.Layers.Count; i++)
         {
             LayerSpec layer = model.Layers[i];
+            bool stepOutput = !StepWritesCallerOutputs(model, i);
             w.Line();
             w.Line($"// {layer.Name} ({layer.KerasClass}): [B, {(layer.InputHasTimeAxis ? "T, " : "")}{N(layer.Inputs)}] -> [B, {(layer.OutputHasTimeAxis ? "T, " : "")}{N(layer.Units)}]");
             if (layer.IsRecurrent)
@@ -137,7 +139,8 @@ public sealed partial class FastSeqGenerator
                     Buffer(w, $"_layer{i}LastGradient", $"MaxBatchSize * {N(layer.Units)}");
                 }
                 Buffer(w, $"_layer{i}StepScratch", $"MaxBatchSize * {layer.RuntimeClass}.StepScratchLength({N(layer.Inputs)}, {N(layer.Units)})");
-                Buffer(w, $"_layer{i}StepOutput", $"MaxBatchSize * {N(layer.Units)}");
+                if (stepOutput)
+                    Buffer(w, $"_layer{i}StepOutput", $"MaxBatchSize * {N(layer.Units)}");
                 workspace = workspace == "0"
                     ? $"{layer.RuntimeClass}.WorkspaceLength({shape})"
                     : $"Math.Max({workspace}, {layer.RuntimeClass}.WorkspaceLength({shape}))";
@@ -149,7 +152,8 @@ public sealed partial class FastSeqGenerator
                 Buffer(w, $"_layer{i}Output", $"{rows} * {N(layer.Units)}");
                 Buffer(w, $"_layer{i}OutputGradient", $"{rows} * {N(layer.Units)}");
                 Buffer(w, $"_layer{i}StepPreActivation", $"MaxBatchSize * {N(layer.Units)}");
-                Buffer(w, $"_layer{i}StepOutput", $"MaxBatchSize * {N(layer.Units)}");
+                if (stepOutput)
+                    Buffer(w, $"_layer{i}StepOutput", $"MaxBatchSize * {N(layer.Units)}");
             }
         }
         w.Line();
@@ -335,13 +339,18 @@ public sealed partial class FastSeqGenerator
         w.Line("/// <summary>");
         w.Line("/// Advances <paramref name=\"streams\"/> independent streams by one timestep in one call: inputs <c>[streams, Features]</c>,");
         w.Line("/// outputs <c>[streams, OutputUnits]</c>, and their states in one caller-owned buffer of");
-        w.Line("/// <c>streams * StreamStateLength</c> floats (zero to start; its layout is the model's own, layer after layer).");
+        w.Line("/// <c>streams * StreamStateLength</c> floats (zero to start; its layout is the model's own, layer after layer),");
+        w.Line("/// which must not share memory with the inputs or outputs. The outputs may be the inputs (a prediction fed back).");
         w.Line("/// </summary>");
+        // Compiled on its own: inlined into the one-stream overloads, it left the JIT's inlining budget spent before
+        // the span slices and conversions, which then stayed calls (a W1 GRU(40) step took 240 ns, not 219).
+        w.Line("[MethodImpl(MethodImplOptions.NoInlining)]");
         w.Open("public void Step(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int streams)");
         w.Line("ModelArguments.CheckStreams(streams);");
         w.Line("ModelArguments.CheckLength(inputs.Length, streams * Features, nameof(inputs), streams, \"stream\");");
         w.Line("ModelArguments.CheckLength(outputs.Length, streams * OutputUnits, nameof(outputs), streams, \"stream\");");
         w.Line("ModelArguments.CheckLength(states.Length, streams * StreamStateLength, nameof(states), streams, \"stream\");");
+        w.Line("ModelArguments.CheckStates(states, inputs, outputs);");
         w.Open("for (int first = 0; first < streams; first += MaxBatchSize)");
         w.Line("int count = Math.Min(MaxBatchSize, streams - first);");
         string x = "inputs.Slice(first * Features, count * Features)";
@@ -349,7 +358,9 @@ public sealed partial class FastSeqGenerator
         for (int i = 0; i < model.Layers.Count; i++)
         {
             LayerSpec layer = model.Layers[i];
-            string output = $"_layer{i}StepOutput.AsSpan(0, count * {N(layer.Units)})";
+            string output = StepWritesCallerOutputs(model, i)
+                ? "outputs.Slice(first * OutputUnits, count * OutputUnits)"
+                : $"_layer{i}StepOutput.AsSpan(0, count * {N(layer.Units)})";
             w.Line($"// {layer.Name}");
             if (layer.IsRecurrent)
             {
@@ -365,11 +376,19 @@ public sealed partial class FastSeqGenerator
             }
             x = output;
         }
-        w.Line($"_layer{last}StepOutput.AsSpan(0, count * OutputUnits).CopyTo(outputs.Slice(first * OutputUnits));");
+        if (!StepWritesCallerOutputs(model, last))
+            w.Line($"_layer{last}StepOutput.AsSpan(0, count * OutputUnits).CopyTo(outputs.Slice(first * OutputUnits));");
         w.Close();
         w.Close();
         w.Line();
     }
+
+    /// <summary>
+    /// Whether layer <paramref name="i"/>'s Step writes the caller's outputs directly: the last layer does, unless it is also
+    /// the first. Its input is then the caller's inputs, which may share memory with the outputs (a prediction fed back), so
+    /// it writes its own buffer, copied out after.
+    /// </summary>
+    private static bool StepWritesCallerOutputs(ModelSpec model, int i) => i == model.Layers.Count - 1 && i > 0;
 
     private static void EmitSummaryAndWeights(SourceWriter w, ModelSpec model)
     {

@@ -33,6 +33,16 @@ public static class ModelArguments
             ThrowLength(actual, expected, name, count, unit);
     }
 
+    /// <summary>Throws if the caller's <paramref name="states"/> share memory with its inputs or outputs, which Step reads and writes while the states change.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CheckStates(ReadOnlySpan<float> states, ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputs)
+    {
+        if (states.Overlaps(inputs))
+            ThrowOverlap("inputs", "states");
+        if (states.Overlaps(outputs))
+            ThrowOverlap("outputs", "states");
+    }
+
     /// <summary>Throws unless Backward follows a Forward of the same batch size.</summary>
     public static void CheckBackward(int batchSize, int forwardBatchSize)
     {
@@ -49,6 +59,10 @@ public static class ModelArguments
     private static void ThrowBatch(int batchSize, int maxBatchSize) =>
         throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
             $"batchSize must be between 1 and the model's MaxBatchSize ({maxBatchSize}), but is {batchSize}. Raise MaxBatchSize in [SequenceModel] for larger batches.");
+
+    [DoesNotReturn]
+    private static void ThrowOverlap(string name, string statesName) =>
+        throw new ArgumentException($"{name} and {statesName} must not share memory: Step reads and writes both while the states change.", name);
 
     [DoesNotReturn]
     private static void ThrowStreams(int streams) =>

@@ -218,6 +218,46 @@ public class ModelApiTests
         Assert.Equal(inputGradients, model.InputGradients.ToArray());
     }
 
+    /// <summary>
+    /// A prediction fed back as the next input, in one buffer: the first layer reads the inputs before the last layer
+    /// writes the outputs, both when they are different layers and when they are the same one (the model copies out last).
+    /// </summary>
+    [Fact]
+    public void Step_may_write_its_outputs_over_its_inputs()
+    {
+        CheckFeedback(new FeedbackLstm(seed: 4), streams: 3);          // one layer, 8 -> 8, MaxBatchSize 2: two chunks
+        CheckFeedback(new MixedSequenceStack(seed: 6), streams: 2);    // four layers, 2 -> 2
+    }
+
+    private static void CheckFeedback(ISequenceModel model, int streams)
+    {
+        Assert.Equal(model.Features, model.OutputUnits);
+        float[] start = Layers.RandomTensors.Uniform(new Random(streams), streams * model.Features, -1f, 1f);
+        float[] separateStates = new float[streams * model.StreamStateLength], sharedStates = new float[separateStates.Length];
+        float[] input = (float[])start.Clone(), output = new float[start.Length], shared = (float[])start.Clone();
+        for (int t = 0; t < 5; t++)
+        {
+            model.Step(input, output, separateStates, streams);
+            output.CopyTo(input, 0);
+            model.Step(shared, shared, sharedStates, streams);
+            Assert.Equal(output, shared);
+        }
+        Assert.Equal(separateStates, sharedStates);
+    }
+
+    [Fact]
+    public void Step_rejects_states_that_share_memory_with_its_inputs_or_outputs()
+    {
+        var model = new MixedSequenceStack(seed: 1);
+        float[] buffer = new float[MixedSequenceStack.StreamStateLength + MixedSequenceStack.Features];
+        var e = Assert.Throws<ArgumentException>(() => model.Step(buffer.AsSpan(MixedSequenceStack.StreamStateLength - 1, MixedSequenceStack.Features), new float[MixedSequenceStack.OutputUnits], buffer.AsSpan(0, MixedSequenceStack.StreamStateLength)));
+        Assert.Equal("inputs", e.ParamName);
+        Assert.Contains("inputs and states must not share memory", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => model.Step(new float[MixedSequenceStack.Features], buffer.AsSpan(MixedSequenceStack.StreamStateLength, MixedSequenceStack.OutputUnits), buffer.AsSpan(1, MixedSequenceStack.StreamStateLength)));
+        Assert.Equal("outputs", e.ParamName);
+        Assert.Contains("outputs and states must not share memory", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Step_needs_at_least_one_stream()
     {

@@ -69,6 +69,11 @@ public partial class LstmOnFive;
 [Gru(256)]
 public partial class WideGru;
 
+// One layer whose output is as wide as its input, so a stream can feed its prediction back in place.
+[SequenceModel(Timesteps = 4, Features = 8, MaxBatchSize = 2)]
+[Lstm(8)]
+public partial class FeedbackLstm;
+
 [SequenceModel(Timesteps = 12, Features = 3, MaxBatchSize = 16)]
 [Gru(16, ReturnSequences = true)]
 [Lstm(8)]

@@ -2,6 +2,7 @@
 #nullable enable
 
 using global::System;
+using global::System.Runtime.CompilerServices;
 using global::FastSeq;
 using global::FastSeq.IO;
 using global::FastSeq.Kernels;
@@ -50,7 +51,6 @@ partial class Detectors
         private readonly ArraySegment<float> _layer1Output = AlignedMemory.Allocate(MaxBatchSize * 1);
         private readonly ArraySegment<float> _layer1OutputGradient = AlignedMemory.Allocate(MaxBatchSize * 1);
         private readonly ArraySegment<float> _layer1StepPreActivation = AlignedMemory.Allocate(MaxBatchSize * 1);
-        private readonly ArraySegment<float> _layer1StepOutput = AlignedMemory.Allocate(MaxBatchSize * 1);
 
         // Backward scratch, shared by the recurrent layers since they run one at a time.
         private readonly ArraySegment<float> _workspace = AlignedMemory.Allocate(SimpleRnnLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 5, 2, 6)));
@@ -150,22 +150,24 @@ partial class Detectors
         /// <summary>
         /// Advances <paramref name="streams"/> independent streams by one timestep in one call: inputs <c>[streams, Features]</c>,
         /// outputs <c>[streams, OutputUnits]</c>, and their states in one caller-owned buffer of
-        /// <c>streams * StreamStateLength</c> floats (zero to start; its layout is the model's own, layer after layer).
+        /// <c>streams * StreamStateLength</c> floats (zero to start; its layout is the model's own, layer after layer),
+        /// which must not share memory with the inputs or outputs. The outputs may be the inputs (a prediction fed back).
         /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public void Step(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int streams)
         {
             ModelArguments.CheckStreams(streams);
             ModelArguments.CheckLength(inputs.Length, streams * Features, nameof(inputs), streams, "stream");
             ModelArguments.CheckLength(outputs.Length, streams * OutputUnits, nameof(outputs), streams, "stream");
             ModelArguments.CheckLength(states.Length, streams * StreamStateLength, nameof(states), streams, "stream");
+            ModelArguments.CheckStates(states, inputs, outputs);
             for (int first = 0; first < streams; first += MaxBatchSize)
             {
                 int count = Math.Min(MaxBatchSize, streams - first);
                 // encoder
                 SimpleRnnLayer.Step(inputs.Slice(first * Features, count * Features), _parameters.AsSpan(0, 54), count, 2, 6, Activation.Relu, states.Slice((0 * streams) + (first * 6), count * 6), _layer0StepScratch, _layer0StepOutput.AsSpan(0, count * 6));
                 // head
-                DenseLayer.Forward(_layer0StepOutput.AsSpan(0, count * 6), _parameters.AsSpan(54, 7), count, 6, 1, Activation.Sigmoid, _layer1StepPreActivation.AsSpan(0, count * 1), _layer1StepOutput.AsSpan(0, count * 1));
-                _layer1StepOutput.AsSpan(0, count * OutputUnits).CopyTo(outputs.Slice(first * OutputUnits));
+                DenseLayer.Forward(_layer0StepOutput.AsSpan(0, count * 6), _parameters.AsSpan(54, 7), count, 6, 1, Activation.Sigmoid, _layer1StepPreActivation.AsSpan(0, count * 1), outputs.Slice(first * OutputUnits, count * OutputUnits));
             }
         }
 

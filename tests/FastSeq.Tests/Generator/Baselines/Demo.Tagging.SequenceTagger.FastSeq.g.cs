@@ -2,6 +2,7 @@
 #nullable enable
 
 using global::System;
+using global::System.Runtime.CompilerServices;
 using global::FastSeq;
 using global::FastSeq.IO;
 using global::FastSeq.Kernels;
@@ -53,7 +54,6 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     private readonly ArraySegment<float> _layer2Output = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 4);
     private readonly ArraySegment<float> _layer2OutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 4);
     private readonly ArraySegment<float> _layer2StepPreActivation = AlignedMemory.Allocate(MaxBatchSize * 4);
-    private readonly ArraySegment<float> _layer2StepOutput = AlignedMemory.Allocate(MaxBatchSize * 4);
 
     // Backward scratch, shared by the recurrent layers since they run one at a time.
     private readonly ArraySegment<float> _workspace = AlignedMemory.Allocate(Math.Max(LstmLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 12, 3, 16)), GruLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 12, 16, 8))));
@@ -161,14 +161,17 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     /// <summary>
     /// Advances <paramref name="streams"/> independent streams by one timestep in one call: inputs <c>[streams, Features]</c>,
     /// outputs <c>[streams, OutputUnits]</c>, and their states in one caller-owned buffer of
-    /// <c>streams * StreamStateLength</c> floats (zero to start; its layout is the model's own, layer after layer).
+    /// <c>streams * StreamStateLength</c> floats (zero to start; its layout is the model's own, layer after layer),
+    /// which must not share memory with the inputs or outputs. The outputs may be the inputs (a prediction fed back).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Step(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int streams)
     {
         ModelArguments.CheckStreams(streams);
         ModelArguments.CheckLength(inputs.Length, streams * Features, nameof(inputs), streams, "stream");
         ModelArguments.CheckLength(outputs.Length, streams * OutputUnits, nameof(outputs), streams, "stream");
         ModelArguments.CheckLength(states.Length, streams * StreamStateLength, nameof(states), streams, "stream");
+        ModelArguments.CheckStates(states, inputs, outputs);
         for (int first = 0; first < streams; first += MaxBatchSize)
         {
             int count = Math.Min(MaxBatchSize, streams - first);
@@ -177,8 +180,7 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
             // gru
             GruLayer.Step(_layer0StepOutput.AsSpan(0, count * 16), _parameters.AsSpan(1280, 624), count, 16, 8, states.Slice((32 * streams) + (first * 8), count * 8), _layer1StepScratch, _layer1StepOutput.AsSpan(0, count * 8));
             // dense
-            DenseLayer.Forward(_layer1StepOutput.AsSpan(0, count * 8), _parameters.AsSpan(1904, 36), count, 8, 4, Activation.Softmax, _layer2StepPreActivation.AsSpan(0, count * 4), _layer2StepOutput.AsSpan(0, count * 4));
-            _layer2StepOutput.AsSpan(0, count * OutputUnits).CopyTo(outputs.Slice(first * OutputUnits));
+            DenseLayer.Forward(_layer1StepOutput.AsSpan(0, count * 8), _parameters.AsSpan(1904, 36), count, 8, 4, Activation.Softmax, _layer2StepPreActivation.AsSpan(0, count * 4), outputs.Slice(first * OutputUnits, count * OutputUnits));
         }
     }
 
