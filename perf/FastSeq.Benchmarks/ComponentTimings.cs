@@ -57,7 +57,7 @@ public static class ComponentTimings
         ArraySegment<float> xh = Filled(1 + H), gates = Aligned(4 * H);
         Report("  unfused: MatMul [x|h][1,41]·[Wk;Wh][41,160]", 2.0 * (1 + H) * 4 * H, () => MatMul.MultiplyAdd(xh, 1 + H, p, 4 * H, 1, 1 + H, 4 * H, gates, 4 * H));
         ArraySegment<float> gateInputs = Filled(4 * H), g = Aligned(4 * H), c = Aligned(H);
-        Report("  unfused: GateActivations.LstmCell H=40 (incl. copying fresh inputs in)", 0, () =>
+        Report("  unfused: LstmCell H=40 (incl. copying fresh inputs in)", 0, () =>
         {
             gateInputs.AsSpan().CopyTo(g);
             GateActivations.LstmCell(g, c, h);
@@ -75,7 +75,7 @@ public static class ComponentTimings
         ArraySegment<float> gxh = Filled(1 + H), gGates = Aligned(3 * H);
         Report("  unfused: MatMul [x|h][1,41]·[Wk;Wh][41,120]", 2.0 * (1 + H) * 3 * H, () => MatMul.MultiplyAdd(gxh, 1 + H, gp, 3 * H, 1, 1 + H, 3 * H, gGates, 3 * H));
         ArraySegment<float> gruInputs = Filled(3 * H), gruGates = Aligned(3 * H), recurrentN = Filled(H), previousH = Filled(H);
-        Report("  unfused: GateActivations.GruCell H=40 (incl. copying fresh inputs in)", 0, () =>
+        Report("  unfused: GruCell H=40 (incl. copying fresh inputs in)", 0, () =>
         {
             gruInputs.AsSpan().CopyTo(gruGates);
             GateActivations.GruCell(gruGates, recurrentN, previousH, h);
