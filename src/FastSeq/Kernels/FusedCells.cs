@@ -16,7 +16,9 @@ namespace FastSeq.Kernels;
 /// </summary>
 /// <remarks>
 /// Serves whole vectors of units on the vector path (<see cref="Serves"/>); callers use the unfused path
-/// otherwise. Sizes are the callers' to check: x <c>[I]</c>, h <c>[H]</c> or empty (zero, and then its
+/// otherwise (the matrix kernels sum a partial last vector of columns in another order). Like the gate
+/// activations it runs on <see cref="Vector{T}"/>, whatever <see cref="MatMul.Path"/> the products take;
+/// only the Scalar path turns it off. Sizes are the callers' to check: x <c>[I]</c>, h <c>[H]</c> or empty (zero, and then its
 /// weights are not read), weights <c>[I + H, gH]</c> with x's rows first (or <c>[I, gH]</c> when h is empty).
 /// </remarks>
 internal static class FusedCells

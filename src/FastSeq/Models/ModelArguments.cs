@@ -38,9 +38,9 @@ public static class ModelArguments
     public static void CheckStates(ReadOnlySpan<float> states, ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputs)
     {
         if (states.Overlaps(inputs))
-            ThrowOverlap("inputs", "states");
+            ThrowOverlap("inputs");
         if (states.Overlaps(outputs))
-            ThrowOverlap("outputs", "states");
+            ThrowOverlap("outputs");
     }
 
     /// <summary>Throws unless Backward follows a Forward of the same batch size.</summary>
@@ -61,8 +61,8 @@ public static class ModelArguments
             $"batchSize must be between 1 and the model's MaxBatchSize ({maxBatchSize}), but is {batchSize}. Raise MaxBatchSize in [SequenceModel] for larger batches.");
 
     [DoesNotReturn]
-    private static void ThrowOverlap(string name, string statesName) =>
-        throw new ArgumentException($"{name} and {statesName} must not share memory: Step reads and writes both while the states change.", name);
+    private static void ThrowOverlap(string name) =>
+        throw new ArgumentException($"{name} and states must not share memory: Step reads and writes both while the states change.", name);
 
     [DoesNotReturn]
     private static void ThrowStreams(int streams) =>
