@@ -162,6 +162,8 @@ public sealed partial class FastSeqGenerator
         w.Line("// The state of the stream that Step(input, output) advances.");
         Buffer(w, "_streamState", "StreamStateLength");
         w.Line("private int _batchSize;");
+        w.Line("// Set by Predict, which leaves its own activations where Backward would read those of the last Forward.");
+        w.Line("private bool _predictedSinceForward;");
         w.Line();
     }
 
@@ -234,6 +236,7 @@ public sealed partial class FastSeqGenerator
         w.Line("ModelArguments.CheckBatch(batchSize, MaxBatchSize);");
         w.Line("ModelArguments.CheckLength(outputs.Length, batchSize * OutputLength, nameof(outputs), batchSize);");
         w.Line("Forward(inputs, batchSize);");
+        w.Line("_predictedSinceForward = true;");
         w.Line("Outputs.CopyTo(outputs);");
         w.Close();
         w.Line();
@@ -246,6 +249,7 @@ public sealed partial class FastSeqGenerator
         w.Line("ModelArguments.CheckBatch(batchSize, MaxBatchSize);");
         w.Line("ModelArguments.CheckLength(inputs.Length, batchSize * InputLength, nameof(inputs), batchSize);");
         w.Line("_batchSize = batchSize;");
+        w.Line("_predictedSinceForward = false;");
         w.Line("inputs.CopyTo(_inputs);");
         string input = "_inputs";
         int inputPerSample = model.Timesteps * model.Features;
@@ -286,7 +290,7 @@ public sealed partial class FastSeqGenerator
         w.Line("/// is d loss / d outputs, or d loss / d <see cref=\"Logits\"/> when <paramref name=\"withRespectToLogits\"/> is true.");
         w.Line("/// </summary>");
         w.Open("public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)");
-        w.Line("ModelArguments.CheckBackward(batchSize, _batchSize);");
+        w.Line("ModelArguments.CheckBackward(batchSize, _batchSize, _predictedSinceForward);");
         w.Line("ModelArguments.CheckLength(outputGradients.Length, batchSize * OutputLength, nameof(outputGradients), batchSize);");
         w.Line($"outputGradients.CopyTo({OutputGradientBuffer(model.Output, last)});");
         for (int i = last; i >= 0; i--)

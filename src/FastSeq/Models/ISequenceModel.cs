@@ -34,7 +34,10 @@ public interface ISequenceModel
     /// <summary>Gradients of the loss with respect to <see cref="Parameters"/>, same layout.</summary>
     Span<float> Gradients { get; }
 
-    /// <summary>Runs the model on <paramref name="batchSize"/> sequences <c>[B, T, F]</c>.</summary>
+    /// <summary>
+    /// Runs the model on <paramref name="batchSize"/> sequences <c>[B, T, F]</c>. It uses <see cref="Forward"/>'s
+    /// buffers: a <see cref="Backward"/> after it throws until the next <see cref="Forward"/>.
+    /// </summary>
     void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1);
 
     /// <summary>Forward pass that keeps every activation backward needs. Results in <see cref="Outputs"/>.</summary>
@@ -52,7 +55,7 @@ public interface ISequenceModel
     /// the parameters' gradients, and the first layer's input product is then skipped), writes d loss / d inputs
     /// to <see cref="InputGradients"/>. <paramref name="outputGradients"/> is d loss / d outputs, or d loss /
     /// d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true (fused losses such as softmax
-    /// cross-entropy).
+    /// cross-entropy). Throws if no <see cref="Forward"/> came first, or a <see cref="Predict"/> came since.
     /// </summary>
     void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true);
 

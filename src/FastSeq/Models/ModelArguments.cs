@@ -43,11 +43,16 @@ public static class ModelArguments
             ThrowOverlap("outputs");
     }
 
-    /// <summary>Throws unless Backward follows a Forward of the same batch size.</summary>
-    public static void CheckBackward(int batchSize, int forwardBatchSize)
+    /// <summary>Throws unless Backward follows a Forward of the same batch size, with no Predict in between.</summary>
+    public static void CheckBackward(int batchSize, int forwardBatchSize, bool predictedSinceForward)
     {
         if (forwardBatchSize == 0)
             throw new InvalidOperationException("Backward needs the activations of a Forward call; call Forward first.");
+        if (predictedSinceForward)
+        {
+            throw new InvalidOperationException(
+                "Backward needs the activations of the last Forward, but a Predict since then replaced them (Predict runs its forward pass in the same buffers); call Forward again.");
+        }
         if (batchSize != forwardBatchSize)
         {
             throw new ArgumentException(

@@ -193,6 +193,22 @@ public class ModelApiTests
         model.Backward(new float[2], 2);
     }
 
+    /// <summary>Predict runs its forward pass in Forward's buffers: a Backward after it would pair the last Forward's gradients with Predict's activations.</summary>
+    [Fact]
+    public void Backward_after_a_Predict_needs_a_new_Forward()
+    {
+        var model = new SineForecaster(seed: 1);
+        var x = new float[2 * SineForecaster.InputLength];
+        model.Forward(x, 2);
+        model.Predict(new float[SineForecaster.InputLength], new float[SineForecaster.OutputLength]);
+        var e = Assert.Throws<InvalidOperationException>(() => model.Backward(new float[2], 2));
+        Assert.Contains("a Predict since then replaced them", e.Message, StringComparison.Ordinal);
+
+        model.Forward(x, 2);
+        model.Backward(new float[2], 2);
+        model.Backward(new float[2], 2);   // a second Backward of the same Forward stays allowed
+    }
+
     [Fact]
     public void Backward_can_skip_the_input_gradients_and_gives_the_same_parameter_gradients()
     {

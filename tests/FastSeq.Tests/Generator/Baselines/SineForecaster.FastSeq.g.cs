@@ -60,6 +60,8 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     // The state of the stream that Step(input, output) advances.
     private readonly ArraySegment<float> _streamState = AlignedMemory.Allocate(StreamStateLength);
     private int _batchSize;
+    // Set by Predict, which leaves its own activations where Backward would read those of the last Forward.
+    private bool _predictedSinceForward;
 
     /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
     public SineForecaster(int seed = 0)
@@ -97,6 +99,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
         ModelArguments.CheckBatch(batchSize, MaxBatchSize);
         ModelArguments.CheckLength(outputs.Length, batchSize * OutputLength, nameof(outputs), batchSize);
         Forward(inputs, batchSize);
+        _predictedSinceForward = true;
         Outputs.CopyTo(outputs);
     }
 
@@ -106,6 +109,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
         ModelArguments.CheckBatch(batchSize, MaxBatchSize);
         ModelArguments.CheckLength(inputs.Length, batchSize * InputLength, nameof(inputs), batchSize);
         _batchSize = batchSize;
+        _predictedSinceForward = false;
         inputs.CopyTo(_inputs);
 
         // simple_rnn
@@ -128,7 +132,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// </summary>
     public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
     {
-        ModelArguments.CheckBackward(batchSize, _batchSize);
+        ModelArguments.CheckBackward(batchSize, _batchSize, _predictedSinceForward);
         ModelArguments.CheckLength(outputGradients.Length, batchSize * OutputLength, nameof(outputGradients), batchSize);
         outputGradients.CopyTo(_layer2OutputGradient);
 
