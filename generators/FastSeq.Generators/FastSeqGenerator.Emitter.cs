@@ -231,7 +231,7 @@ public sealed partial class FastSeqGenerator
 
     private static void EmitPredict(SourceWriter w, ModelSpec model)
     {
-        w.Line("/// <summary>Runs <paramref name=\"batchSize\"/> sequences <c>[B, T, F]</c> through the model into <paramref name=\"outputs\"/>.</summary>");
+        w.Line("/// <summary>Runs <paramref name=\"batchSize\"/> sequences <c>[B, T, F]</c> through the model into <paramref name=\"outputs\"/>, in <see cref=\"Forward\"/>'s buffers (a <see cref=\"Backward\"/> then needs a new Forward).</summary>");
         w.Open("public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1)");
         w.Line("ModelArguments.CheckBatch(batchSize, MaxBatchSize);");
         w.Line("ModelArguments.CheckLength(outputs.Length, batchSize * OutputLength, nameof(outputs), batchSize);");

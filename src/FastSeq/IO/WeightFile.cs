@@ -170,7 +170,7 @@ public static class WeightFile
                     break;
             }
 
-            file.Add(entry.Name, entry.Shape, tensor);
+            file.Add(entry.Name, [.. entry.Shape], tensor);
         }
 
         file.Write(stream);
@@ -193,7 +193,7 @@ public static class WeightFile
             if (!names.Add(entry.Name))
                 throw new ArgumentException($"Entry '{entry.Name}' appears twice.", nameof(entries));
             int rank = entry.Layout == TensorLayout.Transposed2D ? 2 : 1;
-            if (entry.Shape.Length != rank || entry.Shape.Any(dim => dim < 0))
+            if (entry.Shape.Count != rank || entry.Shape.Any(dim => dim < 0))
                 throw new ArgumentException($"Entry '{entry.Name}' has shape {SafeTensor.Format(entry.Shape)}; layout {entry.Layout} needs {rank} non-negative dimension(s).", nameof(entries));
             if (entry.Offset < 0 || (long)entry.Offset + entry.Length > parameterCount)
                 throw new ArgumentException($"Entry '{entry.Name}' covers floats [{entry.Offset}, {(long)entry.Offset + entry.Length}) but the parameters hold {parameterCount}.", nameof(entries));

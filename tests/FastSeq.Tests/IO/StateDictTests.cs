@@ -4,6 +4,21 @@ namespace FastSeq.Tests.IO;
 
 public class StateDictTests
 {
+    /// <summary>A model's entries are shared by all its instances and drive its loads and saves: no caller may change a shape.</summary>
+    [Fact]
+    public void An_entry_keeps_a_read_only_copy_of_its_shape()
+    {
+        int[] shape = [5, 3];
+        var entry = new StateDictEntry("rnn.weight_ih_l0", 0, shape, TensorLayout.Transposed2D);
+        shape[0] = 7;
+        Assert.Equal([5, 3], entry.Shape);
+        Assert.Throws<NotSupportedException>(() => ((IList<int>)entry.Shape)[0] = 7);
+
+        var model = new FastSeq.Tests.Models.SineForecaster();
+        Assert.Throws<NotSupportedException>(() => ((IList<int>)model.StateDict[0].Shape)[0] = 7);
+        Assert.Equal([32, 1], model.StateDict[0].Shape);
+    }
+
     [Fact]
     public void SimpleRnn_maps_both_biases_to_one_stored_bias()
     {

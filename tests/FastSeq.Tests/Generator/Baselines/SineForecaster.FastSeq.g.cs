@@ -93,7 +93,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them.</summary>
     public ReadOnlySpan<float> InputGradients => _inputGradients.AsSpan(0, _batchSize * InputLength);
 
-    /// <summary>Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>.</summary>
+    /// <summary>Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>, in <see cref="Forward"/>'s buffers (a <see cref="Backward"/> then needs a new Forward).</summary>
     public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1)
     {
         ModelArguments.CheckBatch(batchSize, MaxBatchSize);
