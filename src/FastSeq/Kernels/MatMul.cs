@@ -15,7 +15,7 @@ namespace FastSeq.Kernels;
 /// <remarks>
 /// Sizes may be zero (nothing happens). Each leading dimension must be at least its row
 /// length, and each span must hold <c>(rows - 1) * ld + cols</c> elements; otherwise an
-/// <see cref="ArgumentException"/> names the argument. C must not overlap A or B.
+/// <see cref="ArgumentException"/> names the argument; so does C sharing memory with A or B.
 /// The kernels allocate nothing.
 /// <para>
 /// The instruction set is chosen once, as <see cref="Path"/>: the widest the machine
@@ -73,6 +73,8 @@ public static class MatMul
             ThrowTooShort(nameof(src), $"src[rows={rows}, cols={cols}]", size, src.Length);
         if (dst.Length < size)
             ThrowTooShort(nameof(dst), $"dst[cols={cols}, rows={rows}]", size, dst.Length);
+        if (dst[..(int)size].Overlaps(src[..(int)size]))
+            ThrowOverlap(nameof(dst), nameof(src));
 
         Transpose(ref MemoryMarshal.GetReference(src), cols, rows, cols, ref MemoryMarshal.GetReference(dst), rows);
     }
@@ -103,9 +105,10 @@ public static class MatMul
     internal static void MultiplyAdd(KernelPath path, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, int m, int k, int n, Span<float> c, int ldc)
     {
         CheckSizes(m, k, n);
-        CheckMatrix(a.Length, m, k, lda, "A[m, k]", nameof(a), nameof(lda));
-        CheckMatrix(b.Length, k, n, ldb, "B[k, n]", nameof(b), nameof(ldb));
-        CheckMatrix(c.Length, m, n, ldc, "C[m, n]", nameof(c), nameof(ldc));
+        int aUsed = CheckMatrix(a.Length, m, k, lda, "A[m, k]", nameof(a), nameof(lda));
+        int bUsed = CheckMatrix(b.Length, k, n, ldb, "B[k, n]", nameof(b), nameof(ldb));
+        int cUsed = CheckMatrix(c.Length, m, n, ldc, "C[m, n]", nameof(c), nameof(ldc));
+        CheckDisjoint(a, aUsed, b, bUsed, c, cUsed);
         if (m == 0 || k == 0 || n == 0)
             return;
 
@@ -115,9 +118,10 @@ public static class MatMul
     internal static void MultiplyAddTransposedA(KernelPath path, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, int m, int k, int n, Span<float> c, int ldc)
     {
         CheckSizes(m, k, n);
-        CheckMatrix(a.Length, k, m, lda, "A[k, m]", nameof(a), nameof(lda));
-        CheckMatrix(b.Length, k, n, ldb, "B[k, n]", nameof(b), nameof(ldb));
-        CheckMatrix(c.Length, m, n, ldc, "C[m, n]", nameof(c), nameof(ldc));
+        int aUsed = CheckMatrix(a.Length, k, m, lda, "A[k, m]", nameof(a), nameof(lda));
+        int bUsed = CheckMatrix(b.Length, k, n, ldb, "B[k, n]", nameof(b), nameof(ldb));
+        int cUsed = CheckMatrix(c.Length, m, n, ldc, "C[m, n]", nameof(c), nameof(ldc));
+        CheckDisjoint(a, aUsed, b, bUsed, c, cUsed);
         if (m == 0 || k == 0 || n == 0)
             return;
 
@@ -128,9 +132,10 @@ public static class MatMul
     internal static void MultiplyAddTransposedB(KernelPath path, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, int m, int k, int n, Span<float> c, int ldc)
     {
         CheckSizes(m, k, n);
-        CheckMatrix(a.Length, m, k, lda, "A[m, k]", nameof(a), nameof(lda));
-        CheckMatrix(b.Length, n, k, ldb, "B[n, k]", nameof(b), nameof(ldb));
-        CheckMatrix(c.Length, m, n, ldc, "C[m, n]", nameof(c), nameof(ldc));
+        int aUsed = CheckMatrix(a.Length, m, k, lda, "A[m, k]", nameof(a), nameof(lda));
+        int bUsed = CheckMatrix(b.Length, n, k, ldb, "B[n, k]", nameof(b), nameof(ldb));
+        int cUsed = CheckMatrix(c.Length, m, n, ldc, "C[m, n]", nameof(c), nameof(ldc));
+        CheckDisjoint(a, aUsed, b, bUsed, c, cUsed);
         if (m == 0 || k == 0 || n == 0)
             return;
 
@@ -216,17 +221,33 @@ public static class MatMul
         ArgumentOutOfRangeException.ThrowIfNegative(n);
     }
 
-    // A matrix of `rows` rows of `cols` elements, `ld` apart, needs (rows - 1) * ld + cols elements.
-    // Inlined: a call with seven arguments costs more than the check.
+    // A matrix of `rows` rows of `cols` elements, `ld` apart, needs (rows - 1) * ld + cols elements: returns
+    // that count (within `length`, so an int). Inlined: a call with seven arguments costs more than the check.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CheckMatrix(int length, int rows, int cols, int ld, string shape, string name, string ldName)
+    private static int CheckMatrix(int length, int rows, int cols, int ld, string shape, string name, string ldName)
     {
         if (ld < cols)
             ThrowLeadingDimension(ldName, ld, shape, cols);
         long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
         if (length < needed)
             ThrowTooShort(name, $"{shape} = [{rows}, {cols}] with {ldName} = {ld}", needed, length);
+        return (int)needed;
     }
+
+    // The elements C's product writes must not be among those it reads from A or B.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CheckDisjoint(ReadOnlySpan<float> a, int aUsed, ReadOnlySpan<float> b, int bUsed, ReadOnlySpan<float> c, int cUsed)
+    {
+        ReadOnlySpan<float> written = c[..cUsed];
+        if (written.Overlaps(a[..aUsed]))
+            ThrowOverlap("c", "a");
+        if (written.Overlaps(b[..bUsed]))
+            ThrowOverlap("c", "b");
+    }
+
+    [DoesNotReturn]
+    private static void ThrowOverlap(string written, string read) =>
+        throw new ArgumentException($"{written} shares memory with {read}: the kernels write {written} while they read {read}, so the result would be wrong.", written);
 
     [DoesNotReturn]
     private static void ThrowLeadingDimension(string ldName, int ld, string shape, int cols) =>

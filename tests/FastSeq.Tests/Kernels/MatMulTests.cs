@@ -162,11 +162,34 @@ public class MatMulTests
         Assert.Equal("ldb", ldb.ParamName);
     }
 
+    /// <summary>
+    /// The products accumulate into C while they read A and B, so C may not share an element with what they read;
+    /// elements past what a strided matrix uses are not read, and may be shared.
+    /// </summary>
+    [Fact]
+    public void C_sharing_memory_with_A_or_B_is_rejected()
+    {
+        float[] buffer = new float[64];
+        var withA = Assert.Throws<ArgumentException>(() => MatMul.MultiplyAdd(buffer.AsSpan(0, 8), 4, new float[16], 4, 2, 4, 4, buffer.AsSpan(7, 8), 4));
+        Assert.Equal("c", withA.ParamName);
+        Assert.Contains("c shares memory with a", withA.Message, StringComparison.Ordinal);
+        var withB = Assert.Throws<ArgumentException>(() => MatMul.MultiplyAddTransposedA(new float[8], 2, buffer.AsSpan(0, 8), 4, 2, 2, 4, buffer, 4));
+        Assert.Equal("c", withB.ParamName);
+        Assert.Contains("c shares memory with b", withB.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => MatMul.MultiplyAddTransposedB(buffer, 4, new float[16], 4, 2, 4, 4, buffer.AsSpan(4), 4));
+
+        // A[2, 2] with lda = 8 reads elements 0-1 and 8-9; C[1, 4] in 2-5 shares none of them, only A's span.
+        float[] a = [1, 2, 0, 0, 0, 0, 0, 0, 3, 4];
+        float[] b = [1, 0, 0, 0, 0, 1, 0, 0];
+        MatMul.MultiplyAdd(a, 8, b, 4, 1, 2, 4, a.AsSpan(2, 4), 4);
+        Assert.Equal([1f, 2f, 1f, 2f, 0f, 0f], a[..6]);
+    }
+
     [Fact]
     public void UndefinedPathIsRejected()
     {
-        float[] one = [1];
-        Assert.Throws<NotSupportedException>(() => MatMul.MultiplyAdd((KernelPath)42, one, 1, one, 1, 1, 1, 1, one, 1));
+        float[] a = [1], b = [1], c = [0];
+        Assert.Throws<NotSupportedException>(() => MatMul.MultiplyAdd((KernelPath)42, a, 1, b, 1, 1, 1, 1, c, 1));
     }
 
     [Fact]
@@ -217,6 +240,10 @@ public class MatMulTests
         Assert.Contains("expected at least 6 elements, got 5", src.Message, StringComparison.Ordinal);
         var dst = Assert.Throws<ArgumentException>(() => MatMul.Transpose(new float[6], 2, 3, new float[4]));
         Assert.Equal("dst", dst.ParamName);
+        float[] both = new float[12];
+        var inPlace = Assert.Throws<ArgumentException>(() => MatMul.Transpose(both, 2, 3, both.AsSpan(5)));
+        Assert.Equal("dst", inPlace.ParamName);
+        Assert.Contains("dst shares memory with src", inPlace.Message, StringComparison.Ordinal);
     }
 
     [Fact]
