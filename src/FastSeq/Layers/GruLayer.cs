@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using FastSeq.Kernels;
 
@@ -252,7 +253,20 @@ public static class GruLayer
         Span<float> dR = dRecurrentP[..H], dZ = dRecurrentP.Slice(H, H), dRecurrentN = dRecurrentP.Slice(2 * H, H);
         recurrentN = recurrentN[..H];
         dInputN = dInputN[..H];
-        for (int j = 0; j < H; j++)
+        dh = dh[..H];
+        // Vectors, then the same expressions element by element for the units past the last whole vector.
+        int j = 0;
+        for (; j <= H - Vector<float>.Count; j += Vector<float>.Count)
+        {
+            Vector<float> vr = new(r[j..]), vz = new(z[j..]), vn = new(n[j..]), vdh = new(dh[j..]);
+            Vector<float> hPrevious = previousH.IsEmpty ? Vector<float>.Zero : new Vector<float>(previousH[j..]);
+            Vector<float> dn = vdh * (Vector<float>.One - vz) * (Vector<float>.One - (vn * vn));
+            dn.CopyTo(dInputN[j..]);
+            (dn * vr).CopyTo(dRecurrentN[j..]);
+            (dn * new Vector<float>(recurrentN[j..]) * vr * (Vector<float>.One - vr)).CopyTo(dR[j..]);
+            (vdh * (hPrevious - vn) * vz * (Vector<float>.One - vz)).CopyTo(dZ[j..]);
+        }
+        for (; j < H; j++)
         {
             float hPrevious = previousH.IsEmpty ? 0f : previousH[j];
             float dn = dh[j] * (1f - z[j]) * (1f - n[j] * n[j]);
