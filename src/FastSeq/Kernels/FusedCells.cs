@@ -65,17 +65,17 @@ internal static class FusedCells
 
     /// <summary>
     /// GRU, gates r, z, n: <c>r = σ(start_r + [x | h]·W_r)</c> and z likewise, <c>n = tanh(start_n + x·Wk_n + r ⊙ (b_hn + h·Wh_n))</c>,
-    /// <c>y = n + z ⊙ (h - n)</c>. <paramref name="start"/> <c>[3H]</c> holds <c>b_i + [b_hr, b_hz, 0]</c>, plus the input projection
-    /// when x is empty; <paramref name="recurrentBias"/> <c>[H]</c> is b_hn. Unless empty, <paramref name="activated"/> <c>[3H]</c>
-    /// (which may be <paramref name="start"/>) takes r, z, n and <paramref name="recurrentN"/> <c>[H]</c> takes <c>b_hn + h·Wh_n</c>.
-    /// <paramref name="y"/> must not overlap h.
+    /// <c>y = n + z ⊙ (h - n)</c>. <paramref name="startRZ"/> <c>[2H]</c> holds <c>b_i + b_h</c> for r and z and <paramref name="startN"/>
+    /// <c>[H]</c> holds b_in, both plus the input projection when x is empty; <paramref name="recurrentBias"/> <c>[H]</c> is b_hn.
+    /// Unless empty, <paramref name="activated"/> <c>[3H]</c> (which may hold the starts) takes r, z, n and <paramref name="recurrentN"/>
+    /// <c>[H]</c> (which may be <paramref name="recurrentBias"/>) takes <c>b_hn + h·Wh_n</c>. <paramref name="y"/> must not overlap h.
     /// </summary>
-    public static void Gru(ReadOnlySpan<float> start, ReadOnlySpan<float> recurrentBias, ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> weights,
-                           Span<float> y, Span<float> activated, Span<float> recurrentN)
+    public static void Gru(ReadOnlySpan<float> startRZ, ReadOnlySpan<float> startN, ReadOnlySpan<float> recurrentBias, ReadOnlySpan<float> x,
+                           ReadOnlySpan<float> h, ReadOnlySpan<float> weights, Span<float> y, Span<float> activated, Span<float> recurrentN)
     {
         int units = y.Length, vectors = units / Vector<float>.Count;
         var io = new GruIo(
-            ref MemoryMarshal.GetReference(start), ref MemoryMarshal.GetReference(recurrentBias), ref MemoryMarshal.GetReference(x), x.Length,
+            ref MemoryMarshal.GetReference(startRZ), ref MemoryMarshal.GetReference(startN), ref MemoryMarshal.GetReference(recurrentBias), ref MemoryMarshal.GetReference(x), x.Length,
             ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(y),
             ref MemoryMarshal.GetReference(activated), ref MemoryMarshal.GetReference(recurrentN), !activated.IsEmpty, units);
         int blocks = (vectors + MaxWidth - 1) / MaxWidth;
@@ -103,10 +103,10 @@ internal static class FusedCells
         public readonly bool HasPreviousCell = hasPreviousCell, KeepActivated = keepActivated;
     }
 
-    private readonly ref struct GruIo(ref float start, ref float recurrentBias, ref float x, int inputs, ref float h, int hRows, ref float weights,
+    private readonly ref struct GruIo(ref float startRZ, ref float startN, ref float recurrentBias, ref float x, int inputs, ref float h, int hRows, ref float weights,
                                       ref float y, ref float activated, ref float recurrentN, bool keep, int units)
     {
-        public readonly ref float Start = ref start, RecurrentBias = ref recurrentBias, X = ref x, H = ref h, Weights = ref weights, Y = ref y, Activated = ref activated, RecurrentN = ref recurrentN;
+        public readonly ref float StartRZ = ref startRZ, StartN = ref startN, RecurrentBias = ref recurrentBias, X = ref x, H = ref h, Weights = ref weights, Y = ref y, Activated = ref activated, RecurrentN = ref recurrentN;
         public readonly int Inputs = inputs, HRows = hRows, Units = units;
         public readonly bool Keep = keep;
     }
@@ -183,15 +183,15 @@ internal static class FusedCells
     {
         int v = TWidth.Vectors;
         nint W = Vector<float>.Count, H = io.Units, r = j, z = H + j, n = (2 * H) + j, ld = 3 * H;
-        ref float start = ref io.Start;
+        ref float start = ref io.StartRZ, startN = ref io.StartN;
         ref float bhn = ref io.RecurrentBias;
-        Vector<float> r0 = Load(ref start, r), z0 = Load(ref start, z), n0 = Load(ref start, n), m0 = Load(ref bhn, j);
+        Vector<float> r0 = Load(ref start, r), z0 = Load(ref start, z), n0 = Load(ref startN, j), m0 = Load(ref bhn, j);
         Vector<float> r1 = default, z1 = default, n1 = default, m1 = default, r2 = default, z2 = default, n2 = default, m2 = default;
         Vector<float> r3 = default, z3 = default, n3 = default, m3 = default, r4 = default, z4 = default, n4 = default, m4 = default;
-        if (v > 1) { r1 = Load(ref start, r + W); z1 = Load(ref start, z + W); n1 = Load(ref start, n + W); m1 = Load(ref bhn, j + W); }
-        if (v > 2) { r2 = Load(ref start, r + 2 * W); z2 = Load(ref start, z + 2 * W); n2 = Load(ref start, n + 2 * W); m2 = Load(ref bhn, j + 2 * W); }
-        if (v > 3) { r3 = Load(ref start, r + 3 * W); z3 = Load(ref start, z + 3 * W); n3 = Load(ref start, n + 3 * W); m3 = Load(ref bhn, j + 3 * W); }
-        if (v > 4) { r4 = Load(ref start, r + 4 * W); z4 = Load(ref start, z + 4 * W); n4 = Load(ref start, n + 4 * W); m4 = Load(ref bhn, j + 4 * W); }
+        if (v > 1) { r1 = Load(ref start, r + W); z1 = Load(ref start, z + W); n1 = Load(ref startN, j + W); m1 = Load(ref bhn, j + W); }
+        if (v > 2) { r2 = Load(ref start, r + 2 * W); z2 = Load(ref start, z + 2 * W); n2 = Load(ref startN, j + 2 * W); m2 = Load(ref bhn, j + 2 * W); }
+        if (v > 3) { r3 = Load(ref start, r + 3 * W); z3 = Load(ref start, z + 3 * W); n3 = Load(ref startN, j + 3 * W); m3 = Load(ref bhn, j + 3 * W); }
+        if (v > 4) { r4 = Load(ref start, r + 4 * W); z4 = Load(ref start, z + 4 * W); n4 = Load(ref startN, j + 4 * W); m4 = Load(ref bhn, j + 4 * W); }
 
         ref float w = ref io.Weights;
         for (int p = 0; p < io.Inputs; p++)

@@ -98,7 +98,7 @@ public static class GruLayer
             for (int t = 0; t < T; t++)
             {
                 Span<float> gate = gates.Slice(t * gateRow, gateRow), n = recurrentN.Slice(t * H, H);
-                FusedCells.Gru(gate, n, default, t > 0 ? hidden.Slice((t - 1) * H, H) : default, recurrent, hidden.Slice(t * H, H), gate, n);
+                FusedCells.Gru(gate[..(2 * H)], gate[(2 * H)..], n, default, t > 0 ? hidden.Slice((t - 1) * H, H) : default, recurrent, hidden.Slice(t * H, H), gate, n);
             }
             return;
         }
@@ -206,14 +206,18 @@ public static class GruLayer
         // Each stream's scratch row [4H]: the gates [3H], then the recurrent part of n [H], summed as Forward sums them.
         Span<float> gates = scratch[..(B * scratchRow)];
         Span<float> recurrentN = gates[gateRow..];
-        StartProjections(biases, B, gates, scratchRow, recurrentN, scratchRow);
         if (B == 1 && FusedCells.Serves(H))
         {
-            // One stream: the products fused with the cell, reading x and h where they are.
-            FusedCells.Gru(gates[..gateRow], recurrentN[..H], x[..I], state[..H], parameters[..((I + H) * gateRow)], output[..H], default, default);
+            // One stream: the products fused with the cell, reading x, h and the biases of n where they are; r and z
+            // start from both biases, summed first as StartProjections sums them.
+            Span<float> startRZ = gates[..(2 * H)];
+            TensorPrimitives.Add(biases[..(2 * H)], biases.Slice(gateRow, 2 * H), startRZ);
+            FusedCells.Gru(startRZ, biases.Slice(2 * H, H), biases[(gateRow + (2 * H))..], x[..I], state[..H], parameters[..((I + H) * gateRow)],
+                           output[..H], default, default);
         }
         else
         {
+            StartProjections(biases, B, gates, scratchRow, recurrentN, scratchRow);
             MatMul.MultiplyAdd(x, I, parameters, gateRow, B, I, gateRow, gates, scratchRow);
             MatMul.MultiplyAdd(state, H, recurrent, gateRow, B, H, 2 * H, gates, scratchRow);
             MatMul.MultiplyAdd(state, H, recurrent[(2 * H)..], gateRow, B, H, H, recurrentN, scratchRow);

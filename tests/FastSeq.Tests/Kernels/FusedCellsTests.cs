@@ -82,7 +82,7 @@ public class FusedCellsTests
         start[0] = -90f;
         float[] y = new float[H], activated = new float[G], recurrentN = new float[H];
 
-        FusedCells.Gru(start, recurrentBias, x, h, weights, y, activated, recurrentN);
+        FusedCells.Gru(start.AsSpan(0, 2 * H), start.AsSpan(2 * H), recurrentBias, x, h, weights, y, activated, recurrentN);
 
         for (int j = 0; j < H; j++)
         {
@@ -107,10 +107,10 @@ public class FusedCellsTests
         var random = new Random(3);
         float[] start = Values(random, G, 1f), recurrentBias = Values(random, H, 1f), x = Values(random, 2, 1f), h = Values(random, H, 1f);
         float[] weights = Values(random, (2 + H) * G, 0.5f), kept = new float[G], recurrentN = new float[H], y = new float[H], alone = new float[H];
-        FusedCells.Gru(start, recurrentBias, x, h, weights, y, kept, recurrentN);
+        FusedCells.Gru(start.AsSpan(0, 2 * H), start.AsSpan(2 * H), recurrentBias, x, h, weights, y, kept, recurrentN);
 
         float[] startBefore = (float[])start.Clone(), biasBefore = (float[])recurrentBias.Clone();
-        FusedCells.Gru(start, recurrentBias, x, h, weights, alone, default, default);
+        FusedCells.Gru(start.AsSpan(0, 2 * H), start.AsSpan(2 * H), recurrentBias, x, h, weights, alone, default, default);
 
         Assert.Equal(y, alone);
         Assert.Equal(startBefore, start);
