@@ -88,20 +88,21 @@ public static class GruLayer
         Span<float> gates = cache[..(rows * gateRow)];                              // [B, T, 3H]
         Span<float> recurrentN = cache[(rows * gateRow)..];                         // [B, T, H]
 
+        if (B == 1 && FusedCells.Serves(H))
+        {
+            // One sequence: each step's products over [x_t | h_{t-1}] fused with its cell.
+            for (int t = 0; t < T; t++)
+            {
+                Span<float> gate = gates.Slice(t * gateRow, gateRow);
+                FusedStep(x.Slice(t * I, I), t > 0 ? hidden.Slice((t - 1) * H, H) : default, parameters, I, H, gate[..(2 * H)],
+                          hidden.Slice(t * H, H), gate, recurrentN.Slice(t * H, H));
+            }
+            return;
+        }
         // Input projection of every timestep at once: gates = b + x·Wk, [B*T, 3H], with the recurrent
         // biases of r and z folded in; b_hn starts the recurrent part of n.
         StartProjections(biases, rows, gates, gateRow, recurrentN, H);
         MatMul.MultiplyAdd(x, I, kernel, gateRow, rows, I, gateRow, gates, gateRow);
-        if (B == 1 && FusedCells.Serves(H))
-        {
-            // One sequence: each step's recurrent products fused with its cell.
-            for (int t = 0; t < T; t++)
-            {
-                Span<float> gate = gates.Slice(t * gateRow, gateRow), n = recurrentN.Slice(t * H, H);
-                FusedCells.Gru(gate[..(2 * H)], gate[(2 * H)..], n, default, t > 0 ? hidden.Slice((t - 1) * H, H) : default, recurrent, hidden.Slice(t * H, H), gate, n);
-            }
-            return;
-        }
         for (int t = 0; t < T; t++)
         {
             // Rows of timestep t sit T*H and T*3H apart: gates[:, t, r|z] += h[:, t-1]·Wh_rz, recurrentN[:, t] += h[:, t-1]·Wh_n.
@@ -208,12 +209,7 @@ public static class GruLayer
         Span<float> recurrentN = gates[gateRow..];
         if (B == 1 && FusedCells.Serves(H))
         {
-            // One stream: the products fused with the cell, reading x, h and the biases of n where they are; r and z
-            // start from both biases, summed first as StartProjections sums them.
-            Span<float> startRZ = gates[..(2 * H)];
-            TensorPrimitives.Add(biases[..(2 * H)], biases.Slice(gateRow, 2 * H), startRZ);
-            FusedCells.Gru(startRZ, biases.Slice(2 * H, H), biases[(gateRow + (2 * H))..], x[..I], state[..H], parameters[..((I + H) * gateRow)],
-                           output[..H], default, default);
+            FusedStep(x[..I], state[..H], parameters, I, H, gates[..(2 * H)], output[..H], default, default);
         }
         else
         {
@@ -225,6 +221,20 @@ public static class GruLayer
                 GateActivations.GruCell(gates.Slice(b * scratchRow, gateRow), recurrentN.Slice(b * scratchRow, H), state.Slice(b * H, H), output.Slice(b * H, H));
         }
         output.CopyTo(state);
+    }
+
+    /// <summary>
+    /// One timestep of one sequence, the products over <c>[x | h]</c> fused with the cell (<see cref="FusedCells.Gru"/>), x, h
+    /// and the biases of n read where they are. r and z start from <c>b_i + b_h</c>, summed first into
+    /// <paramref name="startRZ"/> <c>[2H]</c> as <see cref="StartProjections"/> sums them, so the bits are those of the batched path.
+    /// </summary>
+    private static void FusedStep(ReadOnlySpan<float> x, ReadOnlySpan<float> previousH, ReadOnlySpan<float> parameters, int I, int H,
+                                  Span<float> startRZ, Span<float> y, Span<float> activated, Span<float> recurrentN)
+    {
+        int gateRow = G * H;
+        ReadOnlySpan<float> biases = parameters[((I + H) * gateRow)..];
+        TensorPrimitives.Add(biases[..(2 * H)], biases.Slice(gateRow, 2 * H), startRZ);
+        FusedCells.Gru(startRZ, biases.Slice(2 * H, H), biases[(gateRow + (2 * H))..], x, previousH, parameters[..((I + H) * gateRow)], y, activated, recurrentN);
     }
 
     /// <summary>

@@ -85,21 +85,21 @@ public static class LstmLayer
         Span<float> gates = cache[..(rows * gateRow)];                            // [B, T, 4H]
         Span<float> cells = cache[(rows * gateRow)..];                            // [B, T, H]
 
-        // Input projection of every timestep at once: gates = b + x·Wk, [B*T, 4H].
-        BatchRows.Broadcast(bias, rows, gates, gateRow);
-        MatMul.MultiplyAdd(x, I, kernel, gateRow, rows, I, gateRow, gates, gateRow);
         if (B == 1 && FusedCells.Serves(H))
         {
-            // One sequence: each step's recurrent product fused with its cell.
+            // One sequence: each step's products over [x_t | h_{t-1}] fused with its cell, from the bias.
+            ReadOnlySpan<float> stacked = parameters[..((I + H) * gateRow)];
             for (int t = 0; t < T; t++)
             {
-                Span<float> gate = gates.Slice(t * gateRow, gateRow);
                 bool first = t == 0;
-                FusedCells.Lstm(gate, default, first ? default : hidden.Slice((t - 1) * H, H), recurrent,
-                                first ? default : cells.Slice((t - 1) * H, H), cells.Slice(t * H, H), hidden.Slice(t * H, H), gate);
+                FusedCells.Lstm(bias, x.Slice(t * I, I), first ? default : hidden.Slice((t - 1) * H, H), stacked,
+                                first ? default : cells.Slice((t - 1) * H, H), cells.Slice(t * H, H), hidden.Slice(t * H, H), gates.Slice(t * gateRow, gateRow));
             }
             return;
         }
+        // Input projection of every timestep at once: gates = b + x·Wk, [B*T, 4H].
+        BatchRows.Broadcast(bias, rows, gates, gateRow);
+        MatMul.MultiplyAdd(x, I, kernel, gateRow, rows, I, gateRow, gates, gateRow);
         for (int t = 0; t < T; t++)
         {
             // Rows of timestep t sit T*H (hidden) and T*4H (gates) apart: gates[:, t] += h[:, t-1]·Wh.
