@@ -46,21 +46,7 @@ internal static class FusedCells
             ref MemoryMarshal.GetReference(start), ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(h), h.Length,
             ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(previousCell), !previousCell.IsEmpty,
             ref MemoryMarshal.GetReference(cell), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(activated), !activated.IsEmpty, units);
-        int blocks = (vectors + MaxWidth - 1) / MaxWidth;
-        nint j = 0;
-        for (int block = 0; block < blocks; block++)
-        {
-            int width = (vectors / blocks) + (block < vectors % blocks ? 1 : 0);
-            switch (width)
-            {
-                case 1: LstmBlock<Vectors1>(in io, j); break;
-                case 2: LstmBlock<Vectors2>(in io, j); break;
-                case 3: LstmBlock<Vectors3>(in io, j); break;
-                case 4: LstmBlock<Vectors4>(in io, j); break;
-                default: LstmBlock<Vectors5>(in io, j); break;
-            }
-            j += width * Vector<float>.Count;
-        }
+        ForEachBlock<LstmKernel, LstmIo>(in io, vectors);
     }
 
     /// <summary>
@@ -78,6 +64,34 @@ internal static class FusedCells
             ref MemoryMarshal.GetReference(startRZ), ref MemoryMarshal.GetReference(startN), ref MemoryMarshal.GetReference(recurrentBias), ref MemoryMarshal.GetReference(x), x.Length,
             ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(y),
             ref MemoryMarshal.GetReference(activated), ref MemoryMarshal.GetReference(recurrentN), !activated.IsEmpty, units);
+        ForEachBlock<GruKernel, GruIo>(in io, vectors);
+    }
+
+    /// <summary>A cell's block kernel: one step of units <c>[j, j + V·W)</c>, V vectors of units as the type argument says.</summary>
+    private interface IBlockKernel<TIo>
+        where TIo : allows ref struct
+    {
+        static abstract void Block<TWidth>(in TIo io, nint j)
+            where TWidth : struct, IVectorCount;
+    }
+
+    private readonly struct LstmKernel : IBlockKernel<LstmIo>
+    {
+        public static void Block<TWidth>(in LstmIo io, nint j)
+            where TWidth : struct, IVectorCount => LstmBlock<TWidth>(in io, j);
+    }
+
+    private readonly struct GruKernel : IBlockKernel<GruIo>
+    {
+        public static void Block<TWidth>(in GruIo io, nint j)
+            where TWidth : struct, IVectorCount => GruBlock<TWidth>(in io, j);
+    }
+
+    /// <summary>Runs the kernel over the vectors of units in as few blocks as <see cref="MaxWidth"/> allows, as even as possible.</summary>
+    private static void ForEachBlock<TKernel, TIo>(in TIo io, int vectors)
+        where TKernel : IBlockKernel<TIo>
+        where TIo : allows ref struct
+    {
         int blocks = (vectors + MaxWidth - 1) / MaxWidth;
         nint j = 0;
         for (int block = 0; block < blocks; block++)
@@ -85,11 +99,11 @@ internal static class FusedCells
             int width = (vectors / blocks) + (block < vectors % blocks ? 1 : 0);
             switch (width)
             {
-                case 1: GruBlock<Vectors1>(in io, j); break;
-                case 2: GruBlock<Vectors2>(in io, j); break;
-                case 3: GruBlock<Vectors3>(in io, j); break;
-                case 4: GruBlock<Vectors4>(in io, j); break;
-                default: GruBlock<Vectors5>(in io, j); break;
+                case 1: TKernel.Block<Vectors1>(in io, j); break;
+                case 2: TKernel.Block<Vectors2>(in io, j); break;
+                case 3: TKernel.Block<Vectors3>(in io, j); break;
+                case 4: TKernel.Block<Vectors4>(in io, j); break;
+                default: TKernel.Block<Vectors5>(in io, j); break;
             }
             j += width * Vector<float>.Count;
         }
