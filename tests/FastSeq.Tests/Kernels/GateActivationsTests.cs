@@ -125,7 +125,7 @@ public class GateActivationsTests
     [Fact]
     public void The_vector_width_the_environment_asks_for_is_in_use()
     {
-        // CI runs the suite once more with DOTNET_MaxVectorTBitWidth=128 (4 lanes); this fails if that
+        // CI runs the suite again with DOTNET_MaxVectorTBitWidth=128 (4 lanes) and, with AVX-512, 512 (16); this fails if that
         // setting stops taking effect. Without the variable there is nothing to check.
         string? bits = Environment.GetEnvironmentVariable("DOTNET_MaxVectorTBitWidth");
         if (bits is null)
