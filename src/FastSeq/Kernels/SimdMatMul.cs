@@ -266,11 +266,11 @@ internal static class SimdMatMul<TVector, TOps>
     }
 
     // c[n] += a[k] · B[k, n] for n a multiple of W, a's elements acs apart: a single row (the
-    // batch-1 product of a streaming step, or the row left below the last tile). The vectors of c are cut into blocks of at most 8, as even as possible (20
-    // vectors: 7, 7, 6), so that each block has enough independent multiply-add chains to cover
-    // the FMA latency; a block stays in registers over the whole of k. Every element is still
-    // summed in k order, as in the tiles, so a stream's result does not depend on the streams
-    // batched with it.
+    // batch-1 product of a streaming step, or the row left below the last tile). The vectors of c
+    // are cut into blocks of at most 8, as even as possible (20 vectors: 7, 7, 6), so that each
+    // block has enough independent multiply-add chains to cover the FMA latency; a block stays in
+    // registers over the whole of k. Every element is still summed in k order, as in the tiles,
+    // so a stream's result does not depend on the streams batched with it.
     private static void Row(ref float a, nint acs, ref float b, nint ldb, int k, int n, ref float c)
     {
         int vectors = n / TOps.Width;

@@ -13,6 +13,20 @@ internal static class BatchRows
             row.CopyTo(destination.Slice(r * ld, row.Length));
     }
 
+    /// <summary>
+    /// The rows <c>[x_b | h_b]</c> <c>[batch, I + H]</c> of a step's one product over <c>[Wk; Wh]</c>: x <c>[batch, I]</c>, and
+    /// the first <paramref name="units"/> floats of each stream's state, <paramref name="stateLength"/> apart.
+    /// </summary>
+    public static void StackInputs(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> state, int stateLength, int units, int batch, Span<float> stacked)
+    {
+        int K = inputs + units;
+        for (int b = 0; b < batch; b++)
+        {
+            x.Slice(b * inputs, inputs).CopyTo(stacked.Slice(b * K, inputs));
+            state.Slice(b * stateLength, units).CopyTo(stacked.Slice((b * K) + inputs, units));
+        }
+    }
+
     /// <summary><c>sums[j] += Σ_r source[r, j]</c> over <paramref name="rows"/> rows of stride <paramref name="ld"/>; the bias gradient.</summary>
     public static void AddColumnSums(ReadOnlySpan<float> source, int rows, int ld, Span<float> sums)
     {

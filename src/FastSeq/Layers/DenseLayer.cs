@@ -86,10 +86,11 @@ public static class DenseLayer
         LayerArguments.Length(dOutput.Length, rows * units, "[rows, U]", nameof(dOutput));
         LayerArguments.Length(dParameters.Length, parameters.Length, "ParameterCount(I, U)", nameof(dParameters));
         LayerArguments.LengthOrEmpty(dx.Length, rows * inputs, "[rows, I]", nameof(dx));
-        DisjointFromInputs(x, parameters, preActivation, output, dOutput, nameof(dOutput));
-        DisjointFromInputs(x, parameters, preActivation, output, dParameters, nameof(dParameters));
+        var reads = new LayerArguments.BackwardReads(x, parameters, preActivation, nameof(preActivation), output, nameof(output));
+        reads.Disjoint(dOutput, nameof(dOutput));
+        reads.Disjoint(dParameters, nameof(dParameters));
         LayerArguments.Disjoint(dOutput, nameof(dOutput), dParameters, nameof(dParameters));
-        DisjointFromInputs(x, parameters, preActivation, output, dx, nameof(dx));
+        reads.Disjoint(dx, nameof(dx));
         LayerArguments.Disjoint(dOutput, nameof(dOutput), dx, nameof(dx));
         LayerArguments.Disjoint(dParameters, nameof(dParameters), dx, nameof(dx));
         int I = inputs, U = units;
@@ -127,16 +128,6 @@ public static class DenseLayer
         LayerArguments.Length(x.Length, checked(rows * inputs), "[rows, I]", nameof(x));
         LayerArguments.Length(preActivation.Length, checked(rows * units), "[rows, U]", nameof(preActivation));
         LayerArguments.Length(output.Length, checked(rows * units), "[rows, U]", nameof(output));
-    }
-
-    /// <summary>A span Backward writes must not overlap the four spans it reads (nor change them under the caller).</summary>
-    private static void DisjointFromInputs(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> preActivation, ReadOnlySpan<float> output,
-                                           ReadOnlySpan<float> destination, string destinationName)
-    {
-        LayerArguments.Disjoint(x, nameof(x), destination, destinationName);
-        LayerArguments.Disjoint(parameters, nameof(parameters), destination, destinationName);
-        LayerArguments.Disjoint(preActivation, nameof(preActivation), destination, destinationName);
-        LayerArguments.Disjoint(output, nameof(output), destination, destinationName);
     }
 
     [DoesNotReturn]

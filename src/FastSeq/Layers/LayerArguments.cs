@@ -92,26 +92,36 @@ internal static class LayerArguments
         LengthOrEmpty(dx.Length, s.Batch * s.Timesteps * s.Inputs, "[B, T, I]", "dx");
         MinimumLength(workspace.Length, workspaceLength, "workspace");
         workspace = workspace[..workspaceLength];
-        DisjointFromInputs(x, parameters, cache, hidden, dHidden, "dHidden");
-        DisjointFromInputs(x, parameters, cache, hidden, dParameters, "dParameters");
+        var reads = new BackwardReads(x, parameters, cache, "cache", hidden, "hidden");
+        reads.Disjoint(dHidden, "dHidden");
+        reads.Disjoint(dParameters, "dParameters");
         Disjoint(dHidden, "dHidden", dParameters, "dParameters");
-        DisjointFromInputs(x, parameters, cache, hidden, dx, "dx");
+        reads.Disjoint(dx, "dx");
         Disjoint(dParameters, "dParameters", dx, "dx");
-        DisjointFromInputs(x, parameters, cache, hidden, workspace, "workspace");
+        reads.Disjoint(workspace, "workspace");
         Disjoint(dHidden, "dHidden", workspace, "workspace");
         Disjoint(dParameters, "dParameters", workspace, "workspace");
         Disjoint(dx, "dx", workspace, "workspace");
     }
 
-    /// <summary>A span Backward writes must not overlap the four spans it reads, x, parameters, cache and hidden.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void DisjointFromInputs(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden,
-                                           ReadOnlySpan<float> destination, string destinationName)
+    /// <summary>
+    /// The spans a layer's Backward reads throughout: x, the parameters and two results of its Forward. A span Backward
+    /// writes must not overlap them (nor change them under the caller).
+    /// </summary>
+    public readonly ref struct BackwardReads(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters,
+                                             ReadOnlySpan<float> first, string firstName, ReadOnlySpan<float> second, string secondName)
     {
-        Disjoint(x, "x", destination, destinationName);
-        Disjoint(parameters, "parameters", destination, destinationName);
-        Disjoint(cache, "cache", destination, destinationName);
-        Disjoint(hidden, "hidden", destination, destinationName);
+        private readonly ReadOnlySpan<float> _x = x, _parameters = parameters, _first = first, _second = second;
+        private readonly string _firstName = firstName, _secondName = secondName;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Disjoint(ReadOnlySpan<float> destination, string destinationName)
+        {
+            LayerArguments.Disjoint(_x, "x", destination, destinationName);
+            LayerArguments.Disjoint(_parameters, "parameters", destination, destinationName);
+            LayerArguments.Disjoint(_first, _firstName, destination, destinationName);
+            LayerArguments.Disjoint(_second, _secondName, destination, destinationName);
+        }
     }
 
     /// <summary>The spans of a recurrent layer's Step; the output and scratch are written while the inputs are still read.</summary>

@@ -201,12 +201,8 @@ public static class LstmLayer
         Span<float> gates = scratch[..(B * gateRow)];                      // [batch, 4H]
         Span<float> xh = scratch.Slice(B * gateRow, B * K);                // [batch, I + H]
 
-        for (int b = 0; b < B; b++)
-        {
-            bias.CopyTo(gates.Slice(b * gateRow, gateRow));
-            x.Slice(b * I, I).CopyTo(xh.Slice(b * K, I));
-            state.Slice(b * 2 * H, H).CopyTo(xh.Slice((b * K) + I, H));
-        }
+        BatchRows.Broadcast(bias, B, gates, gateRow);
+        BatchRows.StackInputs(x, I, state, 2 * H, H, B, xh);
         MatMul.MultiplyAdd(xh, K, stacked, gateRow, B, K, gateRow, gates, gateRow);
         for (int b = 0; b < B; b++)
         {

@@ -169,12 +169,8 @@ public static class SimpleRnnLayer
         ReadOnlySpan<float> bias = parameters[(K * H)..];
         Span<float> xh = scratch[..(B * K)];                   // [batch, I + H]
 
-        for (int b = 0; b < B; b++)
-        {
-            bias.CopyTo(output.Slice(b * H, H));
-            x.Slice(b * I, I).CopyTo(xh.Slice(b * K, I));
-            state.Slice(b * H, H).CopyTo(xh.Slice((b * K) + I, H));
-        }
+        BatchRows.Broadcast(bias, B, output, H);
+        BatchRows.StackInputs(x, I, state, H, H, B, xh);
         MatMul.MultiplyAdd(xh, K, stacked, H, B, K, H, output, H);
         ElementwiseActivation.Apply(activation, output, output);
         output.CopyTo(state);
