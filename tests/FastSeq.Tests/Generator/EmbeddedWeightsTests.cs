@@ -21,21 +21,15 @@ public class EmbeddedWeightsTests
         Assert.NotEqual(loaded.Parameters.ToArray(), new EmbeddedSineModel(seed: 1).Parameters.ToArray());
     }
 
-    private const string Model = """
-        using FastSeq;
-        [SequenceModel(Timesteps = 10, Features = 1, Weights = "weights/sine.safetensors")]
-        [SimpleRnn(32, ReturnSequences = true, Name = "rnn1")]
-        [SimpleRnn(32, Name = "rnn2")]
-        [Dense(1, Name = "head")]
-        public partial class Sine;
-        """;
+    private static readonly string Model = GeneratorHarness.SineModelWithWeights("weights/sine.safetensors");
 
     /// <summary>
     /// Writes <paramref name="bytes"/> as weights/<paramref name="fileName"/> in a fresh folder and runs the generator;
     /// with <paramref name="checkDocumentation"/>, XML doc comments are checked too.
     /// </summary>
-    private static (Diagnostic[] Errors, string Source) Generate(byte[]? bytes, string model = Model, string fileName = "sine.safetensors", bool checkDocumentation = false)
+    private static (Diagnostic[] Errors, string Source) Generate(byte[]? bytes, string? model = null, string fileName = "sine.safetensors", bool checkDocumentation = false)
     {
+        model ??= Model;
         string folder = Path.Combine(Path.GetTempPath(), $"fastseq-{Guid.NewGuid():N}", "weights");
         Directory.CreateDirectory(folder);
         try
@@ -79,8 +73,7 @@ public class EmbeddedWeightsTests
         // Windows file names cannot hold < > " or line breaks; those cases only run where they can.
         if (OperatingSystem.IsWindows() && fileName.IndexOfAny(['<', '>', '"', '\n']) >= 0)
             return;
-        string model = Model.Replace("\"weights/sine.safetensors\"", Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral("weights/" + fileName, quote: true), StringComparison.Ordinal)
-                            .Replace("public partial class", "internal partial class", StringComparison.Ordinal);
+        string model = GeneratorHarness.SineModelWithWeights("weights/" + fileName).Replace("public partial class", "internal partial class", StringComparison.Ordinal);
         var (errors, source) = Generate(ReferenceBytes(), model, fileName, checkDocumentation: true);
         Assert.Empty(errors);
         Assert.Contains($"/// <summary>Creates the model with the weights embedded at compile time from &quot;weights/{inDocComment}&quot;.</summary>", source, StringComparison.Ordinal);

@@ -38,14 +38,7 @@ public class GeneratorCachingTests
         Assert.Contains(SpecReason(driver), new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged });
     }
 
-    private const string EmbeddedModel = """
-        using FastSeq;
-        [SequenceModel(Timesteps = 10, Features = 1, Weights = "sine_forecaster.safetensors")]
-        [SimpleRnn(32, ReturnSequences = true, Name = "rnn1")]
-        [SimpleRnn(32, Name = "rnn2")]
-        [Dense(1, Name = "head")]
-        public partial class Sine;
-        """;
+    private static readonly string EmbeddedModel = GeneratorHarness.SineModelWithWeights("sine_forecaster.safetensors");
 
     [Theory]
     [InlineData(false)]
@@ -68,7 +61,7 @@ public class GeneratorCachingTests
     [Fact]
     public void A_weights_diagnostic_follows_the_model_when_lines_are_added_above_it()
     {
-        string model = EmbeddedModel.Replace("sine_forecaster.safetensors", "missing.safetensors", StringComparison.Ordinal);
+        string model = GeneratorHarness.SineModelWithWeights("missing.safetensors");
         CSharpCompilation compilation = GeneratorHarness.Compilation(model);
         GeneratorDriver driver = GeneratorHarness.Driver().RunGenerators(compilation);
         Diagnostic before = Assert.Single(driver.GetRunResult().Diagnostics);

@@ -19,6 +19,16 @@ internal static class GeneratorHarness
         MetadataReference.CreateFromFile(typeof(SequenceModelAttribute).Assembly.Location),
     ];
 
+    /// <summary>The sine forecaster of the reference weights, its weights embedded from <paramref name="weightsFile"/>.</summary>
+    public static string SineModelWithWeights(string weightsFile) => $$"""
+        using FastSeq;
+        [SequenceModel(Timesteps = 10, Features = 1, Weights = {{SymbolDisplay.FormatLiteral(weightsFile, quote: true)}})]
+        [SimpleRnn(32, ReturnSequences = true, Name = "rnn1")]
+        [SimpleRnn(32, Name = "rnn2")]
+        [Dense(1, Name = "head")]
+        public partial class Sine;
+        """;
+
     /// <summary>Parse options that also check XML doc comments (CS1570 and the like), as a build with GenerateDocumentationFile does.</summary>
     public static readonly CSharpParseOptions DocumentationParseOptions = s_parseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
 

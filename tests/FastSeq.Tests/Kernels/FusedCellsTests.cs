@@ -1,13 +1,12 @@
 using System.Numerics;
 using FastSeq.Kernels;
+using FastSeq.Tests.Layers;
 
 namespace FastSeq.Tests.Kernels;
 
 /// <summary>The fused product-and-cell kernels against the equations, in double precision, at every block split.</summary>
 public class FusedCellsTests
 {
-    private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
-
     /// <summary>Vectors of units 1 to 7 (blocks 1, 2, 3, 2+2, 3+2, 2+2+2, 3+2+2), with and without an input and a previous state.</summary>
     public static TheoryData<int, int, bool> Shapes
     {
@@ -30,8 +29,8 @@ public class FusedCellsTests
     {
         int H = vectors * Vector<float>.Count, I = inputs, G = 4 * H;
         var random = new Random((vectors * 10) + inputs);
-        float[] start = Values(random, G, 1f), x = Values(random, I, 1f), h = hasPrevious ? Values(random, H, 1f) : [];
-        float[] weights = Values(random, (I + h.Length) * G, 0.5f), previousCell = hasPrevious ? Values(random, H, 2f) : [];
+        float[] start = Uniform(random, G, 1f), x = Uniform(random, I, 1f), h = hasPrevious ? Uniform(random, H, 1f) : [];
+        float[] weights = Uniform(random, (I + h.Length) * G, 0.5f), previousCell = hasPrevious ? Uniform(random, H, 2f) : [];
         start[0] = 90f;      // saturated gates stay finite
         start[^1] = -90f;
         float[] cell = new float[H], y = new float[H], activated = new float[G];
@@ -41,14 +40,14 @@ public class FusedCellsTests
         for (int j = 0; j < H; j++)
         {
             double PreActivation(int column) => start[column] + Product(x, h, weights, G, column);
-            double i = Sigmoid(PreActivation(j)), f = Sigmoid(PreActivation(H + j)), g = Math.Tanh(PreActivation((2 * H) + j)), o = Sigmoid(PreActivation((3 * H) + j));
-            double c = (f * (hasPrevious ? previousCell[j] : 0)) + (i * g);
+            var (i, f, g, o, c, expectedY) = CellEquations.Lstm(PreActivation(j), PreActivation(H + j), PreActivation((2 * H) + j), PreActivation((3 * H) + j),
+                                                                hasPrevious ? previousCell[j] : 0);
             Assert.Equal(i, activated[j], 1e-6);
             Assert.Equal(f, activated[H + j], 1e-6);
             Assert.Equal(g, activated[(2 * H) + j], 1e-6);
             Assert.Equal(o, activated[(3 * H) + j], 1e-6);
             Assert.Equal(c, cell[j], 1e-5);
-            Assert.Equal(o * Math.Tanh(c), y[j], 1e-5);
+            Assert.Equal(expectedY, y[j], 1e-5);
         }
     }
 
@@ -58,8 +57,8 @@ public class FusedCellsTests
     {
         int H = vectors * Vector<float>.Count, I = inputs, G = 4 * H;
         var random = new Random(vectors + inputs);
-        float[] start = Values(random, G, 1f), x = Values(random, I, 1f), h = hasPrevious ? Values(random, H, 1f) : [];
-        float[] weights = Values(random, (I + h.Length) * G, 0.5f), cell = hasPrevious ? Values(random, H, 2f) : [];
+        float[] start = Uniform(random, G, 1f), x = Uniform(random, I, 1f), h = hasPrevious ? Uniform(random, H, 1f) : [];
+        float[] weights = Uniform(random, (I + h.Length) * G, 0.5f), cell = hasPrevious ? Uniform(random, H, 2f) : [];
         float[] expectedCell = new float[H], expectedY = new float[H], expectedGates = new float[G], y = new float[H];
         FusedCells.Lstm(start, x, h, weights, cell, expectedCell, expectedY, expectedGates);
 
@@ -77,8 +76,8 @@ public class FusedCellsTests
     {
         int H = vectors * Vector<float>.Count, I = inputs, G = 3 * H;
         var random = new Random((vectors * 10) + inputs + 5);
-        float[] start = Values(random, G, 1f), recurrentBias = Values(random, H, 1f), x = Values(random, I, 1f);
-        float[] h = hasPrevious ? Values(random, H, 1f) : [], weights = Values(random, (I + h.Length) * G, 0.5f);
+        float[] start = Uniform(random, G, 1f), recurrentBias = Uniform(random, H, 1f), x = Uniform(random, I, 1f);
+        float[] h = hasPrevious ? Uniform(random, H, 1f) : [], weights = Uniform(random, (I + h.Length) * G, 0.5f);
         start[0] = -90f;
         float[] y = new float[H], activated = new float[G], recurrentN = new float[H];
 
@@ -86,17 +85,15 @@ public class FusedCellsTests
 
         for (int j = 0; j < H; j++)
         {
-            double r = Sigmoid(start[j] + Product(x, h, weights, G, j));
-            double z = Sigmoid(start[H + j] + Product(x, h, weights, G, H + j));
             double inputN = start[(2 * H) + j] + Product(x, [], weights, G, (2 * H) + j);
             double hiddenN = recurrentBias[j] + Product([], h, weights.AsSpan(I * G), G, (2 * H) + j);
-            double n = Math.Tanh(inputN + (r * hiddenN));
-            double previous = hasPrevious ? h[j] : 0;
+            var (r, z, n, expectedY) = CellEquations.Gru(start[j] + Product(x, h, weights, G, j), start[H + j] + Product(x, h, weights, G, H + j),
+                                                         inputN, hiddenN, hasPrevious ? h[j] : 0);
             Assert.Equal(r, activated[j], 1e-6);
             Assert.Equal(z, activated[H + j], 1e-6);
             Assert.Equal(n, activated[(2 * H) + j], 1e-5);
             Assert.Equal(hiddenN, recurrentN[j], 1e-5);
-            Assert.Equal(((1 - z) * n) + (z * previous), y[j], 1e-5);
+            Assert.Equal(expectedY, y[j], 1e-5);
         }
     }
 
@@ -105,8 +102,8 @@ public class FusedCellsTests
     {
         int H = 2 * Vector<float>.Count, G = 3 * H;
         var random = new Random(3);
-        float[] start = Values(random, G, 1f), recurrentBias = Values(random, H, 1f), x = Values(random, 2, 1f), h = Values(random, H, 1f);
-        float[] weights = Values(random, (2 + H) * G, 0.5f), kept = new float[G], recurrentN = new float[H], y = new float[H], alone = new float[H];
+        float[] start = Uniform(random, G, 1f), recurrentBias = Uniform(random, H, 1f), x = Uniform(random, 2, 1f), h = Uniform(random, H, 1f);
+        float[] weights = Uniform(random, (2 + H) * G, 0.5f), kept = new float[G], recurrentN = new float[H], y = new float[H], alone = new float[H];
         FusedCells.Gru(start.AsSpan(0, 2 * H), start.AsSpan(2 * H), recurrentBias, x, h, weights, y, kept, recurrentN);
 
         float[] startBefore = (float[])start.Clone(), biasBefore = (float[])recurrentBias.Clone();
@@ -117,6 +114,8 @@ public class FusedCellsTests
         Assert.Equal(biasBefore, recurrentBias);
     }
 
+    private static float[] Uniform(Random random, int length, float scale) => RandomTensors.Uniform(random, length, -scale, scale);
+
     /// <summary><c>[x | h]·weights</c> at one column of a row-major <c>[I + H, columns]</c>, in double precision.</summary>
     private static double Product(ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> weights, int columns, int column)
     {
@@ -126,13 +125,5 @@ public class FusedCellsTests
         for (int p = 0; p < h.Length; p++)
             sum += (double)h[p] * weights[((x.Length + p) * columns) + column];
         return sum;
-    }
-
-    private static float[] Values(Random random, int length, float scale)
-    {
-        var values = new float[length];
-        for (int i = 0; i < length; i++)
-            values[i] = (random.NextSingle() * 2f - 1f) * scale;
-        return values;
     }
 }

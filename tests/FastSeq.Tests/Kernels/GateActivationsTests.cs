@@ -4,8 +4,6 @@ namespace FastSeq.Tests.Kernels;
 
 public class GateActivationsTests
 {
-    private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
-
     private static float[] Values(Random random, int length, float scale)
     {
         var values = new float[length];
@@ -35,14 +33,13 @@ public class GateActivationsTests
 
         for (int j = 0; j < units; j++)
         {
-            double i = Sigmoid(before[j]), f = Sigmoid(before[units + j]), g = Math.Tanh(before[(2 * units) + j]), o = Sigmoid(before[(3 * units) + j]);
-            double c = (f * cellBefore[j]) + (i * g);
+            var (i, f, g, o, c, y) = CellEquations.Lstm(before[j], before[units + j], before[(2 * units) + j], before[(3 * units) + j], cellBefore[j]);
             Assert.Equal(i, gates[j], 1e-6);
             Assert.Equal(f, gates[units + j], 1e-6);
             Assert.Equal(g, gates[(2 * units) + j], 1e-6);
             Assert.Equal(o, gates[(3 * units) + j], 1e-6);
             Assert.Equal(c, cell[j], 1e-6);
-            Assert.Equal(o * Math.Tanh(c), h[j], 1e-6);
+            Assert.Equal(y, h[j], 1e-6);
         }
     }
 
@@ -66,13 +63,11 @@ public class GateActivationsTests
 
         for (int j = 0; j < units; j++)
         {
-            double r = Sigmoid(before[j]), z = Sigmoid(before[units + j]);
-            double n = Math.Tanh(before[(2 * units) + j] + (r * recurrentN[j]));
-            double p = fromZero ? 0 : previous[j];
+            var (r, z, n, y) = CellEquations.Gru(before[j], before[units + j], before[(2 * units) + j], recurrentN[j], fromZero ? 0 : previous[j]);
             Assert.Equal(r, gates[j], 1e-6);
             Assert.Equal(z, gates[units + j], 1e-6);
             Assert.Equal(n, gates[(2 * units) + j], 1e-6);
-            Assert.Equal(((1 - z) * n) + (z * p), h[j], 1e-6);
+            Assert.Equal(y, h[j], 1e-6);
         }
     }
 
@@ -88,7 +83,7 @@ public class GateActivationsTests
         GateActivations.Tanh(tanh);
         for (int j = 0; j < values.Length; j++)
         {
-            Assert.Equal(Sigmoid(values[j]), sigmoid[j], 1e-6);
+            Assert.Equal(CellEquations.Sigmoid(values[j]), sigmoid[j], 1e-6);
             Assert.Equal(Math.Tanh(values[j]), tanh[j], 1e-6);
             // The same value alone, in a span of one, gives the same bits as inside a vector.
             float[] one = [values[j]];
@@ -114,7 +109,7 @@ public class GateActivationsTests
         double worstSigmoid = 0, worstTanh = 0;
         for (int j = 0; j < Points; j++)
         {
-            double exact = Sigmoid(x[j]);
+            double exact = CellEquations.Sigmoid(x[j]);
             worstSigmoid = Math.Max(worstSigmoid, Math.Abs(sigmoid[j] - exact) / exact);
             worstTanh = Math.Max(worstTanh, Math.Abs(tanh[j] - Math.Tanh(x[j])));
         }

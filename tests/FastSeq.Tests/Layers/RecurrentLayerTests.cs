@@ -377,15 +377,7 @@ public class RecurrentLayerTests
     public void Backward_may_write_dx_over_dHidden(string name)
     {
         // dHidden is spent before dx is written, so a caller may let them share memory.
-        var random = new Random(14);
-        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 3, 4, 5), random);
-        float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
-        run.Forward();
-        run.Backward(weights);
-        float[] dParameters = [.. run.DParameters], dx = [.. run.DX];
-
-        weights.CopyTo(run.DHidden, 0);
-        run.DParameters.AsSpan().Clear();
+        var (run, dParameters, dx) = ReadyForASecondBackward(name, seed: 14);
         Dictionary<string, Memory<float>> m = OverlappingSpans.Sharing(BuffersOf(run), "dHidden", "dx");
         run.Layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, run.Shape, m["dHidden"].Span, run.DParameters, m["dx"].Span, run.Workspace);
 
@@ -398,20 +390,29 @@ public class RecurrentLayerTests
     public void Only_the_used_prefix_of_a_longer_workspace_must_be_disjoint(string name)
     {
         // A caller may carve dx from the tail of an oversized scratch buffer that Backward never touches.
-        var random = new Random(16);
+        var (run, dParameters, dx) = ReadyForASecondBackward(name, seed: 16);
+        float[] scratch = new float[run.Workspace.Length + run.DX.Length];
+        run.Layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, run.Shape, run.DHidden, run.DParameters, scratch.AsSpan(run.Workspace.Length), scratch);
+
+        Assert.Equal(dParameters, run.DParameters);
+        Assert.Equal(dx, scratch[run.Workspace.Length..]);
+    }
+
+    /// <summary>
+    /// A run after one Forward and one Backward with its spans apart, whose gradients are the reference; its dHidden is
+    /// refilled and its dParameters cleared, so that a second Backward, with spans shared, must give the same ones.
+    /// </summary>
+    private static (RecurrentRun Run, float[] DParameters, float[] Dx) ReadyForASecondBackward(string name, int seed)
+    {
+        var random = new Random(seed);
         var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 3, 4, 5), random);
         float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
         run.Forward();
         run.Backward(weights);
         float[] dParameters = [.. run.DParameters], dx = [.. run.DX];
-
-        float[] scratch = new float[run.Workspace.Length + run.DX.Length];
         weights.CopyTo(run.DHidden, 0);
         run.DParameters.AsSpan().Clear();
-        run.Layer.Backward(run.X, run.Parameters, run.Cache, run.Hidden, run.Shape, run.DHidden, run.DParameters, scratch.AsSpan(run.Workspace.Length), scratch);
-
-        Assert.Equal(dParameters, run.DParameters);
-        Assert.Equal(dx, scratch[run.Workspace.Length..]);
+        return (run, dParameters, dx);
     }
 
     [Fact]
