@@ -52,8 +52,12 @@ internal static class DiagnosticDescriptors
         "Sequence model must be a non-generic class",
         "'{0}' must be a non-generic, non-record partial class to be a sequence model");
 
+    public static readonly DiagnosticDescriptor TooLarge = Error("FSEQ0012",
+        "Sequence model is too large",
+        "'{0}' is too large: {1} would need {2} floats, more than one buffer can hold (2,147,483,647); use fewer units, timesteps or a smaller MaxBatchSize");
+
     private static readonly DiagnosticDescriptor[] s_all =
-        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName, WeightsNotFound, WeightsUnreadable, WeightsMismatch, NotAClass];
+        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName, WeightsNotFound, WeightsUnreadable, WeightsMismatch, NotAClass, TooLarge];
 
     public static DiagnosticDescriptor ById(string id) => s_all.First(d => d.Id == id);
 

@@ -1,7 +1,9 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using FastSeq.Generators.Catalog;
 using FastSeq.Generators.Helpers;
 using FastSeq.Generators.Model;
 using Microsoft.CodeAnalysis;
@@ -22,13 +24,7 @@ public sealed partial class FastSeqGenerator
 {
     internal const string ModelAttribute = "FastSeq.SequenceModelAttribute";
 
-    internal static readonly ImmutableArray<string> LayerAttributes =
-    [
-        "FastSeq.SimpleRnnAttribute",
-        "FastSeq.LstmAttribute",
-        "FastSeq.GruAttribute",
-        "FastSeq.DenseAttribute",
-    ];
+    internal static readonly ImmutableArray<string> LayerAttributes = [.. LayerCatalog.All.Select(kind => kind.AttributeName)];
 
     /// <summary>Turns the attributes on one class into a <see cref="ModelSpec"/> with every shape resolved.</summary>
     private static ModelResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -53,37 +49,41 @@ public sealed partial class FastSeqGenerator
         var layers = new List<LayerSpec>();
         var nameCounts = new Dictionary<string, int>();
         var usedNames = new HashSet<string>();
+        var usedIdentifiers = new HashSet<string>();
         int inputs = features;
         bool hasTimeAxis = true;
         string previousName = "input";
-        int offset = 0;
+        long offset = 0;
 
         foreach (AttributeData attribute in type.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            LayerKind? kind = KindOf(attribute.AttributeClass);
+            LayerKindInfo? kind = LayerCatalog.ForAttribute(attribute.AttributeClass?.ToDisplayString());
             if (kind is null)
                 continue;
 
             LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
             int units = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int u ? u : 0;
             bool returnSequences = NamedBool(attribute, "ReturnSequences");
-            // Only SimpleRnn and Dense have an Activation; LSTM and GRU gates are fixed, so theirs is never read.
-            var activation = (ActivationKind)NamedInt(attribute, "Activation", (int)(kind == LayerKind.Dense ? ActivationKind.Linear : ActivationKind.Tanh));
-            string name = NamedString(attribute, "Name") ?? DefaultName(kind.Value, nameCounts);
+            // A kind with fixed equations (LSTM, GRU) has no Activation property, so its default is always taken.
+            var activation = (Activation)NamedInt(attribute, "Activation", (int)kind.DefaultActivation);
+            string name = NamedString(attribute, "Name") ?? DefaultName(kind, nameCounts);
 
             RequirePositive(diagnostics, location, $"Units of layer '{name}'", units);
             if (!usedNames.Add(name))
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.DuplicateName, location, name));
-            if (kind == LayerKind.SimpleRnn && activation is not (ActivationKind.Tanh or ActivationKind.Relu))
-                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedActivation, location, name, "SimpleRnn", ActivationSource(activation), "Activation.Tanh or Activation.Relu"));
-            else if (!IsDefined(activation))
-                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedActivation, location, name, kind.Value.ToString(), ActivationSource(activation), "Activation.Linear, Activation.Tanh, Activation.Sigmoid, Activation.Relu or Activation.Softmax"));
-            if (kind != LayerKind.Dense && !hasTimeAxis)
+            if (!kind.Activations.Contains(activation))
+            {
+                string allowed = string.Join(", ", kind.Activations.Take(kind.Activations.Count - 1).Select(a => "Activation." + a)) +
+                    (kind.Activations.Count > 1 ? " or " : "") + "Activation." + kind.Activations[kind.Activations.Count - 1];
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedActivation, location, name, kind.Kind.ToString(), ActivationSource(activation), allowed));
+            }
+            if (kind.IsRecurrent && !hasTimeAxis)
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoTimeAxis, location, name, previousName));
 
-            int count = ParameterCount(kind.Value, inputs, units);
-            var layer = new LayerSpec(kind.Value, name, units, returnSequences && kind != LayerKind.Dense, activation, inputs, hasTimeAxis, offset, count);
+            long count = units > 0 && inputs > 0 ? kind.ParameterCount(inputs, units) : 0;
+            var layer = new LayerSpec(kind.Kind, name, UniqueIdentifier(name, usedIdentifiers), units, returnSequences && kind.IsRecurrent, activation,
+                inputs, hasTimeAxis, (int)Math.Min(offset, int.MaxValue), (int)Math.Min(count, int.MaxValue));
             layers.Add(layer);
             offset += count;
             inputs = units;
@@ -93,6 +93,8 @@ public sealed partial class FastSeqGenerator
 
         if (layers.Count == 0)
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoLayers, modelLocation, type.Name));
+        else if (diagnostics.Count == 0)
+            CheckSizes(diagnostics, modelLocation, type.Name, timesteps, features, maxBatchSize, layers, offset);
 
         if (diagnostics.Count > 0)
             return new ModelResult(null, diagnostics.ToEquatableArray(), modelLocation);
@@ -119,7 +121,7 @@ public sealed partial class FastSeqGenerator
         // Every layer attribute kind runs this; only the class's first layer attribute reports.
         ImmutableArray<AttributeData> attributes = context.TargetSymbol.GetAttributes();
         if (attributes.Any(a => a.AttributeClass?.ToDisplayString() == ModelAttribute) ||
-            !SymbolEqualityComparer.Default.Equals(attributes.First(a => KindOf(a.AttributeClass) is not null).AttributeClass, context.Attributes[0].AttributeClass))
+            !SymbolEqualityComparer.Default.Equals(attributes.First(a => LayerCatalog.ForAttribute(a.AttributeClass?.ToDisplayString()) is not null).AttributeClass, context.Attributes[0].AttributeClass))
         {
             return null;
         }
@@ -144,43 +146,64 @@ public sealed partial class FastSeqGenerator
         _ => type.IsRecord ? "record" : "class",
     };
 
-    /// <summary>Keras parameter counts, which are also the sizes of each layer's slice of the flat buffer.</summary>
-    internal static int ParameterCount(LayerKind kind, int inputs, int units) => kind switch
+    /// <summary>
+    /// Every buffer a model allocates must be indexable by int: the parameters, one batch of inputs, and each layer's
+    /// largest buffer for MaxBatchSize rows (its cache or its Backward workspace, bounded here from above).
+    /// </summary>
+    private static void CheckSizes(List<DiagnosticInfo> diagnostics, LocationInfo? location, string model, int timesteps, int features, int maxBatchSize,
+                                   List<LayerSpec> layers, long parameterCount)
     {
-        LayerKind.SimpleRnn => (inputs * units) + (units * units) + units,
-        LayerKind.Lstm => 4 * ((inputs * units) + (units * units) + units),
-        LayerKind.Gru => 3 * ((inputs * units) + (units * units) + (2 * units)),
-        _ => (inputs * units) + units,
-    };
-
-    private static LayerKind? KindOf(INamedTypeSymbol? attributeClass) => attributeClass?.ToDisplayString() switch
-    {
-        "FastSeq.SimpleRnnAttribute" => LayerKind.SimpleRnn,
-        "FastSeq.LstmAttribute" => LayerKind.Lstm,
-        "FastSeq.GruAttribute" => LayerKind.Gru,
-        "FastSeq.DenseAttribute" => LayerKind.Dense,
-        _ => null,
-    };
-
-    /// <summary>Keras names layers by class, counting per class: simple_rnn, simple_rnn_1, dense, ...</summary>
-    private static string DefaultName(LayerKind kind, Dictionary<string, int> counts)
-    {
-        string stem = kind switch
+        long rows = (long)maxBatchSize * timesteps;
+        long largest = Math.Max(parameterCount, rows * features);
+        string what = largest == parameterCount ? "its parameters" : "one batch of inputs";
+        foreach (LayerSpec layer in layers)
         {
-            LayerKind.SimpleRnn => "simple_rnn",
-            LayerKind.Lstm => "lstm",
-            LayerKind.Gru => "gru",
-            _ => "dense",
-        };
-        counts.TryGetValue(stem, out int seen);
-        counts[stem] = seen + 1;
-        return seen == 0 ? stem : stem + "_" + SourceWriter.Number(seen);
+            long gates = Math.Max(layer.Info.Gates, 1);
+            long buffer = (rows * (gates + 2) * layer.Units) + (gates * layer.Units * ((long)layer.Units + layer.Inputs));
+            if (buffer > largest)
+                (largest, what) = (buffer, $"the buffers of layer '{layer.Name}'");
+        }
+        if (largest > int.MaxValue)
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.TooLarge, location, model, what, largest.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
-    private static bool IsDefined(ActivationKind activation) => System.Enum.IsDefined(typeof(ActivationKind), activation);
+    /// <summary>Keras names layers by class, counting per class: simple_rnn, simple_rnn_1, dense, ...</summary>
+    private static string DefaultName(LayerKindInfo kind, Dictionary<string, int> counts)
+    {
+        counts.TryGetValue(kind.NameStem, out int seen);
+        counts[kind.NameStem] = seen + 1;
+        return seen == 0 ? kind.NameStem : kind.NameStem + "_" + SourceWriter.Number(seen);
+    }
+
+    /// <summary>
+    /// A layer name as the PascalCase part of generated member names (<c>simple_rnn_1</c> -> <c>SimpleRnn1</c>): letters and
+    /// digits kept, every other character a word break; numbered when it starts with a digit, is empty or is taken.
+    /// </summary>
+    private static string UniqueIdentifier(string name, HashSet<string> used)
+    {
+        var builder = new System.Text.StringBuilder();
+        bool wordStart = true;
+        foreach (char c in name)
+        {
+            if (!char.IsLetterOrDigit(c) || c > 0x7F)
+            {
+                wordStart = true;
+                continue;
+            }
+            builder.Append(wordStart ? char.ToUpperInvariant(c) : c);
+            wordStart = false;
+        }
+        string stem = builder.Length == 0 || char.IsDigit(builder[0]) ? "Layer" + builder : builder.ToString();
+        string identifier = stem;
+        for (int n = 2; !used.Add(identifier); n++)
+            identifier = stem + "_" + SourceWriter.Number(n);
+        return identifier;
+    }
+
+    private static bool IsDefined(Activation activation) => System.Enum.IsDefined(typeof(Activation), activation);
 
     /// <summary>An activation as it is written in C#: <c>Activation.Relu</c>, or <c>(Activation)42</c> for a value the enum does not name.</summary>
-    private static string ActivationSource(ActivationKind activation)
+    private static string ActivationSource(Activation activation)
     {
         if (IsDefined(activation))
             return "Activation." + activation;

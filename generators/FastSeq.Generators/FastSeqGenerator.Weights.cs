@@ -68,24 +68,9 @@ public sealed partial class FastSeqGenerator
             : result with { Model = model with { EmbeddedWeights = embedded.ToEquatableArray() } };
     }
 
-    /// <summary>PyTorch state_dict names and shapes, in the order the runtime's StateDict lists them.</summary>
-    private static IEnumerable<(string Name, int[] Shape)> ExpectedTensors(ModelSpec model)
-    {
-        foreach (LayerSpec layer in model.Layers)
-        {
-            if (!layer.IsRecurrent)
-            {
-                yield return (layer.Name + ".weight", [layer.Units, layer.Inputs]);
-                yield return (layer.Name + ".bias", [layer.Units]);
-                continue;
-            }
-            int gh = layer.Gates * layer.Units;
-            yield return (layer.Name + ".weight_ih_l0", [gh, layer.Inputs]);
-            yield return (layer.Name + ".weight_hh_l0", [gh, layer.Units]);
-            yield return (layer.Name + ".bias_ih_l0", [gh]);
-            yield return (layer.Name + ".bias_hh_l0", [gh]);
-        }
-    }
+    /// <summary>PyTorch state_dict names and shapes, in the order the generated state dict lists them (the layer catalogue's).</summary>
+    private static IEnumerable<(string Name, int[] Shape)> ExpectedTensors(ModelSpec model) =>
+        model.Layers.SelectMany(layer => layer.Info.Tensors(layer.Name, layer.Inputs, layer.Units).Select(tensor => (tensor.Name, tensor.Shape)));
 
     /// <summary>The AdditionalFiles item whose path is, or ends with, the declared one.</summary>
     private static string? FindAdditionalFile(ImmutableArray<string> paths, string declared)

@@ -92,8 +92,8 @@ public static class ComponentTimings
         ArraySegment<float> forecast = Aligned(1);
         Report("SineRnn.Predict (model)", 0, () => rnn.Predict(window, forecast));
         Report("SineLstm.Predict (model)", 0, () => lstm.Predict(window, forecast));
-        var shape1 = new RecurrentShape(1, T, 1, H);
-        var shape2 = new RecurrentShape(1, T, H, H);
+        var shape1 = new LayerShape(1, T, 1, H);
+        var shape2 = new LayerShape(1, T, H, H);
         ArraySegment<float> p1 = Filled(SimpleRnnLayer.ParameterCount(1, H)), p2 = Filled(SimpleRnnLayer.ParameterCount(H, H));
         SimpleRnnLayer.Initialize(p1, 1, H, new Random(1));
         SimpleRnnLayer.Initialize(p2, H, H, new Random(2));
@@ -106,7 +106,7 @@ public static class ComponentTimings
         Report("  TensorPrimitives.Tanh over 32 (once per step)", 0, () => TensorPrimitives.Tanh(hidden1.AsSpan(0, H), z));
         ArraySegment<float> dense = Filled(H + 1), pre = Aligned(1);
         Report("DenseLayer.Forward 32 -> 1", 2.0 * H, () => DenseLayer.Forward(hidden2.AsSpan(0, H), dense, 1, H, 1, Activation.Linear, pre, forecast));
-        var lshape = new RecurrentShape(1, T, H, H);
+        var lshape = new LayerShape(1, T, H, H);
         ArraySegment<float> lp = Filled(LstmLayer.ParameterCount(H, H)), lcache = Aligned(LstmLayer.CacheLength(lshape)), lhidden = Aligned(T * H);
         LstmLayer.Initialize(lp, H, H, new Random(3));
         Report("LstmLayer.Forward I=32 H=32 T=10", 0, () => LstmLayer.Forward(hidden1, lp, lshape, lcache, lhidden));

@@ -29,6 +29,11 @@ internal sealed class SourceWriter
         Line("}");
     }
 
+    /// <summary>Indents the lines that follow one more level, without braces (a collection's elements).</summary>
+    public void Indent() => _indent++;
+
+    public void Outdent() => _indent--;
+
     public override string ToString() => _builder.ToString();
 
     public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);

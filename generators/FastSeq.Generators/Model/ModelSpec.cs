@@ -1,78 +1,34 @@
 using System.Linq;
+using FastSeq.Generators.Catalog;
 using FastSeq.Generators.Helpers;
 
 namespace FastSeq.Generators.Model;
 
-/// <summary>The layer kinds the generator knows; numbers are not persisted anywhere.</summary>
-internal enum LayerKind
-{
-    SimpleRnn,
-    Lstm,
-    Gru,
-    Dense,
-}
-
-/// <summary>Mirror of FastSeq.Activation (the generator cannot reference the runtime); same values.</summary>
-internal enum ActivationKind
-{
-    Linear,
-    Tanh,
-    Sigmoid,
-    Relu,
-    Softmax,
-}
-
 /// <summary>
-/// One layer with every shape resolved: what it reads (<see cref="Inputs"/> per row, with or
-/// without a time axis), what it writes, and where its parameters sit in the flat buffer.
+/// One layer with every shape resolved: what it reads (<see cref="Inputs"/> per row, with or without a time
+/// axis), what it writes, and where its parameters sit in the flat buffer. Everything else about its kind is in
+/// <see cref="Info"/>, the shared layer catalogue. <see cref="Identifier"/> is the name as the PascalCase part of
+/// generated member names (<c>simple_rnn_1</c> -> <c>SimpleRnn1</c>), unique in the model.
 /// </summary>
 internal sealed record LayerSpec(
     LayerKind Kind,
     string Name,
+    string Identifier,
     int Units,
     bool ReturnSequences,
-    ActivationKind Activation,
+    Activation Activation,
     int Inputs,
     bool InputHasTimeAxis,
     int ParameterOffset,
     int ParameterCount)
 {
-    public bool IsRecurrent => Kind != LayerKind.Dense;
+    public LayerKindInfo Info => LayerCatalog.Of(Kind);
 
-    /// <summary>A Dense layer keeps the time axis of its input; a recurrent one only if it returns sequences.</summary>
-    public bool OutputHasTimeAxis => IsRecurrent ? ReturnSequences : InputHasTimeAxis;
+    /// <summary>A recurrent layer outputs a time axis only if it returns sequences; any other keeps its input's.</summary>
+    public bool OutputHasTimeAxis => Info.IsRecurrent ? ReturnSequences : InputHasTimeAxis;
 
-    /// <summary>Gates per unit: 1 (SimpleRnn), 4 (LSTM i, f, g, o), 3 (GRU r, z, n).</summary>
-    public int Gates => Kind switch
-    {
-        LayerKind.Lstm => 4,
-        LayerKind.Gru => 3,
-        _ => 1,
-    };
-
-    /// <summary>Floats of streaming state per stream: h, and c for an LSTM.</summary>
-    public int StateLength => Kind switch
-    {
-        LayerKind.Lstm => 2 * Units,
-        LayerKind.Dense => 0,
-        _ => Units,
-    };
-
-    public string KerasClass => Kind switch
-    {
-        LayerKind.SimpleRnn => "SimpleRNN",
-        LayerKind.Lstm => "LSTM",
-        LayerKind.Gru => "GRU",
-        _ => "Dense",
-    };
-
-    public string RuntimeClass => Kind switch
-    {
-        LayerKind.SimpleRnn => "SimpleRnnLayer",
-        LayerKind.Lstm => "LstmLayer",
-        LayerKind.Gru => "GruLayer",
-        _ => "DenseLayer",
-    };
+    /// <summary>Floats of streaming state per stream.</summary>
+    public int StateLength => Info.StateVectors * Units;
 }
 
 /// <summary>A type that contains the model: its declaration keyword ("class", "record struct", ...), name and type parameters.</summary>

@@ -1,4 +1,9 @@
+// Compiled into the runtime and, linked, into the generator (FASTSEQ_GENERATOR), so both read one definition.
+#if FASTSEQ_GENERATOR
+namespace FastSeq.Generators.Catalog;
+#else
 namespace FastSeq;
+#endif
 
 /// <summary>Activation functions a layer can apply to its output.</summary>
 public enum Activation

@@ -54,7 +54,7 @@ internal static class BatchRows
     /// <c>dWk += xᵀ·dP</c>, <c>dWh += h_prevᵀ·dP</c>, <c>db += Σ dP</c>, where dP <c>[B, T, G*H]</c> holds the
     /// gate pre-activation gradients. <paramref name="previousHidden"/> <c>[B, T, H]</c> is scratch for h_prev.
     /// </summary>
-    public static void AccumulateWeightGradients(ReadOnlySpan<float> x, ReadOnlySpan<float> hidden, ReadOnlySpan<float> dP, RecurrentShape s, int gateRow,
+    public static void AccumulateWeightGradients(ReadOnlySpan<float> x, ReadOnlySpan<float> hidden, ReadOnlySpan<float> dP, LayerShape s, int gateRow,
                                                  Span<float> dParameters, Span<float> previousHidden)
     {
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units, rows = B * T;
@@ -70,7 +70,7 @@ internal static class BatchRows
     /// <c>dWh += h_prevᵀ·dP</c> over all B*T rows, dP <c>[B, T, G*H]</c> and dWh <c>[H, G*H]</c>; <paramref name="previousHidden"/>
     /// <c>[B, T, H]</c> is scratch for h_prev. Nothing at T = 1, where h_prev is the zero initial state.
     /// </summary>
-    public static void AccumulateRecurrentGradient(ReadOnlySpan<float> hidden, ReadOnlySpan<float> dP, RecurrentShape s, int gateRow,
+    public static void AccumulateRecurrentGradient(ReadOnlySpan<float> hidden, ReadOnlySpan<float> dP, LayerShape s, int gateRow,
                                                    Span<float> dRecurrent, Span<float> previousHidden)
     {
         int B = s.Batch, T = s.Timesteps, H = s.Units;

@@ -6,16 +6,48 @@ namespace FastSeq.Layers;
 
 /// <summary>
 /// Fully connected layer: <c>y = act(x·W + b)</c> on each row. Parameters, in order: kernel <c>W [I, U]</c>, bias <c>b [U]</c>.
-/// Rows are samples, or samples × timesteps when it follows a layer that returns sequences.
+/// Rows are samples, or samples × timesteps when it follows a layer that returns sequences: a shape's
+/// <c>Batch * Timesteps</c>. Its cache is the pre-activations (the logits of an output layer); it keeps no state.
 /// </summary>
-public static class DenseLayer
+public sealed class DenseLayer : ISequenceLayer
 {
+    private DenseLayer() { }
+
     /// <summary>Floats of parameters: <c>I*U + U</c>.</summary>
     public static int ParameterCount(int inputs, int units)
     {
         LayerArguments.Positive(inputs, nameof(inputs));
         LayerArguments.Positive(units, nameof(units));
-        return checked((inputs + 1) * units);
+        return checked((int)LayerCatalog.Dense.ParameterCount(inputs, units));
+    }
+
+    /// <summary>Floats of the pre-activations <c>[rows, U]</c>, which <see cref="Forward"/> keeps.</summary>
+    public static int CacheLength(LayerShape s)
+    {
+        LayerArguments.Shape(s);
+        return checked(s.Batch * s.Timesteps * s.Units);
+    }
+
+    /// <summary>None: Backward works in place in its output gradient.</summary>
+    public static int WorkspaceLength(LayerShape s)
+    {
+        LayerArguments.Shape(s);
+        return 0;
+    }
+
+    /// <summary>None: a Dense layer has no memory.</summary>
+    public static int StateLength(int units)
+    {
+        LayerArguments.Positive(units, nameof(units));
+        return 0;
+    }
+
+    /// <summary>Scratch floats per stream for <see cref="Step"/>: the pre-activations <c>U</c>.</summary>
+    public static int StepScratchLength(int inputs, int units)
+    {
+        LayerArguments.Positive(inputs, nameof(inputs));
+        LayerArguments.Positive(units, nameof(units));
+        return units;
     }
 
     /// <summary>Keras defaults: glorot-uniform kernel, zero bias.</summary>
@@ -27,18 +59,17 @@ public static class DenseLayer
         parameters[(inputs * units)..].Clear();
     }
 
-    /// <summary>Applies the layer to <paramref name="rows"/> rows.</summary>
+    /// <summary>Applies the layer to the <c>Batch * Timesteps</c> rows of <paramref name="s"/>.</summary>
     /// <param name="x">Inputs <c>[rows, I]</c>.</param>
     /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
-    /// <param name="rows">Rows of x.</param>
-    /// <param name="inputs">I.</param>
-    /// <param name="units">U.</param>
+    /// <param name="s">Sizes; the rows are <c>Batch * Timesteps</c>.</param>
     /// <param name="activation">Any; softmax acts on each row.</param>
-    /// <param name="preActivation"><c>x·W + b</c>, <c>[rows, U]</c> (the logits).</param>
+    /// <param name="preActivation"><c>x·W + b</c>, <c>[rows, U]</c> (the logits): the layer's cache.</param>
     /// <param name="output"><c>act(preActivation)</c>, <c>[rows, U]</c>; must not overlap the other spans.</param>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int rows, int inputs, int units, Activation activation,
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation,
                                Span<float> preActivation, Span<float> output)
     {
+        int rows = Rows(s), inputs = s.Inputs, units = s.Units;
         CheckSizes(x, parameters, rows, inputs, units, activation, preActivation, output);
         LayerArguments.Disjoint(x, nameof(x), preActivation, nameof(preActivation));
         LayerArguments.Disjoint(x, nameof(x), output, nameof(output));
@@ -70,18 +101,20 @@ public static class DenseLayer
     /// <param name="parameters">The layer's parameters.</param>
     /// <param name="preActivation">From <see cref="Forward"/>, <c>[rows, U]</c>.</param>
     /// <param name="output">From <see cref="Forward"/>, <c>[rows, U]</c>.</param>
-    /// <param name="rows">Rows of x.</param>
-    /// <param name="inputs">I.</param>
-    /// <param name="units">U.</param>
-    /// <param name="activation">The activation <see cref="Forward"/> used.</param>
-    /// <param name="dOutput">d loss / d output <c>[rows, U]</c>, or d loss / d preActivation when <paramref name="withRespectToPreActivation"/>; overwritten.</param>
-    /// <param name="withRespectToPreActivation">True when <paramref name="dOutput"/> already is the gradient of the logits (fused losses).</param>
+    /// <param name="s">Sizes; the rows are <c>Batch * Timesteps</c>.</param>
+    /// <param name="activation">
+    /// The activation <see cref="Forward"/> used, or <see cref="Activation.Linear"/> when <paramref name="dOutput"/> already
+    /// is the gradient of the pre-activations (a loss fused with the output activation, such as softmax cross-entropy).
+    /// </param>
+    /// <param name="dOutput">d loss / d output <c>[rows, U]</c>; overwritten.</param>
     /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
     /// <param name="dx">d loss / d x <c>[rows, I]</c>, overwritten; empty to skip it. dOutput, dParameters and dx must not overlap one another or the spans Backward reads.</param>
+    /// <param name="workspace">Unused (<see cref="WorkspaceLength"/> is 0); any span.</param>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> preActivation, ReadOnlySpan<float> output,
-                                int rows, int inputs, int units, Activation activation,
-                                Span<float> dOutput, bool withRespectToPreActivation, Span<float> dParameters, Span<float> dx)
+                                LayerShape s, Activation activation,
+                                Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace)
     {
+        int rows = Rows(s), inputs = s.Inputs, units = s.Units;
         CheckSizes(x, parameters, rows, inputs, units, activation, preActivation, output);
         LayerArguments.Length(dOutput.Length, rows * units, "[rows, U]", nameof(dOutput));
         LayerArguments.Length(dParameters.Length, parameters.Length, "ParameterCount(I, U)", nameof(dParameters));
@@ -100,13 +133,10 @@ public static class DenseLayer
 
         // dZ = d loss / d preActivation [rows, U], in place.
         Span<float> dZ = dOutput;
-        if (!withRespectToPreActivation)
-        {
-            if (activation == Activation.Softmax)
-                Softmax.Backward(output, dZ, U, dZ);
-            else
-                ElementwiseActivation.MultiplyByDerivative(activation, output, dZ, dZ);
-        }
+        if (activation == Activation.Softmax)
+            Softmax.Backward(output, dZ, U, dZ);
+        else if (activation != Activation.Linear)
+            ElementwiseActivation.MultiplyByDerivative(activation, output, dZ, dZ);
 
         // dW += xᵀ·dZ, db += Σ dZ, dx = dZ·Wᵀ.
         MatMul.MultiplyAddTransposedA(x, I, dZ, U, I, rows, U, dKernel, U);
@@ -116,6 +146,31 @@ public static class DenseLayer
             dx.Clear();
             MatMul.MultiplyAddTransposedB(dZ, U, kernel, U, rows, U, I, dx, I);
         }
+    }
+
+    /// <summary>Applies the layer to one timestep of <paramref name="batch"/> streams; <paramref name="state"/> must be empty.</summary>
+    /// <param name="x">Inputs <c>[batch, I]</c>.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="batch">Streams.</param>
+    /// <param name="inputs">I.</param>
+    /// <param name="units">U.</param>
+    /// <param name="activation">Any; softmax acts on each row.</param>
+    /// <param name="state">Empty: a Dense layer has none.</param>
+    /// <param name="scratch">At least <c>batch × U</c> floats, for the pre-activations.</param>
+    /// <param name="output"><c>[batch, U]</c>.</param>
+    public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units, Activation activation,
+                            Span<float> state, Span<float> scratch, Span<float> output)
+    {
+        LayerArguments.Length(state.Length, 0, "no state", nameof(state));
+        LayerArguments.Positive(batch, nameof(batch));
+        LayerArguments.MinimumLength(scratch.Length, checked(batch * units), nameof(scratch));
+        Forward(x, parameters, new LayerShape(batch, 1, inputs, units), activation, scratch[..(batch * units)], output);
+    }
+
+    private static int Rows(LayerShape s)
+    {
+        LayerArguments.Shape(s);
+        return checked(s.Batch * s.Timesteps);
     }
 
     private static void CheckSizes(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int rows, int inputs, int units, Activation activation,

@@ -12,8 +12,10 @@ namespace FastSeq.Layers;
 /// input bias <c>b_i</c> then recurrent bias <c>b_h</c> (kept apart, as PyTorch does).
 /// Activations are batch-major: <c>x [B, T, I]</c>, <c>hidden [B, T, H]</c>.
 /// </summary>
-public static class GruLayer
+public sealed class GruLayer : ISequenceLayer
 {
+    private GruLayer() { }
+
     private const int G = 3;
 
     /// <summary>Floats of parameters: <c>3(I*H + H*H + 2H)</c>.</summary>
@@ -21,14 +23,14 @@ public static class GruLayer
     {
         LayerArguments.Positive(inputs, nameof(inputs));
         LayerArguments.Positive(units, nameof(units));
-        return checked(G * (inputs + units + 2) * units);
+        return checked((int)LayerCatalog.Gru.ParameterCount(inputs, units));
     }
 
     /// <summary>
     /// Floats <see cref="Forward"/> keeps for <see cref="Backward"/>: activated gates r, z, n <c>[B, T, 3H]</c>,
     /// then the recurrent part of n, <c>h_{t-1}·Wh_n + b_hn</c> <c>[B, T, H]</c>.
     /// </summary>
-    public static int CacheLength(RecurrentShape s)
+    public static int CacheLength(LayerShape s)
     {
         LayerArguments.Shape(s);
         return checked(s.Batch * s.Timesteps * (G + 1) * s.Units);
@@ -38,7 +40,7 @@ public static class GruLayer
     /// Scratch floats <see cref="Backward"/> needs: gradients of the recurrent pre-activations <c>[B, T, 3H]</c>,
     /// of the input pre-activation of n <c>[B, T, H]</c>, and the transposed weights <c>[3H, H + I]</c>.
     /// </summary>
-    public static int WorkspaceLength(RecurrentShape s)
+    public static int WorkspaceLength(LayerShape s)
     {
         LayerArguments.Shape(s);
         return checked((s.Batch * s.Timesteps * (G + 1) * s.Units) + (G * s.Units * (s.Units + s.Inputs)));
@@ -74,10 +76,12 @@ public static class GruLayer
     /// <param name="x">Inputs <c>[B, T, I]</c>.</param>
     /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
     /// <param name="s">Sizes.</param>
+    /// <param name="activation">The cell activation: <see cref="Activation.Tanh"/>, the only one the gates' equations take.</param>
     /// <param name="cache">Kept for <see cref="Backward"/>: <see cref="CacheLength"/> floats.</param>
     /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Span<float> cache, Span<float> hidden)
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden)
     {
+        LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
@@ -127,13 +131,15 @@ public static class GruLayer
     /// <param name="cache">What <see cref="Forward"/> kept.</param>
     /// <param name="hidden">The outputs of <see cref="Forward"/>, <c>[B, T, H]</c>.</param>
     /// <param name="s">Sizes.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
     /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
     /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, RecurrentShape s,
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
                                 Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
     {
+        LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         LayerArguments.SequenceGradients(s, x, parameters, cache, hidden, dHidden, dParameters, dx, workspace, WorkspaceLength(s));
@@ -194,12 +200,14 @@ public static class GruLayer
     /// <param name="batch">Streams.</param>
     /// <param name="inputs">I.</param>
     /// <param name="units">H.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
     /// <param name="state">h of each stream <c>[batch, H]</c>, read and updated (zeros to start).</param>
     /// <param name="scratch">At least <c>batch × StepScratchLength(I, H)</c> floats.</param>
     /// <param name="output">The new h <c>[batch, H]</c>; must not overlap <paramref name="state"/>.</param>
-    public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units,
+    public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units, Activation activation,
                             Span<float> state, Span<float> scratch, Span<float> output)
     {
+        LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(inputs, units), output);
         int B = batch, I = inputs, H = units, gateRow = G * H, scratchRow = (G + 1) * H;
         ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow);

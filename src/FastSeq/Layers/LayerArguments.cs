@@ -11,7 +11,7 @@ namespace FastSeq.Layers;
 internal static class LayerArguments
 {
     /// <summary>Every size of <paramref name="shape"/> must be positive.</summary>
-    public static void Shape(RecurrentShape shape)
+    public static void Shape(LayerShape shape)
     {
         Positive(shape.Batch, "shape.Batch");
         Positive(shape.Timesteps, "shape.Timesteps");
@@ -65,8 +65,16 @@ internal static class LayerArguments
             throw new ArgumentException($"{name} must be Linear, Tanh, Sigmoid or Relu, but is {activation}.", name);
     }
 
+    /// <summary>LSTM and GRU cells use tanh for their candidate and output; their gates are sigmoids by definition.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CellActivation(Activation activation, string name)
+    {
+        if (activation != Activation.Tanh)
+            ThrowCellActivation(activation, name);
+    }
+
     /// <summary>The spans of a recurrent layer's Forward, and those Backward reads again; Forward writes cache and hidden while it reads x.</summary>
-    public static void Sequences(RecurrentShape s, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int parameterCount,
+    public static void Sequences(LayerShape s, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int parameterCount,
                                  ReadOnlySpan<float> cache, int cacheLength, ReadOnlySpan<float> hidden)
     {
         Length(x.Length, checked(s.Batch * s.Timesteps * s.Inputs), "[B, T, I]", "x");
@@ -83,7 +91,7 @@ internal static class LayerArguments
     /// writes dHidden, dParameters, dx and the used prefix of workspace: none may overlap x, parameters, cache or hidden
     /// (read throughout, and still needed by the caller), nor one another, but dx may overlap dHidden, which is spent by then.
     /// </summary>
-    public static void SequenceGradients(RecurrentShape s, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden,
+    public static void SequenceGradients(LayerShape s, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden,
                                          ReadOnlySpan<float> dHidden, ReadOnlySpan<float> dParameters, ReadOnlySpan<float> dx,
                                          ReadOnlySpan<float> workspace, int workspaceLength)
     {
@@ -160,4 +168,8 @@ internal static class LayerArguments
     [DoesNotReturn]
     private static void ThrowOverlap(string sourceName, string destinationName) =>
         throw new ArgumentException($"{destinationName} must not overlap {sourceName}.", destinationName);
+
+    [DoesNotReturn]
+    private static void ThrowCellActivation(Activation activation, string name) =>
+        throw new ArgumentException($"{name} of an LSTM or GRU cell must be Tanh, but is {activation}.", name);
 }

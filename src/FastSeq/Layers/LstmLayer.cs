@@ -10,8 +10,10 @@ namespace FastSeq.Layers;
 /// Parameters, in order: kernel <c>Wk [I, 4H]</c>, recurrent kernel <c>Wh [H, 4H]</c>, bias <c>b [4H]</c>
 /// (PyTorch's <c>bias_ih + bias_hh</c>). Activations are batch-major: <c>x [B, T, I]</c>, <c>hidden [B, T, H]</c>.
 /// </summary>
-public static class LstmLayer
+public sealed class LstmLayer : ISequenceLayer
 {
+    private LstmLayer() { }
+
     private const int G = 4;
 
     /// <summary>Floats of parameters: <c>4(I*H + H*H + H)</c>.</summary>
@@ -19,11 +21,11 @@ public static class LstmLayer
     {
         LayerArguments.Positive(inputs, nameof(inputs));
         LayerArguments.Positive(units, nameof(units));
-        return checked(G * (inputs + units + 1) * units);
+        return checked((int)LayerCatalog.Lstm.ParameterCount(inputs, units));
     }
 
     /// <summary>Floats <see cref="Forward"/> keeps for <see cref="Backward"/>: activated gates <c>[B, T, 4H]</c>, then cells <c>c [B, T, H]</c>.</summary>
-    public static int CacheLength(RecurrentShape s)
+    public static int CacheLength(LayerShape s)
     {
         LayerArguments.Shape(s);
         return checked(s.Batch * s.Timesteps * (G + 1) * s.Units);
@@ -33,7 +35,7 @@ public static class LstmLayer
     /// Scratch floats <see cref="Backward"/> needs: gate gradients <c>[B, T, 4H]</c>, the cell gradient carried back
     /// <c>[B, H]</c>, and the transposed weights <c>[4H, H + I]</c>.
     /// </summary>
-    public static int WorkspaceLength(RecurrentShape s)
+    public static int WorkspaceLength(LayerShape s)
     {
         LayerArguments.Shape(s);
         return checked((s.Batch * (s.Timesteps * G + 1) * s.Units) + (G * s.Units * (s.Units + s.Inputs)));
@@ -71,10 +73,12 @@ public static class LstmLayer
     /// <param name="x">Inputs <c>[B, T, I]</c>.</param>
     /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
     /// <param name="s">Sizes.</param>
+    /// <param name="activation">The cell activation: <see cref="Activation.Tanh"/>, the only one the gates' equations take.</param>
     /// <param name="cache">Kept for <see cref="Backward"/>: <see cref="CacheLength"/> floats.</param>
     /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Span<float> cache, Span<float> hidden)
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden)
     {
+        LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
@@ -124,13 +128,15 @@ public static class LstmLayer
     /// <param name="cache">What <see cref="Forward"/> kept.</param>
     /// <param name="hidden">The outputs of <see cref="Forward"/>, <c>[B, T, H]</c>.</param>
     /// <param name="s">Sizes.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
     /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
     /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, RecurrentShape s,
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
                                 Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
     {
+        LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         LayerArguments.SequenceGradients(s, x, parameters, cache, hidden, dHidden, dParameters, dx, workspace, WorkspaceLength(s));
@@ -179,12 +185,14 @@ public static class LstmLayer
     /// <param name="batch">Streams.</param>
     /// <param name="inputs">I.</param>
     /// <param name="units">H.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
     /// <param name="state">h then c of each stream <c>[batch, 2H]</c>, read and updated (zeros to start).</param>
     /// <param name="scratch">At least <c>batch × StepScratchLength(I, H)</c> floats.</param>
     /// <param name="output">The new h <c>[batch, H]</c>; must not overlap <paramref name="state"/>.</param>
-    public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units,
+    public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units, Activation activation,
                             Span<float> state, Span<float> scratch, Span<float> output)
     {
+        LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(inputs, units), output);
         int B = batch, I = inputs, H = units, gateRow = G * H, K = I + H;
         // Wk [I, 4H] directly precedes Wh [H, 4H], so x·Wk + h·Wh = [x | h]·[Wk; Wh], one product over I + H.

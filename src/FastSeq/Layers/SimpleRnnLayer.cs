@@ -8,28 +8,30 @@ namespace FastSeq.Layers;
 /// (PyTorch's <c>bias_ih + bias_hh</c>). Activations are batch-major: <c>x [B, T, I]</c>, <c>hidden [B, T, H]</c>.
 /// The activation is Tanh (the default of both frameworks), Relu, Sigmoid or Linear.
 /// </summary>
-public static class SimpleRnnLayer
+public sealed class SimpleRnnLayer : ISequenceLayer
 {
+    private SimpleRnnLayer() { }
+
     /// <summary>Floats of parameters: <c>I*H + H*H + H</c>.</summary>
     public static int ParameterCount(int inputs, int units)
     {
         LayerArguments.Positive(inputs, nameof(inputs));
         LayerArguments.Positive(units, nameof(units));
-        return checked((inputs + units + 1) * units);
+        return checked((int)LayerCatalog.SimpleRnn.ParameterCount(inputs, units));
     }
 
     /// <summary>
     /// Floats <see cref="Forward"/> keeps besides x and hidden: the pre-activations <c>[B, T, H]</c>. Backward takes the
     /// derivative from h alone; the pre-activations live apart from h so that no matrix product writes the buffer it reads.
     /// </summary>
-    public static int CacheLength(RecurrentShape s)
+    public static int CacheLength(LayerShape s)
     {
         LayerArguments.Shape(s);
         return checked(s.Batch * s.Timesteps * s.Units);
     }
 
     /// <summary>Scratch floats <see cref="Backward"/> needs: the pre-activation gradients <c>[B, T, H]</c> and the transposed weights <c>[H, H + I]</c>.</summary>
-    public static int WorkspaceLength(RecurrentShape s)
+    public static int WorkspaceLength(LayerShape s)
     {
         LayerArguments.Shape(s);
         return checked((s.Batch * s.Timesteps * s.Units) + (s.Units * (s.Units + s.Inputs)));
@@ -68,7 +70,7 @@ public static class SimpleRnnLayer
     /// <param name="activation">Linear, Tanh, Sigmoid or Relu.</param>
     /// <param name="cache">Kept for <see cref="Backward"/>: <see cref="CacheLength"/> floats.</param>
     /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Activation activation, Span<float> cache, Span<float> hidden)
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden)
     {
         LayerArguments.Shape(s);
         LayerArguments.ElementwiseActivation(activation, nameof(activation));
@@ -107,7 +109,7 @@ public static class SimpleRnnLayer
     /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, RecurrentShape s, Activation activation,
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
                                 Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
     {
         LayerArguments.Shape(s);

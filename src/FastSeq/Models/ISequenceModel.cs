@@ -3,8 +3,16 @@ namespace FastSeq;
 /// <summary>
 /// What every generated model offers: shapes, inference, streaming, and the forward/backward
 /// pair that training drives. Implemented by the FastSeq generator on each
-/// <see cref="SequenceModelAttribute"/> class; buffers are allocated once, at construction.
+/// <see cref="SequenceModelAttribute"/> class.
 /// </summary>
+/// <remarks>
+/// An instance holds its weights, and its gradients once trained. <see cref="Predict"/> and the <c>Step</c> overloads
+/// with caller-owned states run in buffers of the calling thread (made on its first call), so any number of threads
+/// may call them on one instance at once and get the bits of sequential calls. The training members
+/// (<see cref="Forward"/>, <see cref="Backward"/>) and <see cref="LoadWeights"/> change the instance and are not for
+/// concurrent use; a second thread entering one while another runs gets an <see cref="InvalidOperationException"/>.
+/// The training buffers (gradients, activations kept for Backward) are made by the first training call.
+/// </remarks>
 public interface ISequenceModel
 {
     /// <summary>Timesteps per input sequence (T).</summary>
@@ -25,7 +33,7 @@ public interface ISequenceModel
     /// <summary>Activation of the final layer (<see cref="Activation.Linear"/> when it is recurrent).</summary>
     Activation OutputActivation { get; }
 
-    /// <summary>The largest batch the preallocated buffers hold.</summary>
+    /// <summary>The most sequences one pass holds: the largest batch of <see cref="Forward"/>; larger Predict and Step calls run in slices of this many.</summary>
     int MaxBatchSize { get; }
 
     /// <summary>All trainable parameters in one flat buffer (Keras layouts: kernels <c>[in, G*H]</c>).</summary>
@@ -35,8 +43,8 @@ public interface ISequenceModel
     Span<float> Gradients { get; }
 
     /// <summary>
-    /// Runs the model on <paramref name="batchSize"/> sequences <c>[B, T, F]</c>. It uses <see cref="Forward"/>'s
-    /// buffers: a <see cref="Backward"/> after it throws until the next <see cref="Forward"/>.
+    /// Runs the model on any number of sequences <c>[B, T, F]</c>, each with the bits it gets alone; safe to call from
+    /// several threads at once, and leaves the training buffers alone.
     /// </summary>
     void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1);
 
@@ -55,7 +63,7 @@ public interface ISequenceModel
     /// the parameters' gradients, and the first layer's input product is then skipped), writes d loss / d inputs
     /// to <see cref="InputGradients"/>. <paramref name="outputGradients"/> is d loss / d outputs, or d loss /
     /// d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true (fused losses such as softmax
-    /// cross-entropy). Throws if no <see cref="Forward"/> came first, or a <see cref="Predict"/> came since.
+    /// cross-entropy). Throws if no <see cref="Forward"/> came first.
     /// </summary>
     void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true);
 
@@ -86,8 +94,11 @@ public interface ISequenceModel
     /// <summary>The PyTorch state_dict name, shape and place in <see cref="Parameters"/> of every weight tensor.</summary>
     ReadOnlySpan<IO.StateDictEntry> StateDict { get; }
 
-    /// <summary>Loads PyTorch-named weights from a safetensors file; on any error the model is left unchanged.</summary>
-    void LoadWeights(string path);
+    /// <summary>
+    /// Loads PyTorch-named weights from a safetensors file: every tensor of the model, and no other unless
+    /// <paramref name="allowUnexpectedTensors"/>. On any error the model is left unchanged.
+    /// </summary>
+    void LoadWeights(string path, bool allowUnexpectedTensors = false);
 
     /// <summary>Saves PyTorch-named weights to a safetensors file, atomically.</summary>
     void SaveWeights(string path);

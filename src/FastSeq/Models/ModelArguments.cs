@@ -1,15 +1,17 @@
+using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace FastSeq.Models;
 
 /// <summary>
-/// Argument checks shared by every generated model, with messages that state expected and actual sizes.
-/// Each check is inlined and its throw kept out of line: they run on every streaming step.
+/// Argument checks shared by every generated model, with messages that state expected and actual sizes. For generated
+/// code. Each check is inlined and its throw kept out of line: they run on every streaming step.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ModelArguments
 {
-    /// <summary>Throws unless <c>1 &lt;= batchSize &lt;= maxBatchSize</c>.</summary>
+    /// <summary>Throws unless <c>1 &lt;= batchSize &lt;= maxBatchSize</c> (the batches Forward's buffers hold).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void CheckBatch(int batchSize, int maxBatchSize)
     {
@@ -17,20 +19,31 @@ public static class ModelArguments
             ThrowBatch(batchSize, maxBatchSize);
     }
 
-    /// <summary>Throws unless at least one stream is stepped.</summary>
+    /// <summary>Throws unless at least one sample or stream is given.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void CheckStreams(int streams)
+    public static void CheckCount(int count, string name)
     {
-        if (streams < 1)
-            ThrowStreams(streams);
+        if (count < 1)
+            ThrowCount(count, name);
     }
 
-    /// <summary>Throws unless a span holds exactly <paramref name="expected"/> floats for <paramref name="count"/> samples or streams.</summary>
+    /// <summary>
+    /// Throws unless a span holds exactly <paramref name="count"/> × <paramref name="perItem"/> floats, computed in 64 bits
+    /// so that a huge count cannot wrap around to a length that passes.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void CheckLength(int actual, int expected, string name, int count, string unit = "sample")
+    public static void CheckLength(int actual, int count, int perItem, string name, string unit = "sample")
     {
-        if (actual != expected)
-            ThrowLength(actual, expected, name, count, unit);
+        if (actual != (long)count * perItem)
+            ThrowLength(actual, count, perItem, name, unit);
+    }
+
+    /// <summary>Throws if Predict's outputs share memory with its inputs: it writes outputs while later inputs are still to be read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CheckDisjoint(ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputs)
+    {
+        if (inputs.Overlaps(outputs))
+            throw new ArgumentException("outputs must not share memory with inputs: Predict writes outputs while it still reads inputs.", nameof(outputs));
     }
 
     /// <summary>Throws if the caller's <paramref name="states"/> share memory with its inputs or outputs, which Step reads and writes while the states change.</summary>
@@ -43,16 +56,11 @@ public static class ModelArguments
             ThrowOverlap("outputs");
     }
 
-    /// <summary>Throws unless Backward follows a Forward of the same batch size, with no Predict in between.</summary>
-    public static void CheckBackward(int batchSize, int forwardBatchSize, bool predictedSinceForward)
+    /// <summary>Throws unless Backward follows a completed Forward of the same batch size.</summary>
+    public static void CheckBackward(int batchSize, int forwardBatchSize)
     {
         if (forwardBatchSize == 0)
             throw new InvalidOperationException("Backward needs the activations of a Forward call; call Forward first.");
-        if (predictedSinceForward)
-        {
-            throw new InvalidOperationException(
-                "Backward needs the activations of the last Forward, but a Predict since then replaced them (Predict runs its forward pass in the same buffers); call Forward again.");
-        }
         if (batchSize != forwardBatchSize)
         {
             throw new ArgumentException(
@@ -70,11 +78,11 @@ public static class ModelArguments
         throw new ArgumentException($"{name} and states must not share memory: Step reads and writes both while the states change.", name);
 
     [DoesNotReturn]
-    private static void ThrowStreams(int streams) =>
-        throw new ArgumentOutOfRangeException(nameof(streams), streams, $"streams must be at least 1, but is {streams}.");
+    private static void ThrowCount(int count, string name) =>
+        throw new ArgumentOutOfRangeException(name, count, $"{name} must be at least 1, but is {count}.");
 
     [DoesNotReturn]
-    private static void ThrowLength(int actual, int expected, string name, int count, string unit) =>
+    private static void ThrowLength(int actual, int count, int perItem, string name, string unit) =>
         throw new ArgumentException(
-            $"{name} must hold {expected} floats ({count} {unit}{(count == 1 ? "" : "s")} x {expected / count}), but holds {actual}.", name);
+            $"{name} must hold {(long)count * perItem} floats ({count} {unit}{(count == 1 ? "" : "s")} x {perItem}), but holds {actual}.", name);
 }

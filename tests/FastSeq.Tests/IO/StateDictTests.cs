@@ -1,4 +1,5 @@
 using FastSeq.IO;
+using FastSeq.Layers;
 
 namespace FastSeq.Tests.IO;
 
@@ -22,7 +23,7 @@ public class StateDictTests
     [Fact]
     public void SimpleRnn_maps_both_biases_to_one_stored_bias()
     {
-        StateDictEntry[] entries = StateDict.SimpleRnn("rnn", 10, 3, 5);
+        StateDictEntry[] entries = StateDict.Of(LayerCatalog.SimpleRnn, "rnn", 10, 3, 5);
 
         Assert.Equal(
         [
@@ -36,7 +37,7 @@ public class StateDictTests
     [Fact]
     public void Lstm_has_four_gates()
     {
-        StateDictEntry[] entries = StateDict.Lstm("enc", 7, 3, 5);
+        StateDictEntry[] entries = StateDict.Of(LayerCatalog.Lstm, "enc", 7, 3, 5);
 
         Assert.Equal(
         [
@@ -50,7 +51,7 @@ public class StateDictTests
     [Fact]
     public void Gru_keeps_its_biases_apart()
     {
-        StateDictEntry[] entries = StateDict.Gru("gru", 10, 3, 5);
+        StateDictEntry[] entries = StateDict.Of(LayerCatalog.Gru, "gru", 10, 3, 5);
 
         Assert.Equal(
         [
@@ -64,7 +65,7 @@ public class StateDictTests
     [Fact]
     public void Dense_is_a_transposed_weight_and_a_bias()
     {
-        StateDictEntry[] entries = StateDict.Dense("head", 4, 32, 3);
+        StateDictEntry[] entries = StateDict.Of(LayerCatalog.Dense, "head", 4, 32, 3);
 
         Assert.Equal(
         [
@@ -77,10 +78,10 @@ public class StateDictTests
     [Fact]
     public void Bad_sizes_are_rejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => StateDict.Lstm("l", -1, 3, 5));
-        Assert.Throws<ArgumentOutOfRangeException>(() => StateDict.Gru("g", 0, 0, 5));
-        Assert.Throws<ArgumentOutOfRangeException>(() => StateDict.Dense("d", 0, 3, 0));
-        Assert.Throws<ArgumentException>(() => StateDict.SimpleRnn("", 0, 3, 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => StateDict.Of(LayerCatalog.Lstm, "l", -1, 3, 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => StateDict.Of(LayerCatalog.Gru, "g", 0, 0, 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => StateDict.Of(LayerCatalog.Dense, "d", 0, 3, 0));
+        Assert.Throws<ArgumentException>(() => StateDict.Of(LayerCatalog.SimpleRnn, "", 0, 3, 5));
     }
 
     private static (string, int, string, TensorLayout)[] Describe(StateDictEntry[] entries) =>

@@ -1,4 +1,5 @@
 using FastSeq.IO;
+using FastSeq.Layers;
 
 namespace FastSeq.Tests.IO;
 
@@ -7,10 +8,10 @@ public sealed class WeightFileTests : IDisposable
     // A model with every layout: LSTM 3->2, GRU 2->2, SimpleRnn 2->3, Dense 3->1; 106 floats.
     private static readonly StateDictEntry[] Entries =
     [
-        .. StateDict.Lstm("lstm", 0, 3, 2),
-        .. StateDict.Gru("gru", 48, 2, 2),
-        .. StateDict.SimpleRnn("rnn", 84, 2, 3),
-        .. StateDict.Dense("head", 102, 3, 1),
+        .. StateDict.Of(LayerCatalog.Lstm, "lstm", 0, 3, 2),
+        .. StateDict.Of(LayerCatalog.Gru, "gru", 48, 2, 2),
+        .. StateDict.Of(LayerCatalog.SimpleRnn, "rnn", 84, 2, 3),
+        .. StateDict.Of(LayerCatalog.Dense, "head", 102, 3, 1),
     ];
 
     private const int ParameterCount = 106;
@@ -76,7 +77,7 @@ public sealed class WeightFileTests : IDisposable
     [Fact]
     public void Loads_a_pytorch_reference_file_into_keras_layouts()
     {
-        StateDictEntry[] entries = [.. StateDict.Lstm("enc1", 0, 2, 8), .. StateDict.Lstm("enc2", 352, 8, 8), .. StateDict.Dense("head", 896, 8, 3)];
+        StateDictEntry[] entries = [.. StateDict.Of(LayerCatalog.Lstm, "enc1", 0, 2, 8), .. StateDict.Of(LayerCatalog.Lstm, "enc2", 352, 8, 8), .. StateDict.Of(LayerCatalog.Dense, "head", 896, 8, 3)];
         SafeTensorsFile reference = SafeTensorsFile.Read(Path.Combine(AppContext.BaseDirectory, "Reference", "lstm_stack_classifier.safetensors"));
         float[] parameters = new float[923];
 
@@ -108,7 +109,7 @@ public sealed class WeightFileTests : IDisposable
     [Fact]
     public void A_reference_file_with_extra_tensors_does_not_load_strictly()
     {
-        StateDictEntry[] entries = [.. StateDict.Gru("gru", 0, 3, 5)];
+        StateDictEntry[] entries = [.. StateDict.Of(LayerCatalog.Gru, "gru", 0, 3, 5)];
         float[] parameters = [.. Enumerable.Range(0, 150).Select(i => i * 0.25f)];
         float[] before = [.. parameters];
 

@@ -28,7 +28,7 @@ public class DenseLayerTests
         float[] parameters = RandomTensors.Uniform(random, DenseLayer.ParameterCount(I, U), -1f, 1f);
         float[] x = RandomTensors.Uniform(random, rows * I, -1f, 1f);
         float[] preActivation = new float[rows * U], output = new float[rows * U];
-        DenseLayer.Forward(x, parameters, rows, I, U, activation, preActivation, output);
+        DenseLayer.Forward(x, parameters, new LayerShape(rows, 1, I, U), activation, preActivation, output);
 
         for (int r = 0; r < rows; r++)
         {
@@ -66,11 +66,11 @@ public class DenseLayerTests
         float[] weights = RandomTensors.Uniform(random, rows * U, -1f, 1f);
         float[] preActivation = new float[rows * U], output = new float[rows * U];
         float[] dParameters = new float[parameters.Length], dx = new float[x.Length];
-        DenseLayer.Forward(x, parameters, rows, I, U, activation, preActivation, output);
-        DenseLayer.Backward(x, parameters, preActivation, output, rows, I, U, activation, [.. weights], false, dParameters, dx);
+        DenseLayer.Forward(x, parameters, new LayerShape(rows, 1, I, U), activation, preActivation, output);
+        DenseLayer.Backward(x, parameters, preActivation, output, new LayerShape(rows, 1, I, U), activation, [.. weights], dParameters, dx, []);
         double Loss()
         {
-            DenseLayer.Forward(x, parameters, rows, I, U, activation, preActivation, output);
+            DenseLayer.Forward(x, parameters, new LayerShape(rows, 1, I, U), activation, preActivation, output);
             return FiniteDifferences.WeightedSum(weights, output);
         }
 
@@ -90,11 +90,11 @@ public class DenseLayerTests
         float[] weights = RandomTensors.Uniform(random, rows * U, -1f, 1f);
         float[] preActivation = new float[rows * U], output = new float[rows * U];
         float[] dParameters = new float[parameters.Length], dx = new float[x.Length];
-        DenseLayer.Forward(x, parameters, rows, I, U, activation, preActivation, output);
-        DenseLayer.Backward(x, parameters, preActivation, output, rows, I, U, activation, [.. weights], true, dParameters, dx);
+        DenseLayer.Forward(x, parameters, new LayerShape(rows, 1, I, U), activation, preActivation, output);
+        DenseLayer.Backward(x, parameters, preActivation, output, new LayerShape(rows, 1, I, U), Activation.Linear, [.. weights], dParameters, dx, []);
         double Loss()
         {
-            DenseLayer.Forward(x, parameters, rows, I, U, activation, preActivation, output);
+            DenseLayer.Forward(x, parameters, new LayerShape(rows, 1, I, U), activation, preActivation, output);
             return FiniteDifferences.WeightedSum(weights, preActivation);
         }
 
@@ -112,10 +112,10 @@ public class DenseLayerTests
         float[] weights = RandomTensors.Uniform(random, rows * U, -1f, 1f);
         float[] preActivation = new float[rows * U], output = new float[rows * U];
         float[] dParameters = new float[parameters.Length];
-        DenseLayer.Forward(x, parameters, rows, I, U, Activation.Tanh, preActivation, output);
-        DenseLayer.Backward(x, parameters, preActivation, output, rows, I, U, Activation.Tanh, [.. weights], false, dParameters, new float[x.Length]);
+        DenseLayer.Forward(x, parameters, new LayerShape(rows, 1, I, U), Activation.Tanh, preActivation, output);
+        DenseLayer.Backward(x, parameters, preActivation, output, new LayerShape(rows, 1, I, U), Activation.Tanh, [.. weights], dParameters, new float[x.Length], []);
         float[] once = [.. dParameters];
-        DenseLayer.Backward(x, parameters, preActivation, output, rows, I, U, Activation.Tanh, [.. weights], false, dParameters, []);
+        DenseLayer.Backward(x, parameters, preActivation, output, new LayerShape(rows, 1, I, U), Activation.Tanh, [.. weights], dParameters, [], []);
         Assert.All(once.Zip(dParameters), pair => Assert.Equal(2 * pair.First, pair.Second, 1e-5 * Math.Max(1, Math.Abs(pair.First))));
     }
 
@@ -130,8 +130,8 @@ public class DenseLayerTests
         float[] dParameters = new float[parameters.Length], dx = new float[x.Length];
         void Both()
         {
-            DenseLayer.Forward(x, parameters, rows, inputs, units, Activation.Softmax, preActivation, output);
-            DenseLayer.Backward(x, parameters, preActivation, output, rows, inputs, units, Activation.Softmax, dOutput, false, dParameters, dx);
+            DenseLayer.Forward(x, parameters, new LayerShape(rows, 1, inputs, units), Activation.Softmax, preActivation, output);
+            DenseLayer.Backward(x, parameters, preActivation, output, new LayerShape(rows, 1, inputs, units), Activation.Softmax, dOutput, dParameters, dx, []);
         }
         Allocations.AssertNone(Both);
     }
@@ -141,14 +141,14 @@ public class DenseLayerTests
     {
         float[] parameters = new float[DenseLayer.ParameterCount(I, U)];
         float[] buffer = new float[2 * U];
-        var e = Assert.Throws<ArgumentException>(() => DenseLayer.Forward(new float[2 * I - 1], parameters, 2, I, U, Activation.Relu, new float[2 * U], new float[2 * U]));
+        var e = Assert.Throws<ArgumentException>(() => DenseLayer.Forward(new float[2 * I - 1], parameters, new LayerShape(2, 1, I, U), Activation.Relu, new float[2 * U], new float[2 * U]));
         Assert.Equal("x", e.ParamName);
         Assert.Contains("6", e.Message);
         Assert.Contains("5", e.Message);
-        e = Assert.Throws<ArgumentException>(() => DenseLayer.Forward(new float[2 * I], parameters, 2, I, U, Activation.Relu, buffer, buffer));
+        e = Assert.Throws<ArgumentException>(() => DenseLayer.Forward(new float[2 * I], parameters, new LayerShape(2, 1, I, U), Activation.Relu, buffer, buffer));
         Assert.Equal("output", e.ParamName);
-        e = Assert.Throws<ArgumentException>(() => DenseLayer.Backward(new float[2 * I], parameters, new float[2 * U], new float[2 * U], 2, I, U, Activation.Relu,
-                                                                     new float[2 * U], false, new float[parameters.Length], new float[1]));
+        e = Assert.Throws<ArgumentException>(() => DenseLayer.Backward(new float[2 * I], parameters, new float[2 * U], new float[2 * U], new LayerShape(2, 1, I, U), Activation.Relu,
+                                                                     new float[2 * U], new float[parameters.Length], new float[1], []));
         Assert.Equal("dx", e.ParamName);
     }
 
@@ -164,7 +164,7 @@ public class DenseLayerTests
             ["preActivation"] = new float[rows * U], ["output"] = new float[rows * U],
             ["dOutput"] = new float[rows * U], ["dParameters"] = new float[DenseLayer.ParameterCount(I, U)], ["dx"] = new float[rows * I],
         };
-        DenseLayer.Forward(buffers["x"], buffers["parameters"], rows, I, U, Activation.Tanh, buffers["preActivation"], buffers["output"]);
+        DenseLayer.Forward(buffers["x"], buffers["parameters"], new LayerShape(rows, 1, I, U), Activation.Tanh, buffers["preActivation"], buffers["output"]);
         (string Source, string Destination)[] overlaps =
         [
             ("x", "dOutput"), ("parameters", "dOutput"), ("preActivation", "dOutput"), ("output", "dOutput"),
@@ -174,8 +174,8 @@ public class DenseLayerTests
         foreach (var (source, destination) in overlaps)
         {
             OverlappingSpans.AssertRejected(buffers, source, destination,
-                m => DenseLayer.Backward(m["x"].Span, m["parameters"].Span, m["preActivation"].Span, m["output"].Span, rows, I, U, Activation.Tanh,
-                                         m["dOutput"].Span, false, m["dParameters"].Span, m["dx"].Span));
+                m => DenseLayer.Backward(m["x"].Span, m["parameters"].Span, m["preActivation"].Span, m["output"].Span, new LayerShape(rows, 1, I, U), Activation.Tanh,
+                                         m["dOutput"].Span, m["dParameters"].Span, m["dx"].Span, []));
         }
     }
 }

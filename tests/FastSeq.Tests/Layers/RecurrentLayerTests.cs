@@ -34,7 +34,7 @@ public class RecurrentLayerTests
     public void Gradients_match_finite_differences(string name, int batch, int timesteps, int units)
     {
         var random = new Random(17 + batch * 10 + timesteps + (units == 5 ? 0 : units * 100));
-        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(batch, timesteps, 3, units), random);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new LayerShape(batch, timesteps, 3, units), random);
         float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
         bool[] pattern = FiniteDifferences.Signs(run.Forward());
         run.Backward(weights);
@@ -58,7 +58,7 @@ public class RecurrentLayerTests
     public void Backward_accumulates_parameter_gradients_and_overwrites_dx(string name)
     {
         var random = new Random(5);
-        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 3, 3, 5), random);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new LayerShape(2, 3, 3, 5), random);
         float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
         run.Forward();
         run.Backward(weights);
@@ -77,7 +77,7 @@ public class RecurrentLayerTests
     public void Backward_without_dx_gives_the_same_parameter_gradients(string name)
     {
         var random = new Random(6);
-        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 3, 3, 5), random);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new LayerShape(2, 3, 3, 5), random);
         float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
         run.Forward();
         run.Backward(weights);
@@ -95,7 +95,7 @@ public class RecurrentLayerTests
     {
         // A layer that passes only its last h on gets zeros above every other timestep.
         var random = new Random(8);
-        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 5, 3, 4), random);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new LayerShape(2, 5, 3, 4), random);
         float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
         for (int b = 0; b < 2; b++)
             weights.AsSpan(b * 5 * 4, 4 * 4).Clear();
@@ -122,7 +122,7 @@ public class RecurrentLayerTests
     {
         const int T = 6, H = 5;
         var layer = RecurrentLayerUnderTest.Named(name);
-        var run = new RecurrentRun(layer, new RecurrentShape(batch, T, I, H), new Random(9));
+        var run = new RecurrentRun(layer, new LayerShape(batch, T, I, H), new Random(9));
         float[] hidden = run.Forward();
 
         float[] state = new float[batch * layer.StateLength(H)];
@@ -161,8 +161,8 @@ public class RecurrentLayerTests
     {
         const int B = 3, T = 5, Chosen = 1;
         var layer = RecurrentLayerUnderTest.Named(name);
-        var batch = new RecurrentRun(layer, new RecurrentShape(B, T, I, H), new Random(H + I));
-        var alone = new RecurrentRun(layer, new RecurrentShape(1, T, I, H), new Random(0));
+        var batch = new RecurrentRun(layer, new LayerShape(B, T, I, H), new Random(H + I));
+        var alone = new RecurrentRun(layer, new LayerShape(1, T, I, H), new Random(0));
         batch.Parameters.CopyTo(alone.Parameters, 0);
         batch.X.AsSpan(Chosen * T * I, T * I).CopyTo(alone.X);
 
@@ -259,7 +259,7 @@ public class RecurrentLayerTests
     public void Forward_Backward_and_Step_allocate_nothing(string name)
     {
         var layer = RecurrentLayerUnderTest.Named(name);
-        var shape = new RecurrentShape(4, 8, 7, 16);
+        var shape = new LayerShape(4, 8, 7, 16);
         var run = new RecurrentRun(layer, shape, new Random(11));
         float[] dHidden = new float[run.Hidden.Length];
         float[] state = new float[4 * layer.StateLength(16)];
@@ -279,7 +279,7 @@ public class RecurrentLayerTests
     public void Wrong_lengths_are_rejected_with_expected_and_actual_sizes(string name)
     {
         var layer = RecurrentLayerUnderTest.Named(name);
-        var shape = new RecurrentShape(2, 3, 4, 5);
+        var shape = new LayerShape(2, 3, 4, 5);
         var run = new RecurrentRun(layer, shape, new Random(12));
 
         var e = Assert.Throws<ArgumentException>(() => layer.Forward(run.X.AsSpan(1), run.Parameters, shape, run.Cache, run.Hidden));
@@ -343,7 +343,7 @@ public class RecurrentLayerTests
     public void Overlapping_spans_are_rejected_naming_both(string name)
     {
         var layer = RecurrentLayerUnderTest.Named(name);
-        var shape = new RecurrentShape(2, 3, 4, 5);
+        var shape = new LayerShape(2, 3, 4, 5);
         var run = new RecurrentRun(layer, shape, new Random(13));
         run.Forward();
         Dictionary<string, float[]> buffers = BuffersOf(run);
@@ -405,7 +405,7 @@ public class RecurrentLayerTests
     private static (RecurrentRun Run, float[] DParameters, float[] Dx) ReadyForASecondBackward(string name, int seed)
     {
         var random = new Random(seed);
-        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new RecurrentShape(2, 3, 4, 5), random);
+        var run = new RecurrentRun(RecurrentLayerUnderTest.Named(name), new LayerShape(2, 3, 4, 5), random);
         float[] weights = RandomTensors.Uniform(random, run.Hidden.Length, -1f, 1f);
         run.Forward();
         run.Backward(weights);
@@ -418,7 +418,7 @@ public class RecurrentLayerTests
     [Fact]
     public void SimpleRnn_rejects_softmax()
     {
-        var shape = new RecurrentShape(1, 1, 1, 1);
+        var shape = new LayerShape(1, 1, 1, 1);
         var e = Assert.Throws<ArgumentException>(() => SimpleRnnLayer.Forward(new float[1], new float[3], shape, Activation.Softmax, [], new float[1]));
         Assert.Equal("activation", e.ParamName);
     }

@@ -2,19 +2,19 @@ using FastSeq.Layers;
 
 namespace FastSeq.Tests.Layers;
 
-/// <summary>SimpleRnn (with an activation), LSTM and GRU behind one surface, so each test runs on all of them.</summary>
+/// <summary>SimpleRnn (with an activation), LSTM and GRU behind one surface, so each test runs on all of them: the layer contract itself.</summary>
 internal abstract class RecurrentLayerUnderTest
 {
     public static readonly string[] Names = ["SimpleRnn.Tanh", "SimpleRnn.Relu", "SimpleRnn.Sigmoid", "SimpleRnn.Linear", "Lstm", "Gru"];
 
     public static RecurrentLayerUnderTest Named(string name) => name switch
     {
-        "SimpleRnn.Tanh" => new SimpleRnn(Activation.Tanh),
-        "SimpleRnn.Relu" => new SimpleRnn(Activation.Relu),
-        "SimpleRnn.Sigmoid" => new SimpleRnn(Activation.Sigmoid),
-        "SimpleRnn.Linear" => new SimpleRnn(Activation.Linear),
-        "Lstm" => new Lstm(),
-        "Gru" => new Gru(),
+        "SimpleRnn.Tanh" => new Contract<SimpleRnnLayer>(1, Activation.Tanh),
+        "SimpleRnn.Relu" => new Contract<SimpleRnnLayer>(1, Activation.Relu),
+        "SimpleRnn.Sigmoid" => new Contract<SimpleRnnLayer>(1, Activation.Sigmoid),
+        "SimpleRnn.Linear" => new Contract<SimpleRnnLayer>(1, Activation.Linear),
+        "Lstm" => new Contract<LstmLayer>(4, Activation.Tanh),
+        "Gru" => new Contract<GruLayer>(3, Activation.Tanh),
         _ => throw new ArgumentException($"No recurrent layer named {name}.", nameof(name)),
     };
 
@@ -22,75 +22,41 @@ internal abstract class RecurrentLayerUnderTest
     public abstract int Gates { get; }
 
     public abstract int ParameterCount(int inputs, int units);
-    public abstract int CacheLength(RecurrentShape s);
-    public abstract int WorkspaceLength(RecurrentShape s);
+    public abstract int CacheLength(LayerShape s);
+    public abstract int WorkspaceLength(LayerShape s);
     public abstract int StateLength(int units);
     public abstract int StepScratchLength(int inputs, int units);
     public abstract void Initialize(Span<float> parameters, int inputs, int units, Random random);
-    public abstract void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Span<float> cache, Span<float> hidden);
-    public abstract void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, RecurrentShape s,
+    public abstract void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Span<float> cache, Span<float> hidden);
+    public abstract void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s,
                                   Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace);
     public abstract void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units, Span<float> state, Span<float> scratch, Span<float> output);
 
-    private sealed class SimpleRnn(Activation activation) : RecurrentLayerUnderTest
+    /// <summary>Any <see cref="ISequenceLayer"/> with the activation it is declared with.</summary>
+    private sealed class Contract<TLayer>(int gates, Activation activation) : RecurrentLayerUnderTest
+        where TLayer : ISequenceLayer
     {
-        public override int Gates => 1;
-        public override int ParameterCount(int inputs, int units) => SimpleRnnLayer.ParameterCount(inputs, units);
-        public override int CacheLength(RecurrentShape s) => SimpleRnnLayer.CacheLength(s);
-        public override int WorkspaceLength(RecurrentShape s) => SimpleRnnLayer.WorkspaceLength(s);
-        public override int StateLength(int units) => SimpleRnnLayer.StateLength(units);
-        public override int StepScratchLength(int inputs, int units) => SimpleRnnLayer.StepScratchLength(inputs, units);
-        public override void Initialize(Span<float> parameters, int inputs, int units, Random random) => SimpleRnnLayer.Initialize(parameters, inputs, units, random);
-        public override void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Span<float> cache, Span<float> hidden)
-            => SimpleRnnLayer.Forward(x, parameters, s, activation, cache, hidden);
-        public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, RecurrentShape s,
+        public override int Gates => gates;
+        public override int ParameterCount(int inputs, int units) => TLayer.ParameterCount(inputs, units);
+        public override int CacheLength(LayerShape s) => TLayer.CacheLength(s);
+        public override int WorkspaceLength(LayerShape s) => TLayer.WorkspaceLength(s);
+        public override int StateLength(int units) => TLayer.StateLength(units);
+        public override int StepScratchLength(int inputs, int units) => TLayer.StepScratchLength(inputs, units);
+        public override void Initialize(Span<float> parameters, int inputs, int units, Random random) => TLayer.Initialize(parameters, inputs, units, random);
+        public override void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Span<float> cache, Span<float> hidden)
+            => TLayer.Forward(x, parameters, s, activation, cache, hidden);
+        public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s,
                                       Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
-            => SimpleRnnLayer.Backward(x, parameters, cache, hidden, s, activation, dHidden, dParameters, dx, workspace);
+            => TLayer.Backward(x, parameters, cache, hidden, s, activation, dHidden, dParameters, dx, workspace);
         public override void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units, Span<float> state, Span<float> scratch, Span<float> output)
-            => SimpleRnnLayer.Step(x, parameters, batch, inputs, units, activation, state, scratch, output);
-    }
-
-    private sealed class Lstm : RecurrentLayerUnderTest
-    {
-        public override int Gates => 4;
-        public override int ParameterCount(int inputs, int units) => LstmLayer.ParameterCount(inputs, units);
-        public override int CacheLength(RecurrentShape s) => LstmLayer.CacheLength(s);
-        public override int WorkspaceLength(RecurrentShape s) => LstmLayer.WorkspaceLength(s);
-        public override int StateLength(int units) => LstmLayer.StateLength(units);
-        public override int StepScratchLength(int inputs, int units) => LstmLayer.StepScratchLength(inputs, units);
-        public override void Initialize(Span<float> parameters, int inputs, int units, Random random) => LstmLayer.Initialize(parameters, inputs, units, random);
-        public override void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Span<float> cache, Span<float> hidden)
-            => LstmLayer.Forward(x, parameters, s, cache, hidden);
-        public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, RecurrentShape s,
-                                      Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
-            => LstmLayer.Backward(x, parameters, cache, hidden, s, dHidden, dParameters, dx, workspace);
-        public override void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units, Span<float> state, Span<float> scratch, Span<float> output)
-            => LstmLayer.Step(x, parameters, batch, inputs, units, state, scratch, output);
-    }
-
-    private sealed class Gru : RecurrentLayerUnderTest
-    {
-        public override int Gates => 3;
-        public override int ParameterCount(int inputs, int units) => GruLayer.ParameterCount(inputs, units);
-        public override int CacheLength(RecurrentShape s) => GruLayer.CacheLength(s);
-        public override int WorkspaceLength(RecurrentShape s) => GruLayer.WorkspaceLength(s);
-        public override int StateLength(int units) => GruLayer.StateLength(units);
-        public override int StepScratchLength(int inputs, int units) => GruLayer.StepScratchLength(inputs, units);
-        public override void Initialize(Span<float> parameters, int inputs, int units, Random random) => GruLayer.Initialize(parameters, inputs, units, random);
-        public override void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, RecurrentShape s, Span<float> cache, Span<float> hidden)
-            => GruLayer.Forward(x, parameters, s, cache, hidden);
-        public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, RecurrentShape s,
-                                      Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
-            => GruLayer.Backward(x, parameters, cache, hidden, s, dHidden, dParameters, dx, workspace);
-        public override void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units, Span<float> state, Span<float> scratch, Span<float> output)
-            => GruLayer.Step(x, parameters, batch, inputs, units, state, scratch, output);
+            => TLayer.Step(x, parameters, batch, inputs, units, activation, state, scratch, output);
     }
 }
 
 /// <summary>The buffers of one recurrent layer call, sized for a shape.</summary>
 internal sealed class RecurrentRun
 {
-    public RecurrentRun(RecurrentLayerUnderTest layer, RecurrentShape shape, Random random)
+    public RecurrentRun(RecurrentLayerUnderTest layer, LayerShape shape, Random random)
     {
         Layer = layer;
         Shape = shape;
@@ -105,7 +71,7 @@ internal sealed class RecurrentRun
     }
 
     public RecurrentLayerUnderTest Layer { get; }
-    public RecurrentShape Shape { get; }
+    public LayerShape Shape { get; }
     public float[] Parameters { get; }
     public float[] X { get; }
     public float[] Cache { get; }

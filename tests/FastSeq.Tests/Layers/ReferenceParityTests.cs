@@ -60,12 +60,12 @@ public class ReferenceParityTests(ITestOutputHelper output)
         float[] last = new float[B * H];
         LastTimestep.Copy(h2, T, H, last);
         float[] logits = new float[B * U], y = new float[B * U];
-        DenseLayer.Forward(last, head, B, H, U, headActivation, logits, y);
+        DenseLayer.Forward(last, head, new LayerShape(B, 1, H, U), headActivation, logits, y);
         AssertClose("output", reference["output"], y, 0, OutputTolerance);
 
         float[] dy = MeanSquaredErrorGradient(y, reference["target"], reference["loss"][0]);
         float[] dHead = new float[head.Length], dLast = new float[last.Length];
-        DenseLayer.Backward(last, head, logits, y, B, H, U, headActivation, dy, withRespectToPreActivation: false, dHead, dLast);
+        DenseLayer.Backward(last, head, logits, y, new LayerShape(B, 1, H, U), headActivation, dy, dHead, dLast, []);
         float[] dH2 = new float[h2.Length];
         LastTimestep.Scatter(dLast, T, H, dH2);
         float[] dP2 = new float[p2.Length], dH1 = new float[h1.Length];
@@ -79,11 +79,11 @@ public class ReferenceParityTests(ITestOutputHelper output)
         AssertClose("grad.input", reference["grad.input"], dx, GradientRelativeTolerance, GradientAbsoluteTolerance);
     }
 
-    private static RecurrentShape ShapeOf(ReferenceCase reference, string prefix)
+    private static LayerShape ShapeOf(ReferenceCase reference, string prefix)
     {
         int[] input = reference.Shape("input");
         int[] recurrent = reference.Shape(prefix + ".weight_hh_l0");
-        return new RecurrentShape(input[0], input[1], reference.Shape(prefix + ".weight_ih_l0")[1], recurrent[1]);
+        return new LayerShape(input[0], input[1], reference.Shape(prefix + ".weight_ih_l0")[1], recurrent[1]);
     }
 
     /// <summary>PyTorch weights as the Keras layout: transposed kernels, then one summed bias (two apart for GRU).</summary>

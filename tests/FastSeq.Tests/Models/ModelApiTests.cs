@@ -1,3 +1,5 @@
+using FastSeq.Tests.Layers;
+
 namespace FastSeq.Tests.Models;
 
 public class ModelApiTests
@@ -162,9 +164,13 @@ public class ModelApiTests
         Assert.Contains("outputs must hold 2 floats", e.Message, StringComparison.Ordinal);
 
         var range = Assert.Throws<ArgumentOutOfRangeException>(() => model.Predict(Array.Empty<float>(), Array.Empty<float>(), batchSize: 0));
-        Assert.Contains("between 1 and the model's MaxBatchSize (64), but is 0", range.Message, StringComparison.Ordinal);
-        range = Assert.Throws<ArgumentOutOfRangeException>(() => model.Predict(new float[650], new float[65], batchSize: 65));
-        Assert.Contains("but is 65", range.Message, StringComparison.Ordinal);
+        Assert.Contains("batchSize must be at least 1, but is 0", range.Message, StringComparison.Ordinal);
+        range = Assert.Throws<ArgumentOutOfRangeException>(() => model.Forward(new float[650], batchSize: 65));
+        Assert.Contains("between 1 and the model's MaxBatchSize (64), but is 65", range.Message, StringComparison.Ordinal);
+
+        // A count whose product with the per-sample length wraps around int still fails on the length.
+        e = Assert.Throws<ArgumentException>(() => model.Step([], [], [], 1 << 29));
+        Assert.Contains($"inputs must hold {(long)(1 << 29) * SineForecaster.Features} floats", e.Message, StringComparison.Ordinal);
 
         e = Assert.Throws<ArgumentException>(() => model.Step(new float[2], new float[1]));
         Assert.Contains("inputs must hold 1 floats", e.Message, StringComparison.Ordinal);
@@ -193,20 +199,23 @@ public class ModelApiTests
         model.Backward(new float[2], 2);
     }
 
-    /// <summary>Predict runs its forward pass in Forward's buffers: a Backward after it would pair the last Forward's gradients with Predict's activations.</summary>
+    /// <summary>Predict runs in its own buffers: between a Forward and its Backward it changes nothing Backward reads.</summary>
     [Fact]
-    public void Backward_after_a_Predict_needs_a_new_Forward()
+    public void Predict_between_Forward_and_Backward_leaves_the_gradients_alone()
     {
-        var model = new SineForecaster(seed: 1);
-        var x = new float[2 * SineForecaster.InputLength];
-        model.Forward(x, 2);
-        model.Predict(new float[SineForecaster.InputLength], new float[SineForecaster.OutputLength]);
-        var e = Assert.Throws<InvalidOperationException>(() => model.Backward(new float[2], 2));
-        Assert.Contains("a Predict since then replaced them", e.Message, StringComparison.Ordinal);
+        var random = new Random(2);
+        float[] x = RandomTensors.Uniform(random, 2 * SineForecaster.InputLength, -1f, 1f);
+        float[] dy = RandomTensors.Uniform(random, 2, -1f, 1f);
+        var alone = new SineForecaster(seed: 1);
+        alone.Forward(x, 2);
+        alone.Backward(dy, 2);
 
+        var model = new SineForecaster(seed: 1);
         model.Forward(x, 2);
-        model.Backward(new float[2], 2);
-        model.Backward(new float[2], 2);   // a second Backward of the same Forward stays allowed
+        model.Predict(RandomTensors.Uniform(random, 3 * SineForecaster.InputLength, -1f, 1f), new float[3], 3);
+        model.Backward(dy, 2);
+        Assert.Equal(alone.Gradients.ToArray(), model.Gradients.ToArray());
+        Assert.Equal(alone.InputGradients.ToArray(), model.InputGradients.ToArray());
     }
 
     [Fact]

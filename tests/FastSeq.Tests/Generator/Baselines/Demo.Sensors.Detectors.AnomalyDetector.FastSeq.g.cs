@@ -27,46 +27,47 @@ partial class Detectors
         public const int OutputUnits = 1;
         /// <summary>Trainable parameters, counted as Keras counts them.</summary>
         public const int ParameterCount = 61;
-        /// <summary>The largest batch the preallocated buffers hold.</summary>
+        /// <summary>The most sequences one pass holds: larger Predict and Step calls run in slices of this many; Forward takes at most this many.</summary>
         public const int MaxBatchSize = 8;
         /// <summary>Floats of recurrent state one stream carries between <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float})"/> calls.</summary>
         public const int StreamStateLength = 6;
 
+        // Each layer's place in Parameters (and Gradients), and the shape of its call for a batch: [batch, T, inputs] -> [batch, T, units].
+        private const int EncoderOffset = 0, EncoderLength = 54;
+        private static LayerShape EncoderShape(int batch) => new(batch, Timesteps, 2, 6);
+        private const int HeadOffset = 54, HeadLength = 7;
+        private static LayerShape HeadShape(int batch) => new(batch, 1, 6, 1);
+
         private readonly ArraySegment<float> _parameters = AlignedMemory.Allocate(ParameterCount);
-        private readonly ArraySegment<float> _gradients = AlignedMemory.Allocate(ParameterCount);
-        private readonly ArraySegment<float> _inputs = AlignedMemory.Allocate(MaxBatchSize * InputLength);
-        private readonly ArraySegment<float> _inputGradients = AlignedMemory.Allocate(MaxBatchSize * InputLength);
-
-        // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
-        private readonly ArraySegment<float> _layer0Hidden = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 6);
-        private readonly ArraySegment<float> _layer0HiddenGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 6);
-        private readonly ArraySegment<float> _layer0Cache = AlignedMemory.Allocate(SimpleRnnLayer.CacheLength(new RecurrentShape(MaxBatchSize, 5, 2, 6)));
-        private readonly ArraySegment<float> _layer0Last = AlignedMemory.Allocate(MaxBatchSize * 6);
-        private readonly ArraySegment<float> _layer0LastGradient = AlignedMemory.Allocate(MaxBatchSize * 6);
-        private readonly ArraySegment<float> _layer0StepScratch = AlignedMemory.Allocate(MaxBatchSize * SimpleRnnLayer.StepScratchLength(2, 6));
-        private readonly ArraySegment<float> _layer0StepOutput = AlignedMemory.Allocate(MaxBatchSize * 6);
-
-        // head (Dense): [B, 6] -> [B, 1]
-        private readonly ArraySegment<float> _layer1PreActivation = AlignedMemory.Allocate(MaxBatchSize * 1);
-        private readonly ArraySegment<float> _layer1Output = AlignedMemory.Allocate(MaxBatchSize * 1);
-        private readonly ArraySegment<float> _layer1OutputGradient = AlignedMemory.Allocate(MaxBatchSize * 1);
-        private readonly ArraySegment<float> _layer1StepPreActivation = AlignedMemory.Allocate(MaxBatchSize * 1);
-
-        // Backward scratch, shared by the recurrent layers since they run one at a time.
-        private readonly ArraySegment<float> _workspace = AlignedMemory.Allocate(SimpleRnnLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 5, 2, 6)));
-        // The state of the stream that Step(input, output) advances.
-        private readonly ArraySegment<float> _streamState = AlignedMemory.Allocate(StreamStateLength);
-        private int _batchSize;
-        // Set by Predict, which leaves its own activations where Backward would read those of the last Forward.
-        private bool _predictedSinceForward;
+        // The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.
+        private Training? _training;
+        // The state of the one stream that Step(input, output) advances.
+        private readonly float[] _streamState = new float[StreamStateLength];
+        // Held by the members that change the instance (training, loading), to catch two threads in them at once.
+        private readonly ExclusiveUse _exclusive = new();
+        // Each thread's buffers for Predict and for Step, made on its first call and shared by every instance of the model.
+        [ThreadStatic] private static Activations? t_predictBuffers;
+        [ThreadStatic] private static StepBuffers? t_stepBuffers;
 
         /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
         public AnomalyDetector(int seed = 0)
         {
             var random = new Random(seed);
-            SimpleRnnLayer.Initialize(_parameters.AsSpan(0, 54), 2, 6, random);
-            DenseLayer.Initialize(_parameters.AsSpan(54, 7), 6, 1, random);
+            SimpleRnnLayer.Initialize(_parameters.AsSpan(EncoderOffset, EncoderLength), 2, 6, random);
+            DenseLayer.Initialize(_parameters.AsSpan(HeadOffset, HeadLength), 6, 1, random);
         }
+
+        /// <summary>
+        /// Creates the model straight from a safetensors file of PyTorch-named weights, with no random initialisation first.
+        /// Every tensor of the model must be there as F32 with its exact shape, and no other.
+        /// </summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is not valid safetensors or does not fit the model.</exception>
+        public static AnomalyDetector FromWeights(string path) => new(SafeTensorsFile.Read(path));
+
+        /// <inheritdoc cref="FromWeights(string)"/>
+        public static AnomalyDetector FromWeights(global::System.IO.Stream stream) => new(SafeTensorsFile.Read(stream));
+
+        private AnomalyDetector(SafeTensorsFile weights) => WeightFile.Load(weights, s_stateDict, _parameters);
 
         int global::FastSeq.ISequenceModel.Timesteps => Timesteps;
         int global::FastSeq.ISequenceModel.Features => Features;
@@ -80,74 +81,113 @@ partial class Detectors
         public Activation OutputActivation => Activation.Sigmoid;
         /// <summary>All trainable parameters, layer after layer, in Keras layouts.</summary>
         public Span<float> Parameters => _parameters;
-        /// <summary>d loss / d <see cref="Parameters"/>, accumulated by <see cref="Backward"/>.</summary>
-        public Span<float> Gradients => _gradients;
-        /// <summary>Outputs of the last <see cref="Forward"/>.</summary>
-        public ReadOnlySpan<float> Outputs => _layer1Output.AsSpan(0, _batchSize * OutputLength);
-        /// <summary>Pre-activations of the final layer in the last <see cref="Forward"/>.</summary>
-        public ReadOnlySpan<float> Logits => _layer1PreActivation.AsSpan(0, _batchSize * OutputLength);
-        /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them.</summary>
-        public ReadOnlySpan<float> InputGradients => _inputGradients.AsSpan(0, _batchSize * InputLength);
+        /// <summary>d loss / d <see cref="Parameters"/>, accumulated by <see cref="Backward"/> (made, with the training buffers, on first use).</summary>
+        public Span<float> Gradients => TrainingBuffers.Gradients;
+        /// <summary>Outputs of the last <see cref="Forward"/> (empty before the first).</summary>
+        public ReadOnlySpan<float> Outputs => _training is { } t ? t.Activations.HeadOutput.AsSpan(0, t.BatchSize * 1) : default;
+        /// <summary>Pre-activations of the final layer in the last <see cref="Forward"/> (empty before the first).</summary>
+        public ReadOnlySpan<float> Logits => _training is { } t ? t.Activations.HeadCache.AsSpan(0, t.BatchSize * 1) : default;
+        /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them (empty before the first).</summary>
+        public ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
 
-        /// <summary>Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>, in <see cref="Forward"/>'s buffers (a <see cref="Backward"/> then needs a new Forward).</summary>
+        private Training TrainingBuffers => _training ??= new Training();
+
+        /// <summary>
+        /// Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>, any number,
+        /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
+        /// each runs in its own buffers, made on its first call.
+        /// </summary>
         public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1)
         {
-            ModelArguments.CheckBatch(batchSize, MaxBatchSize);
-            ModelArguments.CheckLength(outputs.Length, batchSize * OutputLength, nameof(outputs), batchSize);
-            Forward(inputs, batchSize);
-            _predictedSinceForward = true;
-            Outputs.CopyTo(outputs);
+            ModelArguments.CheckCount(batchSize, nameof(batchSize));
+            ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+            ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
+            ModelArguments.CheckDisjoint(inputs, outputs);
+            Activations a = t_predictBuffers ??= new Activations();
+            for (int first = 0; first < batchSize; first += MaxBatchSize)
+            {
+                int count = Math.Min(MaxBatchSize, batchSize - first);
+                RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), count, a);
+                OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
+            }
         }
 
-        /// <summary>Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>.</summary>
+        /// <summary>
+        /// Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>. A training member:
+        /// not for concurrent use (a second thread in a training member throws <see cref="InvalidOperationException"/>).
+        /// </summary>
         public void Forward(ReadOnlySpan<float> inputs, int batchSize)
         {
             ModelArguments.CheckBatch(batchSize, MaxBatchSize);
-            ModelArguments.CheckLength(inputs.Length, batchSize * InputLength, nameof(inputs), batchSize);
-            _batchSize = batchSize;
-            _predictedSinceForward = false;
-            inputs.CopyTo(_inputs);
-
-            // encoder
-            var shape0 = new RecurrentShape(batchSize, 5, 2, 6);
-            SimpleRnnLayer.Forward(_inputs.AsSpan(0, batchSize * 10), _parameters.AsSpan(0, 54), shape0, Activation.Relu, _layer0Cache.AsSpan(0, SimpleRnnLayer.CacheLength(shape0)), _layer0Hidden.AsSpan(0, batchSize * 30));
-            LastTimestep.Copy(_layer0Hidden.AsSpan(0, batchSize * 30), 5, 6, _layer0Last.AsSpan(0, batchSize * 6));
-
-            // head
-            DenseLayer.Forward(_layer0Last.AsSpan(0, batchSize * 6), _parameters.AsSpan(54, 7), batchSize, 6, 1, Activation.Sigmoid, _layer1PreActivation.AsSpan(0, batchSize * 1), _layer1Output.AsSpan(0, batchSize * 1));
+            ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+            using ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
+            Training t = TrainingBuffers;
+            t.BatchSize = 0;
+            inputs.CopyTo(t.Inputs);
+            RunForward(_parameters, t.Inputs.AsSpan(0, batchSize * InputLength), batchSize, t.Activations);
+            t.BatchSize = batchSize;
         }
+
+        /// <summary>The forward pass of <paramref name="batchSize"/> sequences, layer after layer, into <paramref name="a"/>.</summary>
+        private static void RunForward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batchSize, Activations a)
+        {
+            // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
+            LayerShape encoder = EncoderShape(batchSize);
+            SimpleRnnLayer.Forward(inputs, parameters.Slice(EncoderOffset, EncoderLength), encoder, Activation.Relu,
+                a.EncoderCache.AsSpan(0, SimpleRnnLayer.CacheLength(encoder)), a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6));
+            LastTimestep.Copy(a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6), Timesteps, 6, a.EncoderLast.AsSpan(0, batchSize * 6));
+
+            // head (Dense): [B, 6] -> [B, 1]
+            LayerShape head = HeadShape(batchSize);
+            DenseLayer.Forward(a.EncoderLast.AsSpan(0, batchSize * 6), parameters.Slice(HeadOffset, HeadLength), head, Activation.Sigmoid,
+                a.HeadCache.AsSpan(0, DenseLayer.CacheLength(head)), a.HeadOutput.AsSpan(0, batchSize * 1));
+        }
+
+        private static Span<float> OutputsOf(Activations a, int batchSize) => a.HeadOutput.AsSpan(0, batchSize * 1);
 
         /// <summary>
         /// Backpropagation through time for the last <see cref="Forward"/>: adds into <see cref="Gradients"/>
         /// and, when <paramref name="computeInputGradients"/>, writes <see cref="InputGradients"/>. <paramref name="outputGradients"/>
         /// is d loss / d outputs, or d loss / d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true.
+        /// A training member: not for concurrent use.
         /// </summary>
         public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
         {
-            ModelArguments.CheckBackward(batchSize, _batchSize, _predictedSinceForward);
-            ModelArguments.CheckLength(outputGradients.Length, batchSize * OutputLength, nameof(outputGradients), batchSize);
-            outputGradients.CopyTo(_layer1OutputGradient);
+            using ExclusiveUse.Scope scope = _exclusive.Enter("Backward");
+            Training t = TrainingBuffers;
+            ModelArguments.CheckBackward(batchSize, t.BatchSize);
+            ModelArguments.CheckLength(outputGradients.Length, batchSize, OutputLength, nameof(outputGradients));
+            Activations a = t.Activations;
+            ReadOnlySpan<float> parameters = _parameters;
+            Span<float> gradients = t.Gradients;
+            outputGradients.CopyTo(t.HeadOutputGradient.AsSpan(0, batchSize * 1));
 
-            // head
-            DenseLayer.Backward(_layer0Last.AsSpan(0, batchSize * 6), _parameters.AsSpan(54, 7), _layer1PreActivation.AsSpan(0, batchSize * 1), _layer1Output.AsSpan(0, batchSize * 1), batchSize, 6, 1, Activation.Sigmoid,
-                _layer1OutputGradient.AsSpan(0, batchSize * 1), withRespectToLogits, _gradients.AsSpan(54, 7), _layer0LastGradient.AsSpan(0, batchSize * 6));
+            // head (Dense): [B, 6] -> [B, 1]
+            LayerShape head = HeadShape(batchSize);
+            DenseLayer.Backward(a.EncoderLast.AsSpan(0, batchSize * 6), parameters.Slice(HeadOffset, HeadLength),
+                a.HeadCache.AsSpan(0, DenseLayer.CacheLength(head)), a.HeadOutput.AsSpan(0, batchSize * 1), head, withRespectToLogits ? Activation.Linear : Activation.Sigmoid,
+                t.HeadOutputGradient.AsSpan(0, batchSize * 1), gradients.Slice(HeadOffset, HeadLength), t.EncoderLastGradient.AsSpan(0, batchSize * 6), t.Workspace);
 
-            // encoder
-            LastTimestep.Scatter(_layer0LastGradient.AsSpan(0, batchSize * 6), 5, 6, _layer0HiddenGradient.AsSpan(0, batchSize * 30));
-            var shape0 = new RecurrentShape(batchSize, 5, 2, 6);
-            SimpleRnnLayer.Backward(_inputs.AsSpan(0, batchSize * 10), _parameters.AsSpan(0, 54), _layer0Cache.AsSpan(0, SimpleRnnLayer.CacheLength(shape0)), _layer0Hidden.AsSpan(0, batchSize * 30), shape0, Activation.Relu,
-                _layer0HiddenGradient.AsSpan(0, batchSize * 30), _gradients.AsSpan(0, 54), computeInputGradients ? _inputGradients.AsSpan(0, batchSize * 10) : default, _workspace);
+            // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
+            LastTimestep.Scatter(t.EncoderLastGradient.AsSpan(0, batchSize * 6), Timesteps, 6, t.EncoderOutputGradient.AsSpan(0, batchSize * Timesteps * 6));
+            LayerShape encoder = EncoderShape(batchSize);
+            SimpleRnnLayer.Backward(t.Inputs.AsSpan(0, batchSize * InputLength), parameters.Slice(EncoderOffset, EncoderLength),
+                a.EncoderCache.AsSpan(0, SimpleRnnLayer.CacheLength(encoder)), a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6), encoder, Activation.Relu,
+                t.EncoderOutputGradient.AsSpan(0, batchSize * Timesteps * 6), gradients.Slice(EncoderOffset, EncoderLength), computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default, t.Workspace);
         }
 
         /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>
         public void ResetState() => _streamState.AsSpan().Clear();
 
-        /// <summary>Streams one timestep <c>[Features]</c> in and writes the output <c>[OutputUnits]</c> for the sequence so far.</summary>
+        /// <summary>
+        /// Streams one timestep <c>[Features]</c> of the instance's one built-in stream and writes the output <c>[OutputUnits]</c>
+        /// for the sequence so far. That stream belongs to the instance: threads that stream use the overloads with their own state.
+        /// </summary>
         public void Step(ReadOnlySpan<float> input, Span<float> output) => Step(input, output, _streamState, 1);
 
         /// <summary>
-        /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start),
-        /// so any number of streams can share this model's weights.
+        /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start).
+        /// Safe to call from any number of threads at once, each with its own states.
         /// </summary>
         public void Step(ReadOnlySpan<float> input, Span<float> output, Span<float> state) => Step(input, output, state, 1);
 
@@ -156,23 +196,76 @@ partial class Detectors
         /// outputs <c>[streams, OutputUnits]</c>, and their states in one caller-owned buffer of
         /// <c>streams * StreamStateLength</c> floats (zero to start; its layout is the model's own, layer after layer),
         /// which must not share memory with the inputs or outputs. The outputs may be the inputs (a prediction fed back).
+        /// Safe to call from any number of threads at once, each with its own states.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
         public void Step(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int streams)
         {
-            ModelArguments.CheckStreams(streams);
-            ModelArguments.CheckLength(inputs.Length, streams * Features, nameof(inputs), streams, "stream");
-            ModelArguments.CheckLength(outputs.Length, streams * OutputUnits, nameof(outputs), streams, "stream");
-            ModelArguments.CheckLength(states.Length, streams * StreamStateLength, nameof(states), streams, "stream");
+            ModelArguments.CheckCount(streams, nameof(streams));
+            ModelArguments.CheckLength(inputs.Length, streams, Features, nameof(inputs), "stream");
+            ModelArguments.CheckLength(outputs.Length, streams, OutputUnits, nameof(outputs), "stream");
+            ModelArguments.CheckLength(states.Length, streams, StreamStateLength, nameof(states), "stream");
             ModelArguments.CheckStates(states, inputs, outputs);
+            StepBuffers s = t_stepBuffers ??= new StepBuffers();
+            ReadOnlySpan<float> parameters = _parameters;
             for (int first = 0; first < streams; first += MaxBatchSize)
             {
                 int count = Math.Min(MaxBatchSize, streams - first);
-                // encoder
-                SimpleRnnLayer.Step(inputs.Slice(first * Features, count * Features), _parameters.AsSpan(0, 54), count, 2, 6, Activation.Relu, states.Slice((0 * streams) + (first * 6), count * 6), _layer0StepScratch, _layer0StepOutput.AsSpan(0, count * 6));
-                // head
-                DenseLayer.Forward(_layer0StepOutput.AsSpan(0, count * 6), _parameters.AsSpan(54, 7), count, 6, 1, Activation.Sigmoid, _layer1StepPreActivation.AsSpan(0, count * 1), outputs.Slice(first * OutputUnits, count * OutputUnits));
+                // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
+                SimpleRnnLayer.Step(inputs.Slice(first * Features, count * Features), parameters.Slice(EncoderOffset, EncoderLength), count, 2, 6, Activation.Relu,
+                    states.Slice((first * 6), count * 6), s.EncoderScratch, s.EncoderOutput.AsSpan(0, count * 6));
+                // head (Dense): [B, 6] -> [B, 1]
+                DenseLayer.Step(s.EncoderOutput.AsSpan(0, count * 6), parameters.Slice(HeadOffset, HeadLength), count, 6, 1, Activation.Sigmoid,
+                    Span<float>.Empty, s.HeadScratch, outputs.Slice(first * OutputUnits, count * OutputUnits));
             }
+        }
+
+        /// <summary>The activations of one forward pass over up to <see cref="MaxBatchSize"/> sequences, with what Backward reads again.</summary>
+        private sealed class Activations
+        {
+            // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
+            public readonly ArraySegment<float> EncoderCache = AlignedMemory.Allocate(SimpleRnnLayer.CacheLength(EncoderShape(MaxBatchSize)));
+            public readonly ArraySegment<float> EncoderOutput = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 6);
+            public readonly ArraySegment<float> EncoderLast = AlignedMemory.Allocate(MaxBatchSize * 6);
+
+            // head (Dense): [B, 6] -> [B, 1]
+            public readonly ArraySegment<float> HeadCache = AlignedMemory.Allocate(DenseLayer.CacheLength(HeadShape(MaxBatchSize)));
+            public readonly ArraySegment<float> HeadOutput = AlignedMemory.Allocate(MaxBatchSize * 1);
+        }
+
+        /// <summary>What training adds to a forward pass: its inputs, the gradients of every activation and parameter, and Backward's scratch.</summary>
+        private sealed class Training
+        {
+            public readonly Activations Activations = new();
+            public readonly ArraySegment<float> Inputs = AlignedMemory.Allocate(MaxBatchSize * InputLength);
+            public readonly ArraySegment<float> InputGradients = AlignedMemory.Allocate(MaxBatchSize * InputLength);
+            public readonly ArraySegment<float> Gradients = AlignedMemory.Allocate(ParameterCount);
+            public readonly ArraySegment<float> EncoderOutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 6);
+            public readonly ArraySegment<float> EncoderLastGradient = AlignedMemory.Allocate(MaxBatchSize * 6);
+            public readonly ArraySegment<float> HeadOutputGradient = AlignedMemory.Allocate(MaxBatchSize * 1);
+            // Backward scratch, shared by the layers since they run one at a time.
+            public readonly ArraySegment<float> Workspace = AlignedMemory.Allocate(WorkspaceLength());
+            // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
+            public int BatchSize;
+
+            private static int WorkspaceLength()
+            {
+                int length = 0;
+                length = Math.Max(length, SimpleRnnLayer.WorkspaceLength(EncoderShape(MaxBatchSize)));
+                length = Math.Max(length, DenseLayer.WorkspaceLength(HeadShape(MaxBatchSize)));
+                return length;
+            }
+        }
+
+        /// <summary>What <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float}, int)"/> needs besides the caller's states, for up to <see cref="MaxBatchSize"/> streams.</summary>
+        private sealed class StepBuffers
+        {
+            // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
+            public readonly ArraySegment<float> EncoderScratch = AlignedMemory.Allocate(MaxBatchSize * SimpleRnnLayer.StepScratchLength(2, 6));
+            public readonly ArraySegment<float> EncoderOutput = AlignedMemory.Allocate(MaxBatchSize * 6);
+
+            // head (Dense): [B, 6] -> [B, 1]
+            public readonly ArraySegment<float> HeadScratch = AlignedMemory.Allocate(MaxBatchSize * DenseLayer.StepScratchLength(6, 1));
         }
 
         private static readonly SummaryRow[] s_summary =
@@ -183,8 +276,12 @@ partial class Detectors
 
         private static readonly StateDictEntry[] s_stateDict =
         [
-            .. global::FastSeq.IO.StateDict.SimpleRnn("encoder", 0, 2, 6),
-            .. global::FastSeq.IO.StateDict.Dense("head", 54, 6, 1),
+            new("encoder.weight_ih_l0", EncoderOffset, [6, 2], TensorLayout.Transposed2D),
+            new("encoder.weight_hh_l0", EncoderOffset + 12, [6, 6], TensorLayout.Transposed2D),
+            new("encoder.bias_ih_l0", EncoderOffset + 48, [6], TensorLayout.SummedBiasInput),
+            new("encoder.bias_hh_l0", EncoderOffset + 48, [6], TensorLayout.SummedBiasRecurrent),
+            new("head.weight", HeadOffset, [1, 6], TensorLayout.Transposed2D),
+            new("head.bias", HeadOffset + 6, [1], TensorLayout.Vector),
         ];
 
         /// <summary>The Keras-style table of layers, output shapes and parameter counts.</summary>
@@ -195,15 +292,23 @@ partial class Detectors
 
         /// <summary>
         /// Loads PyTorch-named weights from a safetensors file. Every tensor of this model must be there as F32 with
-        /// its exact shape; other tensors are ignored unless <paramref name="allowUnexpectedTensors"/> is false.
-        /// On any error the model is left unchanged.
+        /// its exact shape; other tensors are an error unless <paramref name="allowUnexpectedTensors"/>.
+        /// On any error the model is left unchanged. Not for concurrent use with any other member.
         /// </summary>
-        public void LoadWeights(string path, bool allowUnexpectedTensors = true) => WeightFile.Load(SafeTensorsFile.Read(path), s_stateDict, _parameters, allowUnexpectedTensors);
+        public void LoadWeights(string path, bool allowUnexpectedTensors = false)
+        {
+            SafeTensorsFile file = SafeTensorsFile.Read(path);
+            using ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
+            WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+        }
 
         /// <inheritdoc cref="LoadWeights(string, bool)"/>
-        public void LoadWeights(global::System.IO.Stream stream, bool allowUnexpectedTensors = true) => WeightFile.Load(SafeTensorsFile.Read(stream), s_stateDict, _parameters, allowUnexpectedTensors);
-
-        void global::FastSeq.ISequenceModel.LoadWeights(string path) => LoadWeights(path);
+        public void LoadWeights(global::System.IO.Stream stream, bool allowUnexpectedTensors = false)
+        {
+            SafeTensorsFile file = SafeTensorsFile.Read(stream);
+            using ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
+            WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+        }
 
         /// <summary>Saves the weights with PyTorch state_dict names to a safetensors file, atomically.</summary>
         public void SaveWeights(string path) => WeightFile.Save(path, s_stateDict, _parameters);

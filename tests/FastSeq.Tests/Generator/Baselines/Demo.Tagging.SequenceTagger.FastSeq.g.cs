@@ -25,52 +25,50 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     public const int OutputUnits = 4;
     /// <summary>Trainable parameters, counted as Keras counts them.</summary>
     public const int ParameterCount = 1940;
-    /// <summary>The largest batch the preallocated buffers hold.</summary>
+    /// <summary>The most sequences one pass holds: larger Predict and Step calls run in slices of this many; Forward takes at most this many.</summary>
     public const int MaxBatchSize = 16;
     /// <summary>Floats of recurrent state one stream carries between <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float})"/> calls.</summary>
     public const int StreamStateLength = 40;
 
+    // Each layer's place in Parameters (and Gradients), and the shape of its call for a batch: [batch, T, inputs] -> [batch, T, units].
+    private const int LstmOffset = 0, LstmLength = 1280;
+    private static LayerShape LstmShape(int batch) => new(batch, Timesteps, 3, 16);
+    private const int GruOffset = 1280, GruLength = 624;
+    private static LayerShape GruShape(int batch) => new(batch, Timesteps, 16, 8);
+    private const int DenseOffset = 1904, DenseLength = 36;
+    private static LayerShape DenseShape(int batch) => new(batch, Timesteps, 8, 4);
+
     private readonly ArraySegment<float> _parameters = AlignedMemory.Allocate(ParameterCount);
-    private readonly ArraySegment<float> _gradients = AlignedMemory.Allocate(ParameterCount);
-    private readonly ArraySegment<float> _inputs = AlignedMemory.Allocate(MaxBatchSize * InputLength);
-    private readonly ArraySegment<float> _inputGradients = AlignedMemory.Allocate(MaxBatchSize * InputLength);
-
-    // lstm (LSTM): [B, T, 3] -> [B, T, 16]
-    private readonly ArraySegment<float> _layer0Hidden = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 16);
-    private readonly ArraySegment<float> _layer0HiddenGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 16);
-    private readonly ArraySegment<float> _layer0Cache = AlignedMemory.Allocate(LstmLayer.CacheLength(new RecurrentShape(MaxBatchSize, 12, 3, 16)));
-    private readonly ArraySegment<float> _layer0StepScratch = AlignedMemory.Allocate(MaxBatchSize * LstmLayer.StepScratchLength(3, 16));
-    private readonly ArraySegment<float> _layer0StepOutput = AlignedMemory.Allocate(MaxBatchSize * 16);
-
-    // gru (GRU): [B, T, 16] -> [B, T, 8]
-    private readonly ArraySegment<float> _layer1Hidden = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 8);
-    private readonly ArraySegment<float> _layer1HiddenGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 8);
-    private readonly ArraySegment<float> _layer1Cache = AlignedMemory.Allocate(GruLayer.CacheLength(new RecurrentShape(MaxBatchSize, 12, 16, 8)));
-    private readonly ArraySegment<float> _layer1StepScratch = AlignedMemory.Allocate(MaxBatchSize * GruLayer.StepScratchLength(16, 8));
-    private readonly ArraySegment<float> _layer1StepOutput = AlignedMemory.Allocate(MaxBatchSize * 8);
-
-    // dense (Dense): [B, T, 8] -> [B, T, 4]
-    private readonly ArraySegment<float> _layer2PreActivation = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 4);
-    private readonly ArraySegment<float> _layer2Output = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 4);
-    private readonly ArraySegment<float> _layer2OutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 4);
-    private readonly ArraySegment<float> _layer2StepPreActivation = AlignedMemory.Allocate(MaxBatchSize * 4);
-
-    // Backward scratch, shared by the recurrent layers since they run one at a time.
-    private readonly ArraySegment<float> _workspace = AlignedMemory.Allocate(Math.Max(LstmLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 12, 3, 16)), GruLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 12, 16, 8))));
-    // The state of the stream that Step(input, output) advances.
-    private readonly ArraySegment<float> _streamState = AlignedMemory.Allocate(StreamStateLength);
-    private int _batchSize;
-    // Set by Predict, which leaves its own activations where Backward would read those of the last Forward.
-    private bool _predictedSinceForward;
+    // The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.
+    private Training? _training;
+    // The state of the one stream that Step(input, output) advances.
+    private readonly float[] _streamState = new float[StreamStateLength];
+    // Held by the members that change the instance (training, loading), to catch two threads in them at once.
+    private readonly ExclusiveUse _exclusive = new();
+    // Each thread's buffers for Predict and for Step, made on its first call and shared by every instance of the model.
+    [ThreadStatic] private static Activations? t_predictBuffers;
+    [ThreadStatic] private static StepBuffers? t_stepBuffers;
 
     /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
     public SequenceTagger(int seed = 0)
     {
         var random = new Random(seed);
-        LstmLayer.Initialize(_parameters.AsSpan(0, 1280), 3, 16, random);
-        GruLayer.Initialize(_parameters.AsSpan(1280, 624), 16, 8, random);
-        DenseLayer.Initialize(_parameters.AsSpan(1904, 36), 8, 4, random);
+        LstmLayer.Initialize(_parameters.AsSpan(LstmOffset, LstmLength), 3, 16, random);
+        GruLayer.Initialize(_parameters.AsSpan(GruOffset, GruLength), 16, 8, random);
+        DenseLayer.Initialize(_parameters.AsSpan(DenseOffset, DenseLength), 8, 4, random);
     }
+
+    /// <summary>
+    /// Creates the model straight from a safetensors file of PyTorch-named weights, with no random initialisation first.
+    /// Every tensor of the model must be there as F32 with its exact shape, and no other.
+    /// </summary>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not valid safetensors or does not fit the model.</exception>
+    public static SequenceTagger FromWeights(string path) => new(SafeTensorsFile.Read(path));
+
+    /// <inheritdoc cref="FromWeights(string)"/>
+    public static SequenceTagger FromWeights(global::System.IO.Stream stream) => new(SafeTensorsFile.Read(stream));
+
+    private SequenceTagger(SafeTensorsFile weights) => WeightFile.Load(weights, s_stateDict, _parameters);
 
     int global::FastSeq.ISequenceModel.Timesteps => Timesteps;
     int global::FastSeq.ISequenceModel.Features => Features;
@@ -84,81 +82,122 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     public Activation OutputActivation => Activation.Softmax;
     /// <summary>All trainable parameters, layer after layer, in Keras layouts.</summary>
     public Span<float> Parameters => _parameters;
-    /// <summary>d loss / d <see cref="Parameters"/>, accumulated by <see cref="Backward"/>.</summary>
-    public Span<float> Gradients => _gradients;
-    /// <summary>Outputs of the last <see cref="Forward"/>.</summary>
-    public ReadOnlySpan<float> Outputs => _layer2Output.AsSpan(0, _batchSize * OutputLength);
-    /// <summary>Pre-activations of the final layer in the last <see cref="Forward"/>.</summary>
-    public ReadOnlySpan<float> Logits => _layer2PreActivation.AsSpan(0, _batchSize * OutputLength);
-    /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them.</summary>
-    public ReadOnlySpan<float> InputGradients => _inputGradients.AsSpan(0, _batchSize * InputLength);
+    /// <summary>d loss / d <see cref="Parameters"/>, accumulated by <see cref="Backward"/> (made, with the training buffers, on first use).</summary>
+    public Span<float> Gradients => TrainingBuffers.Gradients;
+    /// <summary>Outputs of the last <see cref="Forward"/> (empty before the first).</summary>
+    public ReadOnlySpan<float> Outputs => _training is { } t ? t.Activations.DenseOutput.AsSpan(0, t.BatchSize * Timesteps * 4) : default;
+    /// <summary>Pre-activations of the final layer in the last <see cref="Forward"/> (empty before the first).</summary>
+    public ReadOnlySpan<float> Logits => _training is { } t ? t.Activations.DenseCache.AsSpan(0, t.BatchSize * Timesteps * 4) : default;
+    /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them (empty before the first).</summary>
+    public ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
 
-    /// <summary>Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>, in <see cref="Forward"/>'s buffers (a <see cref="Backward"/> then needs a new Forward).</summary>
+    private Training TrainingBuffers => _training ??= new Training();
+
+    /// <summary>
+    /// Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>, any number,
+    /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
+    /// each runs in its own buffers, made on its first call.
+    /// </summary>
     public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1)
     {
-        ModelArguments.CheckBatch(batchSize, MaxBatchSize);
-        ModelArguments.CheckLength(outputs.Length, batchSize * OutputLength, nameof(outputs), batchSize);
-        Forward(inputs, batchSize);
-        _predictedSinceForward = true;
-        Outputs.CopyTo(outputs);
+        ModelArguments.CheckCount(batchSize, nameof(batchSize));
+        ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+        ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
+        ModelArguments.CheckDisjoint(inputs, outputs);
+        Activations a = t_predictBuffers ??= new Activations();
+        for (int first = 0; first < batchSize; first += MaxBatchSize)
+        {
+            int count = Math.Min(MaxBatchSize, batchSize - first);
+            RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), count, a);
+            OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
+        }
     }
 
-    /// <summary>Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>.</summary>
+    /// <summary>
+    /// Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>. A training member:
+    /// not for concurrent use (a second thread in a training member throws <see cref="InvalidOperationException"/>).
+    /// </summary>
     public void Forward(ReadOnlySpan<float> inputs, int batchSize)
     {
         ModelArguments.CheckBatch(batchSize, MaxBatchSize);
-        ModelArguments.CheckLength(inputs.Length, batchSize * InputLength, nameof(inputs), batchSize);
-        _batchSize = batchSize;
-        _predictedSinceForward = false;
-        inputs.CopyTo(_inputs);
-
-        // lstm
-        var shape0 = new RecurrentShape(batchSize, 12, 3, 16);
-        LstmLayer.Forward(_inputs.AsSpan(0, batchSize * 36), _parameters.AsSpan(0, 1280), shape0, _layer0Cache.AsSpan(0, LstmLayer.CacheLength(shape0)), _layer0Hidden.AsSpan(0, batchSize * 192));
-
-        // gru
-        var shape1 = new RecurrentShape(batchSize, 12, 16, 8);
-        GruLayer.Forward(_layer0Hidden.AsSpan(0, batchSize * 192), _parameters.AsSpan(1280, 624), shape1, _layer1Cache.AsSpan(0, GruLayer.CacheLength(shape1)), _layer1Hidden.AsSpan(0, batchSize * 96));
-
-        // dense
-        DenseLayer.Forward(_layer1Hidden.AsSpan(0, batchSize * 96), _parameters.AsSpan(1904, 36), batchSize * 12, 8, 4, Activation.Softmax, _layer2PreActivation.AsSpan(0, batchSize * 12 * 4), _layer2Output.AsSpan(0, batchSize * 12 * 4));
+        ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+        using ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
+        Training t = TrainingBuffers;
+        t.BatchSize = 0;
+        inputs.CopyTo(t.Inputs);
+        RunForward(_parameters, t.Inputs.AsSpan(0, batchSize * InputLength), batchSize, t.Activations);
+        t.BatchSize = batchSize;
     }
+
+    /// <summary>The forward pass of <paramref name="batchSize"/> sequences, layer after layer, into <paramref name="a"/>.</summary>
+    private static void RunForward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batchSize, Activations a)
+    {
+        // lstm (LSTM): [B, T, 3] -> [B, T, 16]
+        LayerShape lstm = LstmShape(batchSize);
+        LstmLayer.Forward(inputs, parameters.Slice(LstmOffset, LstmLength), lstm, Activation.Tanh,
+            a.LstmCache.AsSpan(0, LstmLayer.CacheLength(lstm)), a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16));
+
+        // gru (GRU): [B, T, 16] -> [B, T, 8]
+        LayerShape gru = GruShape(batchSize);
+        GruLayer.Forward(a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16), parameters.Slice(GruOffset, GruLength), gru, Activation.Tanh,
+            a.GruCache.AsSpan(0, GruLayer.CacheLength(gru)), a.GruOutput.AsSpan(0, batchSize * Timesteps * 8));
+
+        // dense (Dense): [B, T, 8] -> [B, T, 4]
+        LayerShape dense = DenseShape(batchSize);
+        DenseLayer.Forward(a.GruOutput.AsSpan(0, batchSize * Timesteps * 8), parameters.Slice(DenseOffset, DenseLength), dense, Activation.Softmax,
+            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(dense)), a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4));
+    }
+
+    private static Span<float> OutputsOf(Activations a, int batchSize) => a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4);
 
     /// <summary>
     /// Backpropagation through time for the last <see cref="Forward"/>: adds into <see cref="Gradients"/>
     /// and, when <paramref name="computeInputGradients"/>, writes <see cref="InputGradients"/>. <paramref name="outputGradients"/>
     /// is d loss / d outputs, or d loss / d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true.
+    /// A training member: not for concurrent use.
     /// </summary>
     public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
     {
-        ModelArguments.CheckBackward(batchSize, _batchSize, _predictedSinceForward);
-        ModelArguments.CheckLength(outputGradients.Length, batchSize * OutputLength, nameof(outputGradients), batchSize);
-        outputGradients.CopyTo(_layer2OutputGradient);
+        using ExclusiveUse.Scope scope = _exclusive.Enter("Backward");
+        Training t = TrainingBuffers;
+        ModelArguments.CheckBackward(batchSize, t.BatchSize);
+        ModelArguments.CheckLength(outputGradients.Length, batchSize, OutputLength, nameof(outputGradients));
+        Activations a = t.Activations;
+        ReadOnlySpan<float> parameters = _parameters;
+        Span<float> gradients = t.Gradients;
+        outputGradients.CopyTo(t.DenseOutputGradient.AsSpan(0, batchSize * Timesteps * 4));
 
-        // dense
-        DenseLayer.Backward(_layer1Hidden.AsSpan(0, batchSize * 96), _parameters.AsSpan(1904, 36), _layer2PreActivation.AsSpan(0, batchSize * 12 * 4), _layer2Output.AsSpan(0, batchSize * 12 * 4), batchSize * 12, 8, 4, Activation.Softmax,
-            _layer2OutputGradient.AsSpan(0, batchSize * 12 * 4), withRespectToLogits, _gradients.AsSpan(1904, 36), _layer1HiddenGradient.AsSpan(0, batchSize * 96));
+        // dense (Dense): [B, T, 8] -> [B, T, 4]
+        LayerShape dense = DenseShape(batchSize);
+        DenseLayer.Backward(a.GruOutput.AsSpan(0, batchSize * Timesteps * 8), parameters.Slice(DenseOffset, DenseLength),
+            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(dense)), a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4), dense, withRespectToLogits ? Activation.Linear : Activation.Softmax,
+            t.DenseOutputGradient.AsSpan(0, batchSize * Timesteps * 4), gradients.Slice(DenseOffset, DenseLength), t.GruOutputGradient.AsSpan(0, batchSize * Timesteps * 8), t.Workspace);
 
-        // gru
-        var shape1 = new RecurrentShape(batchSize, 12, 16, 8);
-        GruLayer.Backward(_layer0Hidden.AsSpan(0, batchSize * 192), _parameters.AsSpan(1280, 624), _layer1Cache.AsSpan(0, GruLayer.CacheLength(shape1)), _layer1Hidden.AsSpan(0, batchSize * 96), shape1,
-            _layer1HiddenGradient.AsSpan(0, batchSize * 96), _gradients.AsSpan(1280, 624), _layer0HiddenGradient.AsSpan(0, batchSize * 192), _workspace);
+        // gru (GRU): [B, T, 16] -> [B, T, 8]
+        LayerShape gru = GruShape(batchSize);
+        GruLayer.Backward(a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16), parameters.Slice(GruOffset, GruLength),
+            a.GruCache.AsSpan(0, GruLayer.CacheLength(gru)), a.GruOutput.AsSpan(0, batchSize * Timesteps * 8), gru, Activation.Tanh,
+            t.GruOutputGradient.AsSpan(0, batchSize * Timesteps * 8), gradients.Slice(GruOffset, GruLength), t.LstmOutputGradient.AsSpan(0, batchSize * Timesteps * 16), t.Workspace);
 
-        // lstm
-        var shape0 = new RecurrentShape(batchSize, 12, 3, 16);
-        LstmLayer.Backward(_inputs.AsSpan(0, batchSize * 36), _parameters.AsSpan(0, 1280), _layer0Cache.AsSpan(0, LstmLayer.CacheLength(shape0)), _layer0Hidden.AsSpan(0, batchSize * 192), shape0,
-            _layer0HiddenGradient.AsSpan(0, batchSize * 192), _gradients.AsSpan(0, 1280), computeInputGradients ? _inputGradients.AsSpan(0, batchSize * 36) : default, _workspace);
+        // lstm (LSTM): [B, T, 3] -> [B, T, 16]
+        LayerShape lstm = LstmShape(batchSize);
+        LstmLayer.Backward(t.Inputs.AsSpan(0, batchSize * InputLength), parameters.Slice(LstmOffset, LstmLength),
+            a.LstmCache.AsSpan(0, LstmLayer.CacheLength(lstm)), a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16), lstm, Activation.Tanh,
+            t.LstmOutputGradient.AsSpan(0, batchSize * Timesteps * 16), gradients.Slice(LstmOffset, LstmLength), computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default, t.Workspace);
     }
 
     /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>
     public void ResetState() => _streamState.AsSpan().Clear();
 
-    /// <summary>Streams one timestep <c>[Features]</c> in and writes the output <c>[OutputUnits]</c> for the sequence so far.</summary>
+    /// <summary>
+    /// Streams one timestep <c>[Features]</c> of the instance's one built-in stream and writes the output <c>[OutputUnits]</c>
+    /// for the sequence so far. That stream belongs to the instance: threads that stream use the overloads with their own state.
+    /// </summary>
     public void Step(ReadOnlySpan<float> input, Span<float> output) => Step(input, output, _streamState, 1);
 
     /// <summary>
-    /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start),
-    /// so any number of streams can share this model's weights.
+    /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start).
+    /// Safe to call from any number of threads at once, each with its own states.
     /// </summary>
     public void Step(ReadOnlySpan<float> input, Span<float> output, Span<float> state) => Step(input, output, state, 1);
 
@@ -167,25 +206,87 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     /// outputs <c>[streams, OutputUnits]</c>, and their states in one caller-owned buffer of
     /// <c>streams * StreamStateLength</c> floats (zero to start; its layout is the model's own, layer after layer),
     /// which must not share memory with the inputs or outputs. The outputs may be the inputs (a prediction fed back).
+    /// Safe to call from any number of threads at once, each with its own states.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public void Step(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int streams)
     {
-        ModelArguments.CheckStreams(streams);
-        ModelArguments.CheckLength(inputs.Length, streams * Features, nameof(inputs), streams, "stream");
-        ModelArguments.CheckLength(outputs.Length, streams * OutputUnits, nameof(outputs), streams, "stream");
-        ModelArguments.CheckLength(states.Length, streams * StreamStateLength, nameof(states), streams, "stream");
+        ModelArguments.CheckCount(streams, nameof(streams));
+        ModelArguments.CheckLength(inputs.Length, streams, Features, nameof(inputs), "stream");
+        ModelArguments.CheckLength(outputs.Length, streams, OutputUnits, nameof(outputs), "stream");
+        ModelArguments.CheckLength(states.Length, streams, StreamStateLength, nameof(states), "stream");
         ModelArguments.CheckStates(states, inputs, outputs);
+        StepBuffers s = t_stepBuffers ??= new StepBuffers();
+        ReadOnlySpan<float> parameters = _parameters;
         for (int first = 0; first < streams; first += MaxBatchSize)
         {
             int count = Math.Min(MaxBatchSize, streams - first);
-            // lstm
-            LstmLayer.Step(inputs.Slice(first * Features, count * Features), _parameters.AsSpan(0, 1280), count, 3, 16, states.Slice((0 * streams) + (first * 32), count * 32), _layer0StepScratch, _layer0StepOutput.AsSpan(0, count * 16));
-            // gru
-            GruLayer.Step(_layer0StepOutput.AsSpan(0, count * 16), _parameters.AsSpan(1280, 624), count, 16, 8, states.Slice((32 * streams) + (first * 8), count * 8), _layer1StepScratch, _layer1StepOutput.AsSpan(0, count * 8));
-            // dense
-            DenseLayer.Forward(_layer1StepOutput.AsSpan(0, count * 8), _parameters.AsSpan(1904, 36), count, 8, 4, Activation.Softmax, _layer2StepPreActivation.AsSpan(0, count * 4), outputs.Slice(first * OutputUnits, count * OutputUnits));
+            // lstm (LSTM): [B, T, 3] -> [B, T, 16]
+            LstmLayer.Step(inputs.Slice(first * Features, count * Features), parameters.Slice(LstmOffset, LstmLength), count, 3, 16, Activation.Tanh,
+                states.Slice((first * 32), count * 32), s.LstmScratch, s.LstmOutput.AsSpan(0, count * 16));
+            // gru (GRU): [B, T, 16] -> [B, T, 8]
+            GruLayer.Step(s.LstmOutput.AsSpan(0, count * 16), parameters.Slice(GruOffset, GruLength), count, 16, 8, Activation.Tanh,
+                states.Slice((32 * streams) + (first * 8), count * 8), s.GruScratch, s.GruOutput.AsSpan(0, count * 8));
+            // dense (Dense): [B, T, 8] -> [B, T, 4]
+            DenseLayer.Step(s.GruOutput.AsSpan(0, count * 8), parameters.Slice(DenseOffset, DenseLength), count, 8, 4, Activation.Softmax,
+                Span<float>.Empty, s.DenseScratch, outputs.Slice(first * OutputUnits, count * OutputUnits));
         }
+    }
+
+    /// <summary>The activations of one forward pass over up to <see cref="MaxBatchSize"/> sequences, with what Backward reads again.</summary>
+    private sealed class Activations
+    {
+        // lstm (LSTM): [B, T, 3] -> [B, T, 16]
+        public readonly ArraySegment<float> LstmCache = AlignedMemory.Allocate(LstmLayer.CacheLength(LstmShape(MaxBatchSize)));
+        public readonly ArraySegment<float> LstmOutput = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 16);
+
+        // gru (GRU): [B, T, 16] -> [B, T, 8]
+        public readonly ArraySegment<float> GruCache = AlignedMemory.Allocate(GruLayer.CacheLength(GruShape(MaxBatchSize)));
+        public readonly ArraySegment<float> GruOutput = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 8);
+
+        // dense (Dense): [B, T, 8] -> [B, T, 4]
+        public readonly ArraySegment<float> DenseCache = AlignedMemory.Allocate(DenseLayer.CacheLength(DenseShape(MaxBatchSize)));
+        public readonly ArraySegment<float> DenseOutput = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 4);
+    }
+
+    /// <summary>What training adds to a forward pass: its inputs, the gradients of every activation and parameter, and Backward's scratch.</summary>
+    private sealed class Training
+    {
+        public readonly Activations Activations = new();
+        public readonly ArraySegment<float> Inputs = AlignedMemory.Allocate(MaxBatchSize * InputLength);
+        public readonly ArraySegment<float> InputGradients = AlignedMemory.Allocate(MaxBatchSize * InputLength);
+        public readonly ArraySegment<float> Gradients = AlignedMemory.Allocate(ParameterCount);
+        public readonly ArraySegment<float> LstmOutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 16);
+        public readonly ArraySegment<float> GruOutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 8);
+        public readonly ArraySegment<float> DenseOutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 4);
+        // Backward scratch, shared by the layers since they run one at a time.
+        public readonly ArraySegment<float> Workspace = AlignedMemory.Allocate(WorkspaceLength());
+        // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
+        public int BatchSize;
+
+        private static int WorkspaceLength()
+        {
+            int length = 0;
+            length = Math.Max(length, LstmLayer.WorkspaceLength(LstmShape(MaxBatchSize)));
+            length = Math.Max(length, GruLayer.WorkspaceLength(GruShape(MaxBatchSize)));
+            length = Math.Max(length, DenseLayer.WorkspaceLength(DenseShape(MaxBatchSize)));
+            return length;
+        }
+    }
+
+    /// <summary>What <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float}, int)"/> needs besides the caller's states, for up to <see cref="MaxBatchSize"/> streams.</summary>
+    private sealed class StepBuffers
+    {
+        // lstm (LSTM): [B, T, 3] -> [B, T, 16]
+        public readonly ArraySegment<float> LstmScratch = AlignedMemory.Allocate(MaxBatchSize * LstmLayer.StepScratchLength(3, 16));
+        public readonly ArraySegment<float> LstmOutput = AlignedMemory.Allocate(MaxBatchSize * 16);
+
+        // gru (GRU): [B, T, 16] -> [B, T, 8]
+        public readonly ArraySegment<float> GruScratch = AlignedMemory.Allocate(MaxBatchSize * GruLayer.StepScratchLength(16, 8));
+        public readonly ArraySegment<float> GruOutput = AlignedMemory.Allocate(MaxBatchSize * 8);
+
+        // dense (Dense): [B, T, 8] -> [B, T, 4]
+        public readonly ArraySegment<float> DenseScratch = AlignedMemory.Allocate(MaxBatchSize * DenseLayer.StepScratchLength(8, 4));
     }
 
     private static readonly SummaryRow[] s_summary =
@@ -197,9 +298,16 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
 
     private static readonly StateDictEntry[] s_stateDict =
     [
-        .. global::FastSeq.IO.StateDict.Lstm("lstm", 0, 3, 16),
-        .. global::FastSeq.IO.StateDict.Gru("gru", 1280, 16, 8),
-        .. global::FastSeq.IO.StateDict.Dense("dense", 1904, 8, 4),
+        new("lstm.weight_ih_l0", LstmOffset, [64, 3], TensorLayout.Transposed2D),
+        new("lstm.weight_hh_l0", LstmOffset + 192, [64, 16], TensorLayout.Transposed2D),
+        new("lstm.bias_ih_l0", LstmOffset + 1216, [64], TensorLayout.SummedBiasInput),
+        new("lstm.bias_hh_l0", LstmOffset + 1216, [64], TensorLayout.SummedBiasRecurrent),
+        new("gru.weight_ih_l0", GruOffset, [24, 16], TensorLayout.Transposed2D),
+        new("gru.weight_hh_l0", GruOffset + 384, [24, 8], TensorLayout.Transposed2D),
+        new("gru.bias_ih_l0", GruOffset + 576, [24], TensorLayout.Vector),
+        new("gru.bias_hh_l0", GruOffset + 600, [24], TensorLayout.Vector),
+        new("dense.weight", DenseOffset, [4, 8], TensorLayout.Transposed2D),
+        new("dense.bias", DenseOffset + 32, [4], TensorLayout.Vector),
     ];
 
     /// <summary>The Keras-style table of layers, output shapes and parameter counts.</summary>
@@ -210,15 +318,23 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
 
     /// <summary>
     /// Loads PyTorch-named weights from a safetensors file. Every tensor of this model must be there as F32 with
-    /// its exact shape; other tensors are ignored unless <paramref name="allowUnexpectedTensors"/> is false.
-    /// On any error the model is left unchanged.
+    /// its exact shape; other tensors are an error unless <paramref name="allowUnexpectedTensors"/>.
+    /// On any error the model is left unchanged. Not for concurrent use with any other member.
     /// </summary>
-    public void LoadWeights(string path, bool allowUnexpectedTensors = true) => WeightFile.Load(SafeTensorsFile.Read(path), s_stateDict, _parameters, allowUnexpectedTensors);
+    public void LoadWeights(string path, bool allowUnexpectedTensors = false)
+    {
+        SafeTensorsFile file = SafeTensorsFile.Read(path);
+        using ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
+        WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+    }
 
     /// <inheritdoc cref="LoadWeights(string, bool)"/>
-    public void LoadWeights(global::System.IO.Stream stream, bool allowUnexpectedTensors = true) => WeightFile.Load(SafeTensorsFile.Read(stream), s_stateDict, _parameters, allowUnexpectedTensors);
-
-    void global::FastSeq.ISequenceModel.LoadWeights(string path) => LoadWeights(path);
+    public void LoadWeights(global::System.IO.Stream stream, bool allowUnexpectedTensors = false)
+    {
+        SafeTensorsFile file = SafeTensorsFile.Read(stream);
+        using ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
+        WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+    }
 
     /// <summary>Saves the weights with PyTorch state_dict names to a safetensors file, atomically.</summary>
     public void SaveWeights(string path) => WeightFile.Save(path, s_stateDict, _parameters);

@@ -23,54 +23,50 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     public const int OutputUnits = 1;
     /// <summary>Trainable parameters, counted as Keras counts them.</summary>
     public const int ParameterCount = 3201;
-    /// <summary>The largest batch the preallocated buffers hold.</summary>
+    /// <summary>The most sequences one pass holds: larger Predict and Step calls run in slices of this many; Forward takes at most this many.</summary>
     public const int MaxBatchSize = 64;
     /// <summary>Floats of recurrent state one stream carries between <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float})"/> calls.</summary>
     public const int StreamStateLength = 64;
 
+    // Each layer's place in Parameters (and Gradients), and the shape of its call for a batch: [batch, T, inputs] -> [batch, T, units].
+    private const int SimpleRnnOffset = 0, SimpleRnnLength = 1088;
+    private static LayerShape SimpleRnnShape(int batch) => new(batch, Timesteps, 1, 32);
+    private const int SimpleRnn1Offset = 1088, SimpleRnn1Length = 2080;
+    private static LayerShape SimpleRnn1Shape(int batch) => new(batch, Timesteps, 32, 32);
+    private const int DenseOffset = 3168, DenseLength = 33;
+    private static LayerShape DenseShape(int batch) => new(batch, 1, 32, 1);
+
     private readonly ArraySegment<float> _parameters = AlignedMemory.Allocate(ParameterCount);
-    private readonly ArraySegment<float> _gradients = AlignedMemory.Allocate(ParameterCount);
-    private readonly ArraySegment<float> _inputs = AlignedMemory.Allocate(MaxBatchSize * InputLength);
-    private readonly ArraySegment<float> _inputGradients = AlignedMemory.Allocate(MaxBatchSize * InputLength);
-
-    // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
-    private readonly ArraySegment<float> _layer0Hidden = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
-    private readonly ArraySegment<float> _layer0HiddenGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
-    private readonly ArraySegment<float> _layer0Cache = AlignedMemory.Allocate(SimpleRnnLayer.CacheLength(new RecurrentShape(MaxBatchSize, 10, 1, 32)));
-    private readonly ArraySegment<float> _layer0StepScratch = AlignedMemory.Allocate(MaxBatchSize * SimpleRnnLayer.StepScratchLength(1, 32));
-    private readonly ArraySegment<float> _layer0StepOutput = AlignedMemory.Allocate(MaxBatchSize * 32);
-
-    // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
-    private readonly ArraySegment<float> _layer1Hidden = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
-    private readonly ArraySegment<float> _layer1HiddenGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
-    private readonly ArraySegment<float> _layer1Cache = AlignedMemory.Allocate(SimpleRnnLayer.CacheLength(new RecurrentShape(MaxBatchSize, 10, 32, 32)));
-    private readonly ArraySegment<float> _layer1Last = AlignedMemory.Allocate(MaxBatchSize * 32);
-    private readonly ArraySegment<float> _layer1LastGradient = AlignedMemory.Allocate(MaxBatchSize * 32);
-    private readonly ArraySegment<float> _layer1StepScratch = AlignedMemory.Allocate(MaxBatchSize * SimpleRnnLayer.StepScratchLength(32, 32));
-    private readonly ArraySegment<float> _layer1StepOutput = AlignedMemory.Allocate(MaxBatchSize * 32);
-
-    // dense (Dense): [B, 32] -> [B, 1]
-    private readonly ArraySegment<float> _layer2PreActivation = AlignedMemory.Allocate(MaxBatchSize * 1);
-    private readonly ArraySegment<float> _layer2Output = AlignedMemory.Allocate(MaxBatchSize * 1);
-    private readonly ArraySegment<float> _layer2OutputGradient = AlignedMemory.Allocate(MaxBatchSize * 1);
-    private readonly ArraySegment<float> _layer2StepPreActivation = AlignedMemory.Allocate(MaxBatchSize * 1);
-
-    // Backward scratch, shared by the recurrent layers since they run one at a time.
-    private readonly ArraySegment<float> _workspace = AlignedMemory.Allocate(Math.Max(SimpleRnnLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 10, 1, 32)), SimpleRnnLayer.WorkspaceLength(new RecurrentShape(MaxBatchSize, 10, 32, 32))));
-    // The state of the stream that Step(input, output) advances.
-    private readonly ArraySegment<float> _streamState = AlignedMemory.Allocate(StreamStateLength);
-    private int _batchSize;
-    // Set by Predict, which leaves its own activations where Backward would read those of the last Forward.
-    private bool _predictedSinceForward;
+    // The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.
+    private Training? _training;
+    // The state of the one stream that Step(input, output) advances.
+    private readonly float[] _streamState = new float[StreamStateLength];
+    // Held by the members that change the instance (training, loading), to catch two threads in them at once.
+    private readonly ExclusiveUse _exclusive = new();
+    // Each thread's buffers for Predict and for Step, made on its first call and shared by every instance of the model.
+    [ThreadStatic] private static Activations? t_predictBuffers;
+    [ThreadStatic] private static StepBuffers? t_stepBuffers;
 
     /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
     public SineForecaster(int seed = 0)
     {
         var random = new Random(seed);
-        SimpleRnnLayer.Initialize(_parameters.AsSpan(0, 1088), 1, 32, random);
-        SimpleRnnLayer.Initialize(_parameters.AsSpan(1088, 2080), 32, 32, random);
-        DenseLayer.Initialize(_parameters.AsSpan(3168, 33), 32, 1, random);
+        SimpleRnnLayer.Initialize(_parameters.AsSpan(SimpleRnnOffset, SimpleRnnLength), 1, 32, random);
+        SimpleRnnLayer.Initialize(_parameters.AsSpan(SimpleRnn1Offset, SimpleRnn1Length), 32, 32, random);
+        DenseLayer.Initialize(_parameters.AsSpan(DenseOffset, DenseLength), 32, 1, random);
     }
+
+    /// <summary>
+    /// Creates the model straight from a safetensors file of PyTorch-named weights, with no random initialisation first.
+    /// Every tensor of the model must be there as F32 with its exact shape, and no other.
+    /// </summary>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not valid safetensors or does not fit the model.</exception>
+    public static SineForecaster FromWeights(string path) => new(SafeTensorsFile.Read(path));
+
+    /// <inheritdoc cref="FromWeights(string)"/>
+    public static SineForecaster FromWeights(global::System.IO.Stream stream) => new(SafeTensorsFile.Read(stream));
+
+    private SineForecaster(SafeTensorsFile weights) => WeightFile.Load(weights, s_stateDict, _parameters);
 
     int global::FastSeq.ISequenceModel.Timesteps => Timesteps;
     int global::FastSeq.ISequenceModel.Features => Features;
@@ -84,83 +80,124 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     public Activation OutputActivation => Activation.Linear;
     /// <summary>All trainable parameters, layer after layer, in Keras layouts.</summary>
     public Span<float> Parameters => _parameters;
-    /// <summary>d loss / d <see cref="Parameters"/>, accumulated by <see cref="Backward"/>.</summary>
-    public Span<float> Gradients => _gradients;
-    /// <summary>Outputs of the last <see cref="Forward"/>.</summary>
-    public ReadOnlySpan<float> Outputs => _layer2Output.AsSpan(0, _batchSize * OutputLength);
-    /// <summary>Pre-activations of the final layer in the last <see cref="Forward"/>.</summary>
-    public ReadOnlySpan<float> Logits => _layer2PreActivation.AsSpan(0, _batchSize * OutputLength);
-    /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them.</summary>
-    public ReadOnlySpan<float> InputGradients => _inputGradients.AsSpan(0, _batchSize * InputLength);
+    /// <summary>d loss / d <see cref="Parameters"/>, accumulated by <see cref="Backward"/> (made, with the training buffers, on first use).</summary>
+    public Span<float> Gradients => TrainingBuffers.Gradients;
+    /// <summary>Outputs of the last <see cref="Forward"/> (empty before the first).</summary>
+    public ReadOnlySpan<float> Outputs => _training is { } t ? t.Activations.DenseOutput.AsSpan(0, t.BatchSize * 1) : default;
+    /// <summary>Pre-activations of the final layer in the last <see cref="Forward"/> (empty before the first).</summary>
+    public ReadOnlySpan<float> Logits => _training is { } t ? t.Activations.DenseCache.AsSpan(0, t.BatchSize * 1) : default;
+    /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them (empty before the first).</summary>
+    public ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
 
-    /// <summary>Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>, in <see cref="Forward"/>'s buffers (a <see cref="Backward"/> then needs a new Forward).</summary>
+    private Training TrainingBuffers => _training ??= new Training();
+
+    /// <summary>
+    /// Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>, any number,
+    /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
+    /// each runs in its own buffers, made on its first call.
+    /// </summary>
     public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1)
     {
-        ModelArguments.CheckBatch(batchSize, MaxBatchSize);
-        ModelArguments.CheckLength(outputs.Length, batchSize * OutputLength, nameof(outputs), batchSize);
-        Forward(inputs, batchSize);
-        _predictedSinceForward = true;
-        Outputs.CopyTo(outputs);
+        ModelArguments.CheckCount(batchSize, nameof(batchSize));
+        ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+        ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
+        ModelArguments.CheckDisjoint(inputs, outputs);
+        Activations a = t_predictBuffers ??= new Activations();
+        for (int first = 0; first < batchSize; first += MaxBatchSize)
+        {
+            int count = Math.Min(MaxBatchSize, batchSize - first);
+            RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), count, a);
+            OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
+        }
     }
 
-    /// <summary>Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>.</summary>
+    /// <summary>
+    /// Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>. A training member:
+    /// not for concurrent use (a second thread in a training member throws <see cref="InvalidOperationException"/>).
+    /// </summary>
     public void Forward(ReadOnlySpan<float> inputs, int batchSize)
     {
         ModelArguments.CheckBatch(batchSize, MaxBatchSize);
-        ModelArguments.CheckLength(inputs.Length, batchSize * InputLength, nameof(inputs), batchSize);
-        _batchSize = batchSize;
-        _predictedSinceForward = false;
-        inputs.CopyTo(_inputs);
-
-        // simple_rnn
-        var shape0 = new RecurrentShape(batchSize, 10, 1, 32);
-        SimpleRnnLayer.Forward(_inputs.AsSpan(0, batchSize * 10), _parameters.AsSpan(0, 1088), shape0, Activation.Tanh, _layer0Cache.AsSpan(0, SimpleRnnLayer.CacheLength(shape0)), _layer0Hidden.AsSpan(0, batchSize * 320));
-
-        // simple_rnn_1
-        var shape1 = new RecurrentShape(batchSize, 10, 32, 32);
-        SimpleRnnLayer.Forward(_layer0Hidden.AsSpan(0, batchSize * 320), _parameters.AsSpan(1088, 2080), shape1, Activation.Tanh, _layer1Cache.AsSpan(0, SimpleRnnLayer.CacheLength(shape1)), _layer1Hidden.AsSpan(0, batchSize * 320));
-        LastTimestep.Copy(_layer1Hidden.AsSpan(0, batchSize * 320), 10, 32, _layer1Last.AsSpan(0, batchSize * 32));
-
-        // dense
-        DenseLayer.Forward(_layer1Last.AsSpan(0, batchSize * 32), _parameters.AsSpan(3168, 33), batchSize, 32, 1, Activation.Linear, _layer2PreActivation.AsSpan(0, batchSize * 1), _layer2Output.AsSpan(0, batchSize * 1));
+        ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+        using ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
+        Training t = TrainingBuffers;
+        t.BatchSize = 0;
+        inputs.CopyTo(t.Inputs);
+        RunForward(_parameters, t.Inputs.AsSpan(0, batchSize * InputLength), batchSize, t.Activations);
+        t.BatchSize = batchSize;
     }
+
+    /// <summary>The forward pass of <paramref name="batchSize"/> sequences, layer after layer, into <paramref name="a"/>.</summary>
+    private static void RunForward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batchSize, Activations a)
+    {
+        // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
+        LayerShape simpleRnn = SimpleRnnShape(batchSize);
+        SimpleRnnLayer.Forward(inputs, parameters.Slice(SimpleRnnOffset, SimpleRnnLength), simpleRnn, Activation.Tanh,
+            a.SimpleRnnCache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnn)), a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32));
+
+        // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
+        LayerShape simpleRnn1 = SimpleRnn1Shape(batchSize);
+        SimpleRnnLayer.Forward(a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32), parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), simpleRnn1, Activation.Tanh,
+            a.SimpleRnn1Cache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnn1)), a.SimpleRnn1Output.AsSpan(0, batchSize * Timesteps * 32));
+        LastTimestep.Copy(a.SimpleRnn1Output.AsSpan(0, batchSize * Timesteps * 32), Timesteps, 32, a.SimpleRnn1Last.AsSpan(0, batchSize * 32));
+
+        // dense (Dense): [B, 32] -> [B, 1]
+        LayerShape dense = DenseShape(batchSize);
+        DenseLayer.Forward(a.SimpleRnn1Last.AsSpan(0, batchSize * 32), parameters.Slice(DenseOffset, DenseLength), dense, Activation.Linear,
+            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(dense)), a.DenseOutput.AsSpan(0, batchSize * 1));
+    }
+
+    private static Span<float> OutputsOf(Activations a, int batchSize) => a.DenseOutput.AsSpan(0, batchSize * 1);
 
     /// <summary>
     /// Backpropagation through time for the last <see cref="Forward"/>: adds into <see cref="Gradients"/>
     /// and, when <paramref name="computeInputGradients"/>, writes <see cref="InputGradients"/>. <paramref name="outputGradients"/>
     /// is d loss / d outputs, or d loss / d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true.
+    /// A training member: not for concurrent use.
     /// </summary>
     public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
     {
-        ModelArguments.CheckBackward(batchSize, _batchSize, _predictedSinceForward);
-        ModelArguments.CheckLength(outputGradients.Length, batchSize * OutputLength, nameof(outputGradients), batchSize);
-        outputGradients.CopyTo(_layer2OutputGradient);
+        using ExclusiveUse.Scope scope = _exclusive.Enter("Backward");
+        Training t = TrainingBuffers;
+        ModelArguments.CheckBackward(batchSize, t.BatchSize);
+        ModelArguments.CheckLength(outputGradients.Length, batchSize, OutputLength, nameof(outputGradients));
+        Activations a = t.Activations;
+        ReadOnlySpan<float> parameters = _parameters;
+        Span<float> gradients = t.Gradients;
+        outputGradients.CopyTo(t.DenseOutputGradient.AsSpan(0, batchSize * 1));
 
-        // dense
-        DenseLayer.Backward(_layer1Last.AsSpan(0, batchSize * 32), _parameters.AsSpan(3168, 33), _layer2PreActivation.AsSpan(0, batchSize * 1), _layer2Output.AsSpan(0, batchSize * 1), batchSize, 32, 1, Activation.Linear,
-            _layer2OutputGradient.AsSpan(0, batchSize * 1), withRespectToLogits, _gradients.AsSpan(3168, 33), _layer1LastGradient.AsSpan(0, batchSize * 32));
+        // dense (Dense): [B, 32] -> [B, 1]
+        LayerShape dense = DenseShape(batchSize);
+        DenseLayer.Backward(a.SimpleRnn1Last.AsSpan(0, batchSize * 32), parameters.Slice(DenseOffset, DenseLength),
+            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(dense)), a.DenseOutput.AsSpan(0, batchSize * 1), dense, Activation.Linear,
+            t.DenseOutputGradient.AsSpan(0, batchSize * 1), gradients.Slice(DenseOffset, DenseLength), t.SimpleRnn1LastGradient.AsSpan(0, batchSize * 32), t.Workspace);
 
-        // simple_rnn_1
-        LastTimestep.Scatter(_layer1LastGradient.AsSpan(0, batchSize * 32), 10, 32, _layer1HiddenGradient.AsSpan(0, batchSize * 320));
-        var shape1 = new RecurrentShape(batchSize, 10, 32, 32);
-        SimpleRnnLayer.Backward(_layer0Hidden.AsSpan(0, batchSize * 320), _parameters.AsSpan(1088, 2080), _layer1Cache.AsSpan(0, SimpleRnnLayer.CacheLength(shape1)), _layer1Hidden.AsSpan(0, batchSize * 320), shape1, Activation.Tanh,
-            _layer1HiddenGradient.AsSpan(0, batchSize * 320), _gradients.AsSpan(1088, 2080), _layer0HiddenGradient.AsSpan(0, batchSize * 320), _workspace);
+        // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
+        LastTimestep.Scatter(t.SimpleRnn1LastGradient.AsSpan(0, batchSize * 32), Timesteps, 32, t.SimpleRnn1OutputGradient.AsSpan(0, batchSize * Timesteps * 32));
+        LayerShape simpleRnn1 = SimpleRnn1Shape(batchSize);
+        SimpleRnnLayer.Backward(a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32), parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length),
+            a.SimpleRnn1Cache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnn1)), a.SimpleRnn1Output.AsSpan(0, batchSize * Timesteps * 32), simpleRnn1, Activation.Tanh,
+            t.SimpleRnn1OutputGradient.AsSpan(0, batchSize * Timesteps * 32), gradients.Slice(SimpleRnn1Offset, SimpleRnn1Length), t.SimpleRnnOutputGradient.AsSpan(0, batchSize * Timesteps * 32), t.Workspace);
 
-        // simple_rnn
-        var shape0 = new RecurrentShape(batchSize, 10, 1, 32);
-        SimpleRnnLayer.Backward(_inputs.AsSpan(0, batchSize * 10), _parameters.AsSpan(0, 1088), _layer0Cache.AsSpan(0, SimpleRnnLayer.CacheLength(shape0)), _layer0Hidden.AsSpan(0, batchSize * 320), shape0, Activation.Tanh,
-            _layer0HiddenGradient.AsSpan(0, batchSize * 320), _gradients.AsSpan(0, 1088), computeInputGradients ? _inputGradients.AsSpan(0, batchSize * 10) : default, _workspace);
+        // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
+        LayerShape simpleRnn = SimpleRnnShape(batchSize);
+        SimpleRnnLayer.Backward(t.Inputs.AsSpan(0, batchSize * InputLength), parameters.Slice(SimpleRnnOffset, SimpleRnnLength),
+            a.SimpleRnnCache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnn)), a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32), simpleRnn, Activation.Tanh,
+            t.SimpleRnnOutputGradient.AsSpan(0, batchSize * Timesteps * 32), gradients.Slice(SimpleRnnOffset, SimpleRnnLength), computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default, t.Workspace);
     }
 
     /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>
     public void ResetState() => _streamState.AsSpan().Clear();
 
-    /// <summary>Streams one timestep <c>[Features]</c> in and writes the output <c>[OutputUnits]</c> for the sequence so far.</summary>
+    /// <summary>
+    /// Streams one timestep <c>[Features]</c> of the instance's one built-in stream and writes the output <c>[OutputUnits]</c>
+    /// for the sequence so far. That stream belongs to the instance: threads that stream use the overloads with their own state.
+    /// </summary>
     public void Step(ReadOnlySpan<float> input, Span<float> output) => Step(input, output, _streamState, 1);
 
     /// <summary>
-    /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start),
-    /// so any number of streams can share this model's weights.
+    /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start).
+    /// Safe to call from any number of threads at once, each with its own states.
     /// </summary>
     public void Step(ReadOnlySpan<float> input, Span<float> output, Span<float> state) => Step(input, output, state, 1);
 
@@ -169,25 +206,89 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// outputs <c>[streams, OutputUnits]</c>, and their states in one caller-owned buffer of
     /// <c>streams * StreamStateLength</c> floats (zero to start; its layout is the model's own, layer after layer),
     /// which must not share memory with the inputs or outputs. The outputs may be the inputs (a prediction fed back).
+    /// Safe to call from any number of threads at once, each with its own states.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public void Step(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int streams)
     {
-        ModelArguments.CheckStreams(streams);
-        ModelArguments.CheckLength(inputs.Length, streams * Features, nameof(inputs), streams, "stream");
-        ModelArguments.CheckLength(outputs.Length, streams * OutputUnits, nameof(outputs), streams, "stream");
-        ModelArguments.CheckLength(states.Length, streams * StreamStateLength, nameof(states), streams, "stream");
+        ModelArguments.CheckCount(streams, nameof(streams));
+        ModelArguments.CheckLength(inputs.Length, streams, Features, nameof(inputs), "stream");
+        ModelArguments.CheckLength(outputs.Length, streams, OutputUnits, nameof(outputs), "stream");
+        ModelArguments.CheckLength(states.Length, streams, StreamStateLength, nameof(states), "stream");
         ModelArguments.CheckStates(states, inputs, outputs);
+        StepBuffers s = t_stepBuffers ??= new StepBuffers();
+        ReadOnlySpan<float> parameters = _parameters;
         for (int first = 0; first < streams; first += MaxBatchSize)
         {
             int count = Math.Min(MaxBatchSize, streams - first);
-            // simple_rnn
-            SimpleRnnLayer.Step(inputs.Slice(first * Features, count * Features), _parameters.AsSpan(0, 1088), count, 1, 32, Activation.Tanh, states.Slice((0 * streams) + (first * 32), count * 32), _layer0StepScratch, _layer0StepOutput.AsSpan(0, count * 32));
-            // simple_rnn_1
-            SimpleRnnLayer.Step(_layer0StepOutput.AsSpan(0, count * 32), _parameters.AsSpan(1088, 2080), count, 32, 32, Activation.Tanh, states.Slice((32 * streams) + (first * 32), count * 32), _layer1StepScratch, _layer1StepOutput.AsSpan(0, count * 32));
-            // dense
-            DenseLayer.Forward(_layer1StepOutput.AsSpan(0, count * 32), _parameters.AsSpan(3168, 33), count, 32, 1, Activation.Linear, _layer2StepPreActivation.AsSpan(0, count * 1), outputs.Slice(first * OutputUnits, count * OutputUnits));
+            // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
+            SimpleRnnLayer.Step(inputs.Slice(first * Features, count * Features), parameters.Slice(SimpleRnnOffset, SimpleRnnLength), count, 1, 32, Activation.Tanh,
+                states.Slice((first * 32), count * 32), s.SimpleRnnScratch, s.SimpleRnnOutput.AsSpan(0, count * 32));
+            // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
+            SimpleRnnLayer.Step(s.SimpleRnnOutput.AsSpan(0, count * 32), parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), count, 32, 32, Activation.Tanh,
+                states.Slice((32 * streams) + (first * 32), count * 32), s.SimpleRnn1Scratch, s.SimpleRnn1Output.AsSpan(0, count * 32));
+            // dense (Dense): [B, 32] -> [B, 1]
+            DenseLayer.Step(s.SimpleRnn1Output.AsSpan(0, count * 32), parameters.Slice(DenseOffset, DenseLength), count, 32, 1, Activation.Linear,
+                Span<float>.Empty, s.DenseScratch, outputs.Slice(first * OutputUnits, count * OutputUnits));
         }
+    }
+
+    /// <summary>The activations of one forward pass over up to <see cref="MaxBatchSize"/> sequences, with what Backward reads again.</summary>
+    private sealed class Activations
+    {
+        // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
+        public readonly ArraySegment<float> SimpleRnnCache = AlignedMemory.Allocate(SimpleRnnLayer.CacheLength(SimpleRnnShape(MaxBatchSize)));
+        public readonly ArraySegment<float> SimpleRnnOutput = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
+
+        // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
+        public readonly ArraySegment<float> SimpleRnn1Cache = AlignedMemory.Allocate(SimpleRnnLayer.CacheLength(SimpleRnn1Shape(MaxBatchSize)));
+        public readonly ArraySegment<float> SimpleRnn1Output = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
+        public readonly ArraySegment<float> SimpleRnn1Last = AlignedMemory.Allocate(MaxBatchSize * 32);
+
+        // dense (Dense): [B, 32] -> [B, 1]
+        public readonly ArraySegment<float> DenseCache = AlignedMemory.Allocate(DenseLayer.CacheLength(DenseShape(MaxBatchSize)));
+        public readonly ArraySegment<float> DenseOutput = AlignedMemory.Allocate(MaxBatchSize * 1);
+    }
+
+    /// <summary>What training adds to a forward pass: its inputs, the gradients of every activation and parameter, and Backward's scratch.</summary>
+    private sealed class Training
+    {
+        public readonly Activations Activations = new();
+        public readonly ArraySegment<float> Inputs = AlignedMemory.Allocate(MaxBatchSize * InputLength);
+        public readonly ArraySegment<float> InputGradients = AlignedMemory.Allocate(MaxBatchSize * InputLength);
+        public readonly ArraySegment<float> Gradients = AlignedMemory.Allocate(ParameterCount);
+        public readonly ArraySegment<float> SimpleRnnOutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
+        public readonly ArraySegment<float> SimpleRnn1OutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
+        public readonly ArraySegment<float> SimpleRnn1LastGradient = AlignedMemory.Allocate(MaxBatchSize * 32);
+        public readonly ArraySegment<float> DenseOutputGradient = AlignedMemory.Allocate(MaxBatchSize * 1);
+        // Backward scratch, shared by the layers since they run one at a time.
+        public readonly ArraySegment<float> Workspace = AlignedMemory.Allocate(WorkspaceLength());
+        // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
+        public int BatchSize;
+
+        private static int WorkspaceLength()
+        {
+            int length = 0;
+            length = Math.Max(length, SimpleRnnLayer.WorkspaceLength(SimpleRnnShape(MaxBatchSize)));
+            length = Math.Max(length, SimpleRnnLayer.WorkspaceLength(SimpleRnn1Shape(MaxBatchSize)));
+            length = Math.Max(length, DenseLayer.WorkspaceLength(DenseShape(MaxBatchSize)));
+            return length;
+        }
+    }
+
+    /// <summary>What <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float}, int)"/> needs besides the caller's states, for up to <see cref="MaxBatchSize"/> streams.</summary>
+    private sealed class StepBuffers
+    {
+        // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
+        public readonly ArraySegment<float> SimpleRnnScratch = AlignedMemory.Allocate(MaxBatchSize * SimpleRnnLayer.StepScratchLength(1, 32));
+        public readonly ArraySegment<float> SimpleRnnOutput = AlignedMemory.Allocate(MaxBatchSize * 32);
+
+        // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
+        public readonly ArraySegment<float> SimpleRnn1Scratch = AlignedMemory.Allocate(MaxBatchSize * SimpleRnnLayer.StepScratchLength(32, 32));
+        public readonly ArraySegment<float> SimpleRnn1Output = AlignedMemory.Allocate(MaxBatchSize * 32);
+
+        // dense (Dense): [B, 32] -> [B, 1]
+        public readonly ArraySegment<float> DenseScratch = AlignedMemory.Allocate(MaxBatchSize * DenseLayer.StepScratchLength(32, 1));
     }
 
     private static readonly SummaryRow[] s_summary =
@@ -199,9 +300,16 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
 
     private static readonly StateDictEntry[] s_stateDict =
     [
-        .. global::FastSeq.IO.StateDict.SimpleRnn("simple_rnn", 0, 1, 32),
-        .. global::FastSeq.IO.StateDict.SimpleRnn("simple_rnn_1", 1088, 32, 32),
-        .. global::FastSeq.IO.StateDict.Dense("dense", 3168, 32, 1),
+        new("simple_rnn.weight_ih_l0", SimpleRnnOffset, [32, 1], TensorLayout.Transposed2D),
+        new("simple_rnn.weight_hh_l0", SimpleRnnOffset + 32, [32, 32], TensorLayout.Transposed2D),
+        new("simple_rnn.bias_ih_l0", SimpleRnnOffset + 1056, [32], TensorLayout.SummedBiasInput),
+        new("simple_rnn.bias_hh_l0", SimpleRnnOffset + 1056, [32], TensorLayout.SummedBiasRecurrent),
+        new("simple_rnn_1.weight_ih_l0", SimpleRnn1Offset, [32, 32], TensorLayout.Transposed2D),
+        new("simple_rnn_1.weight_hh_l0", SimpleRnn1Offset + 1024, [32, 32], TensorLayout.Transposed2D),
+        new("simple_rnn_1.bias_ih_l0", SimpleRnn1Offset + 2048, [32], TensorLayout.SummedBiasInput),
+        new("simple_rnn_1.bias_hh_l0", SimpleRnn1Offset + 2048, [32], TensorLayout.SummedBiasRecurrent),
+        new("dense.weight", DenseOffset, [1, 32], TensorLayout.Transposed2D),
+        new("dense.bias", DenseOffset + 32, [1], TensorLayout.Vector),
     ];
 
     /// <summary>The Keras-style table of layers, output shapes and parameter counts.</summary>
@@ -212,15 +320,23 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
 
     /// <summary>
     /// Loads PyTorch-named weights from a safetensors file. Every tensor of this model must be there as F32 with
-    /// its exact shape; other tensors are ignored unless <paramref name="allowUnexpectedTensors"/> is false.
-    /// On any error the model is left unchanged.
+    /// its exact shape; other tensors are an error unless <paramref name="allowUnexpectedTensors"/>.
+    /// On any error the model is left unchanged. Not for concurrent use with any other member.
     /// </summary>
-    public void LoadWeights(string path, bool allowUnexpectedTensors = true) => WeightFile.Load(SafeTensorsFile.Read(path), s_stateDict, _parameters, allowUnexpectedTensors);
+    public void LoadWeights(string path, bool allowUnexpectedTensors = false)
+    {
+        SafeTensorsFile file = SafeTensorsFile.Read(path);
+        using ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
+        WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+    }
 
     /// <inheritdoc cref="LoadWeights(string, bool)"/>
-    public void LoadWeights(global::System.IO.Stream stream, bool allowUnexpectedTensors = true) => WeightFile.Load(SafeTensorsFile.Read(stream), s_stateDict, _parameters, allowUnexpectedTensors);
-
-    void global::FastSeq.ISequenceModel.LoadWeights(string path) => LoadWeights(path);
+    public void LoadWeights(global::System.IO.Stream stream, bool allowUnexpectedTensors = false)
+    {
+        SafeTensorsFile file = SafeTensorsFile.Read(stream);
+        using ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
+        WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+    }
 
     /// <summary>Saves the weights with PyTorch state_dict names to a safetensors file, atomically.</summary>
     public void SaveWeights(string path) => WeightFile.Save(path, s_stateDict, _parameters);

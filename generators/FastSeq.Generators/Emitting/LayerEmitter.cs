@@ -1,0 +1,198 @@
+using FastSeq.Generators.Catalog;
+using FastSeq.Generators.Helpers;
+using FastSeq.Generators.Model;
+
+namespace FastSeq.Generators.Emitting;
+
+/// <summary>
+/// Writes one layer's part of a generated model against the runtime's layer contract (<c>ISequenceLayer</c>): its
+/// constants and buffers, and one call per pass (forward, backward, step), forward and backward side by side. Every
+/// kind that fulfils the contract is written by this class, with what differs taken from the layer catalogue; a kind
+/// with another contract derives from it.
+/// </summary>
+internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool isLast)
+{
+    protected ModelSpec Model { get; } = model;
+    protected LayerSpec Layer { get; } = layer;
+    protected bool IsFirst { get; } = isFirst;
+    protected bool IsLast { get; } = isLast;
+
+    /// <summary>The PascalCase part of this layer's member names.</summary>
+    public string Id => Layer.Identifier;
+
+    /// <summary>The same in camelCase, for locals.</summary>
+    protected string Local => char.ToLowerInvariant(Id[0]) + Id.Substring(1);
+
+    /// <summary>Floats of state one stream of it carries.</summary>
+    public int StateLength => Layer.StateLength;
+
+    protected string Runtime => Layer.Info.RuntimeType;
+
+    /// <summary>Whether the output keeps a time axis only inside the layer: a recurrent layer that passes on its last step.</summary>
+    protected bool PassesLastStep => Layer.Info.IsRecurrent && !Layer.ReturnSequences;
+
+    /// <summary>Timesteps the layer's call works on: T, or 1 for a layer after one that passed on its last step.</summary>
+    protected string CallTimesteps => Layer.Info.IsRecurrent || Layer.InputHasTimeAxis ? "Timesteps" : "1";
+
+    protected static string N(int value) => SourceWriter.Number(value);
+
+    protected string Units => N(Layer.Units);
+
+    /// <summary>Floats of the layer's full output for <paramref name="batch"/> samples.</summary>
+    protected string OutputSize(string batch) => CallTimesteps == "1" ? $"{batch} * {Units}" : $"{batch} * Timesteps * {Units}";
+
+    /// <summary>The shape of its call for a batch (a static method of the model), e.g. <c>LstmShape(batchSize)</c>.</summary>
+    protected string Shape(string batch) => $"{Id}Shape({batch})";
+
+    protected string Parameters(string buffer) => $"{buffer}.Slice({Id}Offset, {Id}Length)";
+
+    /// <summary>The activation argument: the declared one, or the cell's fixed one.</summary>
+    protected string ActivationArgument => "Activation." + Layer.Activation;
+
+    /// <summary>The heading comment: name, Keras class and shapes.</summary>
+    public string Heading
+    {
+        get
+        {
+            string input = Layer.InputHasTimeAxis ? $"[B, T, {N(Layer.Inputs)}]" : $"[B, {N(Layer.Inputs)}]";
+            string output = Layer.OutputHasTimeAxis ? $"[B, T, {Units}]" : $"[B, {Units}]";
+            return $"// {SourceWriter.CommentText(Layer.Name)} ({Layer.Info.KerasClass}): {input} -> {output}";
+        }
+    }
+
+    /// <summary>Where its parameters sit, and the shape of its call.</summary>
+    public virtual void WriteConstants(SourceWriter w)
+    {
+        w.Line($"private const int {Id}Offset = {N(Layer.ParameterOffset)}, {Id}Length = {N(Layer.ParameterCount)};");
+        w.Line($"private static LayerShape {Id}Shape(int batch) => new(batch, {CallTimesteps}, {N(Layer.Inputs)}, {Units});");
+    }
+
+    /// <summary>Its fields in the forward activations: what it keeps for Backward, its output, and its last step if it passes that on.</summary>
+    public virtual void WriteActivationFields(SourceWriter w)
+    {
+        w.Line(Heading);
+        Field(w, $"{Id}Cache", $"{Runtime}.CacheLength({Shape("MaxBatchSize")})");
+        Field(w, $"{Id}Output", OutputSize("MaxBatchSize"));
+        if (PassesLastStep)
+            Field(w, $"{Id}Last", $"MaxBatchSize * {Units}");
+    }
+
+    /// <summary>Its fields in the training buffers: the gradients of its output.</summary>
+    public virtual void WriteGradientFields(SourceWriter w)
+    {
+        Field(w, $"{Id}OutputGradient", OutputSize("MaxBatchSize"));
+        if (PassesLastStep)
+            Field(w, $"{Id}LastGradient", $"MaxBatchSize * {Units}");
+    }
+
+    /// <summary>Its fields in the step buffers: its scratch, and its output unless it writes the caller's.</summary>
+    public virtual void WriteStepFields(SourceWriter w)
+    {
+        w.Line(Heading);
+        Field(w, $"{Id}Scratch", $"MaxBatchSize * {Runtime}.StepScratchLength({N(Layer.Inputs)}, {Units})");
+        if (!StepWritesCallerOutputs)
+            Field(w, $"{Id}Output", $"MaxBatchSize * {Units}");
+    }
+
+    /// <summary>Floats of Backward scratch it needs for MaxBatchSize rows.</summary>
+    public virtual string WorkspaceLength => $"{Runtime}.WorkspaceLength({Shape("MaxBatchSize")})";
+
+    /// <summary>The span the next layer reads, in activations <paramref name="a"/>.</summary>
+    public string VisibleOutput(string a, string batch) =>
+        PassesLastStep ? $"{a}.{Id}Last.AsSpan(0, {batch} * {Units})" : $"{a}.{Id}Output.AsSpan(0, {OutputSize(batch)})";
+
+    /// <summary>The span that receives d loss / d (what the next layer reads), in training buffers <paramref name="t"/>.</summary>
+    public string VisibleOutputGradient(string t, string batch) =>
+        PassesLastStep ? $"{t}.{Id}LastGradient.AsSpan(0, {batch} * {Units})" : $"{t}.{Id}OutputGradient.AsSpan(0, {OutputSize(batch)})";
+
+    /// <summary>The final layer's pre-activations: a Dense layer keeps them as its cache; any other layer's are its outputs.</summary>
+    public string Logits(string a, string batch) =>
+        Layer.Info.IsRecurrent ? VisibleOutput(a, batch) : $"{a}.{Id}Cache.AsSpan(0, {OutputSize(batch)})";
+
+    /// <summary>The forward call: reads <paramref name="x"/>, writes activations <c>a</c>.</summary>
+    public virtual void WriteForward(SourceWriter w, string x)
+    {
+        w.Line(Heading);
+        w.Line($"LayerShape {Local} = {Shape("batchSize")};");
+        w.Line($"{Runtime}.Forward({x}, {Parameters("parameters")}, {Local}, {ActivationArgument},");
+        w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local})), a.{Id}Output.AsSpan(0, {OutputSize("batchSize")}));");
+        if (PassesLastStep)
+            w.Line($"LastTimestep.Copy(a.{Id}Output.AsSpan(0, {OutputSize("batchSize")}), Timesteps, {Units}, {VisibleOutput("a", "batchSize")});");
+    }
+
+    /// <summary>
+    /// The backward call: from the gradient of its visible output in <c>t</c>, adds into <c>gradients</c> and writes
+    /// <paramref name="dx"/>. <paramref name="x"/> is what Forward read.
+    /// </summary>
+    public virtual void WriteBackward(SourceWriter w, string x, string dx)
+    {
+        w.Line(Heading);
+        string outputGradient = $"t.{Id}OutputGradient.AsSpan(0, {OutputSize("batchSize")})";
+        if (PassesLastStep)
+            w.Line($"LastTimestep.Scatter({VisibleOutputGradient("t", "batchSize")}, Timesteps, {Units}, {outputGradient});");
+        // A fused loss gives the gradient of the final Dense layer's pre-activations: its activation is then skipped.
+        string activation = IsLast && !Layer.Info.IsRecurrent && Layer.Activation != Activation.Linear
+            ? $"withRespectToLogits ? Activation.Linear : {ActivationArgument}"
+            : ActivationArgument;
+        w.Line($"LayerShape {Local} = {Shape("batchSize")};");
+        w.Line($"{Runtime}.Backward({x}, {Parameters("parameters")},");
+        w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local})), a.{Id}Output.AsSpan(0, {OutputSize("batchSize")}), {Local}, {activation},");
+        w.Line($"    {outputGradient}, {Parameters("gradients")}, {dx}, t.Workspace);");
+    }
+
+    /// <summary>
+    /// Whether its Step writes the caller's outputs directly: the last layer does, unless it is also the first. Its input
+    /// is then the caller's inputs, which may share memory with the outputs (a prediction fed back), so it writes its own
+    /// buffer, copied out after.
+    /// </summary>
+    public bool StepWritesCallerOutputs => IsLast && !IsFirst;
+
+    /// <summary>
+    /// The step call for <c>count</c> streams from <c>first</c>: reads <paramref name="x"/>, updates its slice of the caller's
+    /// states (one layer's states for all streams are contiguous, at <paramref name="stateOffset"/> times the streams),
+    /// and returns what the next layer reads.
+    /// </summary>
+    public virtual string WriteStep(SourceWriter w, string x, int stateOffset)
+    {
+        string output = StepWritesCallerOutputs
+            ? "outputs.Slice(first * OutputUnits, count * OutputUnits)"
+            : $"s.{Id}Output.AsSpan(0, count * {Units})";
+        string state;
+        if (Layer.StateLength == 0)
+            state = "Span<float>.Empty";
+        else
+        {
+            string start = stateOffset == 0 ? "" : $"({N(stateOffset)} * streams) + ";
+            state = $"states.Slice({start}(first * {N(Layer.StateLength)}), count * {N(Layer.StateLength)})";
+        }
+        w.Line(Heading);
+        w.Line($"{Runtime}.Step({x}, {Parameters("parameters")}, count, {N(Layer.Inputs)}, {Units}, {ActivationArgument},");
+        w.Line($"    {state}, s.{Id}Scratch, {output});");
+        return output;
+    }
+
+    /// <summary>Its row in the Keras summary.</summary>
+    public string SummaryRow()
+    {
+        string shape = Layer.OutputHasTimeAxis ? $"(None, {N(Model.Timesteps)}, {Units})" : $"(None, {Units})";
+        return $"new({SourceWriter.Literal(Layer.Name)}, \"{Layer.Info.KerasClass}\", \"{shape}\", {N(Layer.ParameterCount)}),";
+    }
+
+    /// <summary>Its PyTorch state_dict entries, from the catalogue.</summary>
+    public void WriteStateDict(SourceWriter w)
+    {
+        foreach (LayerTensor tensor in Layer.Info.Tensors(Layer.Name, Layer.Inputs, Layer.Units))
+        {
+            string offset = tensor.Offset == 0 ? $"{Id}Offset" : $"{Id}Offset + {N(tensor.Offset)}";
+            string shape = string.Join(", ", System.Linq.Enumerable.Select(tensor.Shape, N));
+            w.Line($"new({SourceWriter.Literal(tensor.Name)}, {offset}, [{shape}], TensorLayout.{tensor.Layout}),");
+        }
+    }
+
+    /// <summary>Its Keras initialisation.</summary>
+    public virtual void WriteInitialize(SourceWriter w) =>
+        w.Line($"{Runtime}.Initialize(_parameters.AsSpan({Id}Offset, {Id}Length), {N(Layer.Inputs)}, {Units}, random);");
+
+    protected static void Field(SourceWriter w, string name, string length) =>
+        w.Line($"public readonly ArraySegment<float> {name} = AlignedMemory.Allocate({length});");
+}
