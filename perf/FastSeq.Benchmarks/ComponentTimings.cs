@@ -52,7 +52,7 @@ public static class ComponentTimings
         Report("StreamingLstm.Step (model)", 0, () => lstm.Step(x, y));
         ArraySegment<float> p = Filled(LstmLayer.ParameterCount(1, H)), state = Aligned(2 * H), scratch = Aligned(LstmLayer.StepScratchLength(1, H)), h = Aligned(H);
         LstmLayer.Initialize(p, 1, H, new Random(1));
-        Report("LstmLayer.Step", 0, () => LstmLayer.Step(x, p, 1, 1, H, state, scratch, h));
+        Report("LstmLayer.Step", 0, () => LstmLayer.Step(x, p, 1, 1, H, Activation.Tanh, state, scratch, h));
         // The layer fuses the product with the cell (FusedCells, internal); the unfused parts, for comparison:
         ArraySegment<float> xh = Filled(1 + H), gates = Aligned(4 * H);
         Report("  unfused: MatMul [x|h][1,41]·[Wk;Wh][41,160]", 2.0 * (1 + H) * 4 * H, () => MatMul.MultiplyAdd(xh, 1 + H, p, 4 * H, 1, 1 + H, 4 * H, gates, 4 * H));
@@ -63,7 +63,7 @@ public static class ComponentTimings
             GateActivations.LstmCell(g, c, h);
         });
         ArraySegment<float> dense = Filled(H + 1), pre = Aligned(1);
-        Report("DenseLayer.Forward 40 -> 1", 2.0 * H, () => DenseLayer.Forward(h, dense, 1, H, 1, Activation.Linear, pre, y));
+        Report("DenseLayer.Forward 40 -> 1", 2.0 * H, () => DenseLayer.Forward(h, dense, new LayerShape(1, 1, H, 1), Activation.Linear, pre, y));
         Report("  for comparison: TensorPrimitives.Dot over 40", 2.0 * H, () => y[0] = TensorPrimitives.Dot(h, dense.AsSpan(0, H)));
 
         Section("-- W1 GRU(40), one step");
@@ -71,7 +71,7 @@ public static class ComponentTimings
         Report("StreamingGru.Step (model)", 0, () => gru.Step(x, y));
         ArraySegment<float> gp = Filled(GruLayer.ParameterCount(1, H)), gState = Aligned(GruLayer.StateLength(H)), gScratch = Aligned(GruLayer.StepScratchLength(1, H));
         GruLayer.Initialize(gp, 1, H, new Random(1));
-        Report("GruLayer.Step", 0, () => GruLayer.Step(x, gp, 1, 1, H, gState, gScratch, h));
+        Report("GruLayer.Step", 0, () => GruLayer.Step(x, gp, 1, 1, H, Activation.Tanh, gState, gScratch, h));
         ArraySegment<float> gxh = Filled(1 + H), gGates = Aligned(3 * H);
         Report("  unfused: MatMul [x|h][1,41]·[Wk;Wh][41,120]", 2.0 * (1 + H) * 3 * H, () => MatMul.MultiplyAdd(gxh, 1 + H, gp, 3 * H, 1, 1 + H, 3 * H, gGates, 3 * H));
         ArraySegment<float> gruInputs = Filled(3 * H), gruGates = Aligned(3 * H), recurrentN = Filled(H), previousH = Filled(H);
@@ -105,11 +105,11 @@ public static class ComponentTimings
         Report("  MatMul h[1,32]·Wh[32,32] (once per step)", 2.0 * H * H, () => MatMul.MultiplyAdd(hidden1, H, wh, H, 1, H, H, z, H));
         Report("  TensorPrimitives.Tanh over 32 (once per step)", 0, () => TensorPrimitives.Tanh(hidden1.AsSpan(0, H), z));
         ArraySegment<float> dense = Filled(H + 1), pre = Aligned(1);
-        Report("DenseLayer.Forward 32 -> 1", 2.0 * H, () => DenseLayer.Forward(hidden2.AsSpan(0, H), dense, 1, H, 1, Activation.Linear, pre, forecast));
+        Report("DenseLayer.Forward 32 -> 1", 2.0 * H, () => DenseLayer.Forward(hidden2.AsSpan(0, H), dense, new LayerShape(1, 1, H, 1), Activation.Linear, pre, forecast));
         var lshape = new LayerShape(1, T, H, H);
         ArraySegment<float> lp = Filled(LstmLayer.ParameterCount(H, H)), lcache = Aligned(LstmLayer.CacheLength(lshape)), lhidden = Aligned(T * H);
         LstmLayer.Initialize(lp, H, H, new Random(3));
-        Report("LstmLayer.Forward I=32 H=32 T=10", 0, () => LstmLayer.Forward(hidden1, lp, lshape, lcache, lhidden));
+        Report("LstmLayer.Forward I=32 H=32 T=10", 0, () => LstmLayer.Forward(hidden1, lp, lshape, Activation.Tanh, lcache, lhidden));
     }
 
     private static void Training()

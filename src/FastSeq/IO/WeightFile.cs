@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using FastSeq.Kernels;
 
 namespace FastSeq.IO;
@@ -60,8 +61,9 @@ public static class WeightFile
 
     /// <summary>
     /// Loads weights embedded at compile time: the tensors of <paramref name="entries"/>, in order,
-    /// as little-endian float32 back to back (PyTorch layouts, as in the file they came from).
+    /// as little-endian float32 back to back (PyTorch layouts, as in the file they came from). For generated code.
     /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void LoadRaw(ReadOnlySpan<byte> tensors, ReadOnlySpan<StateDictEntry> entries, Span<float> parameters)
     {
         CheckEntries(entries, parameters.Length);

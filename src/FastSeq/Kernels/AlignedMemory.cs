@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Runtime.InteropServices;
 
 namespace FastSeq.Kernels;
@@ -6,8 +7,9 @@ namespace FastSeq.Kernels;
 /// Float buffers that start on a cache-line boundary. A 256-bit load that straddles two cache lines
 /// costs two; a matrix whose rows start unaligned pays that on every other load, which made the
 /// batch-1 product of a streaming step about a third slower. Generated models take every buffer
-/// from here.
+/// from here. For generated code.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class AlignedMemory
 {
     /// <summary>Bytes to which the first element of every buffer is aligned: one cache line.</summary>

@@ -10,7 +10,7 @@ namespace FastSeq.Kernels;
 /// a float exp of its own (cheaper than TensorPrimitives' double-precision one) and no per-gate calls.
 /// Vectorised with <see cref="Vector{T}"/> unless <see cref="MatMul.Path"/> is Scalar.
 /// </summary>
-public static class GateActivations
+internal static class GateActivations
 {
     private static readonly bool s_vectorized = MatMul.Path != KernelPath.Scalar && Vector.IsHardwareAccelerated;
 

@@ -26,7 +26,7 @@ namespace FastSeq.Kernels;
 /// path never falls back silently.
 /// </para>
 /// </remarks>
-public static class MatMul
+internal static class MatMul
 {
     /// <summary>Name of the environment variable that forces a <see cref="KernelPath"/>.</summary>
     public const string PathVariable = "FASTSEQ_KERNEL";

@@ -4,7 +4,7 @@ namespace FastSeq.Layers;
 /// Keras' default initial values, drawn from a caller's <see cref="Random"/> so that a seed
 /// fixes them. Kernels are row-major <c>[rows, columns]</c> = Keras' <c>[fan_in, fan_out]</c>.
 /// </summary>
-public static class Initializers
+internal static class Initializers
 {
     /// <summary>Glorot (Xavier) uniform: each value uniform in <c>[-l, l)</c> with <c>l = sqrt(6 / (rows + columns))</c>.</summary>
     public static void GlorotUniform(Span<float> kernel, int rows, int columns, Random random)

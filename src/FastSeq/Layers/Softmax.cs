@@ -7,7 +7,7 @@ namespace FastSeq.Layers;
 /// maximum before exponentiating, so logits like 1000 or -1000 give finite probabilities
 /// (<see cref="TensorPrimitives.SoftMax(ReadOnlySpan{float}, Span{float})"/> does not shift and overflows).
 /// </summary>
-public static class Softmax
+internal static class Softmax
 {
     /// <summary>
     /// <c>p[r, j] = exp(z[r, j] - max_j z[r, :]) / Σ_k exp(z[r, k] - max_j z[r, :])</c>.

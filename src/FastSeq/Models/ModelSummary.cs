@@ -1,12 +1,15 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 
 namespace FastSeq.Models;
 
-/// <summary>One line of a model summary: a layer, its Keras class, its output shape and parameter count.</summary>
+/// <summary>One line of a model summary: a layer, its Keras class, its output shape and parameter count. For generated code.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct SummaryRow(string Name, string Type, string OutputShape, int Parameters);
 
-/// <summary>Formats a model the way Keras' <c>model.summary()</c> does.</summary>
+/// <summary>Formats a model the way Keras' <c>model.summary()</c> does. For generated code, whose <c>Summary()</c> calls it.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ModelSummary
 {
     /// <summary>The table of layers with output shapes (<c>None</c> for the batch) and parameter counts, then the totals.</summary>
