@@ -158,8 +158,12 @@ public sealed partial class FastSeqGenerator
         string what = largest == parameterCount ? "its parameters" : "one batch of inputs";
         foreach (LayerSpec layer in layers)
         {
-            long gates = Math.Max(layer.Info.Gates, 1);
-            long buffer = (rows * (gates + 2) * layer.Units) + (gates * layer.Units * ((long)layer.Units + layer.Inputs));
+            // A recurrent layer's cache and Backward scratch hold about G + 2 rows of H per timestep, and its transposed
+            // weights; a Dense layer's buffers are its pre-activations and outputs.
+            long gates = layer.Info.Gates;
+            long buffer = layer.Info.IsRecurrent
+                ? (rows * (gates + 2) * layer.Units) + (gates * layer.Units * ((long)layer.Units + layer.Inputs))
+                : rows * 2 * layer.Units;
             if (buffer > largest)
                 (largest, what) = (buffer, $"the buffers of layer '{layer.Name}'");
         }

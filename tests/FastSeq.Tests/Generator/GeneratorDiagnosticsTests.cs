@@ -54,6 +54,18 @@ public class GeneratorDiagnosticsTests
         Assert.Equal("'Forecaster' must be a non-generic, non-record partial class to be a sequence model", d.GetMessage());
     }
 
+    /// <summary>Sizes that overflowed int gave wrong counts (SimpleRnn(100000): 1,410,265,408 parameters) or a bare OverflowException at run time.</summary>
+    [Theory]
+    [InlineData("Timesteps = 10, Features = 1", "[SimpleRnn(100000)]", "the buffers of layer 'simple_rnn' would need")]
+    [InlineData("Timesteps = 10, MaxBatchSize = 1, Features = 100000000", "[Dense(30)]", "its parameters would need 3000000030 floats")]
+    [InlineData("Timesteps = 65536, Features = 65536", "[Dense(1)]", "one batch of inputs would need")]
+    [InlineData("Timesteps = 1000, Features = 1", "[Lstm(10000)]", "the buffers of layer 'lstm' would need")]
+    public void Sizes_beyond_one_buffer_are_an_error_computed_in_64_bits(string model, string layer, string message)
+    {
+        var d = Single($"using FastSeq;\n[SequenceModel({model})]\n{layer}\npublic partial class Big;", "FSEQ0012");
+        Assert.Contains("'Big' is too large: " + message, d.GetMessage(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Layers_without_a_model_attribute_are_an_error_at_the_layer()
     {
