@@ -228,7 +228,7 @@ public sealed partial class FastSeqGenerator
             if (i > 0)
                 w.Line();
             layers[i].WriteForward(w, x);
-            x = layers[i].VisibleOutput("a", "batchSize");
+            x = layers[i].OutputLocal;
         }
         w.Close();
         w.Line();
@@ -253,15 +253,20 @@ public sealed partial class FastSeqGenerator
         w.Line("Activations a = t.Activations;");
         w.Line("ReadOnlySpan<float> parameters = _parameters;");
         w.Line("Span<float> gradients = t.Gradients;");
-        w.Line($"outputGradients.CopyTo({layers[last].VisibleOutputGradient("t", "batchSize")});");
+        w.Line();
+        w.Line("// The activations of the last Forward, and the gradients that flow back through them.");
+        w.Line("ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);");
+        w.Line("Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;");
+        foreach (LayerEmitter layer in layers)
+        {
+            layer.WriteOutputViews(w);
+            layer.WriteOutputGradientViews(w);
+        }
+        w.Line($"outputGradients.CopyTo({layers[last].OutputGradientLocal});");
         for (int i = last; i >= 0; i--)
         {
-            string x = i == 0 ? "t.Inputs.AsSpan(0, batchSize * InputLength)" : layers[i - 1].VisibleOutput("a", "batchSize");
-            string dx = i == 0
-                ? "computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default"
-                : layers[i - 1].VisibleOutputGradient("t", "batchSize");
             w.Line();
-            layers[i].WriteBackward(w, x, dx);
+            layers[i].WriteBackward(w, i == 0 ? "inputs" : layers[i - 1].OutputLocal, i == 0 ? "dInputs" : layers[i - 1].OutputGradientLocal);
         }
         w.Close();
         w.Line();

@@ -101,43 +101,63 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     public string VisibleOutput(string a, string batch) =>
         PassesLastStep ? $"{a}.{Id}Last.AsSpan(0, {batch} * {Units})" : $"{a}.{Id}Output.AsSpan(0, {OutputSize(batch)})";
 
-    /// <summary>The span that receives d loss / d (what the next layer reads), in training buffers <paramref name="t"/>.</summary>
-    public string VisibleOutputGradient(string t, string batch) =>
-        PassesLastStep ? $"{t}.{Id}LastGradient.AsSpan(0, {batch} * {Units})" : $"{t}.{Id}OutputGradient.AsSpan(0, {OutputSize(batch)})";
-
     /// <summary>The final layer's pre-activations: a Dense layer keeps them as its cache; any other layer's are its outputs.</summary>
     public string Logits(string a, string batch) =>
         Layer.Info.IsRecurrent ? VisibleOutput(a, batch) : $"{a}.{Id}Cache.AsSpan(0, {OutputSize(batch)})";
 
-    /// <summary>The forward call: reads <paramref name="x"/>, writes activations <c>a</c>.</summary>
+    /// <summary>The local that holds the span the next layer reads, in Forward and Backward.</summary>
+    public string OutputLocal => PassesLastStep ? Local + "Last" : Local + "Output";
+
+    /// <summary>The local that holds the gradient of <see cref="OutputLocal"/>, in Backward.</summary>
+    public string OutputGradientLocal => PassesLastStep ? $"d{Id}Last" : $"d{Id}Output";
+
+    /// <summary>Declares its outputs for a batch, in activations <c>a</c>, as locals.</summary>
+    public void WriteOutputViews(SourceWriter w)
+    {
+        w.Line($"Span<float> {Local}Output = a.{Id}Output.AsSpan(0, {OutputSize("batchSize")});");
+        if (PassesLastStep)
+            w.Line($"Span<float> {Local}Last = a.{Id}Last.AsSpan(0, batchSize * {Units});");
+    }
+
+    /// <summary>Declares the gradients of its outputs for a batch, in training buffers <c>t</c>, as locals.</summary>
+    public void WriteOutputGradientViews(SourceWriter w)
+    {
+        w.Line($"Span<float> d{Id}Output = t.{Id}OutputGradient.AsSpan(0, {OutputSize("batchSize")});");
+        if (PassesLastStep)
+            w.Line($"Span<float> d{Id}Last = t.{Id}LastGradient.AsSpan(0, batchSize * {Units});");
+    }
+
+    /// <summary>The forward call: reads <paramref name="x"/>, writes activations <c>a</c> (its outputs as locals for the next layer).</summary>
     public virtual void WriteForward(SourceWriter w, string x)
     {
         w.Line(Heading);
-        w.Line($"LayerShape {Local} = {Shape("batchSize")};");
-        w.Line($"{Runtime}.Forward({x}, {Parameters("parameters")}, {Local}, {ActivationArgument},");
-        w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local})), a.{Id}Output.AsSpan(0, {OutputSize("batchSize")}));");
+        w.Line($"LayerShape {Local}Shape = {Shape("batchSize")};");
+        WriteOutputViews(w);
+        w.Line($"{Runtime}.Forward(");
+        w.Line($"    {x}, {Parameters("parameters")}, {Local}Shape, {ActivationArgument},");
+        w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output);");
         if (PassesLastStep)
-            w.Line($"LastTimestep.Copy(a.{Id}Output.AsSpan(0, {OutputSize("batchSize")}), Timesteps, {Units}, {VisibleOutput("a", "batchSize")});");
+            w.Line($"LastTimestep.Copy({Local}Output, Timesteps, {Units}, {Local}Last);");
     }
 
     /// <summary>
-    /// The backward call: from the gradient of its visible output in <c>t</c>, adds into <c>gradients</c> and writes
-    /// <paramref name="dx"/>. <paramref name="x"/> is what Forward read.
+    /// The backward call: from the gradient of its output (the locals of <see cref="WriteOutputGradientViews"/>), adds into
+    /// <c>gradients</c> and writes <paramref name="dx"/>. <paramref name="x"/> is what Forward read.
     /// </summary>
     public virtual void WriteBackward(SourceWriter w, string x, string dx)
     {
         w.Line(Heading);
-        string outputGradient = $"t.{Id}OutputGradient.AsSpan(0, {OutputSize("batchSize")})";
         if (PassesLastStep)
-            w.Line($"LastTimestep.Scatter({VisibleOutputGradient("t", "batchSize")}, Timesteps, {Units}, {outputGradient});");
+            w.Line($"LastTimestep.Scatter(d{Id}Last, Timesteps, {Units}, d{Id}Output);");
         // A fused loss gives the gradient of the final Dense layer's pre-activations: its activation is then skipped.
         string activation = IsLast && !Layer.Info.IsRecurrent && Layer.Activation != Activation.Linear
             ? $"withRespectToLogits ? Activation.Linear : {ActivationArgument}"
             : ActivationArgument;
-        w.Line($"LayerShape {Local} = {Shape("batchSize")};");
-        w.Line($"{Runtime}.Backward({x}, {Parameters("parameters")},");
-        w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local})), a.{Id}Output.AsSpan(0, {OutputSize("batchSize")}), {Local}, {activation},");
-        w.Line($"    {outputGradient}, {Parameters("gradients")}, {dx}, t.Workspace);");
+        w.Line($"LayerShape {Local}Shape = {Shape("batchSize")};");
+        w.Line($"{Runtime}.Backward(");
+        w.Line($"    {x}, {Parameters("parameters")},");
+        w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output, {Local}Shape, {activation},");
+        w.Line($"    d{Id}Output, {Parameters("gradients")}, {dx}, t.Workspace);");
     }
 
     /// <summary>
@@ -166,7 +186,8 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
             state = $"states.Slice({start}(first * {N(Layer.StateLength)}), count * {N(Layer.StateLength)})";
         }
         w.Line(Heading);
-        w.Line($"{Runtime}.Step({x}, {Parameters("parameters")}, count, {N(Layer.Inputs)}, {Units}, {ActivationArgument},");
+        w.Line($"{Runtime}.Step(");
+        w.Line($"    {x}, {Parameters("parameters")}, count, {N(Layer.Inputs)}, {Units}, {ActivationArgument},");
         w.Line($"    {state}, s.{Id}Scratch, {output});");
         return output;
     }

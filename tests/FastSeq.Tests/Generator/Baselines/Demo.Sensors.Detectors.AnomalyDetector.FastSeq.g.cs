@@ -132,15 +132,20 @@ partial class Detectors
         private static void RunForward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batchSize, Activations a)
         {
             // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
-            LayerShape encoder = EncoderShape(batchSize);
-            SimpleRnnLayer.Forward(inputs, parameters.Slice(EncoderOffset, EncoderLength), encoder, Activation.Relu,
-                a.EncoderCache.AsSpan(0, SimpleRnnLayer.CacheLength(encoder)), a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6));
-            LastTimestep.Copy(a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6), Timesteps, 6, a.EncoderLast.AsSpan(0, batchSize * 6));
+            LayerShape encoderShape = EncoderShape(batchSize);
+            Span<float> encoderOutput = a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6);
+            Span<float> encoderLast = a.EncoderLast.AsSpan(0, batchSize * 6);
+            SimpleRnnLayer.Forward(
+                inputs, parameters.Slice(EncoderOffset, EncoderLength), encoderShape, Activation.Relu,
+                a.EncoderCache.AsSpan(0, SimpleRnnLayer.CacheLength(encoderShape)), encoderOutput);
+            LastTimestep.Copy(encoderOutput, Timesteps, 6, encoderLast);
 
             // head (Dense): [B, 6] -> [B, 1]
-            LayerShape head = HeadShape(batchSize);
-            DenseLayer.Forward(a.EncoderLast.AsSpan(0, batchSize * 6), parameters.Slice(HeadOffset, HeadLength), head, Activation.Sigmoid,
-                a.HeadCache.AsSpan(0, DenseLayer.CacheLength(head)), a.HeadOutput.AsSpan(0, batchSize * 1));
+            LayerShape headShape = HeadShape(batchSize);
+            Span<float> headOutput = a.HeadOutput.AsSpan(0, batchSize * 1);
+            DenseLayer.Forward(
+                encoderLast, parameters.Slice(HeadOffset, HeadLength), headShape, Activation.Sigmoid,
+                a.HeadCache.AsSpan(0, DenseLayer.CacheLength(headShape)), headOutput);
         }
 
         private static Span<float> OutputsOf(Activations a, int batchSize) => a.HeadOutput.AsSpan(0, batchSize * 1);
@@ -160,20 +165,32 @@ partial class Detectors
             Activations a = t.Activations;
             ReadOnlySpan<float> parameters = _parameters;
             Span<float> gradients = t.Gradients;
-            outputGradients.CopyTo(t.HeadOutputGradient.AsSpan(0, batchSize * 1));
+
+            // The activations of the last Forward, and the gradients that flow back through them.
+            ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);
+            Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;
+            Span<float> encoderOutput = a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6);
+            Span<float> encoderLast = a.EncoderLast.AsSpan(0, batchSize * 6);
+            Span<float> dEncoderOutput = t.EncoderOutputGradient.AsSpan(0, batchSize * Timesteps * 6);
+            Span<float> dEncoderLast = t.EncoderLastGradient.AsSpan(0, batchSize * 6);
+            Span<float> headOutput = a.HeadOutput.AsSpan(0, batchSize * 1);
+            Span<float> dHeadOutput = t.HeadOutputGradient.AsSpan(0, batchSize * 1);
+            outputGradients.CopyTo(dHeadOutput);
 
             // head (Dense): [B, 6] -> [B, 1]
-            LayerShape head = HeadShape(batchSize);
-            DenseLayer.Backward(a.EncoderLast.AsSpan(0, batchSize * 6), parameters.Slice(HeadOffset, HeadLength),
-                a.HeadCache.AsSpan(0, DenseLayer.CacheLength(head)), a.HeadOutput.AsSpan(0, batchSize * 1), head, withRespectToLogits ? Activation.Linear : Activation.Sigmoid,
-                t.HeadOutputGradient.AsSpan(0, batchSize * 1), gradients.Slice(HeadOffset, HeadLength), t.EncoderLastGradient.AsSpan(0, batchSize * 6), t.Workspace);
+            LayerShape headShape = HeadShape(batchSize);
+            DenseLayer.Backward(
+                encoderLast, parameters.Slice(HeadOffset, HeadLength),
+                a.HeadCache.AsSpan(0, DenseLayer.CacheLength(headShape)), headOutput, headShape, withRespectToLogits ? Activation.Linear : Activation.Sigmoid,
+                dHeadOutput, gradients.Slice(HeadOffset, HeadLength), dEncoderLast, t.Workspace);
 
             // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
-            LastTimestep.Scatter(t.EncoderLastGradient.AsSpan(0, batchSize * 6), Timesteps, 6, t.EncoderOutputGradient.AsSpan(0, batchSize * Timesteps * 6));
-            LayerShape encoder = EncoderShape(batchSize);
-            SimpleRnnLayer.Backward(t.Inputs.AsSpan(0, batchSize * InputLength), parameters.Slice(EncoderOffset, EncoderLength),
-                a.EncoderCache.AsSpan(0, SimpleRnnLayer.CacheLength(encoder)), a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6), encoder, Activation.Relu,
-                t.EncoderOutputGradient.AsSpan(0, batchSize * Timesteps * 6), gradients.Slice(EncoderOffset, EncoderLength), computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default, t.Workspace);
+            LastTimestep.Scatter(dEncoderLast, Timesteps, 6, dEncoderOutput);
+            LayerShape encoderShape = EncoderShape(batchSize);
+            SimpleRnnLayer.Backward(
+                inputs, parameters.Slice(EncoderOffset, EncoderLength),
+                a.EncoderCache.AsSpan(0, SimpleRnnLayer.CacheLength(encoderShape)), encoderOutput, encoderShape, Activation.Relu,
+                dEncoderOutput, gradients.Slice(EncoderOffset, EncoderLength), dInputs, t.Workspace);
         }
 
         /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>
@@ -212,10 +229,12 @@ partial class Detectors
             {
                 int count = Math.Min(MaxBatchSize, streams - first);
                 // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
-                SimpleRnnLayer.Step(inputs.Slice(first * Features, count * Features), parameters.Slice(EncoderOffset, EncoderLength), count, 2, 6, Activation.Relu,
+                SimpleRnnLayer.Step(
+                    inputs.Slice(first * Features, count * Features), parameters.Slice(EncoderOffset, EncoderLength), count, 2, 6, Activation.Relu,
                     states.Slice((first * 6), count * 6), s.EncoderScratch, s.EncoderOutput.AsSpan(0, count * 6));
                 // head (Dense): [B, 6] -> [B, 1]
-                DenseLayer.Step(s.EncoderOutput.AsSpan(0, count * 6), parameters.Slice(HeadOffset, HeadLength), count, 6, 1, Activation.Sigmoid,
+                DenseLayer.Step(
+                    s.EncoderOutput.AsSpan(0, count * 6), parameters.Slice(HeadOffset, HeadLength), count, 6, 1, Activation.Sigmoid,
                     Span<float>.Empty, s.HeadScratch, outputs.Slice(first * OutputUnits, count * OutputUnits));
             }
         }

@@ -133,19 +133,25 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     private static void RunForward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batchSize, Activations a)
     {
         // lstm (LSTM): [B, T, 3] -> [B, T, 16]
-        LayerShape lstm = LstmShape(batchSize);
-        LstmLayer.Forward(inputs, parameters.Slice(LstmOffset, LstmLength), lstm, Activation.Tanh,
-            a.LstmCache.AsSpan(0, LstmLayer.CacheLength(lstm)), a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16));
+        LayerShape lstmShape = LstmShape(batchSize);
+        Span<float> lstmOutput = a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16);
+        LstmLayer.Forward(
+            inputs, parameters.Slice(LstmOffset, LstmLength), lstmShape, Activation.Tanh,
+            a.LstmCache.AsSpan(0, LstmLayer.CacheLength(lstmShape)), lstmOutput);
 
         // gru (GRU): [B, T, 16] -> [B, T, 8]
-        LayerShape gru = GruShape(batchSize);
-        GruLayer.Forward(a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16), parameters.Slice(GruOffset, GruLength), gru, Activation.Tanh,
-            a.GruCache.AsSpan(0, GruLayer.CacheLength(gru)), a.GruOutput.AsSpan(0, batchSize * Timesteps * 8));
+        LayerShape gruShape = GruShape(batchSize);
+        Span<float> gruOutput = a.GruOutput.AsSpan(0, batchSize * Timesteps * 8);
+        GruLayer.Forward(
+            lstmOutput, parameters.Slice(GruOffset, GruLength), gruShape, Activation.Tanh,
+            a.GruCache.AsSpan(0, GruLayer.CacheLength(gruShape)), gruOutput);
 
         // dense (Dense): [B, T, 8] -> [B, T, 4]
-        LayerShape dense = DenseShape(batchSize);
-        DenseLayer.Forward(a.GruOutput.AsSpan(0, batchSize * Timesteps * 8), parameters.Slice(DenseOffset, DenseLength), dense, Activation.Softmax,
-            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(dense)), a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4));
+        LayerShape denseShape = DenseShape(batchSize);
+        Span<float> denseOutput = a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4);
+        DenseLayer.Forward(
+            gruOutput, parameters.Slice(DenseOffset, DenseLength), denseShape, Activation.Softmax,
+            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(denseShape)), denseOutput);
     }
 
     private static Span<float> OutputsOf(Activations a, int batchSize) => a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4);
@@ -165,25 +171,38 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
         Activations a = t.Activations;
         ReadOnlySpan<float> parameters = _parameters;
         Span<float> gradients = t.Gradients;
-        outputGradients.CopyTo(t.DenseOutputGradient.AsSpan(0, batchSize * Timesteps * 4));
+
+        // The activations of the last Forward, and the gradients that flow back through them.
+        ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);
+        Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;
+        Span<float> lstmOutput = a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16);
+        Span<float> dLstmOutput = t.LstmOutputGradient.AsSpan(0, batchSize * Timesteps * 16);
+        Span<float> gruOutput = a.GruOutput.AsSpan(0, batchSize * Timesteps * 8);
+        Span<float> dGruOutput = t.GruOutputGradient.AsSpan(0, batchSize * Timesteps * 8);
+        Span<float> denseOutput = a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4);
+        Span<float> dDenseOutput = t.DenseOutputGradient.AsSpan(0, batchSize * Timesteps * 4);
+        outputGradients.CopyTo(dDenseOutput);
 
         // dense (Dense): [B, T, 8] -> [B, T, 4]
-        LayerShape dense = DenseShape(batchSize);
-        DenseLayer.Backward(a.GruOutput.AsSpan(0, batchSize * Timesteps * 8), parameters.Slice(DenseOffset, DenseLength),
-            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(dense)), a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4), dense, withRespectToLogits ? Activation.Linear : Activation.Softmax,
-            t.DenseOutputGradient.AsSpan(0, batchSize * Timesteps * 4), gradients.Slice(DenseOffset, DenseLength), t.GruOutputGradient.AsSpan(0, batchSize * Timesteps * 8), t.Workspace);
+        LayerShape denseShape = DenseShape(batchSize);
+        DenseLayer.Backward(
+            gruOutput, parameters.Slice(DenseOffset, DenseLength),
+            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(denseShape)), denseOutput, denseShape, withRespectToLogits ? Activation.Linear : Activation.Softmax,
+            dDenseOutput, gradients.Slice(DenseOffset, DenseLength), dGruOutput, t.Workspace);
 
         // gru (GRU): [B, T, 16] -> [B, T, 8]
-        LayerShape gru = GruShape(batchSize);
-        GruLayer.Backward(a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16), parameters.Slice(GruOffset, GruLength),
-            a.GruCache.AsSpan(0, GruLayer.CacheLength(gru)), a.GruOutput.AsSpan(0, batchSize * Timesteps * 8), gru, Activation.Tanh,
-            t.GruOutputGradient.AsSpan(0, batchSize * Timesteps * 8), gradients.Slice(GruOffset, GruLength), t.LstmOutputGradient.AsSpan(0, batchSize * Timesteps * 16), t.Workspace);
+        LayerShape gruShape = GruShape(batchSize);
+        GruLayer.Backward(
+            lstmOutput, parameters.Slice(GruOffset, GruLength),
+            a.GruCache.AsSpan(0, GruLayer.CacheLength(gruShape)), gruOutput, gruShape, Activation.Tanh,
+            dGruOutput, gradients.Slice(GruOffset, GruLength), dLstmOutput, t.Workspace);
 
         // lstm (LSTM): [B, T, 3] -> [B, T, 16]
-        LayerShape lstm = LstmShape(batchSize);
-        LstmLayer.Backward(t.Inputs.AsSpan(0, batchSize * InputLength), parameters.Slice(LstmOffset, LstmLength),
-            a.LstmCache.AsSpan(0, LstmLayer.CacheLength(lstm)), a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16), lstm, Activation.Tanh,
-            t.LstmOutputGradient.AsSpan(0, batchSize * Timesteps * 16), gradients.Slice(LstmOffset, LstmLength), computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default, t.Workspace);
+        LayerShape lstmShape = LstmShape(batchSize);
+        LstmLayer.Backward(
+            inputs, parameters.Slice(LstmOffset, LstmLength),
+            a.LstmCache.AsSpan(0, LstmLayer.CacheLength(lstmShape)), lstmOutput, lstmShape, Activation.Tanh,
+            dLstmOutput, gradients.Slice(LstmOffset, LstmLength), dInputs, t.Workspace);
     }
 
     /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>
@@ -222,13 +241,16 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
         {
             int count = Math.Min(MaxBatchSize, streams - first);
             // lstm (LSTM): [B, T, 3] -> [B, T, 16]
-            LstmLayer.Step(inputs.Slice(first * Features, count * Features), parameters.Slice(LstmOffset, LstmLength), count, 3, 16, Activation.Tanh,
+            LstmLayer.Step(
+                inputs.Slice(first * Features, count * Features), parameters.Slice(LstmOffset, LstmLength), count, 3, 16, Activation.Tanh,
                 states.Slice((first * 32), count * 32), s.LstmScratch, s.LstmOutput.AsSpan(0, count * 16));
             // gru (GRU): [B, T, 16] -> [B, T, 8]
-            GruLayer.Step(s.LstmOutput.AsSpan(0, count * 16), parameters.Slice(GruOffset, GruLength), count, 16, 8, Activation.Tanh,
+            GruLayer.Step(
+                s.LstmOutput.AsSpan(0, count * 16), parameters.Slice(GruOffset, GruLength), count, 16, 8, Activation.Tanh,
                 states.Slice((32 * streams) + (first * 8), count * 8), s.GruScratch, s.GruOutput.AsSpan(0, count * 8));
             // dense (Dense): [B, T, 8] -> [B, T, 4]
-            DenseLayer.Step(s.GruOutput.AsSpan(0, count * 8), parameters.Slice(DenseOffset, DenseLength), count, 8, 4, Activation.Softmax,
+            DenseLayer.Step(
+                s.GruOutput.AsSpan(0, count * 8), parameters.Slice(DenseOffset, DenseLength), count, 8, 4, Activation.Softmax,
                 Span<float>.Empty, s.DenseScratch, outputs.Slice(first * OutputUnits, count * OutputUnits));
         }
     }

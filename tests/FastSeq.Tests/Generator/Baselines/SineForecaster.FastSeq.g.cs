@@ -131,20 +131,27 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     private static void RunForward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batchSize, Activations a)
     {
         // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
-        LayerShape simpleRnn = SimpleRnnShape(batchSize);
-        SimpleRnnLayer.Forward(inputs, parameters.Slice(SimpleRnnOffset, SimpleRnnLength), simpleRnn, Activation.Tanh,
-            a.SimpleRnnCache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnn)), a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32));
+        LayerShape simpleRnnShape = SimpleRnnShape(batchSize);
+        Span<float> simpleRnnOutput = a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32);
+        SimpleRnnLayer.Forward(
+            inputs, parameters.Slice(SimpleRnnOffset, SimpleRnnLength), simpleRnnShape, Activation.Tanh,
+            a.SimpleRnnCache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnnShape)), simpleRnnOutput);
 
         // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
-        LayerShape simpleRnn1 = SimpleRnn1Shape(batchSize);
-        SimpleRnnLayer.Forward(a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32), parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), simpleRnn1, Activation.Tanh,
-            a.SimpleRnn1Cache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnn1)), a.SimpleRnn1Output.AsSpan(0, batchSize * Timesteps * 32));
-        LastTimestep.Copy(a.SimpleRnn1Output.AsSpan(0, batchSize * Timesteps * 32), Timesteps, 32, a.SimpleRnn1Last.AsSpan(0, batchSize * 32));
+        LayerShape simpleRnn1Shape = SimpleRnn1Shape(batchSize);
+        Span<float> simpleRnn1Output = a.SimpleRnn1Output.AsSpan(0, batchSize * Timesteps * 32);
+        Span<float> simpleRnn1Last = a.SimpleRnn1Last.AsSpan(0, batchSize * 32);
+        SimpleRnnLayer.Forward(
+            simpleRnnOutput, parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), simpleRnn1Shape, Activation.Tanh,
+            a.SimpleRnn1Cache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnn1Shape)), simpleRnn1Output);
+        LastTimestep.Copy(simpleRnn1Output, Timesteps, 32, simpleRnn1Last);
 
         // dense (Dense): [B, 32] -> [B, 1]
-        LayerShape dense = DenseShape(batchSize);
-        DenseLayer.Forward(a.SimpleRnn1Last.AsSpan(0, batchSize * 32), parameters.Slice(DenseOffset, DenseLength), dense, Activation.Linear,
-            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(dense)), a.DenseOutput.AsSpan(0, batchSize * 1));
+        LayerShape denseShape = DenseShape(batchSize);
+        Span<float> denseOutput = a.DenseOutput.AsSpan(0, batchSize * 1);
+        DenseLayer.Forward(
+            simpleRnn1Last, parameters.Slice(DenseOffset, DenseLength), denseShape, Activation.Linear,
+            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(denseShape)), denseOutput);
     }
 
     private static Span<float> OutputsOf(Activations a, int batchSize) => a.DenseOutput.AsSpan(0, batchSize * 1);
@@ -164,26 +171,41 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
         Activations a = t.Activations;
         ReadOnlySpan<float> parameters = _parameters;
         Span<float> gradients = t.Gradients;
-        outputGradients.CopyTo(t.DenseOutputGradient.AsSpan(0, batchSize * 1));
+
+        // The activations of the last Forward, and the gradients that flow back through them.
+        ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);
+        Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;
+        Span<float> simpleRnnOutput = a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32);
+        Span<float> dSimpleRnnOutput = t.SimpleRnnOutputGradient.AsSpan(0, batchSize * Timesteps * 32);
+        Span<float> simpleRnn1Output = a.SimpleRnn1Output.AsSpan(0, batchSize * Timesteps * 32);
+        Span<float> simpleRnn1Last = a.SimpleRnn1Last.AsSpan(0, batchSize * 32);
+        Span<float> dSimpleRnn1Output = t.SimpleRnn1OutputGradient.AsSpan(0, batchSize * Timesteps * 32);
+        Span<float> dSimpleRnn1Last = t.SimpleRnn1LastGradient.AsSpan(0, batchSize * 32);
+        Span<float> denseOutput = a.DenseOutput.AsSpan(0, batchSize * 1);
+        Span<float> dDenseOutput = t.DenseOutputGradient.AsSpan(0, batchSize * 1);
+        outputGradients.CopyTo(dDenseOutput);
 
         // dense (Dense): [B, 32] -> [B, 1]
-        LayerShape dense = DenseShape(batchSize);
-        DenseLayer.Backward(a.SimpleRnn1Last.AsSpan(0, batchSize * 32), parameters.Slice(DenseOffset, DenseLength),
-            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(dense)), a.DenseOutput.AsSpan(0, batchSize * 1), dense, Activation.Linear,
-            t.DenseOutputGradient.AsSpan(0, batchSize * 1), gradients.Slice(DenseOffset, DenseLength), t.SimpleRnn1LastGradient.AsSpan(0, batchSize * 32), t.Workspace);
+        LayerShape denseShape = DenseShape(batchSize);
+        DenseLayer.Backward(
+            simpleRnn1Last, parameters.Slice(DenseOffset, DenseLength),
+            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(denseShape)), denseOutput, denseShape, Activation.Linear,
+            dDenseOutput, gradients.Slice(DenseOffset, DenseLength), dSimpleRnn1Last, t.Workspace);
 
         // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
-        LastTimestep.Scatter(t.SimpleRnn1LastGradient.AsSpan(0, batchSize * 32), Timesteps, 32, t.SimpleRnn1OutputGradient.AsSpan(0, batchSize * Timesteps * 32));
-        LayerShape simpleRnn1 = SimpleRnn1Shape(batchSize);
-        SimpleRnnLayer.Backward(a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32), parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length),
-            a.SimpleRnn1Cache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnn1)), a.SimpleRnn1Output.AsSpan(0, batchSize * Timesteps * 32), simpleRnn1, Activation.Tanh,
-            t.SimpleRnn1OutputGradient.AsSpan(0, batchSize * Timesteps * 32), gradients.Slice(SimpleRnn1Offset, SimpleRnn1Length), t.SimpleRnnOutputGradient.AsSpan(0, batchSize * Timesteps * 32), t.Workspace);
+        LastTimestep.Scatter(dSimpleRnn1Last, Timesteps, 32, dSimpleRnn1Output);
+        LayerShape simpleRnn1Shape = SimpleRnn1Shape(batchSize);
+        SimpleRnnLayer.Backward(
+            simpleRnnOutput, parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length),
+            a.SimpleRnn1Cache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnn1Shape)), simpleRnn1Output, simpleRnn1Shape, Activation.Tanh,
+            dSimpleRnn1Output, gradients.Slice(SimpleRnn1Offset, SimpleRnn1Length), dSimpleRnnOutput, t.Workspace);
 
         // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
-        LayerShape simpleRnn = SimpleRnnShape(batchSize);
-        SimpleRnnLayer.Backward(t.Inputs.AsSpan(0, batchSize * InputLength), parameters.Slice(SimpleRnnOffset, SimpleRnnLength),
-            a.SimpleRnnCache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnn)), a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32), simpleRnn, Activation.Tanh,
-            t.SimpleRnnOutputGradient.AsSpan(0, batchSize * Timesteps * 32), gradients.Slice(SimpleRnnOffset, SimpleRnnLength), computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default, t.Workspace);
+        LayerShape simpleRnnShape = SimpleRnnShape(batchSize);
+        SimpleRnnLayer.Backward(
+            inputs, parameters.Slice(SimpleRnnOffset, SimpleRnnLength),
+            a.SimpleRnnCache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnnShape)), simpleRnnOutput, simpleRnnShape, Activation.Tanh,
+            dSimpleRnnOutput, gradients.Slice(SimpleRnnOffset, SimpleRnnLength), dInputs, t.Workspace);
     }
 
     /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>
@@ -222,13 +244,16 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
         {
             int count = Math.Min(MaxBatchSize, streams - first);
             // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
-            SimpleRnnLayer.Step(inputs.Slice(first * Features, count * Features), parameters.Slice(SimpleRnnOffset, SimpleRnnLength), count, 1, 32, Activation.Tanh,
+            SimpleRnnLayer.Step(
+                inputs.Slice(first * Features, count * Features), parameters.Slice(SimpleRnnOffset, SimpleRnnLength), count, 1, 32, Activation.Tanh,
                 states.Slice((first * 32), count * 32), s.SimpleRnnScratch, s.SimpleRnnOutput.AsSpan(0, count * 32));
             // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
-            SimpleRnnLayer.Step(s.SimpleRnnOutput.AsSpan(0, count * 32), parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), count, 32, 32, Activation.Tanh,
+            SimpleRnnLayer.Step(
+                s.SimpleRnnOutput.AsSpan(0, count * 32), parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), count, 32, 32, Activation.Tanh,
                 states.Slice((32 * streams) + (first * 32), count * 32), s.SimpleRnn1Scratch, s.SimpleRnn1Output.AsSpan(0, count * 32));
             // dense (Dense): [B, 32] -> [B, 1]
-            DenseLayer.Step(s.SimpleRnn1Output.AsSpan(0, count * 32), parameters.Slice(DenseOffset, DenseLength), count, 32, 1, Activation.Linear,
+            DenseLayer.Step(
+                s.SimpleRnn1Output.AsSpan(0, count * 32), parameters.Slice(DenseOffset, DenseLength), count, 32, 1, Activation.Linear,
                 Span<float>.Empty, s.DenseScratch, outputs.Slice(first * OutputUnits, count * OutputUnits));
         }
     }
