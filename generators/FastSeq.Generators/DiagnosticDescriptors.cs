@@ -50,14 +50,22 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NotAClass = Error("FSEQ0011",
         "Sequence model must be a non-generic class",
-        "'{0}' must be a non-generic, non-record partial class to be a sequence model");
+        "'{0}' must be a non-generic, non-record, non-static partial class to be a sequence model");
 
     public static readonly DiagnosticDescriptor TooLarge = Error("FSEQ0012",
         "Sequence model is too large",
         "'{0}' is too large: {1} would need {2} floats, more than one buffer can hold (2,147,483,647); use fewer units, timesteps or a smaller MaxBatchSize");
 
+    public static readonly DiagnosticDescriptor Conflict = Error("FSEQ0013",
+        "Declaration conflicts with the generated model",
+        "'{0}' cannot be a sequence model as declared: {1}");
+
+    public static readonly DiagnosticDescriptor EmptyName = Error("FSEQ0014",
+        "Layer name is empty",
+        "A {0} layer has an empty Name; give it a name, or leave Name out for the Keras default");
+
     private static readonly DiagnosticDescriptor[] s_all =
-        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName, WeightsNotFound, WeightsUnreadable, WeightsMismatch, NotAClass, TooLarge];
+        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName, WeightsNotFound, WeightsUnreadable, WeightsMismatch, NotAClass, TooLarge, Conflict, EmptyName];
 
     public static DiagnosticDescriptor ById(string id) => s_all.First(d => d.Id == id);
 

@@ -34,7 +34,7 @@ public sealed partial class FastSeqGenerator
         AttributeData modelAttribute = context.Attributes[0];
         LocationInfo? modelLocation = LocationInfo.From(modelAttribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
 
-        if (type.TypeKind != TypeKind.Class || type.IsRecord || type.TypeParameters.Length > 0)
+        if (type.TypeKind != TypeKind.Class || type.IsRecord || type.IsStatic || type.TypeParameters.Length > 0)
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.NotAClass, modelLocation, type.Name));
         else if (!IsPartialAll(type, cancellationToken))
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.NotPartial, modelLocation, type.Name));
@@ -69,6 +69,8 @@ public sealed partial class FastSeqGenerator
             var activation = (Activation)NamedInt(attribute, "Activation", (int)kind.DefaultActivation);
             string name = NamedString(attribute, "Name") ?? DefaultName(kind, nameCounts);
 
+            if (name.Length == 0)
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.EmptyName, location, kind.Kind.ToString()));
             RequirePositive(diagnostics, location, $"Units of layer '{name}'", units);
             if (!usedNames.Add(name))
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.DuplicateName, location, name));
@@ -95,6 +97,8 @@ public sealed partial class FastSeqGenerator
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoLayers, modelLocation, type.Name));
         else if (diagnostics.Count == 0)
             CheckSizes(diagnostics, modelLocation, type.Name, timesteps, features, maxBatchSize, layers, offset);
+        if (diagnostics.Count == 0)
+            CheckConflicts(diagnostics, modelLocation, type, layers, NamedString(modelAttribute, "Weights") is not null, cancellationToken);
 
         if (diagnostics.Count > 0)
             return new ModelResult(null, diagnostics.ToEquatableArray(), modelLocation);
@@ -169,6 +173,50 @@ public sealed partial class FastSeqGenerator
         }
         if (largest > int.MaxValue)
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.TooLarge, location, model, what, largest.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>The members every generated model declares; a layer adds its <c>Offset</c>, <c>Length</c> and <c>Shape</c>.</summary>
+    private static readonly ImmutableHashSet<string> s_generatedMembers =
+    [
+        "Timesteps", "Features", "InputLength", "OutputLength", "OutputUnits", "ParameterCount", "MaxBatchSize", "StreamStateLength",
+        "OutputActivation", "Parameters", "Gradients", "Outputs", "Logits", "InputGradients", "Predict", "Forward", "Backward",
+        "ResetState", "Step", "Summary", "StateDict", "LoadWeights", "SaveWeights", "FromWeights",
+        "_parameters", "_training", "_streamState", "_exclusive", "t_predictBuffers", "t_stepBuffers", "TrainingBuffers",
+        "RunForward", "OutputsOf", "Activations", "Training", "StepBuffers", "EmbeddedWeights", "s_summary", "s_stateDict",
+    ];
+
+    /// <summary>
+    /// What the user declared that the generated part would clash with: a member of a generated name, a constructor of
+    /// a generated signature or a primary constructor (the generated constructors cannot chain to it), or a base
+    /// class without a parameterless constructor for them to call.
+    /// </summary>
+    private static void CheckConflicts(List<DiagnosticInfo> diagnostics, LocationInfo? location, INamedTypeSymbol type, List<LayerSpec> layers,
+                                       bool embedsWeights, CancellationToken cancellationToken)
+    {
+        var generated = new HashSet<string>(s_generatedMembers);
+        foreach (LayerSpec layer in layers)
+            generated.UnionWith([layer.Identifier + "Offset", layer.Identifier + "Length", layer.Identifier + "Shape"]);
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (member.IsImplicitlyDeclared)
+                continue;
+            if (generated.Contains(member.Name))
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.Conflict, location, type.Name, $"it declares '{member.Name}', a member FastSeq generates; rename it"));
+            else if (member is IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false } constructor &&
+                     (constructor.Parameters.Length == 0 ? embedsWeights : constructor.Parameters.Length == 1 && constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32))
+            {
+                string signature = constructor.Parameters.Length == 0 ? "()" : "(int)";
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.Conflict, location, type.Name, $"it declares a constructor {signature}, which FastSeq generates; remove it"));
+            }
+        }
+        if (type.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax { ParameterList: not null }))
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.Conflict, location, type.Name, "it has a primary constructor, which the generated constructors cannot chain to; remove it"));
+        if (type.BaseType is { SpecialType: not SpecialType.System_Object } baseType &&
+            !baseType.InstanceConstructors.Any(c => c.DeclaredAccessibility != Accessibility.Private && c.Parameters.All(p => p.IsOptional)))
+        {
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.Conflict, location, type.Name,
+                $"its base class '{baseType.Name}' has no accessible parameterless constructor for the generated constructors to call"));
+        }
     }
 
     /// <summary>Keras names layers by class, counting per class: simple_rnn, simple_rnn_1, dense, ...</summary>

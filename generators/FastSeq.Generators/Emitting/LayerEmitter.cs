@@ -26,7 +26,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     /// <summary>Floats of state one stream of it carries.</summary>
     public int StateLength => Layer.StateLength;
 
-    protected string Runtime => Layer.Info.RuntimeType;
+    protected string Runtime => "global::FastSeq.Layers." + Layer.Info.RuntimeType;
 
     /// <summary>Whether the output keeps a time axis only inside the layer: a recurrent layer that passes on its last step.</summary>
     protected bool PassesLastStep => Layer.Info.IsRecurrent && !Layer.ReturnSequences;
@@ -47,7 +47,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     protected string Parameters(string buffer) => $"{buffer}.Slice({Id}Offset, {Id}Length)";
 
     /// <summary>The activation argument: the declared one, or the cell's fixed one.</summary>
-    protected string ActivationArgument => "Activation." + Layer.Activation;
+    protected string ActivationArgument => "global::FastSeq.Activation." + Layer.Activation;
 
     /// <summary>The heading comment: name, Keras class and shapes.</summary>
     public string Heading
@@ -64,7 +64,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     public virtual void WriteConstants(SourceWriter w)
     {
         w.Line($"private const int {Id}Offset = {N(Layer.ParameterOffset)}, {Id}Length = {N(Layer.ParameterCount)};");
-        w.Line($"private static LayerShape {Id}Shape(int batch) => new(batch, {CallTimesteps}, {N(Layer.Inputs)}, {Units});");
+        w.Line($"private static global::FastSeq.Layers.LayerShape {Id}Shape(int batch) => new(batch, {CallTimesteps}, {N(Layer.Inputs)}, {Units});");
     }
 
     /// <summary>Its fields in the forward activations: what it keeps for Backward, its output, and its last step if it passes that on.</summary>
@@ -114,30 +114,30 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     /// <summary>Declares its outputs for a batch, in activations <c>a</c>, as locals.</summary>
     public void WriteOutputViews(SourceWriter w)
     {
-        w.Line($"Span<float> {Local}Output = a.{Id}Output.AsSpan(0, {OutputSize("batchSize")});");
+        w.Line($"global::System.Span<float> {Local}Output = a.{Id}Output.AsSpan(0, {OutputSize("batchSize")});");
         if (PassesLastStep)
-            w.Line($"Span<float> {Local}Last = a.{Id}Last.AsSpan(0, batchSize * {Units});");
+            w.Line($"global::System.Span<float> {Local}Last = a.{Id}Last.AsSpan(0, batchSize * {Units});");
     }
 
     /// <summary>Declares the gradients of its outputs for a batch, in training buffers <c>t</c>, as locals.</summary>
     public void WriteOutputGradientViews(SourceWriter w)
     {
-        w.Line($"Span<float> d{Id}Output = t.{Id}OutputGradient.AsSpan(0, {OutputSize("batchSize")});");
+        w.Line($"global::System.Span<float> d{Id}Output = t.{Id}OutputGradient.AsSpan(0, {OutputSize("batchSize")});");
         if (PassesLastStep)
-            w.Line($"Span<float> d{Id}Last = t.{Id}LastGradient.AsSpan(0, batchSize * {Units});");
+            w.Line($"global::System.Span<float> d{Id}Last = t.{Id}LastGradient.AsSpan(0, batchSize * {Units});");
     }
 
     /// <summary>The forward call: reads <paramref name="x"/>, writes activations <c>a</c> (its outputs as locals for the next layer).</summary>
     public virtual void WriteForward(SourceWriter w, string x)
     {
         w.Line(Heading);
-        w.Line($"LayerShape {Local}Shape = {Shape("batchSize")};");
+        w.Line($"global::FastSeq.Layers.LayerShape {Local}Shape = {Shape("batchSize")};");
         WriteOutputViews(w);
         w.Line($"{Runtime}.Forward(");
         w.Line($"    {x}, {Parameters("parameters")}, {Local}Shape, {ActivationArgument},");
         w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output);");
         if (PassesLastStep)
-            w.Line($"LastTimestep.Copy({Local}Output, Timesteps, {Units}, {Local}Last);");
+            w.Line($"global::FastSeq.Layers.LastTimestep.Copy({Local}Output, Timesteps, {Units}, {Local}Last);");
     }
 
     /// <summary>
@@ -148,12 +148,12 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     {
         w.Line(Heading);
         if (PassesLastStep)
-            w.Line($"LastTimestep.Scatter(d{Id}Last, Timesteps, {Units}, d{Id}Output);");
+            w.Line($"global::FastSeq.Layers.LastTimestep.Scatter(d{Id}Last, Timesteps, {Units}, d{Id}Output);");
         // A fused loss gives the gradient of the final Dense layer's pre-activations: its activation is then skipped.
         string activation = IsLast && !Layer.Info.IsRecurrent && Layer.Activation != Activation.Linear
-            ? $"withRespectToLogits ? Activation.Linear : {ActivationArgument}"
+            ? $"withRespectToLogits ? global::FastSeq.Activation.Linear : {ActivationArgument}"
             : ActivationArgument;
-        w.Line($"LayerShape {Local}Shape = {Shape("batchSize")};");
+        w.Line($"global::FastSeq.Layers.LayerShape {Local}Shape = {Shape("batchSize")};");
         w.Line($"{Runtime}.Backward(");
         w.Line($"    {x}, {Parameters("parameters")},");
         w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output, {Local}Shape, {activation},");
@@ -179,7 +179,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
             : $"s.{Id}Output.AsSpan(0, count * {Units})";
         string state;
         if (Layer.StateLength == 0)
-            state = "Span<float>.Empty";
+            state = "global::System.Span<float>.Empty";
         else
         {
             string start = stateOffset == 0 ? "" : $"({N(stateOffset)} * streams) + ";
@@ -206,7 +206,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         {
             string offset = tensor.Offset == 0 ? $"{Id}Offset" : $"{Id}Offset + {N(tensor.Offset)}";
             string shape = string.Join(", ", System.Linq.Enumerable.Select(tensor.Shape, N));
-            w.Line($"new({SourceWriter.Literal(tensor.Name)}, {offset}, [{shape}], TensorLayout.{tensor.Layout}),");
+            w.Line($"new({SourceWriter.Literal(tensor.Name)}, {offset}, [{shape}], global::FastSeq.IO.TensorLayout.{tensor.Layout}),");
         }
     }
 
@@ -215,5 +215,5 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         w.Line($"{Runtime}.Initialize(_parameters.AsSpan({Id}Offset, {Id}Length), {N(Layer.Inputs)}, {Units}, random);");
 
     protected static void Field(SourceWriter w, string name, string length) =>
-        w.Line($"public readonly ArraySegment<float> {name} = AlignedMemory.Allocate({length});");
+        w.Line($"public readonly global::System.ArraySegment<float> {name} = global::FastSeq.Kernels.AlignedMemory.Allocate({length});");
 }

@@ -38,18 +38,32 @@ internal sealed class SourceWriter
 
     public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    public static string Literal(string value) =>
-        "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    /// <summary>A C# string literal of <paramref name="value"/>: quotes, backslashes, control and line-break characters and surrogates (a lone one cannot be written as UTF-8) escaped.</summary>
+    public static string Literal(string value)
+    {
+        var text = new StringBuilder(value.Length + 2).Append('"');
+        foreach (char c in value)
+        {
+            if (c is '"' or '\\')
+                text.Append('\\').Append(c);
+            else if (char.IsControl(c) || char.IsSurrogate(c) || c is '\u2028' or '\u2029')
+                text.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+            else
+                text.Append(c);
+        }
+        return text.Append('"').ToString();
+    }
 
     /// <summary>
     /// Text for one line of a <c>//</c> comment: line breaks (which would end the comment and leave the
-    /// rest as code) and other control characters become spaces.
+    /// rest as code) and other control characters become spaces; surrogates, which a lone one would make unwritable
+    /// as UTF-8, become '?'.
     /// </summary>
     public static string CommentText(string value)
     {
         var text = new StringBuilder(value.Length);
         foreach (char c in value)
-            text.Append(char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c);
+            text.Append(char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : char.IsSurrogate(c) ? '?' : c);
         return text.ToString();
     }
 

@@ -60,8 +60,8 @@ public class EmbeddedWeightsTests
     {
         var (errors, source) = Generate(ReferenceBytes());
         Assert.Empty(errors);
-        Assert.Contains("private static ReadOnlySpan<byte> EmbeddedWeights =>", source, StringComparison.Ordinal);
-        Assert.Contains("public Sine() => WeightFile.LoadRaw(", source, StringComparison.Ordinal);
+        Assert.Contains("private static global::System.ReadOnlySpan<byte> EmbeddedWeights =>", source, StringComparison.Ordinal);
+        Assert.Contains("public Sine() => global::FastSeq.IO.WeightFile.LoadRaw(", source, StringComparison.Ordinal);
     }
 
     [Theory]

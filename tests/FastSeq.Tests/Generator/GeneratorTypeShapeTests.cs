@@ -47,9 +47,47 @@ public class GeneratorTypeShapeTests
         Assert.True(ImplementsModel(model));
     }
 
+    /// <summary>The generated code names every type in full, so a user's type of the same simple name cannot take its place.</summary>
+    [Theory]
+    [InlineData("namespace N; [SequenceModel(Timesteps = 2, Features = 1)] [Lstm(2)] [Dense(2, Activation = Activation.Softmax)] public partial class Random;", "N.Random")]
+    [InlineData("namespace N; [SequenceModel(Timesteps = 2, Features = 1)] [SimpleRnn(2)] public partial class Activation;", "N.Activation")]
+    [InlineData("namespace N; class Math { } class AlignedMemory { } class LayerShape { } [SequenceModel(Timesteps = 2, Features = 1)] [Gru(2)] public partial class M;", "N.M")]
+    [InlineData("class Span<T> { } class ArraySegment<T> { } class ModelArguments { } [SequenceModel(Timesteps = 2, Features = 1)] [Lstm(2)] public partial class LstmLayer;", "LstmLayer")]
+    public void Types_named_like_the_ones_generated_code_uses_do_not_break_it(string source, string metadataName)
+    {
+        var (generator, compile, model) = Generate(source, metadataName);
+        Assert.True(generator.IsEmpty && compile.Length == 0, string.Join("\n", generator.Concat(compile).Select(d => d.ToString())));
+        Assert.True(ImplementsModel(model));
+    }
+
+    /// <summary>Layer names go into string literals and comments: line breaks, quotes, backslashes and lone surrogates stay inside them.</summary>
+    [Fact]
+    public void Layer_names_of_any_characters_stay_in_their_literals_and_comments()
+    {
+        const string Source = """
+            [SequenceModel(Timesteps = 2, Features = 1)]
+            [Lstm(2, Name = "a\n    }\n    public int Injected => 1;\n//\"\\")]
+            [Dense(1, Name = "\uD800 \u2028 tab\t")]
+            public partial class M;
+            """;
+        var (generator, compile, model) = Generate(Source, "M");
+        Assert.True(generator.IsEmpty && compile.Length == 0, string.Join("\n", generator.Concat(compile).Select(d => d.ToString())));
+        Assert.True(ImplementsModel(model));
+        Assert.Empty(model!.GetMembers("Injected"));
+    }
+
     [Theory]
     [InlineData($"{Layers} public partial class M<T>;", "M`1", "FSEQ0011")]
     [InlineData($"{Layers} public partial record M;", "M", "FSEQ0011")]
+    [InlineData($"{Layers} public static partial class M;", "M", "FSEQ0011")]
+    [InlineData($"{Layers} public partial class M {{ public int Timesteps => 3; }}", "M", "FSEQ0013")]
+    [InlineData($"{Layers} public partial class M {{ public void Predict() {{ }} }}", "M", "FSEQ0013")]
+    [InlineData($"{Layers} public partial class M {{ public float[] Parameters = []; }}", "M", "FSEQ0013")]
+    [InlineData($"{Layers} public partial class M {{ public const int GruOffset = 1; }}", "M", "FSEQ0013")]
+    [InlineData($"{Layers} public partial class M {{ public M(int seed) {{ }} }}", "M", "FSEQ0013")]
+    [InlineData($"{Layers} public partial class M(string name) {{ public string Name => name; }}", "M", "FSEQ0013")]
+    [InlineData($"public class B {{ public B(int x) {{ }} }} {Layers} public partial class M : B {{ public M(string s) : base(s.Length) {{ }} }}", "M", "FSEQ0013")]
+    [InlineData("[SequenceModel(Timesteps = 2, Features = 1)] [Gru(2, Name = \"\")] public partial class M;", "M", "FSEQ0014")]
     public void A_model_type_the_generator_cannot_extend_is_reported_not_skipped(string source, string metadataName, string expectedId)
     {
         var (generator, compile, model) = Generate(source, metadataName);

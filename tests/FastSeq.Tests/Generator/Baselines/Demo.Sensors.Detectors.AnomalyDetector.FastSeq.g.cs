@@ -2,12 +2,6 @@
 #nullable enable
 
 using global::System;
-using global::System.Runtime.CompilerServices;
-using global::FastSeq;
-using global::FastSeq.IO;
-using global::FastSeq.Kernels;
-using global::FastSeq.Layers;
-using global::FastSeq.Models;
 
 namespace Demo.Sensors;
 
@@ -29,32 +23,32 @@ partial class Detectors
         public const int ParameterCount = 61;
         /// <summary>The most sequences one pass holds: larger Predict and Step calls run in slices of this many; Forward takes at most this many.</summary>
         public const int MaxBatchSize = 8;
-        /// <summary>Floats of recurrent state one stream carries between <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float})"/> calls.</summary>
+        /// <summary>Floats of recurrent state one stream carries between <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, global::System.Span{float})"/> calls.</summary>
         public const int StreamStateLength = 6;
 
         // Each layer's place in Parameters (and Gradients), and the shape of its call for a batch: [batch, T, inputs] -> [batch, T, units].
         private const int EncoderOffset = 0, EncoderLength = 54;
-        private static LayerShape EncoderShape(int batch) => new(batch, Timesteps, 2, 6);
+        private static global::FastSeq.Layers.LayerShape EncoderShape(int batch) => new(batch, Timesteps, 2, 6);
         private const int HeadOffset = 54, HeadLength = 7;
-        private static LayerShape HeadShape(int batch) => new(batch, 1, 6, 1);
+        private static global::FastSeq.Layers.LayerShape HeadShape(int batch) => new(batch, 1, 6, 1);
 
-        private readonly ArraySegment<float> _parameters = AlignedMemory.Allocate(ParameterCount);
+        private readonly global::System.ArraySegment<float> _parameters = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);
         // The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.
         private Training? _training;
         // The state of the one stream that Step(input, output) advances.
         private readonly float[] _streamState = new float[StreamStateLength];
         // Held by the members that change the instance (training, loading), to catch two threads in them at once.
-        private readonly ExclusiveUse _exclusive = new();
+        private readonly global::FastSeq.Models.ExclusiveUse _exclusive = new();
         // Each thread's buffers for Predict and for Step, made on its first call and shared by every instance of the model.
-        [ThreadStatic] private static Activations? t_predictBuffers;
-        [ThreadStatic] private static StepBuffers? t_stepBuffers;
+        [global::System.ThreadStatic] private static Activations? t_predictBuffers;
+        [global::System.ThreadStatic] private static StepBuffers? t_stepBuffers;
 
         /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
         public AnomalyDetector(int seed = 0)
         {
-            var random = new Random(seed);
-            SimpleRnnLayer.Initialize(_parameters.AsSpan(EncoderOffset, EncoderLength), 2, 6, random);
-            DenseLayer.Initialize(_parameters.AsSpan(HeadOffset, HeadLength), 6, 1, random);
+            var random = new global::System.Random(seed);
+            global::FastSeq.Layers.SimpleRnnLayer.Initialize(_parameters.AsSpan(EncoderOffset, EncoderLength), 2, 6, random);
+            global::FastSeq.Layers.DenseLayer.Initialize(_parameters.AsSpan(HeadOffset, HeadLength), 6, 1, random);
         }
 
         /// <summary>
@@ -62,12 +56,12 @@ partial class Detectors
         /// Every tensor of the model must be there as F32 with its exact shape, and no other.
         /// </summary>
         /// <exception cref="global::System.IO.InvalidDataException">The file is not valid safetensors or does not fit the model.</exception>
-        public static AnomalyDetector FromWeights(string path) => new(SafeTensorsFile.Read(path));
+        public static AnomalyDetector FromWeights(string path) => new(global::FastSeq.IO.SafeTensorsFile.Read(path));
 
         /// <inheritdoc cref="FromWeights(string)"/>
-        public static AnomalyDetector FromWeights(global::System.IO.Stream stream) => new(SafeTensorsFile.Read(stream));
+        public static AnomalyDetector FromWeights(global::System.IO.Stream stream) => new(global::FastSeq.IO.SafeTensorsFile.Read(stream));
 
-        private AnomalyDetector(SafeTensorsFile weights) => WeightFile.Load(weights, s_stateDict, _parameters);
+        private AnomalyDetector(global::FastSeq.IO.SafeTensorsFile weights) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
 
         int global::FastSeq.ISequenceModel.Timesteps => Timesteps;
         int global::FastSeq.ISequenceModel.Features => Features;
@@ -78,17 +72,17 @@ partial class Detectors
         int global::FastSeq.ISequenceModel.StreamStateLength => StreamStateLength;
 
         /// <summary>Activation of the final layer.</summary>
-        public Activation OutputActivation => Activation.Sigmoid;
+        public global::FastSeq.Activation OutputActivation => global::FastSeq.Activation.Sigmoid;
         /// <summary>All trainable parameters, layer after layer, in Keras layouts.</summary>
-        public Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters => _parameters;
         /// <summary>d loss / d <see cref="Parameters"/>, accumulated by <see cref="Backward"/> (made, with the training buffers, on first use).</summary>
-        public Span<float> Gradients => TrainingBuffers.Gradients;
+        public global::System.Span<float> Gradients => TrainingBuffers.Gradients;
         /// <summary>Outputs of the last <see cref="Forward"/> (empty before the first).</summary>
-        public ReadOnlySpan<float> Outputs => _training is { } t ? t.Activations.HeadOutput.AsSpan(0, t.BatchSize * 1) : default;
+        public global::System.ReadOnlySpan<float> Outputs => _training is { } t ? t.Activations.HeadOutput.AsSpan(0, t.BatchSize * 1) : default;
         /// <summary>Pre-activations of the final layer in the last <see cref="Forward"/> (empty before the first).</summary>
-        public ReadOnlySpan<float> Logits => _training is { } t ? t.Activations.HeadCache.AsSpan(0, t.BatchSize * 1) : default;
+        public global::System.ReadOnlySpan<float> Logits => _training is { } t ? t.Activations.HeadCache.AsSpan(0, t.BatchSize * 1) : default;
         /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them (empty before the first).</summary>
-        public ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
+        public global::System.ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
 
         private Training TrainingBuffers => _training ??= new Training();
 
@@ -97,16 +91,16 @@ partial class Detectors
         /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
         /// each runs in its own buffers, made on its first call.
         /// </summary>
-        public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1)
+        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1)
         {
-            ModelArguments.CheckCount(batchSize, nameof(batchSize));
-            ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
-            ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
-            ModelArguments.CheckDisjoint(inputs, outputs);
+            global::FastSeq.Models.ModelArguments.CheckCount(batchSize, nameof(batchSize));
+            global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+            global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
+            global::FastSeq.Models.ModelArguments.CheckDisjoint(inputs, outputs);
             Activations a = t_predictBuffers ??= new Activations();
             for (int first = 0; first < batchSize; first += MaxBatchSize)
             {
-                int count = Math.Min(MaxBatchSize, batchSize - first);
+                int count = global::System.Math.Min(MaxBatchSize, batchSize - first);
                 RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), count, a);
                 OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
             }
@@ -114,13 +108,13 @@ partial class Detectors
 
         /// <summary>
         /// Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>. A training member:
-        /// not for concurrent use (a second thread in a training member throws <see cref="InvalidOperationException"/>).
+        /// not for concurrent use (a second thread in a training member throws <see cref="global::System.InvalidOperationException"/>).
         /// </summary>
-        public void Forward(ReadOnlySpan<float> inputs, int batchSize)
+        public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize)
         {
-            ModelArguments.CheckBatch(batchSize, MaxBatchSize);
-            ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
-            using ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
+            global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);
+            global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+            using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
             Training t = TrainingBuffers;
             t.BatchSize = 0;
             inputs.CopyTo(t.Inputs);
@@ -129,26 +123,26 @@ partial class Detectors
         }
 
         /// <summary>The forward pass of <paramref name="batchSize"/> sequences, layer after layer, into <paramref name="a"/>.</summary>
-        private static void RunForward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batchSize, Activations a)
+        private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batchSize, Activations a)
         {
             // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
-            LayerShape encoderShape = EncoderShape(batchSize);
-            Span<float> encoderOutput = a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6);
-            Span<float> encoderLast = a.EncoderLast.AsSpan(0, batchSize * 6);
-            SimpleRnnLayer.Forward(
-                inputs, parameters.Slice(EncoderOffset, EncoderLength), encoderShape, Activation.Relu,
-                a.EncoderCache.AsSpan(0, SimpleRnnLayer.CacheLength(encoderShape)), encoderOutput);
-            LastTimestep.Copy(encoderOutput, Timesteps, 6, encoderLast);
+            global::FastSeq.Layers.LayerShape encoderShape = EncoderShape(batchSize);
+            global::System.Span<float> encoderOutput = a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6);
+            global::System.Span<float> encoderLast = a.EncoderLast.AsSpan(0, batchSize * 6);
+            global::FastSeq.Layers.SimpleRnnLayer.Forward(
+                inputs, parameters.Slice(EncoderOffset, EncoderLength), encoderShape, global::FastSeq.Activation.Relu,
+                a.EncoderCache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(encoderShape)), encoderOutput);
+            global::FastSeq.Layers.LastTimestep.Copy(encoderOutput, Timesteps, 6, encoderLast);
 
             // head (Dense): [B, 6] -> [B, 1]
-            LayerShape headShape = HeadShape(batchSize);
-            Span<float> headOutput = a.HeadOutput.AsSpan(0, batchSize * 1);
-            DenseLayer.Forward(
-                encoderLast, parameters.Slice(HeadOffset, HeadLength), headShape, Activation.Sigmoid,
-                a.HeadCache.AsSpan(0, DenseLayer.CacheLength(headShape)), headOutput);
+            global::FastSeq.Layers.LayerShape headShape = HeadShape(batchSize);
+            global::System.Span<float> headOutput = a.HeadOutput.AsSpan(0, batchSize * 1);
+            global::FastSeq.Layers.DenseLayer.Forward(
+                encoderLast, parameters.Slice(HeadOffset, HeadLength), headShape, global::FastSeq.Activation.Sigmoid,
+                a.HeadCache.AsSpan(0, global::FastSeq.Layers.DenseLayer.CacheLength(headShape)), headOutput);
         }
 
-        private static Span<float> OutputsOf(Activations a, int batchSize) => a.HeadOutput.AsSpan(0, batchSize * 1);
+        private static global::System.Span<float> OutputsOf(Activations a, int batchSize) => a.HeadOutput.AsSpan(0, batchSize * 1);
 
         /// <summary>
         /// Backpropagation through time for the last <see cref="Forward"/>: adds into <see cref="Gradients"/>
@@ -156,57 +150,57 @@ partial class Detectors
         /// is d loss / d outputs, or d loss / d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true.
         /// A training member: not for concurrent use.
         /// </summary>
-        public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
+        public void Backward(global::System.ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
         {
-            using ExclusiveUse.Scope scope = _exclusive.Enter("Backward");
+            using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("Backward");
             Training t = TrainingBuffers;
-            ModelArguments.CheckBackward(batchSize, t.BatchSize);
-            ModelArguments.CheckLength(outputGradients.Length, batchSize, OutputLength, nameof(outputGradients));
+            global::FastSeq.Models.ModelArguments.CheckBackward(batchSize, t.BatchSize);
+            global::FastSeq.Models.ModelArguments.CheckLength(outputGradients.Length, batchSize, OutputLength, nameof(outputGradients));
             Activations a = t.Activations;
-            ReadOnlySpan<float> parameters = _parameters;
-            Span<float> gradients = t.Gradients;
+            global::System.ReadOnlySpan<float> parameters = _parameters;
+            global::System.Span<float> gradients = t.Gradients;
 
             // The activations of the last Forward, and the gradients that flow back through them.
-            ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);
-            Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;
-            Span<float> encoderOutput = a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6);
-            Span<float> encoderLast = a.EncoderLast.AsSpan(0, batchSize * 6);
-            Span<float> dEncoderOutput = t.EncoderOutputGradient.AsSpan(0, batchSize * Timesteps * 6);
-            Span<float> dEncoderLast = t.EncoderLastGradient.AsSpan(0, batchSize * 6);
-            Span<float> headOutput = a.HeadOutput.AsSpan(0, batchSize * 1);
-            Span<float> dHeadOutput = t.HeadOutputGradient.AsSpan(0, batchSize * 1);
+            global::System.ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);
+            global::System.Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;
+            global::System.Span<float> encoderOutput = a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6);
+            global::System.Span<float> encoderLast = a.EncoderLast.AsSpan(0, batchSize * 6);
+            global::System.Span<float> dEncoderOutput = t.EncoderOutputGradient.AsSpan(0, batchSize * Timesteps * 6);
+            global::System.Span<float> dEncoderLast = t.EncoderLastGradient.AsSpan(0, batchSize * 6);
+            global::System.Span<float> headOutput = a.HeadOutput.AsSpan(0, batchSize * 1);
+            global::System.Span<float> dHeadOutput = t.HeadOutputGradient.AsSpan(0, batchSize * 1);
             outputGradients.CopyTo(dHeadOutput);
 
             // head (Dense): [B, 6] -> [B, 1]
-            LayerShape headShape = HeadShape(batchSize);
-            DenseLayer.Backward(
+            global::FastSeq.Layers.LayerShape headShape = HeadShape(batchSize);
+            global::FastSeq.Layers.DenseLayer.Backward(
                 encoderLast, parameters.Slice(HeadOffset, HeadLength),
-                a.HeadCache.AsSpan(0, DenseLayer.CacheLength(headShape)), headOutput, headShape, withRespectToLogits ? Activation.Linear : Activation.Sigmoid,
+                a.HeadCache.AsSpan(0, global::FastSeq.Layers.DenseLayer.CacheLength(headShape)), headOutput, headShape, withRespectToLogits ? global::FastSeq.Activation.Linear : global::FastSeq.Activation.Sigmoid,
                 dHeadOutput, gradients.Slice(HeadOffset, HeadLength), dEncoderLast, t.Workspace);
 
             // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
-            LastTimestep.Scatter(dEncoderLast, Timesteps, 6, dEncoderOutput);
-            LayerShape encoderShape = EncoderShape(batchSize);
-            SimpleRnnLayer.Backward(
+            global::FastSeq.Layers.LastTimestep.Scatter(dEncoderLast, Timesteps, 6, dEncoderOutput);
+            global::FastSeq.Layers.LayerShape encoderShape = EncoderShape(batchSize);
+            global::FastSeq.Layers.SimpleRnnLayer.Backward(
                 inputs, parameters.Slice(EncoderOffset, EncoderLength),
-                a.EncoderCache.AsSpan(0, SimpleRnnLayer.CacheLength(encoderShape)), encoderOutput, encoderShape, Activation.Relu,
+                a.EncoderCache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(encoderShape)), encoderOutput, encoderShape, global::FastSeq.Activation.Relu,
                 dEncoderOutput, gradients.Slice(EncoderOffset, EncoderLength), dInputs, t.Workspace);
         }
 
-        /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>
+        /// <summary>Clears the state of the built-in stream so the next <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> starts a new sequence.</summary>
         public void ResetState() => _streamState.AsSpan().Clear();
 
         /// <summary>
         /// Streams one timestep <c>[Features]</c> of the instance's one built-in stream and writes the output <c>[OutputUnits]</c>
         /// for the sequence so far. That stream belongs to the instance: threads that stream use the overloads with their own state.
         /// </summary>
-        public void Step(ReadOnlySpan<float> input, Span<float> output) => Step(input, output, _streamState, 1);
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState, 1);
 
         /// <summary>
         /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start).
         /// Safe to call from any number of threads at once, each with its own states.
         /// </summary>
-        public void Step(ReadOnlySpan<float> input, Span<float> output, Span<float> state) => Step(input, output, state, 1);
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> state) => Step(input, output, state, 1);
 
         /// <summary>
         /// Advances <paramref name="streams"/> independent streams by one timestep in one call: inputs <c>[streams, Features]</c>,
@@ -215,27 +209,27 @@ partial class Detectors
         /// which must not share memory with the inputs or outputs. The outputs may be the inputs (a prediction fed back).
         /// Safe to call from any number of threads at once, each with its own states.
         /// </summary>
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        public void Step(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int streams)
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public void Step(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, int streams)
         {
-            ModelArguments.CheckCount(streams, nameof(streams));
-            ModelArguments.CheckLength(inputs.Length, streams, Features, nameof(inputs), "stream");
-            ModelArguments.CheckLength(outputs.Length, streams, OutputUnits, nameof(outputs), "stream");
-            ModelArguments.CheckLength(states.Length, streams, StreamStateLength, nameof(states), "stream");
-            ModelArguments.CheckStates(states, inputs, outputs);
+            global::FastSeq.Models.ModelArguments.CheckCount(streams, nameof(streams));
+            global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, streams, Features, nameof(inputs), "stream");
+            global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, streams, OutputUnits, nameof(outputs), "stream");
+            global::FastSeq.Models.ModelArguments.CheckLength(states.Length, streams, StreamStateLength, nameof(states), "stream");
+            global::FastSeq.Models.ModelArguments.CheckStates(states, inputs, outputs);
             StepBuffers s = t_stepBuffers ??= new StepBuffers();
-            ReadOnlySpan<float> parameters = _parameters;
+            global::System.ReadOnlySpan<float> parameters = _parameters;
             for (int first = 0; first < streams; first += MaxBatchSize)
             {
-                int count = Math.Min(MaxBatchSize, streams - first);
+                int count = global::System.Math.Min(MaxBatchSize, streams - first);
                 // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
-                SimpleRnnLayer.Step(
-                    inputs.Slice(first * Features, count * Features), parameters.Slice(EncoderOffset, EncoderLength), count, 2, 6, Activation.Relu,
+                global::FastSeq.Layers.SimpleRnnLayer.Step(
+                    inputs.Slice(first * Features, count * Features), parameters.Slice(EncoderOffset, EncoderLength), count, 2, 6, global::FastSeq.Activation.Relu,
                     states.Slice((first * 6), count * 6), s.EncoderScratch, s.EncoderOutput.AsSpan(0, count * 6));
                 // head (Dense): [B, 6] -> [B, 1]
-                DenseLayer.Step(
-                    s.EncoderOutput.AsSpan(0, count * 6), parameters.Slice(HeadOffset, HeadLength), count, 6, 1, Activation.Sigmoid,
-                    Span<float>.Empty, s.HeadScratch, outputs.Slice(first * OutputUnits, count * OutputUnits));
+                global::FastSeq.Layers.DenseLayer.Step(
+                    s.EncoderOutput.AsSpan(0, count * 6), parameters.Slice(HeadOffset, HeadLength), count, 6, 1, global::FastSeq.Activation.Sigmoid,
+                    global::System.Span<float>.Empty, s.HeadScratch, outputs.Slice(first * OutputUnits, count * OutputUnits));
             }
         }
 
@@ -243,71 +237,71 @@ partial class Detectors
         private sealed class Activations
         {
             // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
-            public readonly ArraySegment<float> EncoderCache = AlignedMemory.Allocate(SimpleRnnLayer.CacheLength(EncoderShape(MaxBatchSize)));
-            public readonly ArraySegment<float> EncoderOutput = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 6);
-            public readonly ArraySegment<float> EncoderLast = AlignedMemory.Allocate(MaxBatchSize * 6);
+            public readonly global::System.ArraySegment<float> EncoderCache = global::FastSeq.Kernels.AlignedMemory.Allocate(global::FastSeq.Layers.SimpleRnnLayer.CacheLength(EncoderShape(MaxBatchSize)));
+            public readonly global::System.ArraySegment<float> EncoderOutput = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 6);
+            public readonly global::System.ArraySegment<float> EncoderLast = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 6);
 
             // head (Dense): [B, 6] -> [B, 1]
-            public readonly ArraySegment<float> HeadCache = AlignedMemory.Allocate(DenseLayer.CacheLength(HeadShape(MaxBatchSize)));
-            public readonly ArraySegment<float> HeadOutput = AlignedMemory.Allocate(MaxBatchSize * 1);
+            public readonly global::System.ArraySegment<float> HeadCache = global::FastSeq.Kernels.AlignedMemory.Allocate(global::FastSeq.Layers.DenseLayer.CacheLength(HeadShape(MaxBatchSize)));
+            public readonly global::System.ArraySegment<float> HeadOutput = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 1);
         }
 
         /// <summary>What training adds to a forward pass: its inputs, the gradients of every activation and parameter, and Backward's scratch.</summary>
         private sealed class Training
         {
             public readonly Activations Activations = new();
-            public readonly ArraySegment<float> Inputs = AlignedMemory.Allocate(MaxBatchSize * InputLength);
-            public readonly ArraySegment<float> InputGradients = AlignedMemory.Allocate(MaxBatchSize * InputLength);
-            public readonly ArraySegment<float> Gradients = AlignedMemory.Allocate(ParameterCount);
-            public readonly ArraySegment<float> EncoderOutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 6);
-            public readonly ArraySegment<float> EncoderLastGradient = AlignedMemory.Allocate(MaxBatchSize * 6);
-            public readonly ArraySegment<float> HeadOutputGradient = AlignedMemory.Allocate(MaxBatchSize * 1);
+            public readonly global::System.ArraySegment<float> Inputs = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * InputLength);
+            public readonly global::System.ArraySegment<float> InputGradients = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * InputLength);
+            public readonly global::System.ArraySegment<float> Gradients = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);
+            public readonly global::System.ArraySegment<float> EncoderOutputGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 6);
+            public readonly global::System.ArraySegment<float> EncoderLastGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 6);
+            public readonly global::System.ArraySegment<float> HeadOutputGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 1);
             // Backward scratch, shared by the layers since they run one at a time.
-            public readonly ArraySegment<float> Workspace = AlignedMemory.Allocate(WorkspaceLength());
+            public readonly global::System.ArraySegment<float> Workspace = global::FastSeq.Kernels.AlignedMemory.Allocate(WorkspaceLength());
             // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
             public int BatchSize;
 
             private static int WorkspaceLength()
             {
                 int length = 0;
-                length = Math.Max(length, SimpleRnnLayer.WorkspaceLength(EncoderShape(MaxBatchSize)));
-                length = Math.Max(length, DenseLayer.WorkspaceLength(HeadShape(MaxBatchSize)));
+                length = global::System.Math.Max(length, global::FastSeq.Layers.SimpleRnnLayer.WorkspaceLength(EncoderShape(MaxBatchSize)));
+                length = global::System.Math.Max(length, global::FastSeq.Layers.DenseLayer.WorkspaceLength(HeadShape(MaxBatchSize)));
                 return length;
             }
         }
 
-        /// <summary>What <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float}, int)"/> needs besides the caller's states, for up to <see cref="MaxBatchSize"/> streams.</summary>
+        /// <summary>What <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, global::System.Span{float}, int)"/> needs besides the caller's states, for up to <see cref="MaxBatchSize"/> streams.</summary>
         private sealed class StepBuffers
         {
             // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
-            public readonly ArraySegment<float> EncoderScratch = AlignedMemory.Allocate(MaxBatchSize * SimpleRnnLayer.StepScratchLength(2, 6));
-            public readonly ArraySegment<float> EncoderOutput = AlignedMemory.Allocate(MaxBatchSize * 6);
+            public readonly global::System.ArraySegment<float> EncoderScratch = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * global::FastSeq.Layers.SimpleRnnLayer.StepScratchLength(2, 6));
+            public readonly global::System.ArraySegment<float> EncoderOutput = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 6);
 
             // head (Dense): [B, 6] -> [B, 1]
-            public readonly ArraySegment<float> HeadScratch = AlignedMemory.Allocate(MaxBatchSize * DenseLayer.StepScratchLength(6, 1));
+            public readonly global::System.ArraySegment<float> HeadScratch = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * global::FastSeq.Layers.DenseLayer.StepScratchLength(6, 1));
         }
 
-        private static readonly SummaryRow[] s_summary =
+        private static readonly global::FastSeq.Models.SummaryRow[] s_summary =
         [
             new("encoder", "SimpleRNN", "(None, 6)", 54),
             new("head", "Dense", "(None, 1)", 7),
         ];
 
-        private static readonly StateDictEntry[] s_stateDict =
+        private static readonly global::FastSeq.IO.StateDictEntry[] s_stateDict =
         [
-            new("encoder.weight_ih_l0", EncoderOffset, [6, 2], TensorLayout.Transposed2D),
-            new("encoder.weight_hh_l0", EncoderOffset + 12, [6, 6], TensorLayout.Transposed2D),
-            new("encoder.bias_ih_l0", EncoderOffset + 48, [6], TensorLayout.SummedBiasInput),
-            new("encoder.bias_hh_l0", EncoderOffset + 48, [6], TensorLayout.SummedBiasRecurrent),
-            new("head.weight", HeadOffset, [1, 6], TensorLayout.Transposed2D),
-            new("head.bias", HeadOffset + 6, [1], TensorLayout.Vector),
+            new("encoder.weight_ih_l0", EncoderOffset, [6, 2], global::FastSeq.IO.TensorLayout.Transposed2D),
+            new("encoder.weight_hh_l0", EncoderOffset + 12, [6, 6], global::FastSeq.IO.TensorLayout.Transposed2D),
+            new("encoder.bias_ih_l0", EncoderOffset + 48, [6], global::FastSeq.IO.TensorLayout.SummedBiasInput),
+            new("encoder.bias_hh_l0", EncoderOffset + 48, [6], global::FastSeq.IO.TensorLayout.SummedBiasRecurrent),
+            new("head.weight", HeadOffset, [1, 6], global::FastSeq.IO.TensorLayout.Transposed2D),
+            new("head.bias", HeadOffset + 6, [1], global::FastSeq.IO.TensorLayout.Vector),
         ];
 
         /// <summary>The Keras-style table of layers, output shapes and parameter counts.</summary>
-        public string Summary() => ModelSummary.Format("AnomalyDetector", s_summary);
+        public string Summary() => global::FastSeq.Models.ModelSummary.Format("AnomalyDetector", s_summary);
 
         /// <summary>The PyTorch state_dict names, shapes and places in <see cref="Parameters"/> of every weight tensor.</summary>
-        public ReadOnlySpan<StateDictEntry> StateDict => s_stateDict;
+        public global::System.ReadOnlySpan<global::FastSeq.IO.StateDictEntry> StateDict => s_stateDict;
 
         /// <summary>
         /// Loads PyTorch-named weights from a safetensors file. Every tensor of this model must be there as F32 with
@@ -316,23 +310,23 @@ partial class Detectors
         /// </summary>
         public void LoadWeights(string path, bool allowUnexpectedTensors = false)
         {
-            SafeTensorsFile file = SafeTensorsFile.Read(path);
-            using ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
-            WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+            global::FastSeq.IO.SafeTensorsFile file = global::FastSeq.IO.SafeTensorsFile.Read(path);
+            using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
+            global::FastSeq.IO.WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
         }
 
         /// <inheritdoc cref="LoadWeights(string, bool)"/>
         public void LoadWeights(global::System.IO.Stream stream, bool allowUnexpectedTensors = false)
         {
-            SafeTensorsFile file = SafeTensorsFile.Read(stream);
-            using ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
-            WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+            global::FastSeq.IO.SafeTensorsFile file = global::FastSeq.IO.SafeTensorsFile.Read(stream);
+            using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
+            global::FastSeq.IO.WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
         }
 
         /// <summary>Saves the weights with PyTorch state_dict names to a safetensors file, atomically.</summary>
-        public void SaveWeights(string path) => WeightFile.Save(path, s_stateDict, _parameters);
+        public void SaveWeights(string path) => global::FastSeq.IO.WeightFile.Save(path, s_stateDict, _parameters);
 
         /// <summary>Writes the weights with PyTorch state_dict names as safetensors to a stream.</summary>
-        public void SaveWeights(global::System.IO.Stream stream) => WeightFile.Save(stream, s_stateDict, _parameters);
+        public void SaveWeights(global::System.IO.Stream stream) => global::FastSeq.IO.WeightFile.Save(stream, s_stateDict, _parameters);
     }
 }

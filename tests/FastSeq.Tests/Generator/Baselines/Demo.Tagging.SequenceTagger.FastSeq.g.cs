@@ -2,12 +2,6 @@
 #nullable enable
 
 using global::System;
-using global::System.Runtime.CompilerServices;
-using global::FastSeq;
-using global::FastSeq.IO;
-using global::FastSeq.Kernels;
-using global::FastSeq.Layers;
-using global::FastSeq.Models;
 
 namespace Demo.Tagging;
 
@@ -27,35 +21,35 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     public const int ParameterCount = 1940;
     /// <summary>The most sequences one pass holds: larger Predict and Step calls run in slices of this many; Forward takes at most this many.</summary>
     public const int MaxBatchSize = 16;
-    /// <summary>Floats of recurrent state one stream carries between <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float})"/> calls.</summary>
+    /// <summary>Floats of recurrent state one stream carries between <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, global::System.Span{float})"/> calls.</summary>
     public const int StreamStateLength = 40;
 
     // Each layer's place in Parameters (and Gradients), and the shape of its call for a batch: [batch, T, inputs] -> [batch, T, units].
     private const int LstmOffset = 0, LstmLength = 1280;
-    private static LayerShape LstmShape(int batch) => new(batch, Timesteps, 3, 16);
+    private static global::FastSeq.Layers.LayerShape LstmShape(int batch) => new(batch, Timesteps, 3, 16);
     private const int GruOffset = 1280, GruLength = 624;
-    private static LayerShape GruShape(int batch) => new(batch, Timesteps, 16, 8);
+    private static global::FastSeq.Layers.LayerShape GruShape(int batch) => new(batch, Timesteps, 16, 8);
     private const int DenseOffset = 1904, DenseLength = 36;
-    private static LayerShape DenseShape(int batch) => new(batch, Timesteps, 8, 4);
+    private static global::FastSeq.Layers.LayerShape DenseShape(int batch) => new(batch, Timesteps, 8, 4);
 
-    private readonly ArraySegment<float> _parameters = AlignedMemory.Allocate(ParameterCount);
+    private readonly global::System.ArraySegment<float> _parameters = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);
     // The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.
     private Training? _training;
     // The state of the one stream that Step(input, output) advances.
     private readonly float[] _streamState = new float[StreamStateLength];
     // Held by the members that change the instance (training, loading), to catch two threads in them at once.
-    private readonly ExclusiveUse _exclusive = new();
+    private readonly global::FastSeq.Models.ExclusiveUse _exclusive = new();
     // Each thread's buffers for Predict and for Step, made on its first call and shared by every instance of the model.
-    [ThreadStatic] private static Activations? t_predictBuffers;
-    [ThreadStatic] private static StepBuffers? t_stepBuffers;
+    [global::System.ThreadStatic] private static Activations? t_predictBuffers;
+    [global::System.ThreadStatic] private static StepBuffers? t_stepBuffers;
 
     /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
     public SequenceTagger(int seed = 0)
     {
-        var random = new Random(seed);
-        LstmLayer.Initialize(_parameters.AsSpan(LstmOffset, LstmLength), 3, 16, random);
-        GruLayer.Initialize(_parameters.AsSpan(GruOffset, GruLength), 16, 8, random);
-        DenseLayer.Initialize(_parameters.AsSpan(DenseOffset, DenseLength), 8, 4, random);
+        var random = new global::System.Random(seed);
+        global::FastSeq.Layers.LstmLayer.Initialize(_parameters.AsSpan(LstmOffset, LstmLength), 3, 16, random);
+        global::FastSeq.Layers.GruLayer.Initialize(_parameters.AsSpan(GruOffset, GruLength), 16, 8, random);
+        global::FastSeq.Layers.DenseLayer.Initialize(_parameters.AsSpan(DenseOffset, DenseLength), 8, 4, random);
     }
 
     /// <summary>
@@ -63,12 +57,12 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     /// Every tensor of the model must be there as F32 with its exact shape, and no other.
     /// </summary>
     /// <exception cref="global::System.IO.InvalidDataException">The file is not valid safetensors or does not fit the model.</exception>
-    public static SequenceTagger FromWeights(string path) => new(SafeTensorsFile.Read(path));
+    public static SequenceTagger FromWeights(string path) => new(global::FastSeq.IO.SafeTensorsFile.Read(path));
 
     /// <inheritdoc cref="FromWeights(string)"/>
-    public static SequenceTagger FromWeights(global::System.IO.Stream stream) => new(SafeTensorsFile.Read(stream));
+    public static SequenceTagger FromWeights(global::System.IO.Stream stream) => new(global::FastSeq.IO.SafeTensorsFile.Read(stream));
 
-    private SequenceTagger(SafeTensorsFile weights) => WeightFile.Load(weights, s_stateDict, _parameters);
+    private SequenceTagger(global::FastSeq.IO.SafeTensorsFile weights) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
 
     int global::FastSeq.ISequenceModel.Timesteps => Timesteps;
     int global::FastSeq.ISequenceModel.Features => Features;
@@ -79,17 +73,17 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     int global::FastSeq.ISequenceModel.StreamStateLength => StreamStateLength;
 
     /// <summary>Activation of the final layer.</summary>
-    public Activation OutputActivation => Activation.Softmax;
+    public global::FastSeq.Activation OutputActivation => global::FastSeq.Activation.Softmax;
     /// <summary>All trainable parameters, layer after layer, in Keras layouts.</summary>
-    public Span<float> Parameters => _parameters;
+    public global::System.Span<float> Parameters => _parameters;
     /// <summary>d loss / d <see cref="Parameters"/>, accumulated by <see cref="Backward"/> (made, with the training buffers, on first use).</summary>
-    public Span<float> Gradients => TrainingBuffers.Gradients;
+    public global::System.Span<float> Gradients => TrainingBuffers.Gradients;
     /// <summary>Outputs of the last <see cref="Forward"/> (empty before the first).</summary>
-    public ReadOnlySpan<float> Outputs => _training is { } t ? t.Activations.DenseOutput.AsSpan(0, t.BatchSize * Timesteps * 4) : default;
+    public global::System.ReadOnlySpan<float> Outputs => _training is { } t ? t.Activations.DenseOutput.AsSpan(0, t.BatchSize * Timesteps * 4) : default;
     /// <summary>Pre-activations of the final layer in the last <see cref="Forward"/> (empty before the first).</summary>
-    public ReadOnlySpan<float> Logits => _training is { } t ? t.Activations.DenseCache.AsSpan(0, t.BatchSize * Timesteps * 4) : default;
+    public global::System.ReadOnlySpan<float> Logits => _training is { } t ? t.Activations.DenseCache.AsSpan(0, t.BatchSize * Timesteps * 4) : default;
     /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them (empty before the first).</summary>
-    public ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
+    public global::System.ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
 
     private Training TrainingBuffers => _training ??= new Training();
 
@@ -98,16 +92,16 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
     /// each runs in its own buffers, made on its first call.
     /// </summary>
-    public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1)
+    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1)
     {
-        ModelArguments.CheckCount(batchSize, nameof(batchSize));
-        ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
-        ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
-        ModelArguments.CheckDisjoint(inputs, outputs);
+        global::FastSeq.Models.ModelArguments.CheckCount(batchSize, nameof(batchSize));
+        global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+        global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
+        global::FastSeq.Models.ModelArguments.CheckDisjoint(inputs, outputs);
         Activations a = t_predictBuffers ??= new Activations();
         for (int first = 0; first < batchSize; first += MaxBatchSize)
         {
-            int count = Math.Min(MaxBatchSize, batchSize - first);
+            int count = global::System.Math.Min(MaxBatchSize, batchSize - first);
             RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), count, a);
             OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
         }
@@ -115,13 +109,13 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
 
     /// <summary>
     /// Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>. A training member:
-    /// not for concurrent use (a second thread in a training member throws <see cref="InvalidOperationException"/>).
+    /// not for concurrent use (a second thread in a training member throws <see cref="global::System.InvalidOperationException"/>).
     /// </summary>
-    public void Forward(ReadOnlySpan<float> inputs, int batchSize)
+    public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize)
     {
-        ModelArguments.CheckBatch(batchSize, MaxBatchSize);
-        ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
-        using ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
+        global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);
+        global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+        using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
         Training t = TrainingBuffers;
         t.BatchSize = 0;
         inputs.CopyTo(t.Inputs);
@@ -130,31 +124,31 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     }
 
     /// <summary>The forward pass of <paramref name="batchSize"/> sequences, layer after layer, into <paramref name="a"/>.</summary>
-    private static void RunForward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batchSize, Activations a)
+    private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batchSize, Activations a)
     {
         // lstm (LSTM): [B, T, 3] -> [B, T, 16]
-        LayerShape lstmShape = LstmShape(batchSize);
-        Span<float> lstmOutput = a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16);
-        LstmLayer.Forward(
-            inputs, parameters.Slice(LstmOffset, LstmLength), lstmShape, Activation.Tanh,
-            a.LstmCache.AsSpan(0, LstmLayer.CacheLength(lstmShape)), lstmOutput);
+        global::FastSeq.Layers.LayerShape lstmShape = LstmShape(batchSize);
+        global::System.Span<float> lstmOutput = a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16);
+        global::FastSeq.Layers.LstmLayer.Forward(
+            inputs, parameters.Slice(LstmOffset, LstmLength), lstmShape, global::FastSeq.Activation.Tanh,
+            a.LstmCache.AsSpan(0, global::FastSeq.Layers.LstmLayer.CacheLength(lstmShape)), lstmOutput);
 
         // gru (GRU): [B, T, 16] -> [B, T, 8]
-        LayerShape gruShape = GruShape(batchSize);
-        Span<float> gruOutput = a.GruOutput.AsSpan(0, batchSize * Timesteps * 8);
-        GruLayer.Forward(
-            lstmOutput, parameters.Slice(GruOffset, GruLength), gruShape, Activation.Tanh,
-            a.GruCache.AsSpan(0, GruLayer.CacheLength(gruShape)), gruOutput);
+        global::FastSeq.Layers.LayerShape gruShape = GruShape(batchSize);
+        global::System.Span<float> gruOutput = a.GruOutput.AsSpan(0, batchSize * Timesteps * 8);
+        global::FastSeq.Layers.GruLayer.Forward(
+            lstmOutput, parameters.Slice(GruOffset, GruLength), gruShape, global::FastSeq.Activation.Tanh,
+            a.GruCache.AsSpan(0, global::FastSeq.Layers.GruLayer.CacheLength(gruShape)), gruOutput);
 
         // dense (Dense): [B, T, 8] -> [B, T, 4]
-        LayerShape denseShape = DenseShape(batchSize);
-        Span<float> denseOutput = a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4);
-        DenseLayer.Forward(
-            gruOutput, parameters.Slice(DenseOffset, DenseLength), denseShape, Activation.Softmax,
-            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(denseShape)), denseOutput);
+        global::FastSeq.Layers.LayerShape denseShape = DenseShape(batchSize);
+        global::System.Span<float> denseOutput = a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4);
+        global::FastSeq.Layers.DenseLayer.Forward(
+            gruOutput, parameters.Slice(DenseOffset, DenseLength), denseShape, global::FastSeq.Activation.Softmax,
+            a.DenseCache.AsSpan(0, global::FastSeq.Layers.DenseLayer.CacheLength(denseShape)), denseOutput);
     }
 
-    private static Span<float> OutputsOf(Activations a, int batchSize) => a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4);
+    private static global::System.Span<float> OutputsOf(Activations a, int batchSize) => a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4);
 
     /// <summary>
     /// Backpropagation through time for the last <see cref="Forward"/>: adds into <see cref="Gradients"/>
@@ -162,63 +156,63 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     /// is d loss / d outputs, or d loss / d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true.
     /// A training member: not for concurrent use.
     /// </summary>
-    public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
+    public void Backward(global::System.ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
     {
-        using ExclusiveUse.Scope scope = _exclusive.Enter("Backward");
+        using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("Backward");
         Training t = TrainingBuffers;
-        ModelArguments.CheckBackward(batchSize, t.BatchSize);
-        ModelArguments.CheckLength(outputGradients.Length, batchSize, OutputLength, nameof(outputGradients));
+        global::FastSeq.Models.ModelArguments.CheckBackward(batchSize, t.BatchSize);
+        global::FastSeq.Models.ModelArguments.CheckLength(outputGradients.Length, batchSize, OutputLength, nameof(outputGradients));
         Activations a = t.Activations;
-        ReadOnlySpan<float> parameters = _parameters;
-        Span<float> gradients = t.Gradients;
+        global::System.ReadOnlySpan<float> parameters = _parameters;
+        global::System.Span<float> gradients = t.Gradients;
 
         // The activations of the last Forward, and the gradients that flow back through them.
-        ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);
-        Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;
-        Span<float> lstmOutput = a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16);
-        Span<float> dLstmOutput = t.LstmOutputGradient.AsSpan(0, batchSize * Timesteps * 16);
-        Span<float> gruOutput = a.GruOutput.AsSpan(0, batchSize * Timesteps * 8);
-        Span<float> dGruOutput = t.GruOutputGradient.AsSpan(0, batchSize * Timesteps * 8);
-        Span<float> denseOutput = a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4);
-        Span<float> dDenseOutput = t.DenseOutputGradient.AsSpan(0, batchSize * Timesteps * 4);
+        global::System.ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);
+        global::System.Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;
+        global::System.Span<float> lstmOutput = a.LstmOutput.AsSpan(0, batchSize * Timesteps * 16);
+        global::System.Span<float> dLstmOutput = t.LstmOutputGradient.AsSpan(0, batchSize * Timesteps * 16);
+        global::System.Span<float> gruOutput = a.GruOutput.AsSpan(0, batchSize * Timesteps * 8);
+        global::System.Span<float> dGruOutput = t.GruOutputGradient.AsSpan(0, batchSize * Timesteps * 8);
+        global::System.Span<float> denseOutput = a.DenseOutput.AsSpan(0, batchSize * Timesteps * 4);
+        global::System.Span<float> dDenseOutput = t.DenseOutputGradient.AsSpan(0, batchSize * Timesteps * 4);
         outputGradients.CopyTo(dDenseOutput);
 
         // dense (Dense): [B, T, 8] -> [B, T, 4]
-        LayerShape denseShape = DenseShape(batchSize);
-        DenseLayer.Backward(
+        global::FastSeq.Layers.LayerShape denseShape = DenseShape(batchSize);
+        global::FastSeq.Layers.DenseLayer.Backward(
             gruOutput, parameters.Slice(DenseOffset, DenseLength),
-            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(denseShape)), denseOutput, denseShape, withRespectToLogits ? Activation.Linear : Activation.Softmax,
+            a.DenseCache.AsSpan(0, global::FastSeq.Layers.DenseLayer.CacheLength(denseShape)), denseOutput, denseShape, withRespectToLogits ? global::FastSeq.Activation.Linear : global::FastSeq.Activation.Softmax,
             dDenseOutput, gradients.Slice(DenseOffset, DenseLength), dGruOutput, t.Workspace);
 
         // gru (GRU): [B, T, 16] -> [B, T, 8]
-        LayerShape gruShape = GruShape(batchSize);
-        GruLayer.Backward(
+        global::FastSeq.Layers.LayerShape gruShape = GruShape(batchSize);
+        global::FastSeq.Layers.GruLayer.Backward(
             lstmOutput, parameters.Slice(GruOffset, GruLength),
-            a.GruCache.AsSpan(0, GruLayer.CacheLength(gruShape)), gruOutput, gruShape, Activation.Tanh,
+            a.GruCache.AsSpan(0, global::FastSeq.Layers.GruLayer.CacheLength(gruShape)), gruOutput, gruShape, global::FastSeq.Activation.Tanh,
             dGruOutput, gradients.Slice(GruOffset, GruLength), dLstmOutput, t.Workspace);
 
         // lstm (LSTM): [B, T, 3] -> [B, T, 16]
-        LayerShape lstmShape = LstmShape(batchSize);
-        LstmLayer.Backward(
+        global::FastSeq.Layers.LayerShape lstmShape = LstmShape(batchSize);
+        global::FastSeq.Layers.LstmLayer.Backward(
             inputs, parameters.Slice(LstmOffset, LstmLength),
-            a.LstmCache.AsSpan(0, LstmLayer.CacheLength(lstmShape)), lstmOutput, lstmShape, Activation.Tanh,
+            a.LstmCache.AsSpan(0, global::FastSeq.Layers.LstmLayer.CacheLength(lstmShape)), lstmOutput, lstmShape, global::FastSeq.Activation.Tanh,
             dLstmOutput, gradients.Slice(LstmOffset, LstmLength), dInputs, t.Workspace);
     }
 
-    /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>
+    /// <summary>Clears the state of the built-in stream so the next <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> starts a new sequence.</summary>
     public void ResetState() => _streamState.AsSpan().Clear();
 
     /// <summary>
     /// Streams one timestep <c>[Features]</c> of the instance's one built-in stream and writes the output <c>[OutputUnits]</c>
     /// for the sequence so far. That stream belongs to the instance: threads that stream use the overloads with their own state.
     /// </summary>
-    public void Step(ReadOnlySpan<float> input, Span<float> output) => Step(input, output, _streamState, 1);
+    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState, 1);
 
     /// <summary>
     /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start).
     /// Safe to call from any number of threads at once, each with its own states.
     /// </summary>
-    public void Step(ReadOnlySpan<float> input, Span<float> output, Span<float> state) => Step(input, output, state, 1);
+    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> state) => Step(input, output, state, 1);
 
     /// <summary>
     /// Advances <paramref name="streams"/> independent streams by one timestep in one call: inputs <c>[streams, Features]</c>,
@@ -227,31 +221,31 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     /// which must not share memory with the inputs or outputs. The outputs may be the inputs (a prediction fed back).
     /// Safe to call from any number of threads at once, each with its own states.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public void Step(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int streams)
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    public void Step(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, int streams)
     {
-        ModelArguments.CheckCount(streams, nameof(streams));
-        ModelArguments.CheckLength(inputs.Length, streams, Features, nameof(inputs), "stream");
-        ModelArguments.CheckLength(outputs.Length, streams, OutputUnits, nameof(outputs), "stream");
-        ModelArguments.CheckLength(states.Length, streams, StreamStateLength, nameof(states), "stream");
-        ModelArguments.CheckStates(states, inputs, outputs);
+        global::FastSeq.Models.ModelArguments.CheckCount(streams, nameof(streams));
+        global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, streams, Features, nameof(inputs), "stream");
+        global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, streams, OutputUnits, nameof(outputs), "stream");
+        global::FastSeq.Models.ModelArguments.CheckLength(states.Length, streams, StreamStateLength, nameof(states), "stream");
+        global::FastSeq.Models.ModelArguments.CheckStates(states, inputs, outputs);
         StepBuffers s = t_stepBuffers ??= new StepBuffers();
-        ReadOnlySpan<float> parameters = _parameters;
+        global::System.ReadOnlySpan<float> parameters = _parameters;
         for (int first = 0; first < streams; first += MaxBatchSize)
         {
-            int count = Math.Min(MaxBatchSize, streams - first);
+            int count = global::System.Math.Min(MaxBatchSize, streams - first);
             // lstm (LSTM): [B, T, 3] -> [B, T, 16]
-            LstmLayer.Step(
-                inputs.Slice(first * Features, count * Features), parameters.Slice(LstmOffset, LstmLength), count, 3, 16, Activation.Tanh,
+            global::FastSeq.Layers.LstmLayer.Step(
+                inputs.Slice(first * Features, count * Features), parameters.Slice(LstmOffset, LstmLength), count, 3, 16, global::FastSeq.Activation.Tanh,
                 states.Slice((first * 32), count * 32), s.LstmScratch, s.LstmOutput.AsSpan(0, count * 16));
             // gru (GRU): [B, T, 16] -> [B, T, 8]
-            GruLayer.Step(
-                s.LstmOutput.AsSpan(0, count * 16), parameters.Slice(GruOffset, GruLength), count, 16, 8, Activation.Tanh,
+            global::FastSeq.Layers.GruLayer.Step(
+                s.LstmOutput.AsSpan(0, count * 16), parameters.Slice(GruOffset, GruLength), count, 16, 8, global::FastSeq.Activation.Tanh,
                 states.Slice((32 * streams) + (first * 8), count * 8), s.GruScratch, s.GruOutput.AsSpan(0, count * 8));
             // dense (Dense): [B, T, 8] -> [B, T, 4]
-            DenseLayer.Step(
-                s.GruOutput.AsSpan(0, count * 8), parameters.Slice(DenseOffset, DenseLength), count, 8, 4, Activation.Softmax,
-                Span<float>.Empty, s.DenseScratch, outputs.Slice(first * OutputUnits, count * OutputUnits));
+            global::FastSeq.Layers.DenseLayer.Step(
+                s.GruOutput.AsSpan(0, count * 8), parameters.Slice(DenseOffset, DenseLength), count, 8, 4, global::FastSeq.Activation.Softmax,
+                global::System.Span<float>.Empty, s.DenseScratch, outputs.Slice(first * OutputUnits, count * OutputUnits));
         }
     }
 
@@ -259,84 +253,84 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     private sealed class Activations
     {
         // lstm (LSTM): [B, T, 3] -> [B, T, 16]
-        public readonly ArraySegment<float> LstmCache = AlignedMemory.Allocate(LstmLayer.CacheLength(LstmShape(MaxBatchSize)));
-        public readonly ArraySegment<float> LstmOutput = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 16);
+        public readonly global::System.ArraySegment<float> LstmCache = global::FastSeq.Kernels.AlignedMemory.Allocate(global::FastSeq.Layers.LstmLayer.CacheLength(LstmShape(MaxBatchSize)));
+        public readonly global::System.ArraySegment<float> LstmOutput = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 16);
 
         // gru (GRU): [B, T, 16] -> [B, T, 8]
-        public readonly ArraySegment<float> GruCache = AlignedMemory.Allocate(GruLayer.CacheLength(GruShape(MaxBatchSize)));
-        public readonly ArraySegment<float> GruOutput = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 8);
+        public readonly global::System.ArraySegment<float> GruCache = global::FastSeq.Kernels.AlignedMemory.Allocate(global::FastSeq.Layers.GruLayer.CacheLength(GruShape(MaxBatchSize)));
+        public readonly global::System.ArraySegment<float> GruOutput = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 8);
 
         // dense (Dense): [B, T, 8] -> [B, T, 4]
-        public readonly ArraySegment<float> DenseCache = AlignedMemory.Allocate(DenseLayer.CacheLength(DenseShape(MaxBatchSize)));
-        public readonly ArraySegment<float> DenseOutput = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 4);
+        public readonly global::System.ArraySegment<float> DenseCache = global::FastSeq.Kernels.AlignedMemory.Allocate(global::FastSeq.Layers.DenseLayer.CacheLength(DenseShape(MaxBatchSize)));
+        public readonly global::System.ArraySegment<float> DenseOutput = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 4);
     }
 
     /// <summary>What training adds to a forward pass: its inputs, the gradients of every activation and parameter, and Backward's scratch.</summary>
     private sealed class Training
     {
         public readonly Activations Activations = new();
-        public readonly ArraySegment<float> Inputs = AlignedMemory.Allocate(MaxBatchSize * InputLength);
-        public readonly ArraySegment<float> InputGradients = AlignedMemory.Allocate(MaxBatchSize * InputLength);
-        public readonly ArraySegment<float> Gradients = AlignedMemory.Allocate(ParameterCount);
-        public readonly ArraySegment<float> LstmOutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 16);
-        public readonly ArraySegment<float> GruOutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 8);
-        public readonly ArraySegment<float> DenseOutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 4);
+        public readonly global::System.ArraySegment<float> Inputs = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * InputLength);
+        public readonly global::System.ArraySegment<float> InputGradients = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * InputLength);
+        public readonly global::System.ArraySegment<float> Gradients = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);
+        public readonly global::System.ArraySegment<float> LstmOutputGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 16);
+        public readonly global::System.ArraySegment<float> GruOutputGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 8);
+        public readonly global::System.ArraySegment<float> DenseOutputGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 4);
         // Backward scratch, shared by the layers since they run one at a time.
-        public readonly ArraySegment<float> Workspace = AlignedMemory.Allocate(WorkspaceLength());
+        public readonly global::System.ArraySegment<float> Workspace = global::FastSeq.Kernels.AlignedMemory.Allocate(WorkspaceLength());
         // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
         public int BatchSize;
 
         private static int WorkspaceLength()
         {
             int length = 0;
-            length = Math.Max(length, LstmLayer.WorkspaceLength(LstmShape(MaxBatchSize)));
-            length = Math.Max(length, GruLayer.WorkspaceLength(GruShape(MaxBatchSize)));
-            length = Math.Max(length, DenseLayer.WorkspaceLength(DenseShape(MaxBatchSize)));
+            length = global::System.Math.Max(length, global::FastSeq.Layers.LstmLayer.WorkspaceLength(LstmShape(MaxBatchSize)));
+            length = global::System.Math.Max(length, global::FastSeq.Layers.GruLayer.WorkspaceLength(GruShape(MaxBatchSize)));
+            length = global::System.Math.Max(length, global::FastSeq.Layers.DenseLayer.WorkspaceLength(DenseShape(MaxBatchSize)));
             return length;
         }
     }
 
-    /// <summary>What <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float}, int)"/> needs besides the caller's states, for up to <see cref="MaxBatchSize"/> streams.</summary>
+    /// <summary>What <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, global::System.Span{float}, int)"/> needs besides the caller's states, for up to <see cref="MaxBatchSize"/> streams.</summary>
     private sealed class StepBuffers
     {
         // lstm (LSTM): [B, T, 3] -> [B, T, 16]
-        public readonly ArraySegment<float> LstmScratch = AlignedMemory.Allocate(MaxBatchSize * LstmLayer.StepScratchLength(3, 16));
-        public readonly ArraySegment<float> LstmOutput = AlignedMemory.Allocate(MaxBatchSize * 16);
+        public readonly global::System.ArraySegment<float> LstmScratch = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * global::FastSeq.Layers.LstmLayer.StepScratchLength(3, 16));
+        public readonly global::System.ArraySegment<float> LstmOutput = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 16);
 
         // gru (GRU): [B, T, 16] -> [B, T, 8]
-        public readonly ArraySegment<float> GruScratch = AlignedMemory.Allocate(MaxBatchSize * GruLayer.StepScratchLength(16, 8));
-        public readonly ArraySegment<float> GruOutput = AlignedMemory.Allocate(MaxBatchSize * 8);
+        public readonly global::System.ArraySegment<float> GruScratch = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * global::FastSeq.Layers.GruLayer.StepScratchLength(16, 8));
+        public readonly global::System.ArraySegment<float> GruOutput = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 8);
 
         // dense (Dense): [B, T, 8] -> [B, T, 4]
-        public readonly ArraySegment<float> DenseScratch = AlignedMemory.Allocate(MaxBatchSize * DenseLayer.StepScratchLength(8, 4));
+        public readonly global::System.ArraySegment<float> DenseScratch = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * global::FastSeq.Layers.DenseLayer.StepScratchLength(8, 4));
     }
 
-    private static readonly SummaryRow[] s_summary =
+    private static readonly global::FastSeq.Models.SummaryRow[] s_summary =
     [
         new("lstm", "LSTM", "(None, 12, 16)", 1280),
         new("gru", "GRU", "(None, 12, 8)", 624),
         new("dense", "Dense", "(None, 12, 4)", 36),
     ];
 
-    private static readonly StateDictEntry[] s_stateDict =
+    private static readonly global::FastSeq.IO.StateDictEntry[] s_stateDict =
     [
-        new("lstm.weight_ih_l0", LstmOffset, [64, 3], TensorLayout.Transposed2D),
-        new("lstm.weight_hh_l0", LstmOffset + 192, [64, 16], TensorLayout.Transposed2D),
-        new("lstm.bias_ih_l0", LstmOffset + 1216, [64], TensorLayout.SummedBiasInput),
-        new("lstm.bias_hh_l0", LstmOffset + 1216, [64], TensorLayout.SummedBiasRecurrent),
-        new("gru.weight_ih_l0", GruOffset, [24, 16], TensorLayout.Transposed2D),
-        new("gru.weight_hh_l0", GruOffset + 384, [24, 8], TensorLayout.Transposed2D),
-        new("gru.bias_ih_l0", GruOffset + 576, [24], TensorLayout.Vector),
-        new("gru.bias_hh_l0", GruOffset + 600, [24], TensorLayout.Vector),
-        new("dense.weight", DenseOffset, [4, 8], TensorLayout.Transposed2D),
-        new("dense.bias", DenseOffset + 32, [4], TensorLayout.Vector),
+        new("lstm.weight_ih_l0", LstmOffset, [64, 3], global::FastSeq.IO.TensorLayout.Transposed2D),
+        new("lstm.weight_hh_l0", LstmOffset + 192, [64, 16], global::FastSeq.IO.TensorLayout.Transposed2D),
+        new("lstm.bias_ih_l0", LstmOffset + 1216, [64], global::FastSeq.IO.TensorLayout.SummedBiasInput),
+        new("lstm.bias_hh_l0", LstmOffset + 1216, [64], global::FastSeq.IO.TensorLayout.SummedBiasRecurrent),
+        new("gru.weight_ih_l0", GruOffset, [24, 16], global::FastSeq.IO.TensorLayout.Transposed2D),
+        new("gru.weight_hh_l0", GruOffset + 384, [24, 8], global::FastSeq.IO.TensorLayout.Transposed2D),
+        new("gru.bias_ih_l0", GruOffset + 576, [24], global::FastSeq.IO.TensorLayout.Vector),
+        new("gru.bias_hh_l0", GruOffset + 600, [24], global::FastSeq.IO.TensorLayout.Vector),
+        new("dense.weight", DenseOffset, [4, 8], global::FastSeq.IO.TensorLayout.Transposed2D),
+        new("dense.bias", DenseOffset + 32, [4], global::FastSeq.IO.TensorLayout.Vector),
     ];
 
     /// <summary>The Keras-style table of layers, output shapes and parameter counts.</summary>
-    public string Summary() => ModelSummary.Format("SequenceTagger", s_summary);
+    public string Summary() => global::FastSeq.Models.ModelSummary.Format("SequenceTagger", s_summary);
 
     /// <summary>The PyTorch state_dict names, shapes and places in <see cref="Parameters"/> of every weight tensor.</summary>
-    public ReadOnlySpan<StateDictEntry> StateDict => s_stateDict;
+    public global::System.ReadOnlySpan<global::FastSeq.IO.StateDictEntry> StateDict => s_stateDict;
 
     /// <summary>
     /// Loads PyTorch-named weights from a safetensors file. Every tensor of this model must be there as F32 with
@@ -345,22 +339,22 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     /// </summary>
     public void LoadWeights(string path, bool allowUnexpectedTensors = false)
     {
-        SafeTensorsFile file = SafeTensorsFile.Read(path);
-        using ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
-        WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+        global::FastSeq.IO.SafeTensorsFile file = global::FastSeq.IO.SafeTensorsFile.Read(path);
+        using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
+        global::FastSeq.IO.WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
     }
 
     /// <inheritdoc cref="LoadWeights(string, bool)"/>
     public void LoadWeights(global::System.IO.Stream stream, bool allowUnexpectedTensors = false)
     {
-        SafeTensorsFile file = SafeTensorsFile.Read(stream);
-        using ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
-        WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+        global::FastSeq.IO.SafeTensorsFile file = global::FastSeq.IO.SafeTensorsFile.Read(stream);
+        using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
+        global::FastSeq.IO.WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
     }
 
     /// <summary>Saves the weights with PyTorch state_dict names to a safetensors file, atomically.</summary>
-    public void SaveWeights(string path) => WeightFile.Save(path, s_stateDict, _parameters);
+    public void SaveWeights(string path) => global::FastSeq.IO.WeightFile.Save(path, s_stateDict, _parameters);
 
     /// <summary>Writes the weights with PyTorch state_dict names as safetensors to a stream.</summary>
-    public void SaveWeights(global::System.IO.Stream stream) => WeightFile.Save(stream, s_stateDict, _parameters);
+    public void SaveWeights(global::System.IO.Stream stream) => global::FastSeq.IO.WeightFile.Save(stream, s_stateDict, _parameters);
 }

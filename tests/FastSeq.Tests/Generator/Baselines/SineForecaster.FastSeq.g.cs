@@ -2,12 +2,6 @@
 #nullable enable
 
 using global::System;
-using global::System.Runtime.CompilerServices;
-using global::FastSeq;
-using global::FastSeq.IO;
-using global::FastSeq.Kernels;
-using global::FastSeq.Layers;
-using global::FastSeq.Models;
 
 partial class SineForecaster : global::FastSeq.ISequenceModel
 {
@@ -25,35 +19,35 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     public const int ParameterCount = 3201;
     /// <summary>The most sequences one pass holds: larger Predict and Step calls run in slices of this many; Forward takes at most this many.</summary>
     public const int MaxBatchSize = 64;
-    /// <summary>Floats of recurrent state one stream carries between <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float})"/> calls.</summary>
+    /// <summary>Floats of recurrent state one stream carries between <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, global::System.Span{float})"/> calls.</summary>
     public const int StreamStateLength = 64;
 
     // Each layer's place in Parameters (and Gradients), and the shape of its call for a batch: [batch, T, inputs] -> [batch, T, units].
     private const int SimpleRnnOffset = 0, SimpleRnnLength = 1088;
-    private static LayerShape SimpleRnnShape(int batch) => new(batch, Timesteps, 1, 32);
+    private static global::FastSeq.Layers.LayerShape SimpleRnnShape(int batch) => new(batch, Timesteps, 1, 32);
     private const int SimpleRnn1Offset = 1088, SimpleRnn1Length = 2080;
-    private static LayerShape SimpleRnn1Shape(int batch) => new(batch, Timesteps, 32, 32);
+    private static global::FastSeq.Layers.LayerShape SimpleRnn1Shape(int batch) => new(batch, Timesteps, 32, 32);
     private const int DenseOffset = 3168, DenseLength = 33;
-    private static LayerShape DenseShape(int batch) => new(batch, 1, 32, 1);
+    private static global::FastSeq.Layers.LayerShape DenseShape(int batch) => new(batch, 1, 32, 1);
 
-    private readonly ArraySegment<float> _parameters = AlignedMemory.Allocate(ParameterCount);
+    private readonly global::System.ArraySegment<float> _parameters = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);
     // The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.
     private Training? _training;
     // The state of the one stream that Step(input, output) advances.
     private readonly float[] _streamState = new float[StreamStateLength];
     // Held by the members that change the instance (training, loading), to catch two threads in them at once.
-    private readonly ExclusiveUse _exclusive = new();
+    private readonly global::FastSeq.Models.ExclusiveUse _exclusive = new();
     // Each thread's buffers for Predict and for Step, made on its first call and shared by every instance of the model.
-    [ThreadStatic] private static Activations? t_predictBuffers;
-    [ThreadStatic] private static StepBuffers? t_stepBuffers;
+    [global::System.ThreadStatic] private static Activations? t_predictBuffers;
+    [global::System.ThreadStatic] private static StepBuffers? t_stepBuffers;
 
     /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
     public SineForecaster(int seed = 0)
     {
-        var random = new Random(seed);
-        SimpleRnnLayer.Initialize(_parameters.AsSpan(SimpleRnnOffset, SimpleRnnLength), 1, 32, random);
-        SimpleRnnLayer.Initialize(_parameters.AsSpan(SimpleRnn1Offset, SimpleRnn1Length), 32, 32, random);
-        DenseLayer.Initialize(_parameters.AsSpan(DenseOffset, DenseLength), 32, 1, random);
+        var random = new global::System.Random(seed);
+        global::FastSeq.Layers.SimpleRnnLayer.Initialize(_parameters.AsSpan(SimpleRnnOffset, SimpleRnnLength), 1, 32, random);
+        global::FastSeq.Layers.SimpleRnnLayer.Initialize(_parameters.AsSpan(SimpleRnn1Offset, SimpleRnn1Length), 32, 32, random);
+        global::FastSeq.Layers.DenseLayer.Initialize(_parameters.AsSpan(DenseOffset, DenseLength), 32, 1, random);
     }
 
     /// <summary>
@@ -61,12 +55,12 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// Every tensor of the model must be there as F32 with its exact shape, and no other.
     /// </summary>
     /// <exception cref="global::System.IO.InvalidDataException">The file is not valid safetensors or does not fit the model.</exception>
-    public static SineForecaster FromWeights(string path) => new(SafeTensorsFile.Read(path));
+    public static SineForecaster FromWeights(string path) => new(global::FastSeq.IO.SafeTensorsFile.Read(path));
 
     /// <inheritdoc cref="FromWeights(string)"/>
-    public static SineForecaster FromWeights(global::System.IO.Stream stream) => new(SafeTensorsFile.Read(stream));
+    public static SineForecaster FromWeights(global::System.IO.Stream stream) => new(global::FastSeq.IO.SafeTensorsFile.Read(stream));
 
-    private SineForecaster(SafeTensorsFile weights) => WeightFile.Load(weights, s_stateDict, _parameters);
+    private SineForecaster(global::FastSeq.IO.SafeTensorsFile weights) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
 
     int global::FastSeq.ISequenceModel.Timesteps => Timesteps;
     int global::FastSeq.ISequenceModel.Features => Features;
@@ -77,17 +71,17 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     int global::FastSeq.ISequenceModel.StreamStateLength => StreamStateLength;
 
     /// <summary>Activation of the final layer.</summary>
-    public Activation OutputActivation => Activation.Linear;
+    public global::FastSeq.Activation OutputActivation => global::FastSeq.Activation.Linear;
     /// <summary>All trainable parameters, layer after layer, in Keras layouts.</summary>
-    public Span<float> Parameters => _parameters;
+    public global::System.Span<float> Parameters => _parameters;
     /// <summary>d loss / d <see cref="Parameters"/>, accumulated by <see cref="Backward"/> (made, with the training buffers, on first use).</summary>
-    public Span<float> Gradients => TrainingBuffers.Gradients;
+    public global::System.Span<float> Gradients => TrainingBuffers.Gradients;
     /// <summary>Outputs of the last <see cref="Forward"/> (empty before the first).</summary>
-    public ReadOnlySpan<float> Outputs => _training is { } t ? t.Activations.DenseOutput.AsSpan(0, t.BatchSize * 1) : default;
+    public global::System.ReadOnlySpan<float> Outputs => _training is { } t ? t.Activations.DenseOutput.AsSpan(0, t.BatchSize * 1) : default;
     /// <summary>Pre-activations of the final layer in the last <see cref="Forward"/> (empty before the first).</summary>
-    public ReadOnlySpan<float> Logits => _training is { } t ? t.Activations.DenseCache.AsSpan(0, t.BatchSize * 1) : default;
+    public global::System.ReadOnlySpan<float> Logits => _training is { } t ? t.Activations.DenseCache.AsSpan(0, t.BatchSize * 1) : default;
     /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them (empty before the first).</summary>
-    public ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
+    public global::System.ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
 
     private Training TrainingBuffers => _training ??= new Training();
 
@@ -96,16 +90,16 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
     /// each runs in its own buffers, made on its first call.
     /// </summary>
-    public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1)
+    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1)
     {
-        ModelArguments.CheckCount(batchSize, nameof(batchSize));
-        ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
-        ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
-        ModelArguments.CheckDisjoint(inputs, outputs);
+        global::FastSeq.Models.ModelArguments.CheckCount(batchSize, nameof(batchSize));
+        global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+        global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
+        global::FastSeq.Models.ModelArguments.CheckDisjoint(inputs, outputs);
         Activations a = t_predictBuffers ??= new Activations();
         for (int first = 0; first < batchSize; first += MaxBatchSize)
         {
-            int count = Math.Min(MaxBatchSize, batchSize - first);
+            int count = global::System.Math.Min(MaxBatchSize, batchSize - first);
             RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), count, a);
             OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
         }
@@ -113,13 +107,13 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
 
     /// <summary>
     /// Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>. A training member:
-    /// not for concurrent use (a second thread in a training member throws <see cref="InvalidOperationException"/>).
+    /// not for concurrent use (a second thread in a training member throws <see cref="global::System.InvalidOperationException"/>).
     /// </summary>
-    public void Forward(ReadOnlySpan<float> inputs, int batchSize)
+    public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize)
     {
-        ModelArguments.CheckBatch(batchSize, MaxBatchSize);
-        ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
-        using ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
+        global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);
+        global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+        using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
         Training t = TrainingBuffers;
         t.BatchSize = 0;
         inputs.CopyTo(t.Inputs);
@@ -128,33 +122,33 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     }
 
     /// <summary>The forward pass of <paramref name="batchSize"/> sequences, layer after layer, into <paramref name="a"/>.</summary>
-    private static void RunForward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batchSize, Activations a)
+    private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batchSize, Activations a)
     {
         // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
-        LayerShape simpleRnnShape = SimpleRnnShape(batchSize);
-        Span<float> simpleRnnOutput = a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32);
-        SimpleRnnLayer.Forward(
-            inputs, parameters.Slice(SimpleRnnOffset, SimpleRnnLength), simpleRnnShape, Activation.Tanh,
-            a.SimpleRnnCache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnnShape)), simpleRnnOutput);
+        global::FastSeq.Layers.LayerShape simpleRnnShape = SimpleRnnShape(batchSize);
+        global::System.Span<float> simpleRnnOutput = a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32);
+        global::FastSeq.Layers.SimpleRnnLayer.Forward(
+            inputs, parameters.Slice(SimpleRnnOffset, SimpleRnnLength), simpleRnnShape, global::FastSeq.Activation.Tanh,
+            a.SimpleRnnCache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(simpleRnnShape)), simpleRnnOutput);
 
         // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
-        LayerShape simpleRnn1Shape = SimpleRnn1Shape(batchSize);
-        Span<float> simpleRnn1Output = a.SimpleRnn1Output.AsSpan(0, batchSize * Timesteps * 32);
-        Span<float> simpleRnn1Last = a.SimpleRnn1Last.AsSpan(0, batchSize * 32);
-        SimpleRnnLayer.Forward(
-            simpleRnnOutput, parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), simpleRnn1Shape, Activation.Tanh,
-            a.SimpleRnn1Cache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnn1Shape)), simpleRnn1Output);
-        LastTimestep.Copy(simpleRnn1Output, Timesteps, 32, simpleRnn1Last);
+        global::FastSeq.Layers.LayerShape simpleRnn1Shape = SimpleRnn1Shape(batchSize);
+        global::System.Span<float> simpleRnn1Output = a.SimpleRnn1Output.AsSpan(0, batchSize * Timesteps * 32);
+        global::System.Span<float> simpleRnn1Last = a.SimpleRnn1Last.AsSpan(0, batchSize * 32);
+        global::FastSeq.Layers.SimpleRnnLayer.Forward(
+            simpleRnnOutput, parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), simpleRnn1Shape, global::FastSeq.Activation.Tanh,
+            a.SimpleRnn1Cache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(simpleRnn1Shape)), simpleRnn1Output);
+        global::FastSeq.Layers.LastTimestep.Copy(simpleRnn1Output, Timesteps, 32, simpleRnn1Last);
 
         // dense (Dense): [B, 32] -> [B, 1]
-        LayerShape denseShape = DenseShape(batchSize);
-        Span<float> denseOutput = a.DenseOutput.AsSpan(0, batchSize * 1);
-        DenseLayer.Forward(
-            simpleRnn1Last, parameters.Slice(DenseOffset, DenseLength), denseShape, Activation.Linear,
-            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(denseShape)), denseOutput);
+        global::FastSeq.Layers.LayerShape denseShape = DenseShape(batchSize);
+        global::System.Span<float> denseOutput = a.DenseOutput.AsSpan(0, batchSize * 1);
+        global::FastSeq.Layers.DenseLayer.Forward(
+            simpleRnn1Last, parameters.Slice(DenseOffset, DenseLength), denseShape, global::FastSeq.Activation.Linear,
+            a.DenseCache.AsSpan(0, global::FastSeq.Layers.DenseLayer.CacheLength(denseShape)), denseOutput);
     }
 
-    private static Span<float> OutputsOf(Activations a, int batchSize) => a.DenseOutput.AsSpan(0, batchSize * 1);
+    private static global::System.Span<float> OutputsOf(Activations a, int batchSize) => a.DenseOutput.AsSpan(0, batchSize * 1);
 
     /// <summary>
     /// Backpropagation through time for the last <see cref="Forward"/>: adds into <see cref="Gradients"/>
@@ -162,66 +156,66 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// is d loss / d outputs, or d loss / d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true.
     /// A training member: not for concurrent use.
     /// </summary>
-    public void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
+    public void Backward(global::System.ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
     {
-        using ExclusiveUse.Scope scope = _exclusive.Enter("Backward");
+        using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("Backward");
         Training t = TrainingBuffers;
-        ModelArguments.CheckBackward(batchSize, t.BatchSize);
-        ModelArguments.CheckLength(outputGradients.Length, batchSize, OutputLength, nameof(outputGradients));
+        global::FastSeq.Models.ModelArguments.CheckBackward(batchSize, t.BatchSize);
+        global::FastSeq.Models.ModelArguments.CheckLength(outputGradients.Length, batchSize, OutputLength, nameof(outputGradients));
         Activations a = t.Activations;
-        ReadOnlySpan<float> parameters = _parameters;
-        Span<float> gradients = t.Gradients;
+        global::System.ReadOnlySpan<float> parameters = _parameters;
+        global::System.Span<float> gradients = t.Gradients;
 
         // The activations of the last Forward, and the gradients that flow back through them.
-        ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);
-        Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;
-        Span<float> simpleRnnOutput = a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32);
-        Span<float> dSimpleRnnOutput = t.SimpleRnnOutputGradient.AsSpan(0, batchSize * Timesteps * 32);
-        Span<float> simpleRnn1Output = a.SimpleRnn1Output.AsSpan(0, batchSize * Timesteps * 32);
-        Span<float> simpleRnn1Last = a.SimpleRnn1Last.AsSpan(0, batchSize * 32);
-        Span<float> dSimpleRnn1Output = t.SimpleRnn1OutputGradient.AsSpan(0, batchSize * Timesteps * 32);
-        Span<float> dSimpleRnn1Last = t.SimpleRnn1LastGradient.AsSpan(0, batchSize * 32);
-        Span<float> denseOutput = a.DenseOutput.AsSpan(0, batchSize * 1);
-        Span<float> dDenseOutput = t.DenseOutputGradient.AsSpan(0, batchSize * 1);
+        global::System.ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);
+        global::System.Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;
+        global::System.Span<float> simpleRnnOutput = a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32);
+        global::System.Span<float> dSimpleRnnOutput = t.SimpleRnnOutputGradient.AsSpan(0, batchSize * Timesteps * 32);
+        global::System.Span<float> simpleRnn1Output = a.SimpleRnn1Output.AsSpan(0, batchSize * Timesteps * 32);
+        global::System.Span<float> simpleRnn1Last = a.SimpleRnn1Last.AsSpan(0, batchSize * 32);
+        global::System.Span<float> dSimpleRnn1Output = t.SimpleRnn1OutputGradient.AsSpan(0, batchSize * Timesteps * 32);
+        global::System.Span<float> dSimpleRnn1Last = t.SimpleRnn1LastGradient.AsSpan(0, batchSize * 32);
+        global::System.Span<float> denseOutput = a.DenseOutput.AsSpan(0, batchSize * 1);
+        global::System.Span<float> dDenseOutput = t.DenseOutputGradient.AsSpan(0, batchSize * 1);
         outputGradients.CopyTo(dDenseOutput);
 
         // dense (Dense): [B, 32] -> [B, 1]
-        LayerShape denseShape = DenseShape(batchSize);
-        DenseLayer.Backward(
+        global::FastSeq.Layers.LayerShape denseShape = DenseShape(batchSize);
+        global::FastSeq.Layers.DenseLayer.Backward(
             simpleRnn1Last, parameters.Slice(DenseOffset, DenseLength),
-            a.DenseCache.AsSpan(0, DenseLayer.CacheLength(denseShape)), denseOutput, denseShape, Activation.Linear,
+            a.DenseCache.AsSpan(0, global::FastSeq.Layers.DenseLayer.CacheLength(denseShape)), denseOutput, denseShape, global::FastSeq.Activation.Linear,
             dDenseOutput, gradients.Slice(DenseOffset, DenseLength), dSimpleRnn1Last, t.Workspace);
 
         // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
-        LastTimestep.Scatter(dSimpleRnn1Last, Timesteps, 32, dSimpleRnn1Output);
-        LayerShape simpleRnn1Shape = SimpleRnn1Shape(batchSize);
-        SimpleRnnLayer.Backward(
+        global::FastSeq.Layers.LastTimestep.Scatter(dSimpleRnn1Last, Timesteps, 32, dSimpleRnn1Output);
+        global::FastSeq.Layers.LayerShape simpleRnn1Shape = SimpleRnn1Shape(batchSize);
+        global::FastSeq.Layers.SimpleRnnLayer.Backward(
             simpleRnnOutput, parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length),
-            a.SimpleRnn1Cache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnn1Shape)), simpleRnn1Output, simpleRnn1Shape, Activation.Tanh,
+            a.SimpleRnn1Cache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(simpleRnn1Shape)), simpleRnn1Output, simpleRnn1Shape, global::FastSeq.Activation.Tanh,
             dSimpleRnn1Output, gradients.Slice(SimpleRnn1Offset, SimpleRnn1Length), dSimpleRnnOutput, t.Workspace);
 
         // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
-        LayerShape simpleRnnShape = SimpleRnnShape(batchSize);
-        SimpleRnnLayer.Backward(
+        global::FastSeq.Layers.LayerShape simpleRnnShape = SimpleRnnShape(batchSize);
+        global::FastSeq.Layers.SimpleRnnLayer.Backward(
             inputs, parameters.Slice(SimpleRnnOffset, SimpleRnnLength),
-            a.SimpleRnnCache.AsSpan(0, SimpleRnnLayer.CacheLength(simpleRnnShape)), simpleRnnOutput, simpleRnnShape, Activation.Tanh,
+            a.SimpleRnnCache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(simpleRnnShape)), simpleRnnOutput, simpleRnnShape, global::FastSeq.Activation.Tanh,
             dSimpleRnnOutput, gradients.Slice(SimpleRnnOffset, SimpleRnnLength), dInputs, t.Workspace);
     }
 
-    /// <summary>Clears the state of the built-in stream so the next <see cref="Step(ReadOnlySpan{float}, Span{float})"/> starts a new sequence.</summary>
+    /// <summary>Clears the state of the built-in stream so the next <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> starts a new sequence.</summary>
     public void ResetState() => _streamState.AsSpan().Clear();
 
     /// <summary>
     /// Streams one timestep <c>[Features]</c> of the instance's one built-in stream and writes the output <c>[OutputUnits]</c>
     /// for the sequence so far. That stream belongs to the instance: threads that stream use the overloads with their own state.
     /// </summary>
-    public void Step(ReadOnlySpan<float> input, Span<float> output) => Step(input, output, _streamState, 1);
+    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState, 1);
 
     /// <summary>
     /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start).
     /// Safe to call from any number of threads at once, each with its own states.
     /// </summary>
-    public void Step(ReadOnlySpan<float> input, Span<float> output, Span<float> state) => Step(input, output, state, 1);
+    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> state) => Step(input, output, state, 1);
 
     /// <summary>
     /// Advances <paramref name="streams"/> independent streams by one timestep in one call: inputs <c>[streams, Features]</c>,
@@ -230,31 +224,31 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// which must not share memory with the inputs or outputs. The outputs may be the inputs (a prediction fed back).
     /// Safe to call from any number of threads at once, each with its own states.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public void Step(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int streams)
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    public void Step(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, int streams)
     {
-        ModelArguments.CheckCount(streams, nameof(streams));
-        ModelArguments.CheckLength(inputs.Length, streams, Features, nameof(inputs), "stream");
-        ModelArguments.CheckLength(outputs.Length, streams, OutputUnits, nameof(outputs), "stream");
-        ModelArguments.CheckLength(states.Length, streams, StreamStateLength, nameof(states), "stream");
-        ModelArguments.CheckStates(states, inputs, outputs);
+        global::FastSeq.Models.ModelArguments.CheckCount(streams, nameof(streams));
+        global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, streams, Features, nameof(inputs), "stream");
+        global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, streams, OutputUnits, nameof(outputs), "stream");
+        global::FastSeq.Models.ModelArguments.CheckLength(states.Length, streams, StreamStateLength, nameof(states), "stream");
+        global::FastSeq.Models.ModelArguments.CheckStates(states, inputs, outputs);
         StepBuffers s = t_stepBuffers ??= new StepBuffers();
-        ReadOnlySpan<float> parameters = _parameters;
+        global::System.ReadOnlySpan<float> parameters = _parameters;
         for (int first = 0; first < streams; first += MaxBatchSize)
         {
-            int count = Math.Min(MaxBatchSize, streams - first);
+            int count = global::System.Math.Min(MaxBatchSize, streams - first);
             // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
-            SimpleRnnLayer.Step(
-                inputs.Slice(first * Features, count * Features), parameters.Slice(SimpleRnnOffset, SimpleRnnLength), count, 1, 32, Activation.Tanh,
+            global::FastSeq.Layers.SimpleRnnLayer.Step(
+                inputs.Slice(first * Features, count * Features), parameters.Slice(SimpleRnnOffset, SimpleRnnLength), count, 1, 32, global::FastSeq.Activation.Tanh,
                 states.Slice((first * 32), count * 32), s.SimpleRnnScratch, s.SimpleRnnOutput.AsSpan(0, count * 32));
             // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
-            SimpleRnnLayer.Step(
-                s.SimpleRnnOutput.AsSpan(0, count * 32), parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), count, 32, 32, Activation.Tanh,
+            global::FastSeq.Layers.SimpleRnnLayer.Step(
+                s.SimpleRnnOutput.AsSpan(0, count * 32), parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), count, 32, 32, global::FastSeq.Activation.Tanh,
                 states.Slice((32 * streams) + (first * 32), count * 32), s.SimpleRnn1Scratch, s.SimpleRnn1Output.AsSpan(0, count * 32));
             // dense (Dense): [B, 32] -> [B, 1]
-            DenseLayer.Step(
-                s.SimpleRnn1Output.AsSpan(0, count * 32), parameters.Slice(DenseOffset, DenseLength), count, 32, 1, Activation.Linear,
-                Span<float>.Empty, s.DenseScratch, outputs.Slice(first * OutputUnits, count * OutputUnits));
+            global::FastSeq.Layers.DenseLayer.Step(
+                s.SimpleRnn1Output.AsSpan(0, count * 32), parameters.Slice(DenseOffset, DenseLength), count, 32, 1, global::FastSeq.Activation.Linear,
+                global::System.Span<float>.Empty, s.DenseScratch, outputs.Slice(first * OutputUnits, count * OutputUnits));
         }
     }
 
@@ -262,86 +256,86 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     private sealed class Activations
     {
         // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
-        public readonly ArraySegment<float> SimpleRnnCache = AlignedMemory.Allocate(SimpleRnnLayer.CacheLength(SimpleRnnShape(MaxBatchSize)));
-        public readonly ArraySegment<float> SimpleRnnOutput = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
+        public readonly global::System.ArraySegment<float> SimpleRnnCache = global::FastSeq.Kernels.AlignedMemory.Allocate(global::FastSeq.Layers.SimpleRnnLayer.CacheLength(SimpleRnnShape(MaxBatchSize)));
+        public readonly global::System.ArraySegment<float> SimpleRnnOutput = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
 
         // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
-        public readonly ArraySegment<float> SimpleRnn1Cache = AlignedMemory.Allocate(SimpleRnnLayer.CacheLength(SimpleRnn1Shape(MaxBatchSize)));
-        public readonly ArraySegment<float> SimpleRnn1Output = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
-        public readonly ArraySegment<float> SimpleRnn1Last = AlignedMemory.Allocate(MaxBatchSize * 32);
+        public readonly global::System.ArraySegment<float> SimpleRnn1Cache = global::FastSeq.Kernels.AlignedMemory.Allocate(global::FastSeq.Layers.SimpleRnnLayer.CacheLength(SimpleRnn1Shape(MaxBatchSize)));
+        public readonly global::System.ArraySegment<float> SimpleRnn1Output = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
+        public readonly global::System.ArraySegment<float> SimpleRnn1Last = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 32);
 
         // dense (Dense): [B, 32] -> [B, 1]
-        public readonly ArraySegment<float> DenseCache = AlignedMemory.Allocate(DenseLayer.CacheLength(DenseShape(MaxBatchSize)));
-        public readonly ArraySegment<float> DenseOutput = AlignedMemory.Allocate(MaxBatchSize * 1);
+        public readonly global::System.ArraySegment<float> DenseCache = global::FastSeq.Kernels.AlignedMemory.Allocate(global::FastSeq.Layers.DenseLayer.CacheLength(DenseShape(MaxBatchSize)));
+        public readonly global::System.ArraySegment<float> DenseOutput = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 1);
     }
 
     /// <summary>What training adds to a forward pass: its inputs, the gradients of every activation and parameter, and Backward's scratch.</summary>
     private sealed class Training
     {
         public readonly Activations Activations = new();
-        public readonly ArraySegment<float> Inputs = AlignedMemory.Allocate(MaxBatchSize * InputLength);
-        public readonly ArraySegment<float> InputGradients = AlignedMemory.Allocate(MaxBatchSize * InputLength);
-        public readonly ArraySegment<float> Gradients = AlignedMemory.Allocate(ParameterCount);
-        public readonly ArraySegment<float> SimpleRnnOutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
-        public readonly ArraySegment<float> SimpleRnn1OutputGradient = AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
-        public readonly ArraySegment<float> SimpleRnn1LastGradient = AlignedMemory.Allocate(MaxBatchSize * 32);
-        public readonly ArraySegment<float> DenseOutputGradient = AlignedMemory.Allocate(MaxBatchSize * 1);
+        public readonly global::System.ArraySegment<float> Inputs = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * InputLength);
+        public readonly global::System.ArraySegment<float> InputGradients = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * InputLength);
+        public readonly global::System.ArraySegment<float> Gradients = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);
+        public readonly global::System.ArraySegment<float> SimpleRnnOutputGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
+        public readonly global::System.ArraySegment<float> SimpleRnn1OutputGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 32);
+        public readonly global::System.ArraySegment<float> SimpleRnn1LastGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 32);
+        public readonly global::System.ArraySegment<float> DenseOutputGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 1);
         // Backward scratch, shared by the layers since they run one at a time.
-        public readonly ArraySegment<float> Workspace = AlignedMemory.Allocate(WorkspaceLength());
+        public readonly global::System.ArraySegment<float> Workspace = global::FastSeq.Kernels.AlignedMemory.Allocate(WorkspaceLength());
         // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
         public int BatchSize;
 
         private static int WorkspaceLength()
         {
             int length = 0;
-            length = Math.Max(length, SimpleRnnLayer.WorkspaceLength(SimpleRnnShape(MaxBatchSize)));
-            length = Math.Max(length, SimpleRnnLayer.WorkspaceLength(SimpleRnn1Shape(MaxBatchSize)));
-            length = Math.Max(length, DenseLayer.WorkspaceLength(DenseShape(MaxBatchSize)));
+            length = global::System.Math.Max(length, global::FastSeq.Layers.SimpleRnnLayer.WorkspaceLength(SimpleRnnShape(MaxBatchSize)));
+            length = global::System.Math.Max(length, global::FastSeq.Layers.SimpleRnnLayer.WorkspaceLength(SimpleRnn1Shape(MaxBatchSize)));
+            length = global::System.Math.Max(length, global::FastSeq.Layers.DenseLayer.WorkspaceLength(DenseShape(MaxBatchSize)));
             return length;
         }
     }
 
-    /// <summary>What <see cref="Step(ReadOnlySpan{float}, Span{float}, Span{float}, int)"/> needs besides the caller's states, for up to <see cref="MaxBatchSize"/> streams.</summary>
+    /// <summary>What <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, global::System.Span{float}, int)"/> needs besides the caller's states, for up to <see cref="MaxBatchSize"/> streams.</summary>
     private sealed class StepBuffers
     {
         // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
-        public readonly ArraySegment<float> SimpleRnnScratch = AlignedMemory.Allocate(MaxBatchSize * SimpleRnnLayer.StepScratchLength(1, 32));
-        public readonly ArraySegment<float> SimpleRnnOutput = AlignedMemory.Allocate(MaxBatchSize * 32);
+        public readonly global::System.ArraySegment<float> SimpleRnnScratch = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * global::FastSeq.Layers.SimpleRnnLayer.StepScratchLength(1, 32));
+        public readonly global::System.ArraySegment<float> SimpleRnnOutput = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 32);
 
         // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
-        public readonly ArraySegment<float> SimpleRnn1Scratch = AlignedMemory.Allocate(MaxBatchSize * SimpleRnnLayer.StepScratchLength(32, 32));
-        public readonly ArraySegment<float> SimpleRnn1Output = AlignedMemory.Allocate(MaxBatchSize * 32);
+        public readonly global::System.ArraySegment<float> SimpleRnn1Scratch = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * global::FastSeq.Layers.SimpleRnnLayer.StepScratchLength(32, 32));
+        public readonly global::System.ArraySegment<float> SimpleRnn1Output = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 32);
 
         // dense (Dense): [B, 32] -> [B, 1]
-        public readonly ArraySegment<float> DenseScratch = AlignedMemory.Allocate(MaxBatchSize * DenseLayer.StepScratchLength(32, 1));
+        public readonly global::System.ArraySegment<float> DenseScratch = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * global::FastSeq.Layers.DenseLayer.StepScratchLength(32, 1));
     }
 
-    private static readonly SummaryRow[] s_summary =
+    private static readonly global::FastSeq.Models.SummaryRow[] s_summary =
     [
         new("simple_rnn", "SimpleRNN", "(None, 10, 32)", 1088),
         new("simple_rnn_1", "SimpleRNN", "(None, 32)", 2080),
         new("dense", "Dense", "(None, 1)", 33),
     ];
 
-    private static readonly StateDictEntry[] s_stateDict =
+    private static readonly global::FastSeq.IO.StateDictEntry[] s_stateDict =
     [
-        new("simple_rnn.weight_ih_l0", SimpleRnnOffset, [32, 1], TensorLayout.Transposed2D),
-        new("simple_rnn.weight_hh_l0", SimpleRnnOffset + 32, [32, 32], TensorLayout.Transposed2D),
-        new("simple_rnn.bias_ih_l0", SimpleRnnOffset + 1056, [32], TensorLayout.SummedBiasInput),
-        new("simple_rnn.bias_hh_l0", SimpleRnnOffset + 1056, [32], TensorLayout.SummedBiasRecurrent),
-        new("simple_rnn_1.weight_ih_l0", SimpleRnn1Offset, [32, 32], TensorLayout.Transposed2D),
-        new("simple_rnn_1.weight_hh_l0", SimpleRnn1Offset + 1024, [32, 32], TensorLayout.Transposed2D),
-        new("simple_rnn_1.bias_ih_l0", SimpleRnn1Offset + 2048, [32], TensorLayout.SummedBiasInput),
-        new("simple_rnn_1.bias_hh_l0", SimpleRnn1Offset + 2048, [32], TensorLayout.SummedBiasRecurrent),
-        new("dense.weight", DenseOffset, [1, 32], TensorLayout.Transposed2D),
-        new("dense.bias", DenseOffset + 32, [1], TensorLayout.Vector),
+        new("simple_rnn.weight_ih_l0", SimpleRnnOffset, [32, 1], global::FastSeq.IO.TensorLayout.Transposed2D),
+        new("simple_rnn.weight_hh_l0", SimpleRnnOffset + 32, [32, 32], global::FastSeq.IO.TensorLayout.Transposed2D),
+        new("simple_rnn.bias_ih_l0", SimpleRnnOffset + 1056, [32], global::FastSeq.IO.TensorLayout.SummedBiasInput),
+        new("simple_rnn.bias_hh_l0", SimpleRnnOffset + 1056, [32], global::FastSeq.IO.TensorLayout.SummedBiasRecurrent),
+        new("simple_rnn_1.weight_ih_l0", SimpleRnn1Offset, [32, 32], global::FastSeq.IO.TensorLayout.Transposed2D),
+        new("simple_rnn_1.weight_hh_l0", SimpleRnn1Offset + 1024, [32, 32], global::FastSeq.IO.TensorLayout.Transposed2D),
+        new("simple_rnn_1.bias_ih_l0", SimpleRnn1Offset + 2048, [32], global::FastSeq.IO.TensorLayout.SummedBiasInput),
+        new("simple_rnn_1.bias_hh_l0", SimpleRnn1Offset + 2048, [32], global::FastSeq.IO.TensorLayout.SummedBiasRecurrent),
+        new("dense.weight", DenseOffset, [1, 32], global::FastSeq.IO.TensorLayout.Transposed2D),
+        new("dense.bias", DenseOffset + 32, [1], global::FastSeq.IO.TensorLayout.Vector),
     ];
 
     /// <summary>The Keras-style table of layers, output shapes and parameter counts.</summary>
-    public string Summary() => ModelSummary.Format("SineForecaster", s_summary);
+    public string Summary() => global::FastSeq.Models.ModelSummary.Format("SineForecaster", s_summary);
 
     /// <summary>The PyTorch state_dict names, shapes and places in <see cref="Parameters"/> of every weight tensor.</summary>
-    public ReadOnlySpan<StateDictEntry> StateDict => s_stateDict;
+    public global::System.ReadOnlySpan<global::FastSeq.IO.StateDictEntry> StateDict => s_stateDict;
 
     /// <summary>
     /// Loads PyTorch-named weights from a safetensors file. Every tensor of this model must be there as F32 with
@@ -350,22 +344,22 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// </summary>
     public void LoadWeights(string path, bool allowUnexpectedTensors = false)
     {
-        SafeTensorsFile file = SafeTensorsFile.Read(path);
-        using ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
-        WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+        global::FastSeq.IO.SafeTensorsFile file = global::FastSeq.IO.SafeTensorsFile.Read(path);
+        using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
+        global::FastSeq.IO.WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
     }
 
     /// <inheritdoc cref="LoadWeights(string, bool)"/>
     public void LoadWeights(global::System.IO.Stream stream, bool allowUnexpectedTensors = false)
     {
-        SafeTensorsFile file = SafeTensorsFile.Read(stream);
-        using ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
-        WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+        global::FastSeq.IO.SafeTensorsFile file = global::FastSeq.IO.SafeTensorsFile.Read(stream);
+        using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
+        global::FastSeq.IO.WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
     }
 
     /// <summary>Saves the weights with PyTorch state_dict names to a safetensors file, atomically.</summary>
-    public void SaveWeights(string path) => WeightFile.Save(path, s_stateDict, _parameters);
+    public void SaveWeights(string path) => global::FastSeq.IO.WeightFile.Save(path, s_stateDict, _parameters);
 
     /// <summary>Writes the weights with PyTorch state_dict names as safetensors to a stream.</summary>
-    public void SaveWeights(global::System.IO.Stream stream) => WeightFile.Save(stream, s_stateDict, _parameters);
+    public void SaveWeights(global::System.IO.Stream stream) => global::FastSeq.IO.WeightFile.Save(stream, s_stateDict, _parameters);
 }
