@@ -50,7 +50,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NotAClass = Error("FSEQ0011",
         "Sequence model must be a non-generic class",
-        "'{0}' must be a non-generic, non-record, non-static partial class to be a sequence model");
+        "'{0}' must be a concrete (non-abstract, non-static), non-generic, non-record partial class to be a sequence model");
 
     public static readonly DiagnosticDescriptor TooLarge = Error("FSEQ0012",
         "Sequence model is too large",

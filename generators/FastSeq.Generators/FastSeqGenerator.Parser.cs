@@ -34,7 +34,7 @@ public sealed partial class FastSeqGenerator
         AttributeData modelAttribute = context.Attributes[0];
         LocationInfo? modelLocation = LocationInfo.From(modelAttribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
 
-        if (type.TypeKind != TypeKind.Class || type.IsRecord || type.IsStatic || type.TypeParameters.Length > 0)
+        if (type.TypeKind != TypeKind.Class || type.IsRecord || type.IsStatic || type.IsAbstract || type.TypeParameters.Length > 0)
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.NotAClass, modelLocation, type.Name));
         else if (!IsPartialAll(type, cancellationToken))
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.NotPartial, modelLocation, type.Name));
@@ -196,6 +196,8 @@ public sealed partial class FastSeqGenerator
         var generated = new HashSet<string>(s_generatedMembers);
         foreach (LayerSpec layer in layers)
             generated.UnionWith([layer.Identifier + "Offset", layer.Identifier + "Length", layer.Identifier + "Shape"]);
+        if (generated.Contains(type.Name))
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.Conflict, location, type.Name, $"FastSeq gives it a member named '{type.Name}', and a member cannot have the name of its type; rename the class"));
         foreach (ISymbol member in type.GetMembers())
         {
             if (member.IsImplicitlyDeclared)

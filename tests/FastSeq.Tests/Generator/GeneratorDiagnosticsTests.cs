@@ -51,7 +51,7 @@ public class GeneratorDiagnosticsTests
     public void Generic_record_or_struct_model_is_an_error(string declaration)
     {
         var d = Single("using FastSeq;\n[SequenceModel(Timesteps = 10, Features = 1)]\n[Dense(1)]\n" + declaration, "FSEQ0011");
-        Assert.Equal("'Forecaster' must be a non-generic, non-record, non-static partial class to be a sequence model", d.GetMessage());
+        Assert.Equal("'Forecaster' must be a concrete (non-abstract, non-static), non-generic, non-record partial class to be a sequence model", d.GetMessage());
     }
 
     /// <summary>Sizes that overflowed int gave wrong counts (SimpleRnn(100000): 1,410,265,408 parameters) or a bare OverflowException at run time.</summary>
