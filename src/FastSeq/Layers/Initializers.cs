@@ -103,11 +103,10 @@ public static class Initializers
         private readonly int _count, _length;
         private readonly int _n;              // count padded to whole tiles of rows and of columns
         private readonly int _panelWidth;      // whole tiles
-        private readonly int _transposedStride; // _n plus a cache line, so that its rows do not share cache sets
         private readonly double[] _gram;        // [n, n], lower triangle
         private readonly double[] _factor;      // [n, n]: after Factor, -L below the diagonal and 1/L on it
         private readonly double[] _panel;       // [n, panelWidth]
-        private readonly double[] _transposed;  // [panelWidth, transposedStride]
+        private readonly double[] _transposed;  // the panel's transpose [panelWidth, n] as n / TileColumns contiguous strips [panelWidth, TileColumns]
 
         public CholeskyQr(int count, int length)
         {
@@ -118,11 +117,10 @@ public static class Initializers
                 rowMultiple += TileColumns;
             _n = (count + rowMultiple - 1) / rowMultiple * rowMultiple;
             _panelWidth = TileColumns * Math.Min(PanelTiles, (length + TileColumns - 1) / TileColumns);
-            _transposedStride = _n + 8;
             _gram = new double[_n * _n];
             _factor = new double[_n * _n];
             _panel = new double[_n * _panelWidth];
-            _transposed = new double[_panelWidth * _transposedStride];
+            _transposed = new double[_panelWidth * _n];
         }
 
         /// <summary>
@@ -149,17 +147,20 @@ public static class Initializers
                         _panel.AsSpan(i * width, w).CopyTo(vectors.AsSpan((i * _length) + c0));
                 }
 
+                // Each strip of the transpose is the B of a column of tiles: contiguous, it stays in L1
+                // while the tiles of that column walk it.
                 for (int i = 0; i < _count; i++)
                 {
+                    int strip = i / TileColumns * width * TileColumns, lane = i % TileColumns;
                     for (int p = 0; p < width; p++)
-                        _transposed[(p * _transposedStride) + i] = _panel[(i * width) + p];
+                        _transposed[strip + (p * TileColumns) + lane] = _panel[(i * width) + p];
                 }
 
                 // G[i0.., j0..] += panel[i0.., :] · panelᵀ[:, j0..], the tiles on and below the diagonal.
-                for (int i0 = 0; i0 < _count; i0 += 4)
+                for (int j0 = 0; j0 < _count; j0 += TileColumns)
                 {
-                    for (int j0 = 0; j0 < i0 + 4; j0 += TileColumns)
-                        MultiplyAddTile(ref _panel[i0 * width], width, ref _transposed[j0], _transposedStride, width, ref _gram[(i0 * n) + j0], n);
+                    for (int i0 = j0 / 4 * 4; i0 < _count; i0 += 4)
+                        MultiplyAddTile(ref _panel[i0 * width], width, ref _transposed[j0 * width], TileColumns, width, ref _gram[(i0 * n) + j0], n);
                 }
             }
         }
