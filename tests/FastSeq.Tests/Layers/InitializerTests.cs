@@ -19,15 +19,126 @@ public class InitializerTests
         }
     }
 
-    private static float[] Transpose(float[] matrix, int rows, int columns)
+    /// <summary>
+    /// The plain algorithm <see cref="Initializers.Orthogonal"/> must agree with: the same normal draw,
+    /// then Gram-Schmidt, twice per vector, on the vectors Keras orthonormalises.
+    /// </summary>
+    private static void ReferenceOrthogonal(Span<float> kernel, int rows, int columns, Random random)
     {
-        float[] transposed = new float[matrix.Length];
+        double[] normal = new double[rows * columns];
+        for (int i = 0; i < normal.Length; i += 2)
+        {
+            double radius = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble()));
+            double angle = 2 * Math.PI * random.NextDouble();
+            normal[i] = radius * Math.Cos(angle);
+            if (i + 1 < normal.Length)
+                normal[i + 1] = radius * Math.Sin(angle);
+        }
+
+        bool wide = rows < columns;
+        double[] vectors = wide ? normal : Transpose(normal, rows, columns);
+        ReferenceOrthonormalizeRows(vectors, wide ? rows : columns, wide ? columns : rows);
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+                kernel[r * columns + c] = (float)(wide ? vectors[r * columns + c] : vectors[c * rows + r]);
+        }
+    }
+
+    /// <summary>Gram-Schmidt with a second orthogonalisation pass over the rows of <c>[count, length]</c>.</summary>
+    private static void ReferenceOrthonormalizeRows(double[] vectors, int count, int length)
+    {
+        for (int k = 0; k < count; k++)
+        {
+            Span<double> v = vectors.AsSpan(k * length, length);
+            for (int pass = 0; pass < 2; pass++)
+            {
+                for (int j = 0; j < k; j++)
+                {
+                    ReadOnlySpan<double> q = vectors.AsSpan(j * length, length);
+                    double projection = Dot(q, v);
+                    for (int p = 0; p < length; p++)
+                        v[p] -= projection * q[p];
+                }
+            }
+            double norm = Math.Sqrt(Dot(v, v));
+            for (int p = 0; p < length; p++)
+                v[p] /= norm;
+        }
+    }
+
+    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+            sum += a[i] * b[i];
+        return sum;
+    }
+
+    private static T[] Transpose<T>(T[] matrix, int rows, int columns)
+    {
+        T[] transposed = new T[matrix.Length];
         for (int r = 0; r < rows; r++)
         {
             for (int c = 0; c < columns; c++)
                 transposed[c * rows + r] = matrix[r * columns + c];
         }
         return transposed;
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 7)]
+    [InlineData(7, 1)]
+    [InlineData(8, 8)]
+    [InlineData(9, 33)]
+    [InlineData(33, 9)]
+    [InlineData(13, 13)]
+    [InlineData(31, 124)]
+    [InlineData(64, 256)]
+    [InlineData(100, 400)]
+    [InlineData(65, 65)]
+    [InlineData(200, 37)]
+    public void Orthogonal_matches_Gram_Schmidt_on_the_same_draw_and_is_orthonormal(int rows, int columns)
+    {
+        float[] fast = new float[rows * columns], reference = new float[rows * columns];
+        Initializers.Orthogonal(fast, rows, columns, new Random(7));
+        ReferenceOrthogonal(reference, rows, columns, new Random(7));
+        for (int i = 0; i < fast.Length; i++)
+            Assert.Equal(reference[i], fast[i], 2e-6);
+        if (rows <= columns)
+            AssertOrthonormalRows(fast, rows, columns);
+        else
+            AssertOrthonormalRows(Transpose(fast, rows, columns), columns, rows);
+    }
+
+    [Fact]
+    public void Nearly_dependent_vectors_are_orthonormalised_as_Gram_Schmidt_does()
+    {
+        // Rows 1 and 3 lie within 1e-9 of rows 0 and 2: the Gram matrix is too ill-conditioned for a
+        // plain Cholesky factorisation, so the first pass is shifted.
+        const int count = 5, length = 16;
+        var random = new Random(3);
+        double[] vectors = new double[count * length];
+        for (int i = 0; i < vectors.Length; i++)
+            vectors[i] = 2 * random.NextDouble() - 1;
+        for (int p = 0; p < length; p++)
+        {
+            vectors[length + p] = vectors[p] + 1e-9 * (2 * random.NextDouble() - 1);
+            vectors[3 * length + p] = vectors[2 * length + p] * (1 + 1e-9 * (2 * random.NextDouble() - 1));
+        }
+        double[] reference = (double[])vectors.Clone();
+
+        Initializers.OrthonormalizeRows(vectors, count, length);
+        ReferenceOrthonormalizeRows(reference, count, length);
+
+        for (int i = 0; i < vectors.Length; i++)
+            Assert.Equal(reference[i], vectors[i], 1e-5);
+        for (int a = 0; a < count; a++)
+        {
+            for (int b = 0; b < count; b++)
+                Assert.Equal(a == b ? 1.0 : 0.0, Dot(vectors.AsSpan(a * length, length), vectors.AsSpan(b * length, length)), 1e-12);
+        }
     }
 
     [Theory]
