@@ -91,8 +91,8 @@ public class EmbeddedWeightsTests
 
     [Theory]
     [InlineData(5, "shorter than the 8-byte header length")]
-    [InlineData(100, "does not fit")]
-    [InlineData(-200, "outside the file")]
+    [InlineData(100, "The header length 1000000 is beyond the end of the file")]
+    [InlineData(-200, "The data is truncated")]
     public void An_unreadable_file_is_an_error(int cut, string message)
     {
         byte[] bytes = ReferenceBytes();
@@ -128,7 +128,7 @@ public class EmbeddedWeightsTests
         var (errors, _) = Generate(bytes);
         Diagnostic d = Assert.Single(errors);
         Assert.Equal("FSEQ0009", d.Id);
-        Assert.Contains("its header names tensor 'rnn1.bias_ih_l0' twice", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("The header names tensor 'rnn1.bias_ih_l0' twice.", d.GetMessage(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -140,8 +140,8 @@ public class EmbeddedWeightsTests
         var (errors, _) = Generate(ReferenceBytes(), model);
         Assert.All(errors, d => Assert.Equal("FSEQ0010", d.Id));
         string[] messages = [.. errors.Select(d => d.GetMessage())];
-        Assert.Contains(messages, m => m.Contains("tensor 'rnn2.weight_ih_l0' has shape [32, 32], expected [16, 32]", StringComparison.Ordinal));
-        Assert.Contains(messages, m => m.Contains("it has no tensor 'out.weight' (expected shape [1, 16])", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("Tensor 'rnn2.weight_ih_l0' has shape [32, 32], expected [16, 32].", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("The file has no tensor 'out.weight' (expected shape [1, 16]).", StringComparison.Ordinal));
     }
 
     [Fact]
