@@ -153,6 +153,50 @@ public sealed class WeightFileTests : IDisposable
         Assert.Equal(Bits(before), Bits(parameters));
     }
 
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "Infinity")]
+    [InlineData(float.NegativeInfinity, "-Infinity")]
+    public void Non_finite_values_are_refused_unless_allowed(float value, string written)
+    {
+        float[] saved = RandomParameters(seed: 13);
+        for (int i = 0; i < saved.Length; i++)
+        {
+            if (!float.IsFinite(saved[i]))
+                saved[i] = 0.5f;
+        }
+
+        saved[102 + 2] = value;  // head.weight [1, 3], element 2
+        byte[] bytes = SaveToBytes(saved);
+        float[] parameters = RandomParameters(seed: 14);
+        float[] before = [.. parameters];
+
+        var e = Assert.Throws<InvalidDataException>(() => WeightFile.Load(new MemoryStream(bytes), Entries, parameters));
+
+        Assert.Equal($"Tensor 'head.weight' holds {written} at index 2.", e.Message);
+        Assert.Equal(Bits(before), Bits(parameters));
+        WeightFile.Load(new MemoryStream(bytes), Entries, parameters, allowNonFinite: true);
+        Assert.Equal(Bits(saved), Bits(parameters));
+    }
+
+    [Fact]
+    public void Every_load_is_strict_by_default_and_names_a_few_unexpected_tensors()
+    {
+        SafeTensorsFile file = SafeTensorsFile.Read(new MemoryStream(SaveToBytes(RandomParameters(seed: 15))));
+        var tensors = file.Tensors.Select(t => (t.Name, t.DType, Shape: t.Shape.ToArray(), Data: t.Data.ToArray())).ToList();
+        foreach (string name in new[] { "a", "b", "c", "d", "e", "f", "g" })
+            tensors.Add((name, "F32", [1], SafeTensorsBytes.Floats(1f)));
+        byte[] bytes = SafeTensorsBytes.Build([.. tensors]);
+        string path = Path.Combine(folder, "extra.safetensors");
+        File.WriteAllBytes(path, bytes);
+        const string Expected = "The file has tensors this model does not: 'a', 'b', 'c' and 4 more.";
+
+        Assert.Equal(Expected, Assert.Throws<InvalidDataException>(() => WeightFile.Load(path, Entries, new float[ParameterCount], allowNonFinite: true)).Message);
+        Assert.Equal(Expected, Assert.Throws<InvalidDataException>(() => WeightFile.Load(new MemoryStream(bytes), Entries, new float[ParameterCount], allowNonFinite: true)).Message);
+        Assert.Equal(Expected, Assert.Throws<InvalidDataException>(() => WeightFile.Load(SafeTensorsFile.Read(path), Entries, new float[ParameterCount], allowNonFinite: true)).Message);
+        WeightFile.Load(path, Entries, new float[ParameterCount], allowUnexpectedTensors: true, allowNonFinite: true);
+    }
+
     [Fact]
     public void Parameters_shorter_than_the_entries_are_an_argument_error()
     {
