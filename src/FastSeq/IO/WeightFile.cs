@@ -5,7 +5,7 @@ namespace FastSeq.IO;
 /// <summary>
 /// Loads and saves a model's flat parameter buffer as PyTorch-named safetensors, following the
 /// model's <see cref="StateDictEntry"/> table. Loading is all or nothing and refuses any malformed file with an
-/// <see cref="InvalidDataException"/> naming the problem; saving to a path is atomic.
+/// <see cref="InvalidDataException"/> naming the problem; saving to a path is crash-safe.
 /// </summary>
 public static class WeightFile
 {
@@ -133,30 +133,24 @@ public static class WeightFile
     }
 
     /// <summary>
-    /// Saves <paramref name="parameters"/> as the tensors named by <paramref name="entries"/>, atomically:
-    /// it writes a temporary file beside <paramref name="path"/> and renames it into place, so a failed
-    /// save leaves any existing file as it was.
+    /// Saves <paramref name="parameters"/> as the tensors named by <paramref name="entries"/>, crash-safely:
+    /// the file goes to a short-named temporary file in the target's folder, is flushed to disk and renamed
+    /// into place, so that a failed or killed save leaves any existing file as it was. A symbolic link is
+    /// written through to the file it points to. Temporary files left by a killed save are deleted by the
+    /// next save in that folder.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or the entries do not fit the parameters.</exception>
+    /// <exception cref="IOException">
+    /// As <see cref="File.WriteAllBytes(string, byte[])"/> throws (e.g. <see cref="DirectoryNotFoundException"/> for a
+    /// missing folder, <see cref="UnauthorizedAccessException"/> for a directory or a file that cannot be written),
+    /// naming <paramref name="path"/>.
+    /// </exception>
     public static void Save(string path, ReadOnlySpan<StateDictEntry> entries, ReadOnlySpan<float> parameters, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        string target = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                Save(stream, entries, parameters, metadata);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, target, overwrite: true);
-        }
-        catch
-        {
-            if (File.Exists(temporary))
-                File.Delete(temporary);
-            throw;
-        }
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var bytes = new MemoryStream();
+        Save(bytes, entries, parameters, metadata);
+        AtomicFile.WriteAllBytes(path, bytes.GetBuffer().AsSpan(0, (int)bytes.Length));
     }
 
     /// <summary>Writes <paramref name="parameters"/> as the tensors named by <paramref name="entries"/>, in entry order.</summary>
