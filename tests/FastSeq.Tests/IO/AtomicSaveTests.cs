@@ -37,6 +37,21 @@ public sealed class AtomicSaveTests : IDisposable
         Assert.Equal([path], Directory.GetFiles(folder));
     }
 
+    [Fact]
+    public void Replacing_a_file_keeps_its_permissions()
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        string path = Path.Combine(folder, "private.safetensors");
+        WeightFile.Save(path, Entries, new float[8]);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        WeightFile.Save(path, Entries, Values);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        AssertHolds(path, Values);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
