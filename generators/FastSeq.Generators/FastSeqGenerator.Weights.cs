@@ -15,21 +15,21 @@ namespace FastSeq.Generators;
 /// A <c>.safetensors</c> file among the AdditionalFiles: its path and its bytes, or why they could not be
 /// read. The pipeline carries the bytes, not just the path, so that an edited file re-embeds.
 /// </summary>
-internal sealed record WeightsFile(string Path, EquatableArray<byte> Bytes, string? ReadError)
+internal sealed record AdditionalWeightsFile(string Path, EquatableArray<byte> Bytes, string? ReadError)
 {
-    public static WeightsFile Read(AdditionalText text, CancellationToken cancellationToken)
+    public static AdditionalWeightsFile Read(AdditionalText text, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
             // Binary AdditionalFiles have no SourceText, so the generator reads the file the compiler was given itself.
 #pragma warning disable RS1035 // Do not use APIs banned for analyzers
-            return new WeightsFile(text.Path, new EquatableArray<byte>(ImmutableArray.Create(File.ReadAllBytes(text.Path))), null);
+            return new AdditionalWeightsFile(text.Path, new EquatableArray<byte>(ImmutableArray.Create(File.ReadAllBytes(text.Path))), null);
 #pragma warning restore RS1035
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return new WeightsFile(text.Path, EquatableArray<byte>.Empty, e.Message);
+            return new AdditionalWeightsFile(text.Path, EquatableArray<byte>.Empty, e.Message);
         }
     }
 }
@@ -44,12 +44,12 @@ public sealed partial class FastSeqGenerator
     /// AdditionalFiles, checks it as LoadWeights would, and keeps the bytes of the tensors the model
     /// needs, in state-dict order, to embed in the generated code.
     /// </summary>
-    private static ModelResult EmbedWeights(ModelResult result, ImmutableArray<WeightsFile> additionalFiles)
+    private static ModelResult EmbedWeights(ModelResult result, ImmutableArray<AdditionalWeightsFile> additionalFiles)
     {
         if (result.Model is not { WeightsFile: string weights } model)
             return result;
 
-        WeightsFile? file = FindAdditionalFile(additionalFiles, weights);
+        AdditionalWeightsFile? file = FindAdditionalFile(additionalFiles, weights);
         if (file is null)
             return Failed(DiagnosticDescriptors.WeightsNotFound, result.Location, weights);
         if (file.ReadError is string error)
@@ -137,10 +137,10 @@ public sealed partial class FastSeqGenerator
     }
 
     /// <summary>The AdditionalFiles item whose path is, or ends with, the declared one.</summary>
-    private static WeightsFile? FindAdditionalFile(ImmutableArray<WeightsFile> files, string declared)
+    private static AdditionalWeightsFile? FindAdditionalFile(ImmutableArray<AdditionalWeightsFile> files, string declared)
     {
         string wanted = declared.Replace('\\', '/').TrimStart('.', '/');
-        foreach (WeightsFile file in files)
+        foreach (AdditionalWeightsFile file in files)
         {
             string normalized = file.Path.Replace('\\', '/');
             if (normalized == wanted || normalized.EndsWith("/" + wanted, StringComparison.Ordinal))

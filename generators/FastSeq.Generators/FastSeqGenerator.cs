@@ -15,9 +15,9 @@ public sealed partial class FastSeqGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         // Each file's bytes travel with its path: editing a weights file re-embeds it, an unchanged one stays cached.
-        IncrementalValueProvider<ImmutableArray<WeightsFile>> weightFiles = context.AdditionalTextsProvider
+        IncrementalValueProvider<ImmutableArray<AdditionalWeightsFile>> weightFiles = context.AdditionalTextsProvider
             .Where(static text => text.Path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            .Select(WeightsFile.Read)
+            .Select(AdditionalWeightsFile.Read)
             .WithTrackingName(TrackingNames.WeightsFiles)
             .Collect();
 
