@@ -14,9 +14,11 @@ public sealed partial class FastSeqGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValueProvider<ImmutableArray<string>> weightFiles = context.AdditionalTextsProvider
+        // Each file's bytes travel with its path: editing a weights file re-embeds it, an unchanged one stays cached.
+        IncrementalValueProvider<ImmutableArray<AdditionalWeightsFile>> weightFiles = context.AdditionalTextsProvider
             .Where(static text => text.Path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            .Select(static (text, _) => text.Path)
+            .Select(AdditionalWeightsFile.Read)
+            .WithTrackingName(TrackingNames.WeightsFiles)
             .Collect();
 
         IncrementalValuesProvider<ModelResult> models = context.SyntaxProvider
@@ -55,6 +57,7 @@ public sealed partial class FastSeqGenerator : IIncrementalGenerator
 internal static class TrackingNames
 {
     public const string Models = nameof(Models);
+    public const string WeightsFiles = nameof(WeightsFiles);
     public const string Weights = nameof(Weights);
     public const string Diagnostics = nameof(Diagnostics);
     public const string Specs = nameof(Specs);

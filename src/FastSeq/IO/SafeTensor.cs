@@ -35,8 +35,8 @@ public sealed class SafeTensor
     /// <exception cref="InvalidDataException">The tensor's dtype is not <c>F32</c>.</exception>
     public void CopyTo(Span<float> destination)
     {
-        if (DType != SafeTensorsFile.Float32)
-            throw new InvalidDataException($"Tensor '{Name}' has dtype {DType}, expected {SafeTensorsFile.Float32}.");
+        if (DType != SafeTensorsHeader.Float32)
+            throw new InvalidDataException(SafeTensorsHeader.WrongDTypeMessage(Name, DType));
         if (destination.Length != ElementCount)
             throw new ArgumentException($"Tensor '{Name}' has {ElementCount} elements but the destination holds {destination.Length}.", nameof(destination));
         DecodeFloats(Data.Span, destination);
@@ -59,5 +59,5 @@ public sealed class SafeTensor
     }
 
     /// <summary>The shape written as <c>[a, b]</c>, for messages.</summary>
-    internal static string Format(IReadOnlyList<int> shape) => "[" + string.Join(", ", shape) + "]";
+    internal static string Format(IReadOnlyList<int> shape) => SafeTensorsHeader.FormatShape(shape);
 }

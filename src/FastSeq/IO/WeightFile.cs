@@ -5,29 +5,31 @@ namespace FastSeq.IO;
 
 /// <summary>
 /// Loads and saves a model's flat parameter buffer as PyTorch-named safetensors, following the
-/// model's <see cref="StateDictEntry"/> table. Loading is all or nothing; saving to a path is atomic.
+/// model's <see cref="StateDictEntry"/> table. Loading is all or nothing and refuses any malformed file with an
+/// <see cref="InvalidDataException"/> naming the problem; saving to a path is crash-safe.
 /// </summary>
 public static class WeightFile
 {
     /// <summary>Loads the tensors named by <paramref name="entries"/> from a safetensors file into <paramref name="parameters"/>.</summary>
+    /// <param name="path">The safetensors file.</param>
+    /// <param name="entries">The model's tensors: names, shapes and where they go in <paramref name="parameters"/>.</param>
+    /// <param name="parameters">The model's flat parameter buffer.</param>
+    /// <param name="allowUnexpectedTensors">Accept tensors the entries do not name (e.g. a reference file that also holds inputs and gradients).</param>
+    /// <param name="allowNonFinite">Accept NaN and infinite values in the loaded tensors.</param>
     /// <exception cref="InvalidDataException">
-    /// The file is invalid, lacks a tensor, has one of another dtype or shape, or has tensors the
-    /// entries do not name. <paramref name="parameters"/> is then left unchanged.
+    /// The file is invalid, lacks a tensor, has one of another dtype or shape, holds a NaN or infinity
+    /// (unless <paramref name="allowNonFinite"/>), or has tensors the entries do not name (unless
+    /// <paramref name="allowUnexpectedTensors"/>); the message names the problem. <paramref name="parameters"/> is then left unchanged.
     /// </exception>
-    public static void Load(string path, ReadOnlySpan<StateDictEntry> entries, Span<float> parameters) =>
-        Load(SafeTensorsFile.Read(path), entries, parameters);
+    public static void Load(string path, ReadOnlySpan<StateDictEntry> entries, Span<float> parameters, bool allowUnexpectedTensors = false, bool allowNonFinite = false) =>
+        Load(SafeTensorsFile.Read(path), entries, parameters, allowUnexpectedTensors, allowNonFinite);
 
-    /// <inheritdoc cref="Load(string, ReadOnlySpan{StateDictEntry}, Span{float})"/>
-    public static void Load(Stream stream, ReadOnlySpan<StateDictEntry> entries, Span<float> parameters) =>
-        Load(SafeTensorsFile.Read(stream), entries, parameters);
+    /// <inheritdoc cref="Load(string, ReadOnlySpan{StateDictEntry}, Span{float}, bool, bool)"/>
+    public static void Load(Stream stream, ReadOnlySpan<StateDictEntry> entries, Span<float> parameters, bool allowUnexpectedTensors = false, bool allowNonFinite = false) =>
+        Load(SafeTensorsFile.Read(stream), entries, parameters, allowUnexpectedTensors, allowNonFinite);
 
-    /// <summary>
-    /// Copies the tensors named by <paramref name="entries"/> from <paramref name="file"/> into
-    /// <paramref name="parameters"/>. Tensors the entries do not name are an error unless
-    /// <paramref name="allowUnexpectedTensors"/> (e.g. a reference file that also holds inputs and gradients).
-    /// </summary>
-    /// <exception cref="InvalidDataException">As for <see cref="Load(string, ReadOnlySpan{StateDictEntry}, Span{float})"/>; <paramref name="parameters"/> is then left unchanged.</exception>
-    public static void Load(SafeTensorsFile file, ReadOnlySpan<StateDictEntry> entries, Span<float> parameters, bool allowUnexpectedTensors = false)
+    /// <inheritdoc cref="Load(string, ReadOnlySpan{StateDictEntry}, Span{float}, bool, bool)"/>
+    public static void Load(SafeTensorsFile file, ReadOnlySpan<StateDictEntry> entries, Span<float> parameters, bool allowUnexpectedTensors = false, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(file);
         CheckEntries(entries, parameters.Length);
@@ -40,23 +42,43 @@ public static class WeightFile
         {
             expected.Add(entry.Name);
             if (!file.TryGetTensor(entry.Name, out SafeTensor? tensor))
-                throw new InvalidDataException($"The file has no tensor '{entry.Name}' (expected shape {SafeTensor.Format(entry.Shape)}).");
+                throw new InvalidDataException(SafeTensorsHeader.MissingTensorMessage(entry.Name, entry.Shape));
             if (!tensor.Shape.SequenceEqual(entry.Shape))
-                throw new InvalidDataException($"Tensor '{entry.Name}' has shape {SafeTensor.Format(tensor.Shape)}, expected {SafeTensor.Format(entry.Shape)}.");
+                throw new InvalidDataException(SafeTensorsHeader.WrongShapeMessage(entry.Name, tensor.Shape, entry.Shape));
 
             Span<float> decoded = values.AsSpan(0, entry.Length);
             tensor.CopyTo(decoded);
+            if (!allowNonFinite)
+                CheckFinite(entry.Name, decoded);
             Store(entry, decoded, staging);
         }
 
         if (!allowUnexpectedTensors)
-        {
-            string[] unexpected = [.. file.Tensors.Select(t => t.Name).Where(name => !expected.Contains(name))];
-            if (unexpected.Length > 0)
-                throw new InvalidDataException($"The file has tensors this model does not: '{string.Join("', '", unexpected)}'.");
-        }
+            CheckNoUnexpectedTensors(file, expected);
 
         Commit(entries, staging, parameters);
+    }
+
+    private static void CheckFinite(string name, ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+                throw new InvalidDataException(SafeTensorsHeader.NonFiniteMessage(name, i, BitConverter.SingleToInt32Bits(values[i])));
+        }
+    }
+
+    /// <summary>Names the first few tensors the model does not have, and how many more there are.</summary>
+    private static void CheckNoUnexpectedTensors(SafeTensorsFile file, HashSet<string> expected)
+    {
+        const int Named = 3;
+        string[] unexpected = [.. file.Tensors.Select(t => t.Name).Where(name => !expected.Contains(name))];
+        if (unexpected.Length == 0)
+            return;
+        string names = "'" + string.Join("', '", unexpected.Take(Named)) + "'";
+        if (unexpected.Length > Named)
+            names += $" and {unexpected.Length - Named} more";
+        throw new InvalidDataException($"The file has tensors this model does not: {names}.");
     }
 
     /// <summary>
@@ -113,30 +135,24 @@ public static class WeightFile
     }
 
     /// <summary>
-    /// Saves <paramref name="parameters"/> as the tensors named by <paramref name="entries"/>, atomically:
-    /// it writes a temporary file beside <paramref name="path"/> and renames it into place, so a failed
-    /// save leaves any existing file as it was.
+    /// Saves <paramref name="parameters"/> as the tensors named by <paramref name="entries"/>, crash-safely:
+    /// the file goes to a short-named temporary file in the target's folder, is flushed to disk and renamed
+    /// into place, so that a failed or killed save leaves any existing file as it was. A symbolic link is
+    /// written through to the file it points to. Temporary files left by a killed save are deleted by the
+    /// next save in that folder.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or the entries do not fit the parameters.</exception>
+    /// <exception cref="IOException">
+    /// As <see cref="File.WriteAllBytes(string, byte[])"/> throws (e.g. <see cref="DirectoryNotFoundException"/> for a
+    /// missing folder, <see cref="UnauthorizedAccessException"/> for a directory or a file that cannot be written),
+    /// naming <paramref name="path"/>.
+    /// </exception>
     public static void Save(string path, ReadOnlySpan<StateDictEntry> entries, ReadOnlySpan<float> parameters, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        string target = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                Save(stream, entries, parameters, metadata);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, target, overwrite: true);
-        }
-        catch
-        {
-            if (File.Exists(temporary))
-                File.Delete(temporary);
-            throw;
-        }
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var bytes = new MemoryStream();
+        Save(bytes, entries, parameters, metadata);
+        AtomicFile.WriteAllBytes(path, bytes.GetBuffer().AsSpan(0, (int)bytes.Length));
     }
 
     /// <summary>Writes <paramref name="parameters"/> as the tensors named by <paramref name="entries"/>, in entry order.</summary>

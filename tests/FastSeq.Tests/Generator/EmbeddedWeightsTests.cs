@@ -91,8 +91,8 @@ public class EmbeddedWeightsTests
 
     [Theory]
     [InlineData(5, "shorter than the 8-byte header length")]
-    [InlineData(100, "does not fit")]
-    [InlineData(-200, "outside the file")]
+    [InlineData(100, "The header length 1000000 is beyond the end of the file")]
+    [InlineData(-200, "The data is truncated")]
     public void An_unreadable_file_is_an_error(int cut, string message)
     {
         byte[] bytes = ReferenceBytes();
@@ -128,7 +128,7 @@ public class EmbeddedWeightsTests
         var (errors, _) = Generate(bytes);
         Diagnostic d = Assert.Single(errors);
         Assert.Equal("FSEQ0009", d.Id);
-        Assert.Contains("its header names tensor 'rnn1.bias_ih_l0' twice", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("The header names tensor 'rnn1.bias_ih_l0' twice.", d.GetMessage(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -140,8 +140,8 @@ public class EmbeddedWeightsTests
         var (errors, _) = Generate(ReferenceBytes(), model);
         Assert.All(errors, d => Assert.Equal("FSEQ0010", d.Id));
         string[] messages = [.. errors.Select(d => d.GetMessage())];
-        Assert.Contains(messages, m => m.Contains("tensor 'rnn2.weight_ih_l0' has shape [32, 32], expected [16, 32]", StringComparison.Ordinal));
-        Assert.Contains(messages, m => m.Contains("it has no tensor 'out.weight' (expected shape [1, 16])", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("Tensor 'rnn2.weight_ih_l0' has shape [32, 32], expected [16, 32].", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("The file has no tensor 'out.weight' (expected shape [1, 16]).", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -161,5 +161,152 @@ public class EmbeddedWeightsTests
         Diagnostic d = Assert.Single(errors);
         Assert.Equal("FSEQ0010", d.Id);
         Assert.Contains("has dtype I32, expected F32", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The reference file with its header JSON edited; the data stays as it was.</summary>
+    private static byte[] ReferenceWithHeader(Func<string, string> edit)
+    {
+        byte[] bytes = ReferenceBytes();
+        int length = (int)BitConverter.ToUInt64(bytes);
+        string json = System.Text.Encoding.UTF8.GetString(bytes, 8, length);
+        return IO.SafeTensorsBytes.Build(edit(json), bytes[(8 + length)..]);
+    }
+
+    /// <summary>The reference file with <paramref name="tensor"/>'s data_offsets replaced by <paramref name="offsets"/>(header length).</summary>
+    private static byte[] ReferenceWithOffsets(string tensor, Func<long, string> offsets)
+    {
+        string Edit(string json, string replacement) => System.Text.RegularExpressions.Regex.Replace(
+            json, $"(\"{System.Text.RegularExpressions.Regex.Escape(tensor)}\":\\{{[^}}]*\"data_offsets\":)\\[[0-9, ]*\\]", m => m.Groups[1].Value + replacement);
+        // Offsets of the same number of digits whatever their value, so that the header's length is known first.
+        int length = System.Text.Encoding.UTF8.GetByteCount(Edit(System.Text.Encoding.UTF8.GetString(ReferenceBytes(), 8, (int)BitConverter.ToUInt64(ReferenceBytes())), offsets(0)));
+        return ReferenceWithHeader(json => Edit(json, offsets(8 + length)));
+    }
+
+    private const string OtherModel = """
+
+        [SequenceModel(Timesteps = 2, Features = 1)]
+        [Dense(1)]
+        public partial class Other;
+        """;
+
+    [Theory]
+    [InlineData("metadata")]
+    [InlineData("tensor field")]
+    public void A_header_nested_100000_levels_deep_is_an_error_not_a_crash(string where)
+    {
+        string deep = new string('[', 100_000) + new string(']', 100_000);
+        byte[] bytes = ReferenceWithHeader(json => where == "metadata"
+            ? json.Replace("\"__metadata__\":{", "\"__metadata__\":{\"deep\":" + deep + ",", StringComparison.Ordinal)
+            : json.Replace("\"dtype\":\"F32\"", "\"extra\":" + deep + ",\"dtype\":\"F32\"", StringComparison.Ordinal));
+
+        var (errors, source) = Generate(bytes, Model + OtherModel);
+
+        Diagnostic d = Assert.Single(errors);
+        Assert.Equal("FSEQ0009", d.Id);
+        Assert.Contains("The header nests JSON values more than 64 levels deep", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("partial class Other", source, StringComparison.Ordinal);
+        AssertRefusedAlike(bytes, d);
+    }
+
+    [Theory]
+    [InlineData(20L)]   // begin + dataStart wrapped to byte 20: the old check embedded 4 bytes of the JSON header as the bias
+    [InlineData(-2L)]   // only end + dataStart wrapped: a negative index, CS8785, and every model lost its code
+    [InlineData(-8L)]   // neither wraps
+    public void Offsets_near_2_to_the_63_are_an_error_and_never_embed_other_bytes(long beyond)
+    {
+        // begin + dataStart = 2^63 + beyond, end 4 bytes further: past the end of any file.
+        byte[] bytes = ReferenceWithOffsets("head.bias", dataStart =>
+        {
+            long begin = long.MaxValue - dataStart + 1 + beyond;
+            return $"[{begin:D19},{begin + 4:D19}]";
+        });
+
+        var (errors, source) = Generate(bytes, Model + OtherModel);
+
+        Diagnostic d = Assert.Single(errors);
+        Assert.Equal("FSEQ0009", d.Id);
+        Assert.Contains("The data is truncated: tensor 'head.bias' ends at byte 92233720", d.GetMessage(), StringComparison.Ordinal);
+        Assert.DoesNotContain("EmbeddedWeights", source, StringComparison.Ordinal);
+        Assert.Contains("partial class Other", source, StringComparison.Ordinal);
+        AssertRefusedAlike(bytes, d);
+    }
+
+    [Fact]
+    public void Overlapping_tensors_are_refused_by_the_generator_as_by_LoadWeights()
+    {
+        // head.bias reads the first 4 bytes of head.weight; its own 4 bytes become a hole.
+        long weight = DataBegin("head.weight");
+        byte[] bytes = ReferenceWithOffsets("head.bias", _ => $"[{weight},{weight + 4}]");
+
+        var (errors, _) = Generate(bytes);
+
+        Diagnostic d = Assert.Single(errors);
+        Assert.Equal("FSEQ0009", d.Id);
+        Assert.Contains("without gaps or overlaps", d.GetMessage(), StringComparison.Ordinal);
+        AssertRefusedAlike(bytes, d);
+    }
+
+    [Theory]
+    [InlineData("\"rnn1.bias_ih_l0\":", "\"rnn1.bias_ih_l0\\ud800\":", "lone surrogate escape \\uD800")]
+    [InlineData("\"shape\":[32]", "\"shape\":[\"32\"]", "expected an array of non-negative integers")]
+    [InlineData("\"data_offsets\":[0,", "\"data_offsets\":[null,", "expected [begin, end] with 0 <= begin <= end < 2^63")]
+    public void Non_numbers_and_lone_surrogates_are_invalid_data(string find, string replace, string message)
+    {
+        byte[] bytes = ReferenceWithHeader(json => json.Replace(find, replace, StringComparison.Ordinal));
+
+        var (errors, _) = Generate(bytes);
+
+        Diagnostic d = Assert.Single(errors);
+        Assert.Equal("FSEQ0009", d.Id);
+        Assert.Contains(message, d.GetMessage(), StringComparison.Ordinal);
+        AssertRefusedAlike(bytes, d);
+    }
+
+    [Theory]
+    [InlineData(0x7FC00000, "NaN")]
+    [InlineData(0x7F800000, "Infinity")]
+    [InlineData(unchecked((int)0xFF800000), "-Infinity")]
+    public void Non_finite_weights_are_an_error_naming_tensor_and_index(int bits, string value)
+    {
+        byte[] bytes = ReferenceBytes();
+        int at = 8 + (int)BitConverter.ToUInt64(bytes) + (int)DataBegin("rnn2.bias_hh_l0") + (4 * 5);
+        BitConverter.TryWriteBytes(bytes.AsSpan(at), bits);
+
+        var (errors, _) = Generate(bytes);
+
+        Diagnostic d = Assert.Single(errors);
+        Assert.Equal("FSEQ0010", d.Id);
+        Assert.EndsWith($": Tensor 'rnn2.bias_hh_l0' holds {value} at index 5.", d.GetMessage(), StringComparison.Ordinal);
+        AssertRefusedAlike(bytes, d);
+        var model = new SineReferenceModel();
+        string path = Path.Combine(Path.GetTempPath(), $"fastseq-{Guid.NewGuid():N}.safetensors");
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            WeightFile.Load(path, model.StateDict, model.Parameters, allowUnexpectedTensors: true, allowNonFinite: true);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Where a tensor of the reference file starts in its data.</summary>
+    private static long DataBegin(string tensor)
+    {
+        byte[] bytes = ReferenceBytes();
+        string json = System.Text.Encoding.UTF8.GetString(bytes, 8, (int)BitConverter.ToUInt64(bytes));
+        string begin = System.Text.RegularExpressions.Regex.Match(json, $"\"{System.Text.RegularExpressions.Regex.Escape(tensor)}\":\\{{[^}}]*\"data_offsets\":\\[([0-9]+),").Groups[1].Value;
+        return long.Parse(begin, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>LoadWeights refuses the same file with the message the diagnostic ends with.</summary>
+    private static void AssertRefusedAlike(byte[] bytes, Diagnostic diagnostic)
+    {
+        var model = new SineReferenceModel();
+        float[] before = model.Parameters.ToArray();
+        var e = Assert.Throws<InvalidDataException>(() => WeightFile.Load(new MemoryStream(bytes), model.StateDict, model.Parameters, allowUnexpectedTensors: true));
+        Assert.EndsWith(": " + e.Message, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(before, model.Parameters.ToArray());
     }
 }

@@ -156,6 +156,21 @@ public class SafeTensorsFileTests
             { SafeTensorsBytes.Build("{" + Tensor + "," + Tensor + "}", eight), "names tensor 't' twice" },
             { SafeTensorsBytes.Build("{\"__metadata__\":{\"layers\":3}," + Tensor + "}", eight), "Metadata 'layers' is a JSON Number" },
             { SafeTensorsBytes.Build("{\"__metadata__\":[]," + Tensor + "}", eight), "'__metadata__' is a JSON Array" },
+            // Found by fuzzing: each threw InvalidOperationException, or overflowed, or nested without limit.
+            { SafeTensorsBytes.Build("{\"t\":{\"dtype\":\"F32\",\"shape\":[\"2\"],\"data_offsets\":[0,8]}}", eight), "has shape [\"2\"], expected an array of non-negative integers" },
+            { SafeTensorsBytes.Build("{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[\"0\",8]}}", eight), "data_offsets [\"0\", 8], expected [begin, end]" },
+            { SafeTensorsBytes.Build("{\"t\\ud800\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", eight), "lone surrogate escape \\uD800" },
+            { SafeTensorsBytes.Build("{\"__metadata__\":{\"k\":\"\\udc00\"}," + Tensor + "}", eight), "lone surrogate escape \\uDC00" },
+            { SafeTensorsBytes.Build("{\"__metadata__\":{\"k\":" + new string('[', 100_000) + new string(']', 100_000) + "}," + Tensor + "}", eight), "nests JSON values more than 64 levels deep" },
+            { SafeTensorsBytes.Build("{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[9223372036854775800,9223372036854775808]}}", eight), "< 2^63" },
+            { SafeTensorsBytes.Build("{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[9223372036854775799,9223372036854775807]}}", eight), "truncated: tensor 't' ends at byte 9223372036854775807" },
+            { SafeTensorsBytes.Build("{\"t\":{\"dtype\":\"F32\",\"shape\":[65536,65536],\"data_offsets\":[0,8]}}", eight), "more than 2147483647 elements" },
+            { SafeTensorsBytes.Build("{" + Tensor + ",\"u\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", eight), "'t' starts at byte 0 of the data, but the previous tensor ends at byte 4" },
+            { SafeTensorsBytes.Build("{\"t\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", eight), "'t' has 'dtype' twice" },
+            { SafeTensorsBytes.Build("{\"__metadata__\":{\"k\":\"v\",\"k\":\"w\"}," + Tensor + "}", eight), "metadata names 'k' twice" },
+            { SafeTensorsBytes.Build("{" + Tensor + "} x", eight), "expected the end of the header at character" },
+            { SafeTensorsBytes.Build("{" + Tensor + ",}", eight), "not valid JSON" },
+            { SafeTensorsBytes.Build("{\"t\u0001\":{}}", eight), "not valid JSON" },
         };
     }
 
