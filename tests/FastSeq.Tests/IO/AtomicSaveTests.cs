@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using FastSeq.IO;
+using FastSeq.Layers;
 
 namespace FastSeq.Tests.IO;
 
 /// <summary>Saving to a path: any legal name, through symbolic links, bad targets as File.WriteAllBytes, stale temporary files cleaned.</summary>
 public sealed class AtomicSaveTests : IDisposable
 {
-    private static readonly StateDictEntry[] Entries = StateDict.Dense("head", 0, 3, 2);
+    private static readonly StateDictEntry[] Entries = StateDict.Of(LayerCatalog.Dense, "head", 0, 3, 2);
     private static readonly float[] Values = [1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f];
 
     private readonly string folder = Directory.CreateTempSubdirectory("fastseq-save-").FullName;

@@ -1,4 +1,5 @@
 using FastSeq.IO;
+using FastSeq.Layers;
 
 namespace FastSeq.Tests.IO;
 
@@ -10,7 +11,7 @@ namespace FastSeq.Tests.IO;
 internal static class SaveLoop
 {
     /// <summary>Dense 399 -> 500: 200,000 floats, a file of about 800 KB.</summary>
-    public static readonly StateDictEntry[] Entries = StateDict.Dense("big", 0, 399, 500);
+    public static readonly StateDictEntry[] Entries = StateDict.Of(LayerCatalog.Dense, "big", 0, 399, 500);
 
     public const int ParameterCount = 200_000;
 

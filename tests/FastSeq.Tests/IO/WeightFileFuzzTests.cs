@@ -4,6 +4,7 @@ using System.Text;
 using CsCheck;
 using FastSeq.Generators;
 using FastSeq.IO;
+using FastSeq.Layers;
 using Xunit.Abstractions;
 
 namespace FastSeq.Tests.IO;
@@ -17,7 +18,7 @@ namespace FastSeq.Tests.IO;
 public sealed class WeightFileFuzzTests(ITestOutputHelper output)
 {
     // SimpleRnn 2 -> 3 and Dense 3 -> 1: six tensors, 22 parameters.
-    private static readonly StateDictEntry[] Entries = [.. StateDict.SimpleRnn("rnn", 0, 2, 3), .. StateDict.Dense("head", 18, 3, 1)];
+    private static readonly StateDictEntry[] Entries = [.. StateDict.Of(LayerCatalog.SimpleRnn, "rnn", 0, 2, 3), .. StateDict.Of(LayerCatalog.Dense, "head", 18, 3, 1)];
     private const int ParameterCount = 22;
     private static readonly (string Name, int[] Shape)[] Expected = [.. Entries.Select(e => (e.Name, e.Shape.ToArray()))];
     private static readonly float[] Before = [.. Enumerable.Range(0, ParameterCount).Select(i => (i * 0.37f) - 3f)];
