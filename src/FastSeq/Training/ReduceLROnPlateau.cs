@@ -3,7 +3,8 @@ namespace FastSeq;
 /// <summary>
 /// Multiplies the learning rate by <see cref="Factor"/> when a monitored figure has stopped improving, as Keras'
 /// <c>ReduceLROnPlateau</c> does: after <see cref="Patience"/> epochs without an improvement larger than
-/// <see cref="MinDelta"/>, then waits <see cref="Cooldown"/> epochs before counting again; never below <see cref="MinLearningRate"/>.
+/// <see cref="MinDelta"/>; then the count restarts during <see cref="Cooldown"/> epochs (Keras' rule: the last of them counts
+/// again). The rate never goes below <see cref="MinLearningRate"/>.
 /// </summary>
 public sealed class ReduceLROnPlateau : Callback
 {
@@ -17,7 +18,7 @@ public sealed class ReduceLROnPlateau : Callback
     /// <param name="factor">What the learning rate is multiplied by, in (0, 1).</param>
     /// <param name="patience">Epochs without improvement after which the rate is reduced (0 acts as 1).</param>
     /// <param name="minDelta">The smallest change that counts as an improvement, non-negative.</param>
-    /// <param name="cooldown">Epochs after a reduction during which no epoch counts as without improvement.</param>
+    /// <param name="cooldown">Epochs after a reduction during which the count of epochs without improvement restarts; the last of them counts again, as in Keras.</param>
     /// <param name="minLearningRate">The rate is never reduced below this; non-negative.</param>
     public ReduceLROnPlateau(string monitor = "val_loss", float factor = 0.1f, int patience = 10, float minDelta = 1e-4f, int cooldown = 0, float minLearningRate = 0f)
     {
@@ -46,7 +47,7 @@ public sealed class ReduceLROnPlateau : Callback
     /// <summary>The smallest change that counts as an improvement.</summary>
     public float MinDelta => _metric.MinDelta;
 
-    /// <summary>Epochs after a reduction during which the count of epochs without improvement stays at 0.</summary>
+    /// <summary>Epochs after a reduction during which the count of epochs without improvement restarts (the last of them counts again).</summary>
     public int Cooldown { get; }
 
     /// <summary>The lowest learning rate this callback sets.</summary>
