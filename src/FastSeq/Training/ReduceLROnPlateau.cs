@@ -14,13 +14,13 @@ public sealed class ReduceLROnPlateau : Callback
     private int _cooldownLeft;
 
     /// <summary>Creates the callback; the defaults are Keras'.</summary>
-    /// <param name="monitor">The figure to watch, by its Keras name (see <see cref="EarlyStopping"/>).</param>
     /// <param name="factor">What the learning rate is multiplied by, in (0, 1).</param>
     /// <param name="patience">Epochs without improvement after which the rate is reduced (0 acts as 1).</param>
+    /// <param name="minLearningRate">The rate is never reduced below this; non-negative.</param>
+    /// <param name="monitor">The figure to watch, by its Keras name (see <see cref="EarlyStopping"/>).</param>
     /// <param name="minDelta">The smallest change that counts as an improvement, non-negative.</param>
     /// <param name="cooldown">Epochs after a reduction during which the count of epochs without improvement restarts; the last of them counts again, as in Keras.</param>
-    /// <param name="minLearningRate">The rate is never reduced below this; non-negative.</param>
-    public ReduceLROnPlateau(string monitor = "val_loss", float factor = 0.1f, int patience = 10, float minDelta = 1e-4f, int cooldown = 0, float minLearningRate = 0f)
+    public ReduceLROnPlateau(float factor = 0.1f, int patience = 10, float minLearningRate = 0f, string monitor = "val_loss", float minDelta = 1e-4f, int cooldown = 0)
     {
         if (!(factor is > 0f and < 1f))
             throw new ArgumentException($"factor is {factor}; it must be in (0, 1).", nameof(factor));
