@@ -35,15 +35,29 @@ public readonly record struct EpochResult(
     /// <c>val_accuracy</c>, <c>mae</c> or <c>val_mae</c>; null when this epoch did not measure it.
     /// </summary>
     /// <exception cref="ArgumentException">The name is none of those.</exception>
-    public float? Metric(string name) => name switch
+    public float? Metric(string name)
     {
-        "loss" => Loss,
-        "val_loss" => ValidationLoss,
-        "accuracy" => Accuracy,
-        "val_accuracy" => ValidationAccuracy,
-        "mae" => MeanAbsoluteError,
-        "val_mae" => ValidationMeanAbsoluteError,
-        _ => throw new ArgumentException($"'{name}' is not a metric; expected loss, val_loss, accuracy, val_accuracy, mae or val_mae.", nameof(name)),
+        CheckMetricName(name, nameof(name));
+        return Lookup(name).Value;
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> for <paramref name="parameterName"/> unless <paramref name="name"/> is a metric's name.</summary>
+    internal static void CheckMetricName(string name, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(name, parameterName);
+        if (!default(EpochResult).Lookup(name).Known)
+            throw new ArgumentException($"'{name}' is not a metric; expected loss, val_loss, accuracy, val_accuracy, mae or val_mae.", parameterName);
+    }
+
+    private (bool Known, float? Value) Lookup(string name) => name switch
+    {
+        "loss" => (true, Loss),
+        "val_loss" => (true, ValidationLoss),
+        "accuracy" => (true, Accuracy),
+        "val_accuracy" => (true, ValidationAccuracy),
+        "mae" => (true, MeanAbsoluteError),
+        "val_mae" => (true, ValidationMeanAbsoluteError),
+        _ => (false, null),
     };
 
     /// <summary>A Keras-like progress line: <c>Epoch 3/30 - 4ms - loss: 0.0123 - mae: 0.0871 - val_loss: 0.0150 - val_mae: 0.0954</c>.</summary>

@@ -8,9 +8,7 @@ internal readonly struct MonitoredMetric
 {
     public MonitoredMetric(string name, float minDelta, string callback)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        // Validates the name now, not at the end of the first epoch.
-        _ = default(EpochResult).Metric(name);
+        EpochResult.CheckMetricName(name, "monitor");
         if (!(minDelta >= 0f) || !float.IsFinite(minDelta))
             throw new ArgumentException($"minDelta is {minDelta}; it must be non-negative and finite.", nameof(minDelta));
         Name = name;

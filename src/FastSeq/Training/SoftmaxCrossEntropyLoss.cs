@@ -14,6 +14,11 @@ internal abstract class SoftmaxCrossEntropyLoss(bool fromLogits) : Loss
     /// <summary>Whether the outputs are the logits, whatever the output activation.</summary>
     protected bool FromLogits { get; } = fromLogits;
 
+    /// <summary>The name of the form that reads probabilities; the from-logits form appends <c>FromLogits</c>.</summary>
+    private protected abstract string ProbabilitiesName { get; }
+
+    public override string Name => FromLogits ? ProbabilitiesName + "FromLogits" : ProbabilitiesName;
+
     public override bool IsClassification => true;
 
     private protected override float ComputeCore(ReadOnlySpan<float> outputs, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int outputUnits, Activation outputActivation, Span<float> gradient, out bool gradientIsForLogits)
@@ -60,21 +65,19 @@ internal abstract class SoftmaxCrossEntropyLoss(bool fromLogits) : Loss
 
     internal override string? OutputActivationMismatch(Activation outputActivation)
     {
-        string fromLogitsName = FromLogits ? Name : Name + "FromLogits";
-        string probabilitiesName = FromLogits ? Name[..^"FromLogits".Length] : Name;
         if (FromLogits)
         {
             return outputActivation switch
             {
                 Activation.Linear => null,
-                Activation.Softmax => $"{Name} expects logits, a Linear output; this model's output is Softmax: use Loss.{probabilitiesName}",
+                Activation.Softmax => $"{Name} expects logits, a Linear output; this model's output is Softmax: use Loss.{ProbabilitiesName}",
                 _ => $"{Name} expects logits, a Linear output; this model's output is {outputActivation}: use a Linear output (Dense without an activation)",
             };
         }
         return outputActivation switch
         {
             Activation.Softmax => null,
-            Activation.Linear => $"{Name} expects a Softmax output; this model's output is Linear: use Loss.{fromLogitsName}",
+            Activation.Linear => $"{Name} expects a Softmax output; this model's output is Linear: use Loss.{ProbabilitiesName}FromLogits",
             _ => $"{Name} expects a Softmax output; this model's output is {outputActivation}: use Dense(units, Activation = Activation.Softmax)",
         };
     }
@@ -93,7 +96,7 @@ internal abstract class SoftmaxCrossEntropyLoss(bool fromLogits) : Loss
 /// <summary>One integer class label per row, stored as a float: <c>y</c> is one-hot, <c>L = Σ_rows [logsumexp(z) - z[label]] / rows</c>.</summary>
 internal sealed class SparseCategoricalCrossEntropyLoss(bool fromLogits) : SoftmaxCrossEntropyLoss(fromLogits)
 {
-    public override string Name => FromLogits ? "SparseCategoricalCrossEntropyFromLogits" : "SparseCategoricalCrossEntropy";
+    private protected override string ProbabilitiesName => "SparseCategoricalCrossEntropy";
 
     private protected override int TargetLengthCore(int outputLength, int outputUnits) => outputLength / outputUnits;
 
@@ -130,7 +133,7 @@ internal sealed class SparseCategoricalCrossEntropyLoss(bool fromLogits) : Softm
 /// </summary>
 internal sealed class CategoricalCrossEntropyLoss(bool fromLogits) : SoftmaxCrossEntropyLoss(fromLogits)
 {
-    public override string Name => FromLogits ? "CategoricalCrossEntropyFromLogits" : "CategoricalCrossEntropy";
+    private protected override string ProbabilitiesName => "CategoricalCrossEntropy";
 
     private protected override int PredictionCountCore(int outputLength, int outputUnits) => outputLength / outputUnits;
 

@@ -7,6 +7,12 @@ namespace FastSeq;
 /// </summary>
 public sealed class TrainingDivergedException : Exception
 {
+    /// <summary>Creates the exception with a generic message.</summary>
+    public TrainingDivergedException()
+        : base("Training diverged: a loss or a gradient was not finite.")
+    {
+    }
+
     /// <summary>Creates the exception with a message.</summary>
     public TrainingDivergedException(string message)
         : base(message)

@@ -99,7 +99,9 @@ public class CallbackTests
         Assert.Contains("EarlyStopping monitors 'val_loss'", e.Message, StringComparison.Ordinal);
         Assert.Contains("validationSplit", e.Message, StringComparison.Ordinal);
 
-        Assert.Contains("'val_los' is not a metric", Assert.Throws<ArgumentException>(() => new EarlyStopping("val_los")).Message, StringComparison.Ordinal);
+        ArgumentException misspelt = Assert.Throws<ArgumentException>(() => new EarlyStopping("val_los"));
+        Assert.Contains("'val_los' is not a metric", misspelt.Message, StringComparison.Ordinal);
+        Assert.Equal("monitor", misspelt.ParamName);
         Assert.Throws<ArgumentException>(() => new ReduceLROnPlateau(factor: 1f));
         Assert.Throws<ArgumentException>(() => new ReduceLROnPlateau(minDelta: -1f));
         Assert.Throws<ArgumentOutOfRangeException>(() => new EarlyStopping(patience: -1));
