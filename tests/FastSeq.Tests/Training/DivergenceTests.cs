@@ -147,4 +147,29 @@ public class DivergenceTests
         Assert.True(float.IsNaN(result.Accuracy!.Value));
         Assert.Equal(before, SumSignParameters(trainer));
     }
+
+    [Theory]
+    [InlineData(0.05f, null)]
+    [InlineData(0.05f, 0.01f)]
+    [InlineData(null, 0.01f)]
+    public void The_guards_sum_of_squares_serves_clipping_with_the_same_bits_as_Optimizer_Step(float? clipNorm, float? clipValue)
+    {
+        SequenceDataset data = SyntheticTasks.SumSign(count: 8, timesteps: SumSignLogit.Timesteps, seed: 4);
+        var trainer = new Trainer<SumSignLogit>(new SumSignLogit(seed: 1), new Adam(1e-2f) { ClipNorm = clipNorm, ClipValue = clipValue }, Loss.BinaryCrossEntropyFromLogits);
+        var model = new SumSignLogit(seed: 1);
+        var optimizer = new Adam(1e-2f) { ClipNorm = clipNorm, ClipValue = clipValue };
+        var outputGradients = new float[data.Count];
+
+        for (int step = 0; step < 3; step++)
+        {
+            trainer.TrainBatch(data.Inputs, data.Targets, data.Count);
+            model.Forward(data.Inputs, data.Count);
+            Loss.BinaryCrossEntropyFromLogits.Compute(model.Outputs, model.Logits, data.Targets, 1, model.OutputActivation, outputGradients, out bool forLogits);
+            model.Gradients.Clear();
+            model.Backward(outputGradients, data.Count, forLogits);
+            optimizer.Step(model.Parameters, model.Gradients);
+        }
+
+        Assert.Equal(model.Parameters.ToArray(), trainer.Model.Parameters.ToArray());
+    }
 }
