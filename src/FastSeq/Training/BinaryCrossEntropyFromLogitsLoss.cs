@@ -60,8 +60,8 @@ internal sealed class BinaryCrossEntropyFromLogitsLoss : Loss
     internal override string? OutputActivationMismatch(Activation outputActivation) => outputActivation switch
     {
         Activation.Linear => null,
-        Activation.Sigmoid => $"{Name} expects logits, a Linear output; this model's output is Sigmoid: use Loss.BinaryCrossEntropy",
-        _ => $"{Name} expects logits, a Linear output; this model's output is {outputActivation}: use a Linear output (Dense without an activation)",
+        Activation.Sigmoid => $"{Name} expects logits, a linear output; this model's output is Sigmoid: use Loss.BinaryCrossEntropy",
+        _ => $"{Name} expects logits, a linear output; this model's output is {outputActivation}: use a Linear output (Dense without an activation)",
     };
 
     private protected override int CountCorrectCore(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int outputUnits)

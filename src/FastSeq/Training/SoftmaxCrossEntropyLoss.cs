@@ -70,15 +70,15 @@ internal abstract class SoftmaxCrossEntropyLoss(bool fromLogits) : Loss
             return outputActivation switch
             {
                 Activation.Linear => null,
-                Activation.Softmax => $"{Name} expects logits, a Linear output; this model's output is Softmax: use Loss.{ProbabilitiesName}",
-                _ => $"{Name} expects logits, a Linear output; this model's output is {outputActivation}: use a Linear output (Dense without an activation)",
+                Activation.Softmax => $"{Name} expects logits, a linear output; this model's output is Softmax: use Loss.{ProbabilitiesName}",
+                _ => $"{Name} expects logits, a linear output; this model's output is {outputActivation}: use a Linear output (Dense without an activation)",
             };
         }
         return outputActivation switch
         {
             Activation.Softmax => null,
-            Activation.Linear => $"{Name} expects a Softmax output; this model's output is Linear: use Loss.{ProbabilitiesName}FromLogits",
-            _ => $"{Name} expects a Softmax output; this model's output is {outputActivation}: use Dense(units, Activation = Activation.Softmax)",
+            Activation.Linear => $"{Name} expects a softmax output; this model's output is Linear: use Loss.{ProbabilitiesName}FromLogits",
+            _ => $"{Name} expects a softmax output; this model's output is {outputActivation}: use Dense(units, Activation = Activation.Softmax)",
         };
     }
 

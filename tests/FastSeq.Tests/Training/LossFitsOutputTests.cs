@@ -24,19 +24,19 @@ public class LossFitsOutputTests
 
     public static TheoryData<string, Activation, string> Mismatches => new()
     {
-        { "BinaryCrossEntropy", Activation.Linear, "BinaryCrossEntropy expects a Sigmoid output; this model's output is Linear: use Loss.BinaryCrossEntropyFromLogits" },
+        { "BinaryCrossEntropy", Activation.Linear, "BinaryCrossEntropy expects a sigmoid output; this model's output is Linear: use Loss.BinaryCrossEntropyFromLogits" },
         { "BinaryCrossEntropy", Activation.Softmax, "use Loss.CategoricalCrossEntropy" },
         { "BinaryCrossEntropy", Activation.Tanh, "Activation = Activation.Sigmoid" },
         { "BinaryCrossEntropyFromLogits", Activation.Sigmoid, "this model's output is Sigmoid: use Loss.BinaryCrossEntropy" },
-        { "BinaryCrossEntropyFromLogits", Activation.Softmax, "expects logits, a Linear output" },
-        { "SparseCategoricalCrossEntropy", Activation.Linear, "SparseCategoricalCrossEntropy expects a Softmax output; this model's output is Linear: use Loss.SparseCategoricalCrossEntropyFromLogits" },
+        { "BinaryCrossEntropyFromLogits", Activation.Softmax, "expects logits, a linear output" },
+        { "SparseCategoricalCrossEntropy", Activation.Linear, "SparseCategoricalCrossEntropy expects a softmax output; this model's output is Linear: use Loss.SparseCategoricalCrossEntropyFromLogits" },
         { "SparseCategoricalCrossEntropy", Activation.Sigmoid, "Activation = Activation.Softmax" },
         { "SparseCategoricalCrossEntropy", Activation.Tanh, "this model's output is Tanh" },
         { "CategoricalCrossEntropy", Activation.Linear, "use Loss.CategoricalCrossEntropyFromLogits" },
-        { "CategoricalCrossEntropy", Activation.Sigmoid, "CategoricalCrossEntropy expects a Softmax output" },
+        { "CategoricalCrossEntropy", Activation.Sigmoid, "CategoricalCrossEntropy expects a softmax output" },
         { "SparseCategoricalCrossEntropyFromLogits", Activation.Softmax, "this model's output is Softmax: use Loss.SparseCategoricalCrossEntropy" },
         { "CategoricalCrossEntropyFromLogits", Activation.Softmax, "use Loss.CategoricalCrossEntropy" },
-        { "CategoricalCrossEntropyFromLogits", Activation.Tanh, "expects logits, a Linear output" },
+        { "CategoricalCrossEntropyFromLogits", Activation.Tanh, "expects logits, a linear output" },
     };
 
     [Theory]
