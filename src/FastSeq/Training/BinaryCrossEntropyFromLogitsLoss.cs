@@ -57,6 +57,13 @@ internal sealed class BinaryCrossEntropyFromLogitsLoss : Loss
     private protected override float EvaluateCore(ReadOnlySpan<float> outputs, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int outputUnits, Activation outputActivation) =>
         MeanFromLogits(outputs, targets);
 
+    internal override string? OutputActivationMismatch(Activation outputActivation) => outputActivation switch
+    {
+        Activation.Linear => null,
+        Activation.Sigmoid => $"{Name} expects logits, a linear output; this model's output is Sigmoid: use Loss.BinaryCrossEntropy",
+        _ => $"{Name} expects logits, a linear output; this model's output is {outputActivation}: use a Linear output (Dense without an activation)",
+    };
+
     private protected override int CountCorrectCore(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int outputUnits)
     {
         int correct = 0;

@@ -44,6 +44,14 @@ internal sealed class BinaryCrossEntropyLoss : Loss
             ? BinaryCrossEntropyFromLogitsLoss.MeanFromLogits(logits, targets)
             : MeanFromProbabilities(outputs, targets);
 
+    internal override string? OutputActivationMismatch(Activation outputActivation) => outputActivation switch
+    {
+        Activation.Sigmoid => null,
+        Activation.Linear => $"{Name} expects a sigmoid output; this model's output is Linear: use Loss.BinaryCrossEntropyFromLogits",
+        Activation.Softmax => $"{Name} expects a sigmoid output; this model's output is Softmax: use Loss.CategoricalCrossEntropy (one class of several), or a Sigmoid output (independent yes/no outputs)",
+        _ => $"{Name} expects a sigmoid output; this model's output is {outputActivation}: use Dense(units, Activation = Activation.Sigmoid), or a Linear output with Loss.BinaryCrossEntropyFromLogits",
+    };
+
     private protected override int CountCorrectCore(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int outputUnits)
     {
         int correct = 0;

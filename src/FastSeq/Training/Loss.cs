@@ -34,11 +34,39 @@ public abstract class Loss
     /// </summary>
     public static Loss BinaryCrossEntropyFromLogits { get; } = new BinaryCrossEntropyFromLogitsLoss();
 
+    /// <summary>Mean over all elements of <c>|output - target|</c> (PyTorch <c>L1Loss</c>).</summary>
+    public static Loss MeanAbsoluteError { get; } = new MeanAbsoluteErrorLoss();
+
+    /// <summary>
+    /// Huber loss with δ = 1 (PyTorch <c>HuberLoss</c>, Keras <c>Huber</c>): <c>½d²</c> where <c>|d| ≤ 1</c>, else
+    /// <c>|d| - ½</c>, for <c>d = output - target</c>; mean over all elements. Quadratic near the target, linear far from it.
+    /// </summary>
+    public static Loss Huber { get; } = new HuberLoss(delta: 1f);
+
     /// <summary>
     /// Categorical cross-entropy with integer class labels stored as floats, one label per output row of
-    /// <c>outputUnits</c> classes; mean over rows. Needs a Softmax output, or a Linear one read as logits.
+    /// <c>outputUnits</c> classes; mean over rows. Use it with a Softmax output: it is computed from the logits,
+    /// exactly and stably.
     /// </summary>
-    public static Loss SparseCategoricalCrossEntropy { get; } = new SparseCategoricalCrossEntropyLoss();
+    public static Loss SparseCategoricalCrossEntropy { get; } = new SparseCategoricalCrossEntropyLoss(fromLogits: false);
+
+    /// <summary>
+    /// <see cref="SparseCategoricalCrossEntropy"/> on logits (Keras <c>from_logits=True</c>, PyTorch <c>CrossEntropyLoss</c>):
+    /// the outputs are read as logits. Use it with a Linear output.
+    /// </summary>
+    public static Loss SparseCategoricalCrossEntropyFromLogits { get; } = new SparseCategoricalCrossEntropyLoss(fromLogits: true);
+
+    /// <summary>
+    /// Categorical cross-entropy with one-hot targets (or any probabilities), one row of <c>outputUnits</c> per output
+    /// row: <c>-Σ y log p</c>, mean over rows. Use it with a Softmax output: it is computed from the logits, exactly and stably.
+    /// </summary>
+    public static Loss CategoricalCrossEntropy { get; } = new CategoricalCrossEntropyLoss(fromLogits: false);
+
+    /// <summary>
+    /// <see cref="CategoricalCrossEntropy"/> on logits (Keras <c>from_logits=True</c>, PyTorch <c>CrossEntropyLoss</c> with
+    /// probability targets): the outputs are read as logits. Use it with a Linear output.
+    /// </summary>
+    public static Loss CategoricalCrossEntropyFromLogits { get; } = new CategoricalCrossEntropyLoss(fromLogits: true);
 
     /// <summary>The loss's name, as in <c>Loss.MeanSquaredError</c>.</summary>
     public abstract string Name { get; }
@@ -85,9 +113,9 @@ public abstract class Loss
 
     /// <summary>
     /// Counts correct predictions: for binary losses one per element (output ≥ 0.5, or logit ≥ 0 for
-    /// <see cref="BinaryCrossEntropyFromLogits"/>, agrees with target ≥ 0.5); for sparse categorical
-    /// cross-entropy one per row (argmax equals the label). Either way accuracy is the count divided by
-    /// <c>targets.Length</c>.
+    /// <see cref="BinaryCrossEntropyFromLogits"/>, agrees with target ≥ 0.5); for categorical cross-entropy one
+    /// per row (the argmax is the label, or the argmax of the target row). Accuracy is the count divided by
+    /// <see cref="PredictionCount"/>.
     /// </summary>
     /// <exception cref="NotSupportedException">The loss is a regression loss (<see cref="IsClassification"/> is false).</exception>
     public int CountCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int outputUnits)
@@ -99,10 +127,29 @@ public abstract class Loss
         return CountCorrectCore(outputs, targets, outputUnits);
     }
 
+    /// <summary>
+    /// How many predictions <see cref="CountCorrect"/> judges in <paramref name="outputLength"/> output floats: one per
+    /// element for binary losses, one per row of <paramref name="outputUnits"/> for categorical ones.
+    /// </summary>
+    public int PredictionCount(int outputLength, int outputUnits)
+    {
+        ValidateOutputShape(outputLength, outputUnits, nameof(outputLength));
+        return PredictionCountCore(outputLength, outputUnits);
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 
     private protected virtual int TargetLengthCore(int outputLength, int outputUnits) => outputLength;
+
+    private protected virtual int PredictionCountCore(int outputLength, int outputUnits) => TargetLengthCore(outputLength, outputUnits);
+
+    /// <summary>
+    /// Why this loss does not fit a model whose output layer has <paramref name="outputActivation"/>, naming the loss or
+    /// output to use instead; null when it fits. Binary cross-entropy needs a Sigmoid output, categorical cross-entropy a
+    /// Softmax one, and their <c>...FromLogits</c> forms a Linear one; regression losses fit any output.
+    /// </summary>
+    internal virtual string? OutputActivationMismatch(Activation outputActivation) => null;
 
     private protected abstract float ComputeCore(ReadOnlySpan<float> outputs, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int outputUnits, Activation outputActivation, Span<float> gradient, out bool gradientIsForLogits);
 

@@ -11,6 +11,8 @@ public abstract class Optimizer
 {
     private float _learningRate;
     private float? _clipNorm;
+    private float? _clipValue;
+    private float[] _clippedGradients = [];
 
     /// <summary>Creates an optimizer with the given learning rate.</summary>
     protected Optimizer(float learningRate) => LearningRate = learningRate;
@@ -43,6 +45,29 @@ public abstract class Optimizer
         }
     }
 
+    /// <summary>Keras' name (<c>global_clipnorm</c>) for <see cref="ClipNorm"/>: the same setting.</summary>
+    public float? GlobalClipNorm
+    {
+        get => ClipNorm;
+        set => ClipNorm = value;
+    }
+
+    /// <summary>
+    /// When set, each gradient is clamped to <c>[-ClipValue, ClipValue]</c> before the update (Keras <c>clipvalue</c>,
+    /// PyTorch <c>clip_grad_value_</c>), and before <see cref="ClipNorm"/> when both are set. The caller's gradients are
+    /// left unchanged: the clamped copy lives in a buffer of the optimizer's. Positive and finite, or null.
+    /// </summary>
+    public float? ClipValue
+    {
+        get => _clipValue;
+        set
+        {
+            if (value is float limit && (!(limit > 0f) || !float.IsFinite(limit)))
+                throw new ArgumentException($"ClipValue is {limit}; it must be positive and finite, or null.", nameof(value));
+            _clipValue = value;
+        }
+    }
+
     /// <summary>Number of parameters the state is sized for; 0 until <see cref="Initialize"/> or the first <see cref="Step"/>.</summary>
     public int ParameterCount { get; private set; }
 
@@ -60,21 +85,45 @@ public abstract class Optimizer
     /// <param name="gradients">The gradients, same layout as the parameters; not modified.</param>
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
+        CheckSizes(parameters, gradients);
+        StepWithSumOfSquares(parameters, gradients, _clipNorm is null ? 0f : TensorPrimitives.SumOfSquares(gradients));
+    }
+
+    /// <summary>
+    /// <see cref="Step(Span{float}, ReadOnlySpan{float})"/> for a caller that has checked the sizes and already summed the
+    /// squares of <paramref name="gradients"/> (the trainer does, to find non-finite ones): clipping by norm reuses the sum.
+    /// </summary>
+    internal void StepWithSumOfSquares(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientSumOfSquares)
+    {
+        if (_clipValue is float limit)
+        {
+            if (_clippedGradients.Length != gradients.Length)
+                _clippedGradients = new float[gradients.Length];
+            TensorPrimitives.Clamp(gradients, -limit, limit, _clippedGradients);
+            gradients = _clippedGradients;
+            if (_clipNorm is not null)
+                gradientSumOfSquares = TensorPrimitives.SumOfSquares(gradients);
+        }
+
+        float scale = 1f;
+        if (_clipNorm is float clipNorm)
+        {
+            float norm = MathF.Sqrt(gradientSumOfSquares);
+            if (norm > clipNorm)
+                scale = clipNorm / norm;
+        }
+        Update(parameters, gradients, scale);
+    }
+
+    /// <summary>Throws unless both spans have <see cref="ParameterCount"/> floats; sizes the state on the first call.</summary>
+    internal void CheckSizes(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
         if (gradients.Length != parameters.Length)
             throw new ArgumentException($"gradients has {gradients.Length} floats; expected {parameters.Length}, as many as parameters.", nameof(gradients));
         if (ParameterCount == 0)
             Initialize(parameters.Length);
         else if (parameters.Length != ParameterCount)
             throw new ArgumentException($"parameters has {parameters.Length} floats, but the optimizer's state is sized for {ParameterCount}; call Initialize to resize it.", nameof(parameters));
-
-        float scale = 1f;
-        if (_clipNorm is float clipNorm)
-        {
-            float norm = TensorPrimitives.Norm(gradients);
-            if (norm > clipNorm)
-                scale = clipNorm / norm;
-        }
-        Update(parameters, gradients, scale);
     }
 
     /// <summary>Zeroes the state (as if no step had been taken), keeping its size.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 
 namespace FastSeq;
 
@@ -8,6 +9,11 @@ namespace FastSeq;
 /// and each epoch of <see cref="Fit"/> with an <c>onEpochEnd</c> callback allocate nothing (the default
 /// console progress line builds a string per epoch).
 /// </summary>
+/// <remarks>
+/// A batch whose loss or gradient is NaN or infinite changes nothing: the trainer checks both before the optimizer
+/// step (one pass over the gradients, whose sum of squares the optimizer then reuses for <see cref="Optimizer.ClipNorm"/>)
+/// and throws <see cref="TrainingDivergedException"/>, or, in <see cref="Fit"/> with <c>skipNonFiniteBatches</c>, skips it.
+/// </remarks>
 public sealed class Trainer<TModel>
     where TModel : ISequenceModel
 {
@@ -15,22 +21,31 @@ public sealed class Trainer<TModel>
     private readonly float[] _batchTargets;
     private readonly float[] _outputGradients;
     private readonly int _targetLength;
+    private readonly int _predictionsPerSample;
+    private readonly TrainingContext _context;
+    private readonly List<Callback> _callbacks = [];
     private int[] _order = [];
 
     /// <summary>Binds a model, an optimizer and a loss; the optimizer's state is sized to the model here.</summary>
+    /// <exception cref="ArgumentException">The loss does not fit the model's output activation (binary cross-entropy on a Linear
+    /// output, say); the message names the loss to use instead.</exception>
     public Trainer(TModel model, Optimizer optimizer, Loss loss)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(loss);
+        if (loss.OutputActivationMismatch(model.OutputActivation) is string mismatch)
+            throw new ArgumentException(mismatch + ".", nameof(loss));
         Model = model;
         Optimizer = optimizer;
         Loss = loss;
         _targetLength = loss.TargetLength(model.OutputLength, model.OutputUnits);
+        _predictionsPerSample = loss.PredictionCount(model.OutputLength, model.OutputUnits);
         _batchInputs = new float[model.MaxBatchSize * model.InputLength];
         _batchTargets = new float[model.MaxBatchSize * _targetLength];
         _outputGradients = new float[model.MaxBatchSize * model.OutputLength];
         optimizer.Initialize(model.Parameters.Length);
+        _context = new TrainingContext(model, optimizer, History);
     }
 
     /// <summary>The model being trained.</summary>
@@ -53,31 +68,55 @@ public sealed class Trainer<TModel>
     /// targets <c>[B, TargetLength]</c>. Returns the batch's mean loss before the update; the model's
     /// <see cref="ISequenceModel.InputGradients"/> then hold d loss / d inputs.
     /// </summary>
-    public float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize) =>
-        TrainBatch(inputs, targets, batchSize, forFit: false, out _);
+    /// <exception cref="TrainingDivergedException">The loss or a gradient is NaN or infinite; the parameters and the
+    /// optimizer's state are left unchanged.</exception>
+    public float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize)
+    {
+        if (!TryTrainBatch(inputs, targets, batchSize, forFit: false, out float loss, out _, out _, out int nonFiniteGradient))
+            throw Diverged(epoch: null, batch: null, loss, nonFiniteGradient);
+        return loss;
+    }
 
     /// <summary>
-    /// <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>; for <see cref="Fit"/>, it counts the
-    /// correct predictions (the epoch's accuracy) and skips the input gradients, which nobody reads there.
+    /// Forward, loss, backward and, when the loss and every gradient are finite, the update. Otherwise it returns false with
+    /// nothing updated, and <paramref name="nonFiniteGradient"/> is the index of the first non-finite gradient, or -1 when the
+    /// loss was not finite. For <see cref="Fit"/> it also measures the batch (correct predictions or absolute errors) and
+    /// skips the input gradients, which nobody reads there.
     /// </summary>
-    private float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, bool forFit, out int correct)
+    private bool TryTrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, bool forFit, out float loss, out int correct, out double absoluteErrors, out int nonFiniteGradient)
     {
         CheckTargets(targets, batchSize);
         Model.Forward(inputs, batchSize);
         Span<float> outputGradients = _outputGradients.AsSpan(0, batchSize * Model.OutputLength);
-        float loss = Loss.Compute(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation, outputGradients, out bool withRespectToLogits);
+        loss = Loss.Compute(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation, outputGradients, out bool withRespectToLogits);
         correct = forFit && Loss.IsClassification ? Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits) : 0;
+        absoluteErrors = forFit && !Loss.IsClassification ? MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(Model.Outputs, targets) : 0;
+        nonFiniteGradient = -1;
+        if (!float.IsFinite(loss))
+            return false;
+
         Model.Gradients.Clear();
         Model.Backward(outputGradients, batchSize, withRespectToLogits, computeInputGradients: !forFit);
-        Optimizer.Step(Model.Parameters, Model.Gradients);
-        return loss;
+        // One pass finds non-finite gradients: a NaN or an infinity makes the sum of squares NaN or infinite (which finite
+        // gradients do only by overflowing, so the rare non-finite sum is checked element by element).
+        float sumOfSquares = TensorPrimitives.SumOfSquares<float>(Model.Gradients);
+        if (!float.IsFinite(sumOfSquares))
+        {
+            nonFiniteGradient = IndexOfNonFinite(Model.Gradients);
+            if (nonFiniteGradient >= 0)
+                return false;
+        }
+        Optimizer.CheckSizes(Model.Parameters, Model.Gradients);
+        Optimizer.StepWithSumOfSquares(Model.Parameters, Model.Gradients, sumOfSquares);
+        return true;
     }
 
     /// <summary>Mean loss (and, for classification, accuracy) of the model on a whole dataset, in batches; no update.</summary>
     public (float Loss, float? Accuracy) Evaluate(SequenceDataset data, int batchSize = 32)
     {
         CheckDataset(data, batchSize);
-        return Evaluate(data, 0, data.Count, batchSize);
+        (float loss, float? accuracy, _) = Evaluate(data, 0, data.Count, batchSize);
+        return (loss, accuracy);
     }
 
     /// <summary>
@@ -87,6 +126,28 @@ public sealed class Trainer<TModel>
     /// a Keras-like progress line is written to the console. Returns <see cref="History"/>. Once the trainer
     /// has run one Fit of this size, further ones allocate nothing on the managed heap.
     /// </summary>
+    /// <param name="data">The samples; the last <paramref name="validationSplit"/> of them validate.</param>
+    /// <param name="epochs">Passes over the training samples, at least 1.</param>
+    /// <param name="batchSize">Samples per update, from 1 to the model's MaxBatchSize; the last batch may be smaller.</param>
+    /// <param name="validationSplit">Fraction of the samples, in [0, 1), held out from the end for validation.</param>
+    /// <param name="shuffle">Whether each epoch visits the training samples in a new seeded order.</param>
+    /// <param name="seed">Seed of the shuffling: the same seed, model and data give the same bits.</param>
+    /// <param name="onEpochEnd">Receives each epoch's figures; null writes a progress line to the console.</param>
+    /// <param name="skipNonFiniteBatches">
+    /// When false (the default), a batch whose loss or gradient is not finite stops the Fit with a <see cref="TrainingDivergedException"/>
+    /// naming the epoch and batch, the parameters being the last good ones. When true, such a batch is left out (nothing is updated)
+    /// and counted in <see cref="EpochResult.SkippedBatches"/>.
+    /// </param>
+    /// <param name="callbacks">
+    /// Called at the start and end of the training and of each epoch, in order (Keras callbacks: <see cref="EarlyStopping"/>,
+    /// <see cref="ReduceLROnPlateau"/>, <see cref="LearningRateScheduler"/>, or your own); one may stop the training through
+    /// <see cref="TrainingContext.StopTraining"/>.
+    /// </param>
+    /// <param name="cancellationToken">
+    /// Checked before each batch: cancelling stops the Fit with an <see cref="OperationCanceledException"/> between two batches, the
+    /// parameters and the optimizer's state being those after the last finished batch, and <see cref="History"/> holding the finished epochs.
+    /// </param>
+    /// <exception cref="TrainingDivergedException">A batch's loss or gradient was not finite, without <paramref name="skipNonFiniteBatches"/>.</exception>
     public TrainingHistory Fit(
         SequenceDataset data,
         int epochs,
@@ -94,7 +155,10 @@ public sealed class Trainer<TModel>
         float validationSplit = 0f,
         bool shuffle = true,
         int seed = 0,
-        Action<EpochResult>? onEpochEnd = null)
+        Action<EpochResult>? onEpochEnd = null,
+        bool skipNonFiniteBatches = false,
+        IEnumerable<Callback>? callbacks = null,
+        CancellationToken cancellationToken = default)
     {
         CheckDataset(data, batchSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
@@ -106,9 +170,11 @@ public sealed class Trainer<TModel>
         int validationCount = data.Count - trainCount;
         if (trainCount < 1)
             throw new ArgumentException($"validationSplit {validationSplit} leaves no training samples out of {data.Count}.", nameof(validationSplit));
+        SetCallbacks(callbacks);
 
         onEpochEnd ??= static result => Console.WriteLine(result.ToString());
         History.Restart(epochs);
+        _context.StopTraining = false;
         if (_order.Length < trainCount)
             _order = new int[trainCount];
         Span<int> order = _order.AsSpan(0, trainCount);
@@ -116,44 +182,75 @@ public sealed class Trainer<TModel>
             order[i] = i;
         var random = new SeededShuffle(seed);
 
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        foreach (Callback callback in _callbacks)
+            callback.OnTrainBegin(_context);
+        for (int epoch = 1; epoch <= epochs && !_context.StopTraining; epoch++)
         {
+            foreach (Callback callback in _callbacks)
+                callback.OnEpochBegin(epoch, _context);
             long start = Stopwatch.GetTimestamp();
+            float learningRate = Optimizer.LearningRate;
             if (shuffle)
                 random.Shuffle(order);
 
-            double lossSum = 0;
+            double lossSum = 0, absoluteErrors = 0;
             long correct = 0;
-            for (int first = 0; first < trainCount; first += batchSize)
+            int trained = 0, skipped = 0;
+            for (int first = 0, batch = 0; first < trainCount; first += batchSize, batch++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 int count = Math.Min(batchSize, trainCount - first);
                 data.CopySamples(order.Slice(first, count), _batchInputs, _batchTargets);
-                float loss = TrainBatch(_batchInputs.AsSpan(0, count * Model.InputLength), _batchTargets.AsSpan(0, count * _targetLength), count, forFit: true, out int batchCorrect);
-                lossSum += (double)loss * count;
-                correct += batchCorrect;
+                if (TryTrainBatch(_batchInputs.AsSpan(0, count * Model.InputLength), _batchTargets.AsSpan(0, count * _targetLength), count, forFit: true,
+                    out float loss, out int batchCorrect, out double batchAbsoluteErrors, out int nonFiniteGradient))
+                {
+                    lossSum += (double)loss * count;
+                    correct += batchCorrect;
+                    absoluteErrors += batchAbsoluteErrors;
+                    trained += count;
+                }
+                else if (skipNonFiniteBatches)
+                {
+                    skipped++;
+                }
+                else
+                {
+                    throw Diverged(epoch, batch, loss, nonFiniteGradient);
+                }
             }
 
-            float? validationLoss = null, validationAccuracy = null;
+            float? validationLoss = null, validationAccuracy = null, validationMeanAbsoluteError = null;
             if (validationCount > 0)
-                (validationLoss, validationAccuracy) = Evaluate(data, trainCount, validationCount, batchSize);
+                (validationLoss, validationAccuracy, validationMeanAbsoluteError) = Evaluate(data, trainCount, validationCount, batchSize);
 
+            // With every batch skipped, 0 / 0 makes the training figures NaN.
             var result = new EpochResult(
                 epoch,
                 epochs,
-                (float)(lossSum / trainCount),
+                (float)(lossSum / trained),
                 validationLoss,
-                Loss.IsClassification ? (float)correct / (trainCount * _targetLength) : null,
+                Loss.IsClassification ? (float)correct / ((long)trained * _predictionsPerSample) : null,
                 validationAccuracy,
-                Stopwatch.GetElapsedTime(start));
+                Stopwatch.GetElapsedTime(start))
+            {
+                MeanAbsoluteError = Loss.IsClassification ? null : (float)(absoluteErrors / ((long)trained * Model.OutputLength)),
+                ValidationMeanAbsoluteError = validationMeanAbsoluteError,
+                LearningRate = learningRate,
+                SkippedBatches = skipped,
+            };
             History.Add(result);
             onEpochEnd(result);
+            foreach (Callback callback in _callbacks)
+                callback.OnEpochEnd(result, _context);
         }
+        foreach (Callback callback in _callbacks)
+            callback.OnTrainEnd(_context);
         return History;
     }
 
-    private (float Loss, float? Accuracy) Evaluate(SequenceDataset data, int first, int count, int batchSize)
+    private (float Loss, float? Accuracy, float? MeanAbsoluteError) Evaluate(SequenceDataset data, int first, int count, int batchSize)
     {
-        double lossSum = 0;
+        double lossSum = 0, absoluteErrors = 0;
         long correct = 0;
         for (int offset = 0; offset < count; offset += batchSize)
         {
@@ -164,8 +261,48 @@ public sealed class Trainer<TModel>
             lossSum += (double)Loss.Evaluate(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation) * batch;
             if (Loss.IsClassification)
                 correct += Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits);
+            else
+                absoluteErrors += MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(Model.Outputs, targets);
         }
-        return ((float)(lossSum / count), Loss.IsClassification ? (float)correct / (count * _targetLength) : null);
+        return Loss.IsClassification
+            ? ((float)(lossSum / count), (float)correct / ((long)count * _predictionsPerSample), null)
+            : ((float)(lossSum / count), null, (float)(absoluteErrors / ((long)count * Model.OutputLength)));
+    }
+
+    /// <summary>Copies the callbacks into a list the epochs walk without allocating (and, from an array or list, without an enumerator).</summary>
+    private void SetCallbacks(IEnumerable<Callback>? callbacks)
+    {
+        _callbacks.Clear();
+        if (callbacks is IList<Callback> list)
+        {
+            for (int i = 0; i < list.Count; i++)
+                AddCallback(list[i]);
+        }
+        else if (callbacks is not null)
+        {
+            foreach (Callback callback in callbacks)
+                AddCallback(callback);
+        }
+    }
+
+    private void AddCallback(Callback callback)
+    {
+        if (callback is null)
+            throw new ArgumentException($"callbacks[{_callbacks.Count}] is null.", "callbacks");
+        _callbacks.Add(callback);
+    }
+
+    private TrainingDivergedException Diverged(int? epoch, int? batch, float loss, int nonFiniteGradient) =>
+        new(epoch, batch, loss, nonFiniteGradient, nonFiniteGradient < 0 ? float.NaN : Model.Gradients[nonFiniteGradient]);
+
+    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+                return i;
+        }
+        return -1;
     }
 
     private void CheckTargets(ReadOnlySpan<float> targets, int batchSize)

@@ -74,7 +74,7 @@ public class EvaluateTests
     public void Sparse_categorical_evaluation_of_a_linear_head_matches_the_manual_computation()
     {
         SequenceDataset data = SyntheticTasks.SineFrequencies(count: 50, timesteps: FrequencyLogits.Timesteps, seed: 2);
-        var trainer = new Trainer<FrequencyLogits>(new FrequencyLogits(seed: 3), new Adam(1e-2f), Loss.SparseCategoricalCrossEntropy);
+        var trainer = new Trainer<FrequencyLogits>(new FrequencyLogits(seed: 3), new Adam(1e-2f), Loss.SparseCategoricalCrossEntropyFromLogits);
         trainer.Fit(data, epochs: 2, batchSize: 16, onEpochEnd: _ => { });
         AssertAgrees(SparseCategorical(PredictAll(trainer.Model, data), data.Targets, 3, outputsAreLogits: true), trainer.Evaluate(data, batchSize: 7));
     }

@@ -48,10 +48,10 @@ public class LearningTests
     }
 
     [Fact]
-    public void Linear_head_read_as_logits_with_sparse_categorical_cross_entropy_tells_three_frequencies_apart()
+    public void Linear_head_with_sparse_categorical_cross_entropy_from_logits_tells_three_frequencies_apart()
     {
         SequenceDataset data = SyntheticTasks.SineFrequencies(count: 400, timesteps: FrequencyLogits.Timesteps, seed: 2);
-        FitAndCheckLearning(new FrequencyLogits(seed: 3), Loss.SparseCategoricalCrossEntropy, data, epochs: 12, minimumAccuracy: 0.9f);
+        FitAndCheckLearning(new FrequencyLogits(seed: 3), Loss.SparseCategoricalCrossEntropyFromLogits, data, epochs: 12, minimumAccuracy: 0.9f);
     }
 
     [Fact]

@@ -9,6 +9,11 @@ internal static class LossTestData
         "BinaryCrossEntropy" => Loss.BinaryCrossEntropy,
         "BinaryCrossEntropyFromLogits" => Loss.BinaryCrossEntropyFromLogits,
         "SparseCategoricalCrossEntropy" => Loss.SparseCategoricalCrossEntropy,
+        "SparseCategoricalCrossEntropyFromLogits" => Loss.SparseCategoricalCrossEntropyFromLogits,
+        "MeanAbsoluteError" => Loss.MeanAbsoluteError,
+        "Huber" => Loss.Huber,
+        "CategoricalCrossEntropy" => Loss.CategoricalCrossEntropy,
+        "CategoricalCrossEntropyFromLogits" => Loss.CategoricalCrossEntropyFromLogits,
         _ => throw new ArgumentException(name, nameof(name)),
     };
 
@@ -27,10 +32,17 @@ internal static class LossTestData
     {
         var random = new Random(seed);
         float[] targets = new float[loss.TargetLength(length, units)];
+        if (IsCategorical(loss))
+        {
+            // One-hot rows.
+            for (int offset = 0; offset < targets.Length; offset += units)
+                targets[offset + random.Next(units)] = 1f;
+            return targets;
+        }
         for (int i = 0; i < targets.Length; i++)
         {
-            targets[i] = loss == Loss.MeanSquaredError ? (float)(random.NextDouble() * 4 - 2)
-                : loss == Loss.SparseCategoricalCrossEntropy ? random.Next(units)
+            targets[i] = !loss.IsClassification ? (float)(random.NextDouble() * 4 - 2)
+                : IsSparse(loss) ? random.Next(units)
                 : random.Next(2);
         }
         return targets;
@@ -69,24 +81,35 @@ internal static class LossTestData
     public static double Reference(Loss loss, ReadOnlySpan<float> outputs, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int units, Activation activation)
     {
         double sum = 0;
-        if (loss == Loss.MeanSquaredError)
+        if (!loss.IsClassification)
         {
             for (int i = 0; i < outputs.Length; i++)
-                sum += ((double)outputs[i] - targets[i]) * ((double)outputs[i] - targets[i]);
+            {
+                double d = (double)outputs[i] - targets[i];
+                sum += loss == Loss.MeanSquaredError ? d * d
+                    : loss == Loss.MeanAbsoluteError ? Math.Abs(d)
+                    : Math.Abs(d) <= 1 ? 0.5 * d * d : Math.Abs(d) - 0.5;
+            }
             return sum / outputs.Length;
         }
-        if (loss == Loss.SparseCategoricalCrossEntropy)
+        if (IsSparse(loss) || IsCategorical(loss))
         {
-            int rows = targets.Length;
+            // The from-logits forms read the outputs as logits.
+            ReadOnlySpan<float> z = loss.Name.EndsWith("FromLogits", StringComparison.Ordinal) ? outputs : logits;
+            int rows = outputs.Length / units;
             for (int r = 0; r < rows; r++)
             {
                 double max = double.NegativeInfinity;
                 for (int j = 0; j < units; j++)
-                    max = Math.Max(max, logits[r * units + j]);
+                    max = Math.Max(max, z[r * units + j]);
                 double exps = 0;
                 for (int j = 0; j < units; j++)
-                    exps += Math.Exp(logits[r * units + j] - max);
-                sum += max + Math.Log(exps) - logits[r * units + (int)targets[r]];
+                    exps += Math.Exp(z[r * units + j] - max);
+                for (int j = 0; j < units; j++)
+                {
+                    double y = IsSparse(loss) ? (j == (int)targets[r] ? 1 : 0) : targets[r * units + j];
+                    sum += y * (max + Math.Log(exps) - z[r * units + j]);
+                }
             }
             return sum / rows;
         }
@@ -109,4 +132,8 @@ internal static class LossTestData
         }
         return sum / values.Length;
     }
+
+    public static bool IsSparse(Loss loss) => loss == Loss.SparseCategoricalCrossEntropy || loss == Loss.SparseCategoricalCrossEntropyFromLogits;
+
+    public static bool IsCategorical(Loss loss) => loss == Loss.CategoricalCrossEntropy || loss == Loss.CategoricalCrossEntropyFromLogits;
 }
