@@ -48,6 +48,9 @@ public interface ISequenceModel
     /// </summary>
     void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1);
 
+    /// <summary>When true, Predict, Step and Forward refuse non-finite inputs with an <see cref="ArgumentException"/> naming the sample, step and feature.</summary>
+    bool CheckInputsFinite { get; set; }
+
     /// <summary>Forward pass that keeps every activation backward needs. Results in <see cref="Outputs"/>.</summary>
     void Forward(ReadOnlySpan<float> inputs, int batchSize);
 
@@ -95,10 +98,11 @@ public interface ISequenceModel
     ReadOnlySpan<IO.StateDictEntry> StateDict { get; }
 
     /// <summary>
-    /// Loads PyTorch-named weights from a safetensors file: every tensor of the model, and no other unless
-    /// <paramref name="allowUnexpectedTensors"/>. On any error the model is left unchanged.
+    /// Loads PyTorch-named weights from a safetensors file: every tensor of the model with finite values, and no other
+    /// unless <paramref name="allowUnexpectedTensors"/> (NaN and infinity only if <paramref name="allowNonFinite"/>).
+    /// On any error the model is left unchanged.
     /// </summary>
-    void LoadWeights(string path, bool allowUnexpectedTensors = false);
+    void LoadWeights(string path, bool allowUnexpectedTensors = false, bool allowNonFinite = false);
 
     /// <summary>Saves PyTorch-named weights to a safetensors file, atomically.</summary>
     void SaveWeights(string path);

@@ -56,6 +56,27 @@ public static class ModelArguments
             ThrowOverlap("outputs");
     }
 
+    /// <summary>
+    /// Throws if <paramref name="values"/>, <c>[count, steps, features]</c>, hold a NaN or an infinity, naming the first by
+    /// <paramref name="unit"/> (sample or stream), step and feature. One summing pass when all are finite.
+    /// </summary>
+    public static void CheckFinite(ReadOnlySpan<float> values, int steps, int features, string name, string unit = "sample")
+    {
+        // A non-finite value makes the sum non-finite; a finite sum that overflowed sends us to the scan, which then finds nothing.
+        if (float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(values)))
+            return;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                int perItem = steps * features;
+                throw new ArgumentException(
+                    $"{name} hold {values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} at {unit} {i / perItem}, step {i % perItem / features}, feature {i % features}; " +
+                    "the model accepts only finite values (CheckInputsFinite is on).", name);
+            }
+        }
+    }
+
     /// <summary>Throws unless Backward follows a completed Forward of the same batch size.</summary>
     public static void CheckBackward(int batchSize, int forwardBatchSize)
     {

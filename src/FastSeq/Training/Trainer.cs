@@ -307,10 +307,11 @@ public sealed class Trainer<TModel>
 
     private void CheckTargets(ReadOnlySpan<float> targets, int batchSize)
     {
-        if (targets.Length != batchSize * _targetLength)
+        Models.ModelArguments.CheckBatch(batchSize, Model.MaxBatchSize);
+        if (targets.Length != (long)batchSize * _targetLength)
         {
             throw new ArgumentException(
-                $"targets must hold {batchSize * _targetLength} floats ({batchSize} x {_targetLength} per sample for {Loss.Name}) for batchSize {batchSize}, but holds {targets.Length}.",
+                $"targets must hold {(long)batchSize * _targetLength} floats ({batchSize} x {_targetLength} per sample for {Loss.Name}) for batchSize {batchSize}, but holds {targets.Length}.",
                 nameof(targets));
         }
     }

@@ -179,6 +179,8 @@ public class ModelApiTests
         Assert.Contains($"states must hold {3 * SineForecaster.StreamStateLength} floats", e.Message, StringComparison.Ordinal);
 
         var trainer = new Trainer<SineForecaster>(model, new Sgd(0.1f), Loss.MeanSquaredError);
+        range = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.TrainBatch(new float[20], new float[3], -1));
+        Assert.Contains("batchSize must be between 1 and the model's MaxBatchSize (64), but is -1", range.Message, StringComparison.Ordinal);
         e = Assert.Throws<ArgumentException>(() => trainer.TrainBatch(new float[20], new float[3], 2));
         Assert.Contains("targets must hold 2 floats", e.Message, StringComparison.Ordinal);
         Assert.Contains("holds 3", e.Message, StringComparison.Ordinal);
@@ -347,5 +349,32 @@ public class ModelApiTests
         var e = Assert.Throws<InvalidDataException>(() => model.LoadWeights(ReferenceCase.Load("lstm_seq").Path, allowUnexpectedTensors: false));
         Assert.Contains("'input'", e.Message, StringComparison.Ordinal);
         Assert.Equal(before, model.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void Non_finite_inputs_are_refused_when_asked_naming_sample_step_and_feature()
+    {
+        var model = new SmallRnnStack(seed: 1);
+        var inputs = new float[3 * SmallRnnStack.InputLength];
+        inputs[(2 * SmallRnnStack.InputLength) + (1 * SmallRnnStack.Features) + 1] = float.NaN;
+        var outputs = new float[3 * SmallRnnStack.OutputLength];
+        model.Predict(inputs, outputs, 3);   // off by default: the NaN reaches the outputs
+        Assert.True(float.IsNaN(outputs[2 * SmallRnnStack.OutputLength]));
+
+        model.CheckInputsFinite = true;
+        var e = Assert.Throws<ArgumentException>(() => model.Predict(inputs, outputs, 3));
+        Assert.Equal("inputs", e.ParamName);
+        Assert.Contains("inputs hold NaN at sample 2, step 1, feature 1", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => model.Forward(inputs, 3));
+        Assert.Contains("at sample 2, step 1, feature 1", e.Message, StringComparison.Ordinal);
+
+        var streams = new float[3 * SmallRnnStack.Features];
+        streams[(1 * SmallRnnStack.Features) + 0] = float.PositiveInfinity;
+        e = Assert.Throws<ArgumentException>(() => model.Step(streams, new float[3 * SmallRnnStack.OutputUnits], new float[3 * SmallRnnStack.StreamStateLength], 3));
+        Assert.Contains("inputs hold Infinity at stream 1, step 0, feature 0", e.Message, StringComparison.Ordinal);
+
+        // Finite values whose sum overflows pass.
+        Array.Fill(inputs, float.MaxValue);
+        model.Predict(inputs, outputs, 3);
     }
 }

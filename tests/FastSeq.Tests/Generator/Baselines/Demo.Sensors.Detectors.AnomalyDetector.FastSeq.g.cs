@@ -84,6 +84,13 @@ partial class Detectors
         /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them (empty before the first).</summary>
         public global::System.ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
 
+        /// <summary>
+        /// When true, Predict, Step and Forward refuse inputs that hold a NaN or an infinity with an <see cref="global::System.ArgumentException"/>
+        /// naming the sample (or stream), step and feature, instead of letting it reach the outputs and, in training, every parameter.
+        /// Off by default: one extra pass over the inputs.
+        /// </summary>
+        public bool CheckInputsFinite { get; set; }
+
         private Training TrainingBuffers => _training ??= new Training();
 
         /// <summary>
@@ -97,6 +104,8 @@ partial class Detectors
             global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
             global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
             global::FastSeq.Models.ModelArguments.CheckDisjoint(inputs, outputs);
+            if (CheckInputsFinite)
+                global::FastSeq.Models.ModelArguments.CheckFinite(inputs, Timesteps, Features, nameof(inputs));
             Activations a = t_predictBuffers ??= new Activations();
             for (int first = 0; first < batchSize; first += MaxBatchSize)
             {
@@ -114,6 +123,8 @@ partial class Detectors
         {
             global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);
             global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+            if (CheckInputsFinite)
+                global::FastSeq.Models.ModelArguments.CheckFinite(inputs, Timesteps, Features, nameof(inputs));
             using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
             Training t = TrainingBuffers;
             t.BatchSize = 0;
@@ -217,6 +228,8 @@ partial class Detectors
             global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, streams, OutputUnits, nameof(outputs), "stream");
             global::FastSeq.Models.ModelArguments.CheckLength(states.Length, streams, StreamStateLength, nameof(states), "stream");
             global::FastSeq.Models.ModelArguments.CheckStates(states, inputs, outputs);
+            if (CheckInputsFinite)
+                global::FastSeq.Models.ModelArguments.CheckFinite(inputs, 1, Features, nameof(inputs), "stream");
             StepBuffers s = t_stepBuffers ??= new StepBuffers();
             global::System.ReadOnlySpan<float> parameters = _parameters;
             for (int first = 0; first < streams; first += MaxBatchSize)
@@ -305,22 +318,23 @@ partial class Detectors
 
         /// <summary>
         /// Loads PyTorch-named weights from a safetensors file. Every tensor of this model must be there as F32 with
-        /// its exact shape; other tensors are an error unless <paramref name="allowUnexpectedTensors"/>.
-        /// On any error the model is left unchanged. Not for concurrent use with any other member.
+        /// its exact shape and finite values; other tensors are an error unless <paramref name="allowUnexpectedTensors"/>,
+        /// NaN and infinite values unless <paramref name="allowNonFinite"/>. On any error the model is left unchanged.
+        /// Not for concurrent use with any other member.
         /// </summary>
-        public void LoadWeights(string path, bool allowUnexpectedTensors = false)
+        public void LoadWeights(string path, bool allowUnexpectedTensors = false, bool allowNonFinite = false)
         {
             global::FastSeq.IO.SafeTensorsFile file = global::FastSeq.IO.SafeTensorsFile.Read(path);
             using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
-            global::FastSeq.IO.WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+            global::FastSeq.IO.WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors, allowNonFinite);
         }
 
-        /// <inheritdoc cref="LoadWeights(string, bool)"/>
-        public void LoadWeights(global::System.IO.Stream stream, bool allowUnexpectedTensors = false)
+        /// <inheritdoc cref="LoadWeights(string, bool, bool)"/>
+        public void LoadWeights(global::System.IO.Stream stream, bool allowUnexpectedTensors = false, bool allowNonFinite = false)
         {
             global::FastSeq.IO.SafeTensorsFile file = global::FastSeq.IO.SafeTensorsFile.Read(stream);
             using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("LoadWeights");
-            global::FastSeq.IO.WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors);
+            global::FastSeq.IO.WeightFile.Load(file, s_stateDict, _parameters, allowUnexpectedTensors, allowNonFinite);
         }
 
         /// <summary>Saves the weights with PyTorch state_dict names to a safetensors file, atomically.</summary>
