@@ -39,14 +39,14 @@ public sealed partial class FastSeqGenerator
 
         w.Open("partial class " + Identifier(model.TypeName) + " : global::FastSeq.ISequenceModel");
         EmitConstants(w, model, layers);
-        EmitFields(w);
+        EmitFields(w, model);
         EmitConstructors(w, model, layers);
         EmitProperties(w, model, layers);
         EmitPredict(w);
         EmitForward(w, layers);
         EmitBackward(w, layers);
-        EmitStreaming(w, layers);
-        EmitBuffers(w, layers);
+        EmitStreaming(w, model, layers);
+        EmitBuffers(w, model, layers);
         EmitSummaryAndWeights(w, model, layers);
         w.Close();
 
@@ -86,7 +86,7 @@ public sealed partial class FastSeqGenerator
         w.Line();
     }
 
-    private static void EmitFields(SourceWriter w)
+    private static void EmitFields(SourceWriter w, ModelSpec model)
     {
         w.Line("private readonly global::System.ArraySegment<float> _parameters = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);");
         w.Line("// The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.");
@@ -97,7 +97,8 @@ public sealed partial class FastSeqGenerator
         w.Line("private readonly global::FastSeq.Models.ExclusiveUse _exclusive = new();");
         w.Line("// Each thread's buffers for Predict and for Step, made on its first call and shared by every instance of the model.");
         w.Line("[global::System.ThreadStatic] private static Activations? t_predictBuffers;");
-        w.Line("[global::System.ThreadStatic] private static StepBuffers? t_stepBuffers;");
+        if (model.CanStream)
+            w.Line("[global::System.ThreadStatic] private static StepBuffers? t_stepBuffers;");
         w.Line();
     }
 
@@ -279,7 +280,7 @@ public sealed partial class FastSeqGenerator
         w.Line();
     }
 
-    private static void EmitStreaming(SourceWriter w, LayerEmitter[] layers)
+    private static void EmitStreaming(SourceWriter w, ModelSpec model, LayerEmitter[] layers)
     {
         w.Line("/// <summary>Clears the state of the built-in stream so the next <see cref=\"Step(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/> starts a new sequence.</summary>");
         w.Line("public void ResetState() => _streamState.AsSpan().Clear();");
@@ -314,6 +315,14 @@ public sealed partial class FastSeqGenerator
         w.Line("global::FastSeq.Models.ModelArguments.CheckStates(states, inputs, outputs);");
         w.Line("if (CheckInputsFinite)");
         w.Line("    global::FastSeq.Models.ModelArguments.CheckFinite(inputs, 1, Features, nameof(inputs), \"stream\");");
+        if (!model.CanStream)
+        {
+            string bidirectional = model.Layers.First(layer => layer.Bidirectional).Name;
+            w.Line($"throw new global::System.NotSupportedException({SourceWriter.Literal($"{model.TypeName} cannot be stepped one timestep at a time: its layer '{bidirectional}' reads each sequence from its end too. Use Predict on whole sequences.")});");
+            w.Close();
+            w.Line();
+            return;
+        }
         w.Line("StepBuffers s = t_stepBuffers ??= new StepBuffers();");
         w.Line("global::System.ReadOnlySpan<float> parameters = _parameters;");
         w.Open("for (int first = 0; first < streams; first += MaxBatchSize)");
@@ -333,7 +342,7 @@ public sealed partial class FastSeqGenerator
     }
 
     /// <summary>The nested types that hold a pass's buffers, each sized for <c>MaxBatchSize</c> rows.</summary>
-    private static void EmitBuffers(SourceWriter w, LayerEmitter[] layers)
+    private static void EmitBuffers(SourceWriter w, ModelSpec model, LayerEmitter[] layers)
     {
         w.Line("/// <summary>The activations of one forward pass over up to <see cref=\"MaxBatchSize\"/> sequences, with what Backward reads again.</summary>");
         w.Open("private sealed class Activations");
@@ -368,6 +377,8 @@ public sealed partial class FastSeqGenerator
         w.Close();
         w.Line();
 
+        if (!model.CanStream)
+            return;
         w.Line("/// <summary>What <see cref=\"Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, global::System.Span{float}, int)\"/> needs besides the caller's states, for up to <see cref=\"MaxBatchSize\"/> streams.</summary>");
         w.Open("private sealed class StepBuffers");
         for (int i = 0; i < layers.Length; i++)

@@ -65,6 +65,7 @@ public sealed partial class FastSeqGenerator
             LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
             int units = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int u ? u : 0;
             bool returnSequences = NamedBool(attribute, "ReturnSequences");
+            bool bidirectional = NamedBool(attribute, "Bidirectional");
             // A kind with fixed equations (LSTM, GRU) has no Activation property, so its default is always taken.
             var activation = (Activation)NamedInt(attribute, "Activation", (int)kind.DefaultActivation);
             string name = NamedString(attribute, "Name") ?? DefaultName(kind, nameCounts);
@@ -83,12 +84,12 @@ public sealed partial class FastSeqGenerator
             if (kind.IsRecurrent && !hasTimeAxis)
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoTimeAxis, location, name, previousName));
 
-            long count = units > 0 && inputs > 0 ? kind.ParameterCount(inputs, units) : 0;
-            var layer = new LayerSpec(kind.Kind, name, UniqueIdentifier(name, usedIdentifiers), units, returnSequences && kind.IsRecurrent, activation,
+            long count = units > 0 && inputs > 0 ? kind.ParameterCount(inputs, units, bidirectional) : 0;
+            var layer = new LayerSpec(kind.Kind, name, UniqueIdentifier(name, usedIdentifiers), units, returnSequences && kind.IsRecurrent, bidirectional, activation,
                 inputs, hasTimeAxis, (int)Math.Min(offset, int.MaxValue), (int)Math.Min(count, int.MaxValue));
             layers.Add(layer);
             offset += count;
-            inputs = units;
+            inputs = layer.OutputUnits;
             hasTimeAxis = layer.OutputHasTimeAxis;
             previousName = name;
         }
@@ -166,7 +167,7 @@ public sealed partial class FastSeqGenerator
             // weights; a Dense layer's buffers are its pre-activations and outputs.
             long gates = layer.Info.Gates;
             long buffer = layer.Info.IsRecurrent
-                ? (rows * (gates + 2) * layer.Units) + (gates * layer.Units * ((long)layer.Units + layer.Inputs))
+                ? ((layer.Bidirectional ? 2 : 1) * ((rows * (gates + 2) * layer.Units) + (gates * layer.Units * ((long)layer.Units + layer.Inputs)))) + (rows * layer.Inputs)
                 : rows * 2 * layer.Units;
             if (buffer > largest)
                 (largest, what) = (buffer, $"the buffers of layer '{layer.Name}'");

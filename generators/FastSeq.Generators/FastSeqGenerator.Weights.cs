@@ -119,7 +119,7 @@ public sealed partial class FastSeqGenerator
 
     /// <summary>PyTorch state_dict names and shapes, in the order the generated state dict lists them (the layer catalogue's).</summary>
     private static IEnumerable<(string Name, int[] Shape)> ExpectedTensors(ModelSpec model) =>
-        model.Layers.SelectMany(layer => layer.Info.Tensors(layer.Name, layer.Inputs, layer.Units).Select(tensor => (tensor.Name, tensor.Shape)));
+        model.Layers.SelectMany(layer => layer.Info.Tensors(layer.Name, layer.Inputs, layer.Units, layer.Bidirectional).Select(tensor => (tensor.Name, tensor.Shape)));
 
     /// <summary>The AdditionalFiles item whose path is, or ends with, the declared one.</summary>
     private static AdditionalWeightsFile? FindAdditionalFile(ImmutableArray<AdditionalWeightsFile> files, string declared)

@@ -26,7 +26,10 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     /// <summary>Floats of state one stream of it carries.</summary>
     public int StateLength => Layer.StateLength;
 
-    protected string Runtime => "global::FastSeq.Layers." + Layer.Info.RuntimeType;
+    /// <summary>The runtime type of its contract; a bidirectional layer wraps its kind's.</summary>
+    protected string Runtime => Layer.Bidirectional
+        ? $"global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.{Layer.Info.RuntimeType}>"
+        : "global::FastSeq.Layers." + Layer.Info.RuntimeType;
 
     /// <summary>Whether the output keeps a time axis only inside the layer: a recurrent layer that passes on its last step.</summary>
     protected bool PassesLastStep => Layer.Info.IsRecurrent && !Layer.ReturnSequences;
@@ -38,8 +41,11 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
 
     protected string Units => N(Layer.Units);
 
+    /// <summary>The width of its output (twice the units for a bidirectional layer).</summary>
+    protected string OutputUnits => N(Layer.OutputUnits);
+
     /// <summary>Floats of the layer's full output for <paramref name="batch"/> samples.</summary>
-    protected string OutputSize(string batch) => CallTimesteps == "1" ? $"{batch} * {Units}" : $"{batch} * Timesteps * {Units}";
+    protected string OutputSize(string batch) => CallTimesteps == "1" ? $"{batch} * {OutputUnits}" : $"{batch} * Timesteps * {OutputUnits}";
 
     /// <summary>The shape of its call for a batch (a static method of the model), e.g. <c>LstmShape(batchSize)</c>.</summary>
     protected string Shape(string batch) => $"{Id}Shape({batch})";
@@ -55,10 +61,13 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         get
         {
             string input = Layer.InputHasTimeAxis ? $"[B, T, {N(Layer.Inputs)}]" : $"[B, {N(Layer.Inputs)}]";
-            string output = Layer.OutputHasTimeAxis ? $"[B, T, {Units}]" : $"[B, {Units}]";
-            return $"// {SourceWriter.CommentText(Layer.Name)} ({Layer.Info.KerasClass}): {input} -> {output}";
+            string output = Layer.OutputHasTimeAxis ? $"[B, T, {OutputUnits}]" : $"[B, {OutputUnits}]";
+            return $"// {SourceWriter.CommentText(Layer.Name)} ({KerasClass}): {input} -> {output}";
         }
     }
+
+    /// <summary>Its class in a Keras summary: Keras wraps a layer that reads both directions in <c>Bidirectional</c>.</summary>
+    private string KerasClass => Layer.Bidirectional ? $"Bidirectional({Layer.Info.KerasClass})" : Layer.Info.KerasClass;
 
     /// <summary>Where its parameters sit, and the shape of its call.</summary>
     public virtual void WriteConstants(SourceWriter w)
@@ -74,7 +83,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         Field(w, $"{Id}Cache", $"{Runtime}.CacheLength({Shape("MaxBatchSize")})");
         Field(w, $"{Id}Output", OutputSize("MaxBatchSize"));
         if (PassesLastStep)
-            Field(w, $"{Id}Last", $"MaxBatchSize * {Units}");
+            Field(w, $"{Id}Last", $"MaxBatchSize * {OutputUnits}");
     }
 
     /// <summary>Its fields in the training buffers: the gradients of its output.</summary>
@@ -82,7 +91,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     {
         Field(w, $"{Id}OutputGradient", OutputSize("MaxBatchSize"));
         if (PassesLastStep)
-            Field(w, $"{Id}LastGradient", $"MaxBatchSize * {Units}");
+            Field(w, $"{Id}LastGradient", $"MaxBatchSize * {OutputUnits}");
     }
 
     /// <summary>Its fields in the step buffers: its scratch, and its output unless it writes the caller's.</summary>
@@ -99,7 +108,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
 
     /// <summary>The span the next layer reads, in activations <paramref name="a"/>.</summary>
     public string VisibleOutput(string a, string batch) =>
-        PassesLastStep ? $"{a}.{Id}Last.AsSpan(0, {batch} * {Units})" : $"{a}.{Id}Output.AsSpan(0, {OutputSize(batch)})";
+        PassesLastStep ? $"{a}.{Id}Last.AsSpan(0, {batch} * {OutputUnits})" : $"{a}.{Id}Output.AsSpan(0, {OutputSize(batch)})";
 
     /// <summary>The final layer's pre-activations: a Dense layer keeps them as its cache; any other layer's are its outputs.</summary>
     public string Logits(string a, string batch) =>
@@ -116,7 +125,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     {
         w.Line($"global::System.Span<float> {Local}Output = a.{Id}Output.AsSpan(0, {OutputSize("batchSize")});");
         if (PassesLastStep)
-            w.Line($"global::System.Span<float> {Local}Last = a.{Id}Last.AsSpan(0, batchSize * {Units});");
+            w.Line($"global::System.Span<float> {Local}Last = a.{Id}Last.AsSpan(0, batchSize * {OutputUnits});");
     }
 
     /// <summary>Declares the gradients of its outputs for a batch, in training buffers <c>t</c>, as locals.</summary>
@@ -124,7 +133,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     {
         w.Line($"global::System.Span<float> d{Id}Output = t.{Id}OutputGradient.AsSpan(0, {OutputSize("batchSize")});");
         if (PassesLastStep)
-            w.Line($"global::System.Span<float> d{Id}Last = t.{Id}LastGradient.AsSpan(0, batchSize * {Units});");
+            w.Line($"global::System.Span<float> d{Id}Last = t.{Id}LastGradient.AsSpan(0, batchSize * {OutputUnits});");
     }
 
     /// <summary>The forward call: reads <paramref name="x"/>, writes activations <c>a</c> (its outputs as locals for the next layer).</summary>
@@ -137,7 +146,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         w.Line($"    {x}, {Parameters("parameters")}, {Local}Shape, {ActivationArgument},");
         w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output);");
         if (PassesLastStep)
-            w.Line($"global::FastSeq.Layers.LastTimestep.Copy({Local}Output, Timesteps, {Units}, {Local}Last);");
+            w.Line($"{Runtime}.LastStep({Local}Output, {Local}Shape, {Local}Last);");
     }
 
     /// <summary>
@@ -147,13 +156,13 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     public virtual void WriteBackward(SourceWriter w, string x, string dx)
     {
         w.Line(Heading);
-        if (PassesLastStep)
-            w.Line($"global::FastSeq.Layers.LastTimestep.Scatter(d{Id}Last, Timesteps, {Units}, d{Id}Output);");
         // A fused loss gives the gradient of the final Dense layer's pre-activations: its activation is then skipped.
         string activation = IsLast && !Layer.Info.IsRecurrent && Layer.Activation != Activation.Linear
             ? $"withRespectToLogits ? global::FastSeq.Activation.Linear : {ActivationArgument}"
             : ActivationArgument;
         w.Line($"global::FastSeq.Layers.LayerShape {Local}Shape = {Shape("batchSize")};");
+        if (PassesLastStep)
+            w.Line($"{Runtime}.LastStepBackward(d{Id}Last, {Local}Shape, d{Id}Output);");
         w.Line($"{Runtime}.Backward(");
         w.Line($"    {x}, {Parameters("parameters")},");
         w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output, {Local}Shape, {activation},");
@@ -195,14 +204,14 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     /// <summary>Its row in the Keras summary.</summary>
     public string SummaryRow()
     {
-        string shape = Layer.OutputHasTimeAxis ? $"(None, {N(Model.Timesteps)}, {Units})" : $"(None, {Units})";
-        return $"new({SourceWriter.Literal(Layer.Name)}, \"{Layer.Info.KerasClass}\", \"{shape}\", {N(Layer.ParameterCount)}),";
+        string shape = Layer.OutputHasTimeAxis ? $"(None, {N(Model.Timesteps)}, {OutputUnits})" : $"(None, {OutputUnits})";
+        return $"new({SourceWriter.Literal(Layer.Name)}, \"{KerasClass}\", \"{shape}\", {N(Layer.ParameterCount)}),";
     }
 
     /// <summary>Its PyTorch state_dict entries, from the catalogue.</summary>
     public void WriteStateDict(SourceWriter w)
     {
-        foreach (LayerTensor tensor in Layer.Info.Tensors(Layer.Name, Layer.Inputs, Layer.Units))
+        foreach (LayerTensor tensor in Layer.Info.Tensors(Layer.Name, Layer.Inputs, Layer.Units, Layer.Bidirectional))
         {
             string offset = tensor.Offset == 0 ? $"{Id}Offset" : $"{Id}Offset + {N(tensor.Offset)}";
             string shape = string.Join(", ", System.Linq.Enumerable.Select(tensor.Shape, N));

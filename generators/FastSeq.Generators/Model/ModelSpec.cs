@@ -16,6 +16,7 @@ internal sealed record LayerSpec(
     string Identifier,
     int Units,
     bool ReturnSequences,
+    bool Bidirectional,
     Activation Activation,
     int Inputs,
     bool InputHasTimeAxis,
@@ -27,8 +28,11 @@ internal sealed record LayerSpec(
     /// <summary>A recurrent layer outputs a time axis only if it returns sequences; any other keeps its input's.</summary>
     public bool OutputHasTimeAxis => Info.IsRecurrent ? ReturnSequences : InputHasTimeAxis;
 
-    /// <summary>Floats of streaming state per stream.</summary>
-    public int StateLength => Info.StateVectors * Units;
+    /// <summary>The width of its output: the units, twice over for a bidirectional layer.</summary>
+    public int OutputUnits => Bidirectional ? 2 * Units : Units;
+
+    /// <summary>Floats of streaming state per stream (none for a bidirectional layer, which cannot stream).</summary>
+    public int StateLength => Bidirectional ? 0 : Info.StateVectors * Units;
 }
 
 /// <summary>A type that contains the model: its declaration keyword ("class", "record struct", ...), name and type parameters.</summary>
@@ -54,9 +58,12 @@ internal sealed record ModelSpec(
 
     public LayerSpec Output => Layers[Layers.Count - 1];
 
-    public int OutputUnits => Output.Units;
+    public int OutputUnits => Output.OutputUnits;
 
-    public int OutputLength => Output.OutputHasTimeAxis ? Timesteps * Output.Units : Output.Units;
+    public int OutputLength => Output.OutputHasTimeAxis ? Timesteps * Output.OutputUnits : Output.OutputUnits;
+
+    /// <summary>Whether Step can advance it one timestep at a time: not if a layer reads both directions.</summary>
+    public bool CanStream => Layers.All(layer => !layer.Bidirectional);
 
     public int ParameterCount => Output.ParameterOffset + Output.ParameterCount;
 

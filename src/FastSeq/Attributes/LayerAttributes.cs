@@ -13,6 +13,12 @@ public sealed class SimpleRnnAttribute(int units) : Attribute
     /// <summary><see cref="Activation.Tanh"/> (default) or <see cref="Activation.Relu"/>.</summary>
     public Activation Activation { get; set; } = Activation.Tanh;
 
+    /// <summary>
+    /// Read each sequence in both directions and concatenate the outputs, <c>[forward | backward]</c>, 2 × units wide
+    /// (Keras <c>Bidirectional(..., merge_mode="concat")</c>, PyTorch <c>bidirectional=True</c>). Such a model cannot stream.
+    /// </summary>
+    public bool Bidirectional { get; set; }
+
     /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
     public string? Name { get; set; }
 }
@@ -26,6 +32,12 @@ public sealed class LstmAttribute(int units) : Attribute
 
     /// <summary>Output every timestep <c>[B, T, H]</c> rather than the last one <c>[B, H]</c>.</summary>
     public bool ReturnSequences { get; set; }
+
+    /// <summary>
+    /// Read each sequence in both directions and concatenate the outputs, <c>[forward | backward]</c>, 2 × units wide
+    /// (Keras <c>Bidirectional(..., merge_mode="concat")</c>, PyTorch <c>bidirectional=True</c>). Such a model cannot stream.
+    /// </summary>
+    public bool Bidirectional { get; set; }
 
     /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
     public string? Name { get; set; }
@@ -43,6 +55,12 @@ public sealed class GruAttribute(int units) : Attribute
 
     /// <summary>Output every timestep <c>[B, T, H]</c> rather than the last one <c>[B, H]</c>.</summary>
     public bool ReturnSequences { get; set; }
+
+    /// <summary>
+    /// Read each sequence in both directions and concatenate the outputs, <c>[forward | backward]</c>, 2 × units wide
+    /// (Keras <c>Bidirectional(..., merge_mode="concat")</c>, PyTorch <c>bidirectional=True</c>). Such a model cannot stream.
+    /// </summary>
+    public bool Bidirectional { get; set; }
 
     /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
     public string? Name { get; set; }

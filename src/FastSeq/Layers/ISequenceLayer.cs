@@ -44,6 +44,15 @@ public interface ISequenceLayer
                                   LayerShape s, Activation activation,
                                   Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace);
 
+    /// <summary>
+    /// What the layer passes on when it does not return sequences, <c>[B, output units]</c>: the state after its last step
+    /// (for a layer that reads both directions, the forward state after the last step and the backward one after t = 0).
+    /// </summary>
+    static abstract void LastStep(ReadOnlySpan<float> output, LayerShape s, Span<float> last);
+
+    /// <summary>The gradient of <see cref="LastStep"/>: writes all of <paramref name="dOutput"/>, zero where LastStep did not read.</summary>
+    static abstract void LastStepBackward(ReadOnlySpan<float> dLast, LayerShape s, Span<float> dOutput);
+
     /// <summary>Advances <paramref name="batch"/> independent streams by one timestep, reading and updating their <paramref name="state"/>.</summary>
     static abstract void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units, Activation activation,
                               Span<float> state, Span<float> scratch, Span<float> output);

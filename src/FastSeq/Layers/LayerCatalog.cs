@@ -1,6 +1,7 @@
 // Compiled into the runtime and, linked, into the generator (FASTSEQ_GENERATOR), so both read one definition.
 #if FASTSEQ_GENERATOR
 using System.Collections.Generic;
+using System.Linq;
 
 namespace FastSeq.Generators.Catalog;
 #else
@@ -83,17 +84,30 @@ internal sealed class LayerKindInfo(
     /// <summary>The activations a declaration may name; a kind with fixed equations has only its default.</summary>
     public IReadOnlyList<Activation> Activations { get; } = activations;
 
-    /// <summary>Keras' parameter count, which is also the length of the layer's slice of the flat buffer (64-bit: declared sizes can overflow int).</summary>
-    public long ParameterCount(long inputs, long units) => IsRecurrent
+    /// <summary>
+    /// Keras' parameter count, which is also the length of the layer's slice of the flat buffer (64-bit: declared sizes can
+    /// overflow int); twice the one direction's for a bidirectional layer.
+    /// </summary>
+    public long ParameterCount(long inputs, long units, bool bidirectional = false) => (bidirectional ? 2 : 1) * (IsRecurrent
         ? Gates * ((inputs * units) + (units * units) + (BiasVectors * units))
-        : (inputs * units) + units;
+        : (inputs * units) + units);
 
     /// <summary>
     /// The layer's tensors in a PyTorch <c>state_dict</c>, in the order the file lists them. The flat layout is Keras':
     /// kernel <c>[I, G*H]</c>, recurrent kernel <c>[H, G*H]</c>, then the bias (<c>[G*H]</c>, or <c>[2, G*H]</c> for two);
-    /// a Dense layer has kernel <c>[I, U]</c> and bias <c>[U]</c>.
+    /// a Dense layer has kernel <c>[I, U]</c> and bias <c>[U]</c>. A bidirectional layer's backward direction follows with
+    /// the same tensors, named with PyTorch's <c>_reverse</c>.
     /// </summary>
-    public IReadOnlyList<LayerTensor> Tensors(string name, int inputs, int units)
+    public IReadOnlyList<LayerTensor> Tensors(string name, int inputs, int units, bool bidirectional = false)
+    {
+        IReadOnlyList<LayerTensor> forward = OneDirection(name, inputs, units);
+        if (!bidirectional)
+            return forward;
+        int reverse = (int)ParameterCount(inputs, units);
+        return [.. forward, .. forward.Select(t => new LayerTensor(t.Name + "_reverse", t.Shape, reverse + t.Offset, t.Layout))];
+    }
+
+    private IReadOnlyList<LayerTensor> OneDirection(string name, int inputs, int units)
     {
         if (!IsRecurrent)
         {

@@ -15,6 +15,8 @@ public class GradientCheckTests
         { nameof(SmallGruStack), 1 },
         { nameof(SmallGruStack), 3 },
         { nameof(MixedSequenceStack), 2 },
+        { nameof(BidirectionalStack), 1 },
+        { nameof(BidirectionalStack), 3 },
     };
 
     [Theory]
@@ -26,6 +28,7 @@ public class GradientCheckTests
             nameof(SmallRnnStack) => new SmallRnnStack(seed: 3),
             nameof(SingleStepLstm) => new SingleStepLstm(seed: 4),
             nameof(SmallGruStack) => new SmallGruStack(seed: 5),
+            nameof(BidirectionalStack) => new BidirectionalStack(seed: 7),
             _ => new MixedSequenceStack(seed: 6),
         };
         Check(m, batch);

@@ -19,7 +19,7 @@ public class ParityTests
 
     [Fact] public void Lstm_stack_classifier() => Check(new LstmStackClassifierModel(), "lstm_stack_classifier");
 
-    private static void Check<TModel>(TModel model, string name)
+    internal static void Check<TModel>(TModel model, string name)
         where TModel : ISequenceModel
     {
         ReferenceCase reference = ReferenceCase.Load(name);

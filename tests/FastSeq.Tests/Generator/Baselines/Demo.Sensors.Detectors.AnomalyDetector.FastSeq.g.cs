@@ -143,7 +143,7 @@ partial class Detectors
             global::FastSeq.Layers.SimpleRnnLayer.Forward(
                 inputs, parameters.Slice(EncoderOffset, EncoderLength), encoderShape, global::FastSeq.Activation.Relu,
                 a.EncoderCache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(encoderShape)), encoderOutput);
-            global::FastSeq.Layers.LastTimestep.Copy(encoderOutput, Timesteps, 6, encoderLast);
+            global::FastSeq.Layers.SimpleRnnLayer.LastStep(encoderOutput, encoderShape, encoderLast);
 
             // head (Dense): [B, 6] -> [B, 1]
             global::FastSeq.Layers.LayerShape headShape = HeadShape(batchSize);
@@ -190,8 +190,8 @@ partial class Detectors
                 dHeadOutput, gradients.Slice(HeadOffset, HeadLength), dEncoderLast, t.Workspace);
 
             // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
-            global::FastSeq.Layers.LastTimestep.Scatter(dEncoderLast, Timesteps, 6, dEncoderOutput);
             global::FastSeq.Layers.LayerShape encoderShape = EncoderShape(batchSize);
+            global::FastSeq.Layers.SimpleRnnLayer.LastStepBackward(dEncoderLast, encoderShape, dEncoderOutput);
             global::FastSeq.Layers.SimpleRnnLayer.Backward(
                 inputs, parameters.Slice(EncoderOffset, EncoderLength),
                 a.EncoderCache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(encoderShape)), encoderOutput, encoderShape, global::FastSeq.Activation.Relu,

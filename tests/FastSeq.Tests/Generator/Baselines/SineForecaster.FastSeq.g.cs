@@ -149,7 +149,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
         global::FastSeq.Layers.SimpleRnnLayer.Forward(
             simpleRnnOutput, parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), simpleRnn1Shape, global::FastSeq.Activation.Tanh,
             a.SimpleRnn1Cache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(simpleRnn1Shape)), simpleRnn1Output);
-        global::FastSeq.Layers.LastTimestep.Copy(simpleRnn1Output, Timesteps, 32, simpleRnn1Last);
+        global::FastSeq.Layers.SimpleRnnLayer.LastStep(simpleRnn1Output, simpleRnn1Shape, simpleRnn1Last);
 
         // dense (Dense): [B, 32] -> [B, 1]
         global::FastSeq.Layers.LayerShape denseShape = DenseShape(batchSize);
@@ -198,8 +198,8 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
             dDenseOutput, gradients.Slice(DenseOffset, DenseLength), dSimpleRnn1Last, t.Workspace);
 
         // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
-        global::FastSeq.Layers.LastTimestep.Scatter(dSimpleRnn1Last, Timesteps, 32, dSimpleRnn1Output);
         global::FastSeq.Layers.LayerShape simpleRnn1Shape = SimpleRnn1Shape(batchSize);
+        global::FastSeq.Layers.SimpleRnnLayer.LastStepBackward(dSimpleRnn1Last, simpleRnn1Shape, dSimpleRnn1Output);
         global::FastSeq.Layers.SimpleRnnLayer.Backward(
             simpleRnnOutput, parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length),
             a.SimpleRnn1Cache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(simpleRnn1Shape)), simpleRnn1Output, simpleRnn1Shape, global::FastSeq.Activation.Tanh,
