@@ -363,6 +363,51 @@ def stacked_bidirectional(out_dir):
     finish(out_dir / "stacked_bidirectional.safetensors", model, x, [], target.detach(), output, loss, meta, check)
 
 
+class EmbeddingLstmClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(12, 5)
+        self.lstm = nn.LSTM(5, 6, batch_first=True)
+        self.dense = nn.Linear(6, 3)
+
+    def forward(self, tokens):
+        out, (h_n, _) = self.lstm(self.embedding(tokens))
+        return self.dense(out[:, -1]), out, h_n
+
+
+def embedding_lstm_classifier(out_dir):
+    """No padding, no lengths: every id in 0..11 is a real token (mask_zero false)."""
+    torch.manual_seed(10)
+    model = EmbeddingLstmClassifier()
+    init_uniform(model)
+    batch, timesteps = 4, 7
+    tokens = torch.randint(0, 12, (batch, timesteps))
+    logits, out, h_n = model(tokens)
+    output = torch.softmax(logits, dim=1)
+    target = torch.randint(0, 3, (batch,))
+    loss = F.cross_entropy(logits, target)
+
+    def check():
+        close(h_n[0], out[:, -1], "last state = output at the last step")
+        close(loss, -output[torch.arange(batch), target].log().mean(), "cross-entropy from the softmax")
+        # The embedding is a row lookup: its gradient is the LSTM's input gradient summed over the
+        # steps that read each id (zero for ids that never occur). autograd.grad leaves .grad alone.
+        x = model.embedding.weight[tokens].detach().requires_grad_(True)
+        lstm_out, _ = model.lstm(x)
+        (x_grad,) = torch.autograd.grad(F.cross_entropy(model.dense(lstm_out[:, -1]), target), x)
+        rows = torch.zeros(12, 5).index_add_(0, tokens.reshape(-1), x_grad.reshape(-1, 5))
+        close(model.embedding.weight.grad, rows, "embedding gradient = input gradients summed per id")
+
+    layers = [{"kind": "embedding", "name": "embedding", "input_dim": 12, "output_dim": 5, "mask_zero": False},
+              {"kind": "lstm", "name": "lstm", "units": 6},
+              {"kind": "dense", "name": "dense", "units": 3, "activation": "softmax"}]
+    meta = metadata({"timesteps": timesteps, "batch": batch}, layers,
+                    {"loss": "sparse_categorical_crossentropy", "loss_mean": "batch",
+                     "learning_rate": LEARNING_RATE, "input": "token_ids"})
+    finish(out_dir / "embedding_lstm_classifier.safetensors", model, tokens.float(), [],
+           target.float(), output, loss, meta, check)
+
+
 def main():
     out_dir = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).parent)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -371,6 +416,7 @@ def main():
     bigru_lengths(out_dir)
     tagger_masked(out_dir)
     stacked_bidirectional(out_dir)
+    embedding_lstm_classifier(out_dir)
 
 
 if __name__ == "__main__":
