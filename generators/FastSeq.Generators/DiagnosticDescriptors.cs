@@ -64,8 +64,12 @@ internal static class DiagnosticDescriptors
         "Layer name is empty",
         "A {0} layer has an empty Name; give it a name, or leave Name out for the Keras default");
 
+    public static readonly DiagnosticDescriptor EmbeddingPlacement = Error("FSEQ0015",
+        "Embedding misplaced",
+        "'{0}' cannot be a sequence model as declared: {1}");
+
     private static readonly DiagnosticDescriptor[] s_all =
-        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName, WeightsNotFound, WeightsUnreadable, WeightsMismatch, NotAClass, TooLarge, Conflict, EmptyName];
+        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName, WeightsNotFound, WeightsUnreadable, WeightsMismatch, NotAClass, TooLarge, Conflict, EmptyName, EmbeddingPlacement];
 
     public static DiagnosticDescriptor ById(string id) => s_all.First(d => d.Id == id);
 

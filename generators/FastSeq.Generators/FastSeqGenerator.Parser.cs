@@ -43,8 +43,15 @@ public sealed partial class FastSeqGenerator
         int features = NamedInt(modelAttribute, "Features", 0);
         int maxBatchSize = NamedInt(modelAttribute, "MaxBatchSize", 64);
         RequirePositive(diagnostics, modelLocation, "Timesteps", timesteps);
-        RequirePositive(diagnostics, modelLocation, "Features", features);
         RequirePositive(diagnostics, modelLocation, "MaxBatchSize", maxBatchSize);
+        // A model that starts with an embedding reads one token id per step, not Features floats.
+        bool readsTokens = type.GetAttributes().Select(a => LayerCatalog.ForAttribute(a.AttributeClass?.ToDisplayString())).FirstOrDefault(k => k is not null)?.TakesTokens == true;
+        if (!readsTokens)
+            RequirePositive(diagnostics, modelLocation, "Features", features);
+        else if (Named(modelAttribute, "Features") is not null)
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.EmbeddingPlacement, modelLocation, type.Name, "it starts with an Embedding, so it reads token ids; remove Features"));
+        else
+            features = 1;
 
         var layers = new List<LayerSpec>();
         var nameCounts = new Dictionary<string, int>();
@@ -63,7 +70,14 @@ public sealed partial class FastSeqGenerator
                 continue;
 
             LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
-            int units = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int u ? u : 0;
+            // Most kinds take (units); an embedding takes (inputDim, outputDim): the vocabulary is its input width.
+            int units = ConstructorInt(attribute, kind.TakesTokens ? 1 : 0);
+            if (kind.TakesTokens)
+            {
+                inputs = ConstructorInt(attribute, 0);
+                if (layers.Count > 0)
+                    diagnostics.Add(Diagnostic(DiagnosticDescriptors.EmbeddingPlacement, location, type.Name, "an Embedding can only be its first layer"));
+            }
             bool returnSequences = NamedBool(attribute, "ReturnSequences");
             bool bidirectional = NamedBool(attribute, "Bidirectional");
             // A kind with fixed equations (LSTM, GRU) has no Activation property, so its default is always taken.
@@ -72,7 +86,13 @@ public sealed partial class FastSeqGenerator
 
             if (name.Length == 0)
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.EmptyName, location, kind.Kind.ToString()));
-            RequirePositive(diagnostics, location, $"Units of layer '{name}'", units);
+            if (kind.TakesTokens)
+            {
+                RequirePositive(diagnostics, location, $"InputDim of layer '{name}'", inputs);
+                RequirePositive(diagnostics, location, $"OutputDim of layer '{name}'", units);
+            }
+            else
+                RequirePositive(diagnostics, location, $"Units of layer '{name}'", units);
             if (!usedNames.Add(name))
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.DuplicateName, location, name));
             if (!kind.Activations.Contains(activation))
@@ -181,7 +201,7 @@ public sealed partial class FastSeqGenerator
     [
         "Timesteps", "Features", "InputLength", "OutputLength", "OutputUnits", "ParameterCount", "MaxBatchSize", "StreamStateLength",
         "OutputActivation", "Parameters", "Gradients", "Outputs", "Logits", "InputGradients", "Predict", "Forward", "Backward",
-        "ResetState", "Step", "Summary", "StateDict", "LoadWeights", "SaveWeights", "FromWeights", "CheckInputsFinite",
+        "ResetState", "Step", "Summary", "StateDict", "LoadWeights", "SaveWeights", "FromWeights", "CheckInputsFinite", "VocabularySize", "RunStep",
         "_parameters", "_training", "_streamState", "_exclusive", "t_predictBuffers", "t_stepBuffers", "TrainingBuffers",
         "RunForward", "OutputsOf", "Activations", "Training", "StepBuffers", "EmbeddedWeights", "s_summary", "s_stateDict",
     ];
@@ -296,6 +316,9 @@ public sealed partial class FastSeqGenerator
         }
         return null;
     }
+
+    private static int ConstructorInt(AttributeData attribute, int index) =>
+        attribute.ConstructorArguments.Length > index && attribute.ConstructorArguments[index].Value is int value ? value : 0;
 
     private static int NamedInt(AttributeData attribute, string name, int fallback) =>
         Named(attribute, name)?.Value is int value ? value : fallback;

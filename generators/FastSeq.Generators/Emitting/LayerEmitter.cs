@@ -56,7 +56,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     protected string ActivationArgument => "global::FastSeq.Activation." + Layer.Activation;
 
     /// <summary>The heading comment: name, Keras class and shapes.</summary>
-    public string Heading
+    public virtual string Heading
     {
         get
         {
@@ -111,7 +111,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         PassesLastStep ? $"{a}.{Id}Last.AsSpan(0, {batch} * {OutputUnits})" : $"{a}.{Id}Output.AsSpan(0, {OutputSize(batch)})";
 
     /// <summary>The final layer's pre-activations: a Dense layer keeps them as its cache; any other layer's are its outputs.</summary>
-    public string Logits(string a, string batch) =>
+    public virtual string Logits(string a, string batch) =>
         Layer.Info.IsRecurrent ? VisibleOutput(a, batch) : $"{a}.{Id}Cache.AsSpan(0, {OutputSize(batch)})";
 
     /// <summary>The local that holds the span the next layer reads, in Forward and Backward.</summary>

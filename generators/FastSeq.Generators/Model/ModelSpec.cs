@@ -62,6 +62,9 @@ internal sealed record ModelSpec(
 
     public int OutputLength => Output.OutputHasTimeAxis ? Timesteps * Output.OutputUnits : Output.OutputUnits;
 
+    /// <summary>Whether it reads token ids (its first layer is an embedding) rather than floats.</summary>
+    public bool ReadsTokens => Layers[0].Info.TakesTokens;
+
     /// <summary>Whether Step can advance it one timestep at a time: not if a layer reads both directions.</summary>
     public bool CanStream => Layers.All(layer => !layer.Bidirectional);
 

@@ -82,3 +82,21 @@ public sealed class DenseAttribute(int units) : Attribute
     /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
     public string? Name { get; set; }
 }
+
+/// <summary>
+/// Token ids to dense vectors, <c>output[b, t] = W[tokens[b, t]]</c>, <c>W [inputDim, outputDim]</c> (Keras
+/// <c>Embedding(input_dim, output_dim)</c>, PyTorch <c>nn.Embedding</c>). Only as the first layer: the model then takes
+/// token ids <c>[B, T]</c> and is declared without <c>Features</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class EmbeddingAttribute(int inputDim, int outputDim) : Attribute
+{
+    /// <summary>The vocabulary: token ids run from 0 to <c>InputDim - 1</c>.</summary>
+    public int InputDim { get; } = inputDim;
+
+    /// <summary>The length of each token's vector.</summary>
+    public int OutputDim { get; } = outputDim;
+
+    /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
+    public string? Name { get; set; }
+}

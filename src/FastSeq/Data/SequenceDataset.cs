@@ -33,6 +33,22 @@ public sealed class SequenceDataset
         TargetLength = targetLength;
     }
 
+    /// <summary>
+    /// Token sequences <c>[Count, timesteps]</c> for a model whose first layer is an Embedding, held as floats (one feature
+    /// per step; every id below 2^24 is exact), with their targets; Fit, Evaluate and the model check each id's range.
+    /// </summary>
+    public static SequenceDataset FromTokens(ReadOnlySpan<int> tokens, float[] targets, int timesteps, int targetLength = 1)
+    {
+        var inputs = new float[tokens.Length];
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if (tokens[i] is < 0 or > (1 << 24))
+                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Token id {tokens[i]} at index {i} is negative or too large to hold exactly as a float (2^24).");
+            inputs[i] = tokens[i];
+        }
+        return new SequenceDataset(inputs, targets, timesteps, features: 1, targetLength);
+    }
+
     /// <summary>Inputs, <c>[Count, Timesteps, Features]</c>.</summary>
     public float[] Inputs { get; }
 

@@ -11,6 +11,9 @@ public enum TensorLayout
     /// <summary>A 1-D tensor <c>[N]</c>, stored as is.</summary>
     Vector,
 
+    /// <summary>A 2-D tensor <c>[R, C]</c> stored as is, row after row (an embedding table, <c>[vocabulary, dimension]</c> in both).</summary>
+    Table,
+
     /// <summary>A file tensor <c>[R, C]</c> (PyTorch weight) stored as its transpose <c>[C, R]</c> (Keras kernel).</summary>
     Transposed2D,
 

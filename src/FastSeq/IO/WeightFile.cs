@@ -113,7 +113,7 @@ public static class WeightFile
         Span<float> stored = staging.Slice(entry.Offset, entry.Length);
         switch (entry.Layout)
         {
-            case TensorLayout.Vector:
+            case TensorLayout.Vector or TensorLayout.Table:
                 values.CopyTo(stored);
                 break;
             case TensorLayout.Transposed2D:
@@ -210,7 +210,7 @@ public static class WeightFile
             ArgumentNullException.ThrowIfNull(entry, nameof(entries));
             if (!names.Add(entry.Name))
                 throw new ArgumentException($"Entry '{entry.Name}' appears twice.", nameof(entries));
-            int rank = entry.Layout == TensorLayout.Transposed2D ? 2 : 1;
+            int rank = entry.Layout is TensorLayout.Transposed2D or TensorLayout.Table ? 2 : 1;
             if (entry.Shape.Count != rank || entry.Shape.Any(dim => dim < 0))
                 throw new ArgumentException($"Entry '{entry.Name}' has shape {SafeTensor.Format(entry.Shape)}; layout {entry.Layout} needs {rank} non-negative dimension(s).", nameof(entries));
             if (entry.Offset < 0 || (long)entry.Offset + entry.Length > parameterCount)

@@ -17,6 +17,7 @@ internal enum LayerKind
     Lstm,
     Gru,
     Dense,
+    Embedding,
 }
 
 /// <summary>One tensor of a layer in a PyTorch <c>state_dict</c>: its full name, its shape in the file, and where and how it sits in the layer's parameters.</summary>
@@ -50,7 +51,8 @@ internal sealed class LayerKindInfo(
     int biasVectors,
     int stateVectors,
     Activation defaultActivation,
-    Activation[] activations)
+    Activation[] activations,
+    bool takesTokens = false)
 {
     public LayerKind Kind { get; } = kind;
 
@@ -69,11 +71,17 @@ internal sealed class LayerKindInfo(
     /// <summary>Gates per unit of a recurrent kind (1 SimpleRNN, 4 LSTM i f g o, 3 GRU r z n); 0 for a layer without recurrence.</summary>
     public int Gates { get; } = gates;
 
-    /// <summary>Bias vectors of <c>G*H</c> kept: 1 (PyTorch's two summed, as Keras keeps one), or 2 (GRU keeps both).</summary>
+    /// <summary>Bias vectors of <c>G*H</c> kept: 1 (PyTorch's two summed, as Keras keeps one), 2 (GRU keeps both), or 0 (an embedding).</summary>
     public int BiasVectors { get; } = biasVectors;
 
     /// <summary>Vectors of H that one stream carries between steps: h (1), h and c (2), none (0).</summary>
     public int StateVectors { get; } = stateVectors;
+
+    /// <summary>
+    /// Whether it reads token ids rather than floats (an embedding): it can only be the first layer, a model that starts
+    /// with it takes <c>[B, T]</c> ids, and its parameters are one table <c>[I, U]</c>, I the vocabulary and U the dimension.
+    /// </summary>
+    public bool TakesTokens { get; } = takesTokens;
 
     /// <summary>Whether it reads sequences step by step (and so outputs a sequence only when asked to).</summary>
     public bool IsRecurrent => Gates > 0;
@@ -90,7 +98,7 @@ internal sealed class LayerKindInfo(
     /// </summary>
     public long ParameterCount(long inputs, long units, bool bidirectional = false) => (bidirectional ? 2 : 1) * (IsRecurrent
         ? Gates * ((inputs * units) + (units * units) + (BiasVectors * units))
-        : (inputs * units) + units);
+        : (inputs * units) + (BiasVectors * units));
 
     /// <summary>
     /// The layer's tensors in a PyTorch <c>state_dict</c>, in the order the file lists them. The flat layout is Keras':
@@ -109,6 +117,8 @@ internal sealed class LayerKindInfo(
 
     private IReadOnlyList<LayerTensor> OneDirection(string name, int inputs, int units)
     {
+        if (TakesTokens)
+            return [new LayerTensor(name + ".weight", [inputs, units], 0, TensorLayout.Table)];
         if (!IsRecurrent)
         {
             return
@@ -148,8 +158,11 @@ internal static class LayerCatalog
         gates: 0, biasVectors: 1, stateVectors: 0, Activation.Linear,
         [Activation.Linear, Activation.Tanh, Activation.Sigmoid, Activation.Relu, Activation.Softmax]);
 
+    public static readonly LayerKindInfo Embedding = new(LayerKind.Embedding, "FastSeq.EmbeddingAttribute", "embedding", "Embedding", "EmbeddingLayer",
+        gates: 0, biasVectors: 0, stateVectors: 0, Activation.Linear, [Activation.Linear], takesTokens: true);
+
     /// <summary>All kinds, in <see cref="LayerKind"/> order.</summary>
-    public static readonly IReadOnlyList<LayerKindInfo> All = [SimpleRnn, Lstm, Gru, Dense];
+    public static readonly IReadOnlyList<LayerKindInfo> All = [SimpleRnn, Lstm, Gru, Dense, Embedding];
 
     public static LayerKindInfo Of(LayerKind kind) => All[(int)kind];
 

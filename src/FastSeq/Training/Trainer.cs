@@ -87,6 +87,29 @@ public sealed class Trainer<TModel>
     {
         CheckTargets(targets, batchSize);
         Model.Forward(inputs, batchSize);
+        return TryUpdate(targets, batchSize, forFit, out loss, out correct, out absoluteErrors, out nonFiniteGradient);
+    }
+
+    /// <summary>
+    /// One optimisation step on a batch of token sequences <c>[B, T]</c>, for a model whose first layer is an Embedding
+    /// (an <see cref="ITokenSequenceModel"/>); as <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>
+    /// otherwise. An id out of range throws <see cref="ArgumentOutOfRangeException"/> before anything changes.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model reads floats, not token ids.</exception>
+    public float TrainBatch(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, int batchSize)
+    {
+        if (Model is not ITokenSequenceModel tokenModel)
+            throw new InvalidOperationException($"{typeof(TModel).Name} reads floats, not token ids: its first layer is not an Embedding.");
+        CheckTargets(targets, batchSize);
+        tokenModel.Forward(tokens, batchSize);
+        if (!TryUpdate(targets, batchSize, forFit: false, out float loss, out _, out _, out int nonFiniteGradient))
+            throw Diverged(epoch: null, batch: null, loss, nonFiniteGradient);
+        return loss;
+    }
+
+    /// <summary>The loss, backward and update that follow a batch's Forward (see <see cref="TryTrainBatch"/>).</summary>
+    private bool TryUpdate(ReadOnlySpan<float> targets, int batchSize, bool forFit, out float loss, out int correct, out double absoluteErrors, out int nonFiniteGradient)
+    {
         Span<float> outputGradients = _outputGradients.AsSpan(0, batchSize * Model.OutputLength);
         loss = Loss.Compute(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation, outputGradients, out bool withRespectToLogits);
         correct = forFit && Loss.IsClassification ? Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits) : 0;

@@ -49,6 +49,19 @@ public class GeneratorSnapshotTests
                 }
             }
             """,
+
+        // Token ids in, both directions: an Embedding and a bidirectional GRU, a classifier that cannot stream.
+        ["SentimentClassifier"] = """
+            using FastSeq;
+
+            namespace Demo.Text;
+
+            [SequenceModel(Timesteps = 20, MaxBatchSize = 32)]
+            [Embedding(1000, 16)]
+            [Gru(12, Bidirectional = true)]
+            [Dense(2, Activation = Activation.Softmax)]
+            public partial class SentimentClassifier;
+            """,
     };
 
     private static readonly Dictionary<string, string> s_hintNames = new()
@@ -56,6 +69,7 @@ public class GeneratorSnapshotTests
         ["SineForecaster"] = "SineForecaster.FastSeq.g.cs",
         ["SequenceTagger"] = "Demo.Tagging.SequenceTagger.FastSeq.g.cs",
         ["AnomalyDetector"] = "Demo.Sensors.Detectors.AnomalyDetector.FastSeq.g.cs",
+        ["SentimentClassifier"] = "Demo.Text.SentimentClassifier.FastSeq.g.cs",
     };
 
     public static TheoryData<string> Models => [.. s_models.Keys];

@@ -91,6 +91,8 @@ public class GeneratorTypeShapeTests
     [InlineData($"{Layers} public partial class M(string name) {{ public string Name => name; }}", "M", "FSEQ0013")]
     [InlineData($"public class B {{ public B(int x) {{ }} }} {Layers} public partial class M : B {{ public M(string s) : base(s.Length) {{ }} }}", "M", "FSEQ0013")]
     [InlineData("[SequenceModel(Timesteps = 2, Features = 1)] [Gru(2, Name = \"\")] public partial class M;", "M", "FSEQ0014")]
+    [InlineData("[SequenceModel(Timesteps = 2, Features = 1)] [Embedding(10, 4)] [Gru(2)] public partial class M;", "M", "FSEQ0015")]
+    [InlineData("[SequenceModel(Timesteps = 2)] [Embedding(10, 4)] [Embedding(10, 4, Name = \"second\")] public partial class M;", "M", "FSEQ0015")]
     public void A_model_type_the_generator_cannot_extend_is_reported_not_skipped(string source, string metadataName, string expectedId)
     {
         var (generator, compile, model) = Generate(source, metadataName);

@@ -38,6 +38,12 @@ public class ParityTests
         float[] inputGradient = reference["grad.input"];
         Tolerance.Close(inputGradient, model.InputGradients, 1e-4 * MaxAbs(inputGradient), 1e-4, "grad.input");
 
+        CheckGradientsAndStep(model, reference, learningRate);
+    }
+
+    /// <summary>After one SGD step of the reference's loss: every parameter's gradient and its value after the step, against PyTorch's.</summary>
+    internal static void CheckGradientsAndStep(ISequenceModel model, ReferenceCase reference, float learningRate)
+    {
         SafeTensorsFile gradients = ReferenceCase.AsStateDict(model.StateDict, model.Gradients);
         SafeTensorsFile updated = ReferenceCase.AsStateDict(model.StateDict, model.Parameters);
         foreach (StateDictEntry entry in model.StateDict)

@@ -76,9 +76,9 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     public global::System.Span<float> Parameters => _parameters;
     /// <summary>d loss / d <see cref="Parameters"/>, accumulated by <see cref="Backward"/> (made, with the training buffers, on first use).</summary>
     public global::System.Span<float> Gradients => TrainingBuffers.Gradients;
-    /// <summary>Outputs of the last <see cref="Forward"/> (empty before the first).</summary>
+    /// <summary>Outputs of the last <see cref="Forward(global::System.ReadOnlySpan{float}, int)"/> (empty before the first).</summary>
     public global::System.ReadOnlySpan<float> Outputs => _training is { } t ? t.Activations.DenseOutput.AsSpan(0, t.BatchSize * 1) : default;
-    /// <summary>Pre-activations of the final layer in the last <see cref="Forward"/> (empty before the first).</summary>
+    /// <summary>Pre-activations of the final layer in the last <see cref="Forward(global::System.ReadOnlySpan{float}, int)"/> (empty before the first).</summary>
     public global::System.ReadOnlySpan<float> Logits => _training is { } t ? t.Activations.DenseCache.AsSpan(0, t.BatchSize * 1) : default;
     /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them (empty before the first).</summary>
     public global::System.ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
@@ -162,7 +162,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     private static global::System.Span<float> OutputsOf(Activations a, int batchSize) => a.DenseOutput.AsSpan(0, batchSize * 1);
 
     /// <summary>
-    /// Backpropagation through time for the last <see cref="Forward"/>: adds into <see cref="Gradients"/>
+    /// Backpropagation through time for the last <see cref="Forward(global::System.ReadOnlySpan{float}, int)"/>: adds into <see cref="Gradients"/>
     /// and, when <paramref name="computeInputGradients"/>, writes <see cref="InputGradients"/>. <paramref name="outputGradients"/>
     /// is d loss / d outputs, or d loss / d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true.
     /// A training member: not for concurrent use.
