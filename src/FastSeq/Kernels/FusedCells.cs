@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
@@ -17,16 +18,18 @@ namespace FastSeq.Kernels;
 /// <remarks>
 /// Serves whole vectors of units on the vector path (<see cref="Serves"/>); callers use the unfused path
 /// otherwise (the matrix kernels sum a partial last vector of columns in another order). Like the gate
-/// activations it runs on <see cref="Vector{T}"/>, whatever <see cref="MatMul.Path"/> the products take;
-/// only the Scalar path turns it off. Sizes are the callers' to check: x <c>[I]</c>, h <c>[H]</c> or empty (zero, and then its
+/// activations it runs on <see cref="Vector{T}"/>, and on <see cref="Vector512{T}"/> where that is native and wider,
+/// whatever <see cref="MatMul.Path"/> the products take; only the Scalar path turns it off. Sizes are the callers' to check: x <c>[I]</c>, h <c>[H]</c> or empty (zero, and then its
 /// weights are not read), weights <c>[I + H, gH]</c> with x's rows first (or <c>[I, gH]</c> when h is empty).
 /// </remarks>
 internal static class FusedCells
 {
-    // Vectors of units per block: each takes 4 accumulators. With 32 vector registers (AVX-512's encoding, Arm64),
-    // 5 (20 accumulators, the broadcast and the cell's temporaries) measured 3 % faster than 3 at 40 units;
-    // with 16 (AVX2, SSE), 3.
+    // Vectors of units per block, of either width: each takes 4 accumulators. With 32 vector registers (AVX-512's
+    // encoding, Arm64), 5 (20 accumulators, the broadcast and the cell's temporaries) measured 3 % faster than 3 at
+    // 40 units (in 256-bit vectors); with 16 (AVX2, SSE), 3.
     private static readonly int MaxWidth = Avx512F.IsSupported || AdvSimd.Arm64.IsSupported ? 5 : 3;
+
+    private static readonly bool s_wide = Vector512.IsHardwareAccelerated && Vector<float>.Count < Vector512<float>.Count;
 
     /// <summary>Whether the fused kernels serve layers of <paramref name="units"/>.</summary>
     public static bool Serves(int units) => GateActivations.IsVectorized && units % Vector<float>.Count == 0;
@@ -41,12 +44,12 @@ internal static class FusedCells
     public static void Lstm(ReadOnlySpan<float> start, ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> weights,
                             ReadOnlySpan<float> previousCell, Span<float> cell, Span<float> y, Span<float> activated)
     {
-        int units = y.Length, vectors = units / Vector<float>.Count;
+        int units = y.Length;
         var io = new LstmIo(
             ref MemoryMarshal.GetReference(start), ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(h), h.Length,
             ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(previousCell), !previousCell.IsEmpty,
             ref MemoryMarshal.GetReference(cell), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(activated), !activated.IsEmpty, units);
-        ForEachBlock<LstmKernel, LstmIo>(in io, vectors);
+        ForEachBlock<LstmKernel, LstmIo>(in io, units);
     }
 
     /// <summary>
@@ -59,54 +62,80 @@ internal static class FusedCells
     public static void Gru(ReadOnlySpan<float> startRZ, ReadOnlySpan<float> startN, ReadOnlySpan<float> recurrentBias, ReadOnlySpan<float> x,
                            ReadOnlySpan<float> h, ReadOnlySpan<float> weights, Span<float> y, Span<float> activated, Span<float> recurrentN)
     {
-        int units = y.Length, vectors = units / Vector<float>.Count;
+        int units = y.Length;
         var io = new GruIo(
             ref MemoryMarshal.GetReference(startRZ), ref MemoryMarshal.GetReference(startN), ref MemoryMarshal.GetReference(recurrentBias), ref MemoryMarshal.GetReference(x), x.Length,
             ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(y),
             ref MemoryMarshal.GetReference(activated), ref MemoryMarshal.GetReference(recurrentN), !activated.IsEmpty, units);
-        ForEachBlock<GruKernel, GruIo>(in io, vectors);
+        ForEachBlock<GruKernel, GruIo>(in io, units);
     }
 
-    /// <summary>A cell's block kernel: one step of units <c>[j, j + V·W)</c>, V vectors of units as the type argument says.</summary>
+    /// <summary>A cell's block kernel: one step of units <c>[j, j + V·W)</c>, V vectors of W units as the type arguments say.</summary>
     private interface IBlockKernel<TIo>
         where TIo : allows ref struct
     {
-        static abstract void Block<TWidth>(in TIo io, nint j)
+        static abstract void Block<TLanes, TVector, TWidth>(in TIo io, nint j)
+            where TLanes : struct, GateActivations.IFloatLanes<TVector>
+            where TVector : struct
             where TWidth : struct, IVectorCount;
     }
 
     private readonly struct LstmKernel : IBlockKernel<LstmIo>
     {
-        public static void Block<TWidth>(in LstmIo io, nint j)
-            where TWidth : struct, IVectorCount => LstmBlock<TWidth>(in io, j);
+        public static void Block<TLanes, TVector, TWidth>(in LstmIo io, nint j)
+            where TLanes : struct, GateActivations.IFloatLanes<TVector>
+            where TVector : struct
+            where TWidth : struct, IVectorCount => LstmBlock<TLanes, TVector, TWidth>(in io, j);
     }
 
     private readonly struct GruKernel : IBlockKernel<GruIo>
     {
-        public static void Block<TWidth>(in GruIo io, nint j)
-            where TWidth : struct, IVectorCount => GruBlock<TWidth>(in io, j);
+        public static void Block<TLanes, TVector, TWidth>(in GruIo io, nint j)
+            where TLanes : struct, GateActivations.IFloatLanes<TVector>
+            where TVector : struct
+            where TWidth : struct, IVectorCount => GruBlock<TLanes, TVector, TWidth>(in io, j);
     }
 
-    /// <summary>Runs the kernel over the vectors of units in as few blocks as <see cref="MaxWidth"/> allows, as even as possible.</summary>
-    private static void ForEachBlock<TKernel, TIo>(in TIo io, int vectors)
+    /// <summary>
+    /// Runs the kernel over the units: in 512-bit vectors where the CPU runs them natively and <see cref="Vector{T}"/> is
+    /// narrower (on a core with two 512-bit FMA pipes that halves the product's time; the lanes give the same bits at any
+    /// width), the units left in <see cref="Vector{T}"/>s.
+    /// </summary>
+    private static void ForEachBlock<TKernel, TIo>(in TIo io, int units)
         where TKernel : IBlockKernel<TIo>
         where TIo : allows ref struct
     {
-        int blocks = (vectors + MaxWidth - 1) / MaxWidth;
         nint j = 0;
+        if (s_wide)
+            j = ForEachBlock<TKernel, TIo, GateActivations.Vector512Lanes, Vector512<float>>(in io, units / Vector512<float>.Count, 0);
+        ForEachBlock<TKernel, TIo, GateActivations.VectorLanes, Vector<float>>(in io, (units - (int)j) / Vector<float>.Count, j);
+    }
+
+    /// <summary>
+    /// Runs the kernel over <paramref name="vectors"/> vectors of units from <paramref name="j"/> in as few blocks as
+    /// <see cref="MaxWidth"/> allows, as even as possible; returns the unit after the last.
+    /// </summary>
+    private static nint ForEachBlock<TKernel, TIo, TLanes, TVector>(in TIo io, int vectors, nint j)
+        where TKernel : IBlockKernel<TIo>
+        where TIo : allows ref struct
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
+    {
+        int blocks = (vectors + MaxWidth - 1) / MaxWidth;
         for (int block = 0; block < blocks; block++)
         {
             int width = (vectors / blocks) + (block < vectors % blocks ? 1 : 0);
             switch (width)
             {
-                case 1: TKernel.Block<Vectors1>(in io, j); break;
-                case 2: TKernel.Block<Vectors2>(in io, j); break;
-                case 3: TKernel.Block<Vectors3>(in io, j); break;
-                case 4: TKernel.Block<Vectors4>(in io, j); break;
-                default: TKernel.Block<Vectors5>(in io, j); break;
+                case 1: TKernel.Block<TLanes, TVector, Vectors1>(in io, j); break;
+                case 2: TKernel.Block<TLanes, TVector, Vectors2>(in io, j); break;
+                case 3: TKernel.Block<TLanes, TVector, Vectors3>(in io, j); break;
+                case 4: TKernel.Block<TLanes, TVector, Vectors4>(in io, j); break;
+                default: TKernel.Block<TLanes, TVector, Vectors5>(in io, j); break;
             }
-            j += width * Vector<float>.Count;
+            j += width * TLanes.Count;
         }
+        return j;
     }
 
     private readonly ref struct LstmIo(ref float start, ref float x, int inputs, ref float h, int hRows, ref float weights,
@@ -129,19 +158,21 @@ internal static class FusedCells
     // Never inlined: compiled on its own it stays within the JIT's inlining budget, so every vector function it
     // calls is inlined (inlined into a larger caller, the exps became calls and a step took 1.5x as long).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void LstmBlock<TWidth>(in LstmIo io, nint j)
+    private static void LstmBlock<TLanes, TVector, TWidth>(in LstmIo io, nint j)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
         where TWidth : struct, IVectorCount
     {
         int v = TWidth.Vectors;
-        nint W = Vector<float>.Count, H = io.Units, i = j, f = H + j, g = (2 * H) + j, o = (3 * H) + j, ld = 4 * H;
+        nint W = TLanes.Count, H = io.Units, i = j, f = H + j, g = (2 * H) + j, o = (3 * H) + j, ld = 4 * H;
         ref float start = ref io.Start;
-        Vector<float> i0 = Load(ref start, i), f0 = Load(ref start, f), g0 = Load(ref start, g), o0 = Load(ref start, o);
-        Vector<float> i1 = default, f1 = default, g1 = default, o1 = default, i2 = default, f2 = default, g2 = default, o2 = default;
-        Vector<float> i3 = default, f3 = default, g3 = default, o3 = default, i4 = default, f4 = default, g4 = default, o4 = default;
-        if (v > 1) { i1 = Load(ref start, i + W); f1 = Load(ref start, f + W); g1 = Load(ref start, g + W); o1 = Load(ref start, o + W); }
-        if (v > 2) { i2 = Load(ref start, i + 2 * W); f2 = Load(ref start, f + 2 * W); g2 = Load(ref start, g + 2 * W); o2 = Load(ref start, o + 2 * W); }
-        if (v > 3) { i3 = Load(ref start, i + 3 * W); f3 = Load(ref start, f + 3 * W); g3 = Load(ref start, g + 3 * W); o3 = Load(ref start, o + 3 * W); }
-        if (v > 4) { i4 = Load(ref start, i + 4 * W); f4 = Load(ref start, f + 4 * W); g4 = Load(ref start, g + 4 * W); o4 = Load(ref start, o + 4 * W); }
+        TVector i0 = TLanes.Load(ref start, i), f0 = TLanes.Load(ref start, f), g0 = TLanes.Load(ref start, g), o0 = TLanes.Load(ref start, o);
+        TVector i1 = default, f1 = default, g1 = default, o1 = default, i2 = default, f2 = default, g2 = default, o2 = default;
+        TVector i3 = default, f3 = default, g3 = default, o3 = default, i4 = default, f4 = default, g4 = default, o4 = default;
+        if (v > 1) { i1 = TLanes.Load(ref start, i + W); f1 = TLanes.Load(ref start, f + W); g1 = TLanes.Load(ref start, g + W); o1 = TLanes.Load(ref start, o + W); }
+        if (v > 2) { i2 = TLanes.Load(ref start, i + 2 * W); f2 = TLanes.Load(ref start, f + 2 * W); g2 = TLanes.Load(ref start, g + 2 * W); o2 = TLanes.Load(ref start, o + 2 * W); }
+        if (v > 3) { i3 = TLanes.Load(ref start, i + 3 * W); f3 = TLanes.Load(ref start, f + 3 * W); g3 = TLanes.Load(ref start, g + 3 * W); o3 = TLanes.Load(ref start, o + 3 * W); }
+        if (v > 4) { i4 = TLanes.Load(ref start, i + 4 * W); f4 = TLanes.Load(ref start, f + 4 * W); g4 = TLanes.Load(ref start, g + 4 * W); o4 = TLanes.Load(ref start, o + 4 * W); }
 
         ref float w = ref io.Weights;
         ref float a = ref io.X;
@@ -150,114 +181,118 @@ internal static class FusedCells
         {
             for (int p = 0; p < rows; p++)
             {
-                var s = new Vector<float>(Unsafe.Add(ref a, p));
-                i0 = Fma(s, ref w, i, i0); f0 = Fma(s, ref w, f, f0); g0 = Fma(s, ref w, g, g0); o0 = Fma(s, ref w, o, o0);
-                if (v > 1) { i1 = Fma(s, ref w, i + W, i1); f1 = Fma(s, ref w, f + W, f1); g1 = Fma(s, ref w, g + W, g1); o1 = Fma(s, ref w, o + W, o1); }
-                if (v > 2) { i2 = Fma(s, ref w, i + 2 * W, i2); f2 = Fma(s, ref w, f + 2 * W, f2); g2 = Fma(s, ref w, g + 2 * W, g2); o2 = Fma(s, ref w, o + 2 * W, o2); }
-                if (v > 3) { i3 = Fma(s, ref w, i + 3 * W, i3); f3 = Fma(s, ref w, f + 3 * W, f3); g3 = Fma(s, ref w, g + 3 * W, g3); o3 = Fma(s, ref w, o + 3 * W, o3); }
-                if (v > 4) { i4 = Fma(s, ref w, i + 4 * W, i4); f4 = Fma(s, ref w, f + 4 * W, f4); g4 = Fma(s, ref w, g + 4 * W, g4); o4 = Fma(s, ref w, o + 4 * W, o4); }
+                var s = TLanes.Create(Unsafe.Add(ref a, p));
+                i0 = Fma<TLanes, TVector>(s, ref w, i, i0); f0 = Fma<TLanes, TVector>(s, ref w, f, f0); g0 = Fma<TLanes, TVector>(s, ref w, g, g0); o0 = Fma<TLanes, TVector>(s, ref w, o, o0);
+                if (v > 1) { i1 = Fma<TLanes, TVector>(s, ref w, i + W, i1); f1 = Fma<TLanes, TVector>(s, ref w, f + W, f1); g1 = Fma<TLanes, TVector>(s, ref w, g + W, g1); o1 = Fma<TLanes, TVector>(s, ref w, o + W, o1); }
+                if (v > 2) { i2 = Fma<TLanes, TVector>(s, ref w, i + 2 * W, i2); f2 = Fma<TLanes, TVector>(s, ref w, f + 2 * W, f2); g2 = Fma<TLanes, TVector>(s, ref w, g + 2 * W, g2); o2 = Fma<TLanes, TVector>(s, ref w, o + 2 * W, o2); }
+                if (v > 3) { i3 = Fma<TLanes, TVector>(s, ref w, i + 3 * W, i3); f3 = Fma<TLanes, TVector>(s, ref w, f + 3 * W, f3); g3 = Fma<TLanes, TVector>(s, ref w, g + 3 * W, g3); o3 = Fma<TLanes, TVector>(s, ref w, o + 3 * W, o3); }
+                if (v > 4) { i4 = Fma<TLanes, TVector>(s, ref w, i + 4 * W, i4); f4 = Fma<TLanes, TVector>(s, ref w, f + 4 * W, f4); g4 = Fma<TLanes, TVector>(s, ref w, g + 4 * W, g4); o4 = Fma<TLanes, TVector>(s, ref w, o + 4 * W, o4); }
                 w = ref Unsafe.Add(ref w, ld);
             }
             a = ref io.H;
             rows = io.HRows;
         }
 
-        LstmUnits(in io, j, i0, f0, g0, o0);
-        if (v > 1) LstmUnits(in io, j + W, i1, f1, g1, o1);
-        if (v > 2) LstmUnits(in io, j + 2 * W, i2, f2, g2, o2);
-        if (v > 3) LstmUnits(in io, j + 3 * W, i3, f3, g3, o3);
-        if (v > 4) LstmUnits(in io, j + 4 * W, i4, f4, g4, o4);
+        LstmUnits<TLanes, TVector>(in io, j, i0, f0, g0, o0);
+        if (v > 1) LstmUnits<TLanes, TVector>(in io, j + W, i1, f1, g1, o1);
+        if (v > 2) LstmUnits<TLanes, TVector>(in io, j + 2 * W, i2, f2, g2, o2);
+        if (v > 3) LstmUnits<TLanes, TVector>(in io, j + 3 * W, i3, f3, g3, o3);
+        if (v > 4) LstmUnits<TLanes, TVector>(in io, j + 4 * W, i4, f4, g4, o4);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LstmUnits(in LstmIo io, nint j, Vector<float> i, Vector<float> f, Vector<float> g, Vector<float> o)
+    private static void LstmUnits<TLanes, TVector>(in LstmIo io, nint j, TVector i, TVector f, TVector g, TVector o)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
     {
-        i = GateActivations.Sigmoid(i);
-        f = GateActivations.Sigmoid(f);
-        g = GateActivations.Tanh(g);
-        o = GateActivations.Sigmoid(o);
+        i = GateActivations.Sigmoid<TLanes, TVector>(i);
+        f = GateActivations.Sigmoid<TLanes, TVector>(f);
+        g = GateActivations.Tanh<TLanes, TVector>(g);
+        o = GateActivations.Sigmoid<TLanes, TVector>(o);
         if (io.KeepActivated)
         {
             nint H = io.Units;
-            i.StoreUnsafe(ref io.Activated, (nuint)j);
-            f.StoreUnsafe(ref io.Activated, (nuint)(H + j));
-            g.StoreUnsafe(ref io.Activated, (nuint)((2 * H) + j));
-            o.StoreUnsafe(ref io.Activated, (nuint)((3 * H) + j));
+            TLanes.Store(i, ref io.Activated, j);
+            TLanes.Store(f, ref io.Activated, H + j);
+            TLanes.Store(g, ref io.Activated, (2 * H) + j);
+            TLanes.Store(o, ref io.Activated, (3 * H) + j);
         }
-        Vector<float> previous = io.HasPreviousCell ? Load(ref io.PreviousCell, j) : Vector<float>.Zero;
-        Vector<float> c = GateActivations.LstmCellState(f, previous, i, g);
-        c.StoreUnsafe(ref io.Cell, (nuint)j);
-        GateActivations.LstmOutput(o, c).StoreUnsafe(ref io.Y, (nuint)j);
+        TVector previous = io.HasPreviousCell ? TLanes.Load(ref io.PreviousCell, j) : TLanes.Create(0f);
+        TVector c = GateActivations.LstmCellState<TLanes, TVector>(f, previous, i, g);
+        TLanes.Store(c, ref io.Cell, j);
+        TLanes.Store(GateActivations.LstmOutput<TLanes, TVector>(o, c), ref io.Y, j);
     }
 
     // Units [j, j + V·W): r, z and the input part of n over the rows of x; r, z and the recurrent part of n over the rows of h.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void GruBlock<TWidth>(in GruIo io, nint j)
+    private static void GruBlock<TLanes, TVector, TWidth>(in GruIo io, nint j)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
         where TWidth : struct, IVectorCount
     {
         int v = TWidth.Vectors;
-        nint W = Vector<float>.Count, H = io.Units, r = j, z = H + j, n = (2 * H) + j, ld = 3 * H;
+        nint W = TLanes.Count, H = io.Units, r = j, z = H + j, n = (2 * H) + j, ld = 3 * H;
         ref float start = ref io.StartRZ, startN = ref io.StartN;
         ref float bhn = ref io.RecurrentBias;
-        Vector<float> r0 = Load(ref start, r), z0 = Load(ref start, z), n0 = Load(ref startN, j), m0 = Load(ref bhn, j);
-        Vector<float> r1 = default, z1 = default, n1 = default, m1 = default, r2 = default, z2 = default, n2 = default, m2 = default;
-        Vector<float> r3 = default, z3 = default, n3 = default, m3 = default, r4 = default, z4 = default, n4 = default, m4 = default;
-        if (v > 1) { r1 = Load(ref start, r + W); z1 = Load(ref start, z + W); n1 = Load(ref startN, j + W); m1 = Load(ref bhn, j + W); }
-        if (v > 2) { r2 = Load(ref start, r + 2 * W); z2 = Load(ref start, z + 2 * W); n2 = Load(ref startN, j + 2 * W); m2 = Load(ref bhn, j + 2 * W); }
-        if (v > 3) { r3 = Load(ref start, r + 3 * W); z3 = Load(ref start, z + 3 * W); n3 = Load(ref startN, j + 3 * W); m3 = Load(ref bhn, j + 3 * W); }
-        if (v > 4) { r4 = Load(ref start, r + 4 * W); z4 = Load(ref start, z + 4 * W); n4 = Load(ref startN, j + 4 * W); m4 = Load(ref bhn, j + 4 * W); }
+        TVector r0 = TLanes.Load(ref start, r), z0 = TLanes.Load(ref start, z), n0 = TLanes.Load(ref startN, j), m0 = TLanes.Load(ref bhn, j);
+        TVector r1 = default, z1 = default, n1 = default, m1 = default, r2 = default, z2 = default, n2 = default, m2 = default;
+        TVector r3 = default, z3 = default, n3 = default, m3 = default, r4 = default, z4 = default, n4 = default, m4 = default;
+        if (v > 1) { r1 = TLanes.Load(ref start, r + W); z1 = TLanes.Load(ref start, z + W); n1 = TLanes.Load(ref startN, j + W); m1 = TLanes.Load(ref bhn, j + W); }
+        if (v > 2) { r2 = TLanes.Load(ref start, r + 2 * W); z2 = TLanes.Load(ref start, z + 2 * W); n2 = TLanes.Load(ref startN, j + 2 * W); m2 = TLanes.Load(ref bhn, j + 2 * W); }
+        if (v > 3) { r3 = TLanes.Load(ref start, r + 3 * W); z3 = TLanes.Load(ref start, z + 3 * W); n3 = TLanes.Load(ref startN, j + 3 * W); m3 = TLanes.Load(ref bhn, j + 3 * W); }
+        if (v > 4) { r4 = TLanes.Load(ref start, r + 4 * W); z4 = TLanes.Load(ref start, z + 4 * W); n4 = TLanes.Load(ref startN, j + 4 * W); m4 = TLanes.Load(ref bhn, j + 4 * W); }
 
         ref float w = ref io.Weights;
         for (int p = 0; p < io.Inputs; p++)
         {
-            var s = new Vector<float>(Unsafe.Add(ref io.X, p));
-            r0 = Fma(s, ref w, r, r0); z0 = Fma(s, ref w, z, z0); n0 = Fma(s, ref w, n, n0);
-            if (v > 1) { r1 = Fma(s, ref w, r + W, r1); z1 = Fma(s, ref w, z + W, z1); n1 = Fma(s, ref w, n + W, n1); }
-            if (v > 2) { r2 = Fma(s, ref w, r + 2 * W, r2); z2 = Fma(s, ref w, z + 2 * W, z2); n2 = Fma(s, ref w, n + 2 * W, n2); }
-            if (v > 3) { r3 = Fma(s, ref w, r + 3 * W, r3); z3 = Fma(s, ref w, z + 3 * W, z3); n3 = Fma(s, ref w, n + 3 * W, n3); }
-            if (v > 4) { r4 = Fma(s, ref w, r + 4 * W, r4); z4 = Fma(s, ref w, z + 4 * W, z4); n4 = Fma(s, ref w, n + 4 * W, n4); }
+            var s = TLanes.Create(Unsafe.Add(ref io.X, p));
+            r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); n0 = Fma<TLanes, TVector>(s, ref w, n, n0);
+            if (v > 1) { r1 = Fma<TLanes, TVector>(s, ref w, r + W, r1); z1 = Fma<TLanes, TVector>(s, ref w, z + W, z1); n1 = Fma<TLanes, TVector>(s, ref w, n + W, n1); }
+            if (v > 2) { r2 = Fma<TLanes, TVector>(s, ref w, r + 2 * W, r2); z2 = Fma<TLanes, TVector>(s, ref w, z + 2 * W, z2); n2 = Fma<TLanes, TVector>(s, ref w, n + 2 * W, n2); }
+            if (v > 3) { r3 = Fma<TLanes, TVector>(s, ref w, r + 3 * W, r3); z3 = Fma<TLanes, TVector>(s, ref w, z + 3 * W, z3); n3 = Fma<TLanes, TVector>(s, ref w, n + 3 * W, n3); }
+            if (v > 4) { r4 = Fma<TLanes, TVector>(s, ref w, r + 4 * W, r4); z4 = Fma<TLanes, TVector>(s, ref w, z + 4 * W, z4); n4 = Fma<TLanes, TVector>(s, ref w, n + 4 * W, n4); }
             w = ref Unsafe.Add(ref w, ld);
         }
         for (int p = 0; p < io.HRows; p++)
         {
-            var s = new Vector<float>(Unsafe.Add(ref io.H, p));
-            r0 = Fma(s, ref w, r, r0); z0 = Fma(s, ref w, z, z0); m0 = Fma(s, ref w, n, m0);
-            if (v > 1) { r1 = Fma(s, ref w, r + W, r1); z1 = Fma(s, ref w, z + W, z1); m1 = Fma(s, ref w, n + W, m1); }
-            if (v > 2) { r2 = Fma(s, ref w, r + 2 * W, r2); z2 = Fma(s, ref w, z + 2 * W, z2); m2 = Fma(s, ref w, n + 2 * W, m2); }
-            if (v > 3) { r3 = Fma(s, ref w, r + 3 * W, r3); z3 = Fma(s, ref w, z + 3 * W, z3); m3 = Fma(s, ref w, n + 3 * W, m3); }
-            if (v > 4) { r4 = Fma(s, ref w, r + 4 * W, r4); z4 = Fma(s, ref w, z + 4 * W, z4); m4 = Fma(s, ref w, n + 4 * W, m4); }
+            var s = TLanes.Create(Unsafe.Add(ref io.H, p));
+            r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); m0 = Fma<TLanes, TVector>(s, ref w, n, m0);
+            if (v > 1) { r1 = Fma<TLanes, TVector>(s, ref w, r + W, r1); z1 = Fma<TLanes, TVector>(s, ref w, z + W, z1); m1 = Fma<TLanes, TVector>(s, ref w, n + W, m1); }
+            if (v > 2) { r2 = Fma<TLanes, TVector>(s, ref w, r + 2 * W, r2); z2 = Fma<TLanes, TVector>(s, ref w, z + 2 * W, z2); m2 = Fma<TLanes, TVector>(s, ref w, n + 2 * W, m2); }
+            if (v > 3) { r3 = Fma<TLanes, TVector>(s, ref w, r + 3 * W, r3); z3 = Fma<TLanes, TVector>(s, ref w, z + 3 * W, z3); m3 = Fma<TLanes, TVector>(s, ref w, n + 3 * W, m3); }
+            if (v > 4) { r4 = Fma<TLanes, TVector>(s, ref w, r + 4 * W, r4); z4 = Fma<TLanes, TVector>(s, ref w, z + 4 * W, z4); m4 = Fma<TLanes, TVector>(s, ref w, n + 4 * W, m4); }
             w = ref Unsafe.Add(ref w, ld);
         }
 
-        GruUnits(in io, j, r0, z0, n0, m0);
-        if (v > 1) GruUnits(in io, j + W, r1, z1, n1, m1);
-        if (v > 2) GruUnits(in io, j + 2 * W, r2, z2, n2, m2);
-        if (v > 3) GruUnits(in io, j + 3 * W, r3, z3, n3, m3);
-        if (v > 4) GruUnits(in io, j + 4 * W, r4, z4, n4, m4);
+        GruUnits<TLanes, TVector>(in io, j, r0, z0, n0, m0);
+        if (v > 1) GruUnits<TLanes, TVector>(in io, j + W, r1, z1, n1, m1);
+        if (v > 2) GruUnits<TLanes, TVector>(in io, j + 2 * W, r2, z2, n2, m2);
+        if (v > 3) GruUnits<TLanes, TVector>(in io, j + 3 * W, r3, z3, n3, m3);
+        if (v > 4) GruUnits<TLanes, TVector>(in io, j + 4 * W, r4, z4, n4, m4);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GruUnits(in GruIo io, nint j, Vector<float> r, Vector<float> z, Vector<float> inputN, Vector<float> recurrentN)
+    private static void GruUnits<TLanes, TVector>(in GruIo io, nint j, TVector r, TVector z, TVector inputN, TVector recurrentN)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
     {
-        r = GateActivations.Sigmoid(r);
-        z = GateActivations.Sigmoid(z);
-        Vector<float> n = GateActivations.GruCandidate(inputN, r, recurrentN);
-        Vector<float> previous = io.HRows > 0 ? Load(ref io.H, j) : Vector<float>.Zero;
+        r = GateActivations.Sigmoid<TLanes, TVector>(r);
+        z = GateActivations.Sigmoid<TLanes, TVector>(z);
+        TVector n = GateActivations.GruCandidate<TLanes, TVector>(inputN, r, recurrentN);
+        TVector previous = io.HRows > 0 ? TLanes.Load(ref io.H, j) : TLanes.Create(0f);
         if (io.Keep)
         {
             nint H = io.Units;
-            r.StoreUnsafe(ref io.Activated, (nuint)j);
-            z.StoreUnsafe(ref io.Activated, (nuint)(H + j));
-            n.StoreUnsafe(ref io.Activated, (nuint)((2 * H) + j));
-            recurrentN.StoreUnsafe(ref io.RecurrentN, (nuint)j);
+            TLanes.Store(r, ref io.Activated, j);
+            TLanes.Store(z, ref io.Activated, H + j);
+            TLanes.Store(n, ref io.Activated, (2 * H) + j);
+            TLanes.Store(recurrentN, ref io.RecurrentN, j);
         }
-        GateActivations.GruOutput(z, previous, n).StoreUnsafe(ref io.Y, (nuint)j);
+        TLanes.Store(GateActivations.GruOutput<TLanes, TVector>(z, previous, n), ref io.Y, j);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Load(ref float source, nint offset) => Vector.LoadUnsafe(ref source, (nuint)offset);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Fma(Vector<float> s, ref float row, nint offset, Vector<float> accumulator) =>
-        Vector.MultiplyAddEstimate(s, Vector.LoadUnsafe(ref row, (nuint)offset), accumulator);
+    private static TVector Fma<TLanes, TVector>(TVector s, ref float row, nint offset, TVector accumulator)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct => TLanes.MultiplyAdd(s, TLanes.Load(ref row, offset), accumulator);
 }

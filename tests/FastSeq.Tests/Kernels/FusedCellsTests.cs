@@ -7,13 +7,17 @@ namespace FastSeq.Tests.Kernels;
 /// <summary>The fused product-and-cell kernels against the equations, in double precision, at every block split.</summary>
 public class FusedCellsTests
 {
-    /// <summary>Vectors of units 1 to 7 (blocks 1, 2, 3, 2+2, 3+2, 2+2+2, 3+2+2), with and without an input and a previous state.</summary>
+    /// <summary>
+    /// Vectors of units 1 to 7 (blocks 1, 2, 3, 2+2, 3+2, 2+2+2, 3+2+2), 11 and 13, with and without an input and a previous
+    /// state. Where 512-bit vectors are native and <see cref="Vector{T}"/> narrower, the kernels take 512-bit blocks and a
+    /// last <see cref="Vector{T}"/>: 11 and 13 vectors of 8 make one block of 5 and two of 3, each with a vector of 8 after.
+    /// </summary>
     public static TheoryData<int, int, bool> Shapes
     {
         get
         {
             var data = new TheoryData<int, int, bool>();
-            foreach (int vectors in new[] { 1, 2, 3, 4, 5, 6, 7 })
+            foreach (int vectors in new[] { 1, 2, 3, 4, 5, 6, 7, 11, 13 })
             {
                 data.Add(vectors, 3, true);
                 data.Add(vectors, 0, true);
