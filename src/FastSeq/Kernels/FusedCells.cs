@@ -29,7 +29,7 @@ internal static class FusedCells
     // 40 units (in 256-bit vectors); with 16 (AVX2, SSE), 3.
     private static readonly int MaxWidth = Avx512F.IsSupported || AdvSimd.Arm64.IsSupported ? 5 : 3;
 
-    private static readonly bool s_wide = Vector512.IsHardwareAccelerated && Vector<float>.Count < Vector512<float>.Count;
+    private static readonly bool s_wide = Vector512.IsHardwareAccelerated && 2 * Vector<float>.Count == Vector512<float>.Count;
 
     /// <summary>Whether the fused kernels serve layers of <paramref name="units"/>.</summary>
     public static bool Serves(int units) => GateActivations.IsVectorized && units % Vector<float>.Count == 0;
@@ -70,72 +70,103 @@ internal static class FusedCells
         ForEachBlock<GruKernel, GruIo>(in io, units);
     }
 
-    /// <summary>A cell's block kernel: one step of units <c>[j, j + V·W)</c>, V vectors of W units as the type arguments say.</summary>
+    /// <summary>
+    /// A cell's block kernel: one step of units <c>[j, j + V·W)</c>, V vectors of W units as the type arguments say, and
+    /// one <see cref="Vector{T}"/> of units more if the tail type argument has it.
+    /// </summary>
     private interface IBlockKernel<TIo>
         where TIo : allows ref struct
     {
-        static abstract void Block<TLanes, TVector, TWidth>(in TIo io, nint j)
+        static abstract void Block<TLanes, TVector, TWidth, TTail>(in TIo io, nint j)
             where TLanes : struct, GateActivations.IFloatLanes<TVector>
             where TVector : struct
-            where TWidth : struct, IVectorCount;
+            where TWidth : struct, IVectorCount
+            where TTail : struct, ITail;
     }
+
+    /// <summary>Whether a block ends with a <see cref="Vector{T}"/> of units after its wider vectors, as a type.</summary>
+    private interface ITail
+    {
+        static abstract bool Has { get; }
+    }
+
+    private readonly struct NoTail : ITail { public static bool Has => false; }
+
+    private readonly struct WithTail : ITail { public static bool Has => true; }
 
     private readonly struct LstmKernel : IBlockKernel<LstmIo>
     {
-        public static void Block<TLanes, TVector, TWidth>(in LstmIo io, nint j)
+        public static void Block<TLanes, TVector, TWidth, TTail>(in LstmIo io, nint j)
             where TLanes : struct, GateActivations.IFloatLanes<TVector>
             where TVector : struct
-            where TWidth : struct, IVectorCount => LstmBlock<TLanes, TVector, TWidth>(in io, j);
+            where TWidth : struct, IVectorCount
+            where TTail : struct, ITail => LstmBlock<TLanes, TVector, TWidth, TTail>(in io, j);
     }
 
     private readonly struct GruKernel : IBlockKernel<GruIo>
     {
-        public static void Block<TLanes, TVector, TWidth>(in GruIo io, nint j)
+        public static void Block<TLanes, TVector, TWidth, TTail>(in GruIo io, nint j)
             where TLanes : struct, GateActivations.IFloatLanes<TVector>
             where TVector : struct
-            where TWidth : struct, IVectorCount => GruBlock<TLanes, TVector, TWidth>(in io, j);
+            where TWidth : struct, IVectorCount
+            where TTail : struct, ITail => GruBlock<TLanes, TVector, TWidth, TTail>(in io, j);
     }
 
     /// <summary>
     /// Runs the kernel over the units: in 512-bit vectors where the CPU runs them natively and <see cref="Vector{T}"/> is
-    /// narrower (on a core with two 512-bit FMA pipes that halves the product's time; the lanes give the same bits at any
-    /// width), the units left in <see cref="Vector{T}"/>s.
+    /// half that (on a core with two 512-bit FMA pipes that halves the product's time; the lanes give the same bits at
+    /// any width), a last 256-bit vector of units in the last block, so that its sums run beside the others'.
     /// </summary>
     private static void ForEachBlock<TKernel, TIo>(in TIo io, int units)
         where TKernel : IBlockKernel<TIo>
         where TIo : allows ref struct
     {
-        nint j = 0;
-        if (s_wide)
-            j = ForEachBlock<TKernel, TIo, GateActivations.Vector512Lanes, Vector512<float>>(in io, units / Vector512<float>.Count, 0);
-        ForEachBlock<TKernel, TIo, GateActivations.VectorLanes, Vector<float>>(in io, (units - (int)j) / Vector<float>.Count, j);
+        int wide = s_wide ? units / Vector512<float>.Count : 0;
+        if (wide == 0)
+            ForEachBlock<TKernel, TIo, GateActivations.VectorLanes, Vector<float>>(in io, units / Vector<float>.Count, tail: false);
+        else
+            ForEachBlock<TKernel, TIo, GateActivations.Vector512Lanes, Vector512<float>>(in io, wide, tail: units % Vector512<float>.Count != 0);
     }
 
     /// <summary>
-    /// Runs the kernel over <paramref name="vectors"/> vectors of units from <paramref name="j"/> in as few blocks as
-    /// <see cref="MaxWidth"/> allows, as even as possible; returns the unit after the last.
+    /// Runs the kernel over <paramref name="vectors"/> vectors of units in as few blocks as <see cref="MaxWidth"/> allows,
+    /// as even as possible, the last with a <see cref="Vector{T}"/> of units more if <paramref name="tail"/>.
     /// </summary>
-    private static nint ForEachBlock<TKernel, TIo, TLanes, TVector>(in TIo io, int vectors, nint j)
+    private static void ForEachBlock<TKernel, TIo, TLanes, TVector>(in TIo io, int vectors, bool tail)
         where TKernel : IBlockKernel<TIo>
         where TIo : allows ref struct
         where TLanes : struct, GateActivations.IFloatLanes<TVector>
         where TVector : struct
     {
         int blocks = (vectors + MaxWidth - 1) / MaxWidth;
+        nint j = 0;
         for (int block = 0; block < blocks; block++)
         {
             int width = (vectors / blocks) + (block < vectors % blocks ? 1 : 0);
-            switch (width)
-            {
-                case 1: TKernel.Block<TLanes, TVector, Vectors1>(in io, j); break;
-                case 2: TKernel.Block<TLanes, TVector, Vectors2>(in io, j); break;
-                case 3: TKernel.Block<TLanes, TVector, Vectors3>(in io, j); break;
-                case 4: TKernel.Block<TLanes, TVector, Vectors4>(in io, j); break;
-                default: TKernel.Block<TLanes, TVector, Vectors5>(in io, j); break;
-            }
+            if (tail && block == blocks - 1)
+                Block<TKernel, TIo, TLanes, TVector, WithTail>(in io, j, width);
+            else
+                Block<TKernel, TIo, TLanes, TVector, NoTail>(in io, j, width);
             j += width * TLanes.Count;
         }
-        return j;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block<TKernel, TIo, TLanes, TVector, TTail>(in TIo io, nint j, int width)
+        where TKernel : IBlockKernel<TIo>
+        where TIo : allows ref struct
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
+        where TTail : struct, ITail
+    {
+        switch (width)
+        {
+            case 1: TKernel.Block<TLanes, TVector, Vectors1, TTail>(in io, j); break;
+            case 2: TKernel.Block<TLanes, TVector, Vectors2, TTail>(in io, j); break;
+            case 3: TKernel.Block<TLanes, TVector, Vectors3, TTail>(in io, j); break;
+            case 4: TKernel.Block<TLanes, TVector, Vectors4, TTail>(in io, j); break;
+            default: TKernel.Block<TLanes, TVector, Vectors5, TTail>(in io, j); break;
+        }
     }
 
     private readonly ref struct LstmIo(ref float start, ref float x, int inputs, ref float h, int hRows, ref float weights,
@@ -158,12 +189,14 @@ internal static class FusedCells
     // Never inlined: compiled on its own it stays within the JIT's inlining budget, so every vector function it
     // calls is inlined (inlined into a larger caller, the exps became calls and a step took 1.5x as long).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void LstmBlock<TLanes, TVector, TWidth>(in LstmIo io, nint j)
+    private static void LstmBlock<TLanes, TVector, TWidth, TTail>(in LstmIo io, nint j)
         where TLanes : struct, GateActivations.IFloatLanes<TVector>
         where TVector : struct
         where TWidth : struct, IVectorCount
+        where TTail : struct, ITail
     {
         int v = TWidth.Vectors;
+        bool tail = TTail.Has;
         nint W = TLanes.Count, H = io.Units, i = j, f = H + j, g = (2 * H) + j, o = (3 * H) + j, ld = 4 * H;
         ref float start = ref io.Start;
         TVector i0 = TLanes.Load(ref start, i), f0 = TLanes.Load(ref start, f), g0 = TLanes.Load(ref start, g), o0 = TLanes.Load(ref start, o);
@@ -173,6 +206,9 @@ internal static class FusedCells
         if (v > 2) { i2 = TLanes.Load(ref start, i + 2 * W); f2 = TLanes.Load(ref start, f + 2 * W); g2 = TLanes.Load(ref start, g + 2 * W); o2 = TLanes.Load(ref start, o + 2 * W); }
         if (v > 3) { i3 = TLanes.Load(ref start, i + 3 * W); f3 = TLanes.Load(ref start, f + 3 * W); g3 = TLanes.Load(ref start, g + 3 * W); o3 = TLanes.Load(ref start, o + 3 * W); }
         if (v > 4) { i4 = TLanes.Load(ref start, i + 4 * W); f4 = TLanes.Load(ref start, f + 4 * W); g4 = TLanes.Load(ref start, g + 4 * W); o4 = TLanes.Load(ref start, o + 4 * W); }
+        nint e = v * W; // the tail's first unit from j
+        Vector<float> iE = default, fE = default, gE = default, oE = default;
+        if (tail) { iE = Load(ref start, i + e); fE = Load(ref start, f + e); gE = Load(ref start, g + e); oE = Load(ref start, o + e); }
 
         ref float w = ref io.Weights;
         ref float a = ref io.X;
@@ -181,12 +217,14 @@ internal static class FusedCells
         {
             for (int p = 0; p < rows; p++)
             {
-                var s = TLanes.Create(Unsafe.Add(ref a, p));
+                float value = Unsafe.Add(ref a, p);
+                var s = TLanes.Create(value);
                 i0 = Fma<TLanes, TVector>(s, ref w, i, i0); f0 = Fma<TLanes, TVector>(s, ref w, f, f0); g0 = Fma<TLanes, TVector>(s, ref w, g, g0); o0 = Fma<TLanes, TVector>(s, ref w, o, o0);
                 if (v > 1) { i1 = Fma<TLanes, TVector>(s, ref w, i + W, i1); f1 = Fma<TLanes, TVector>(s, ref w, f + W, f1); g1 = Fma<TLanes, TVector>(s, ref w, g + W, g1); o1 = Fma<TLanes, TVector>(s, ref w, o + W, o1); }
                 if (v > 2) { i2 = Fma<TLanes, TVector>(s, ref w, i + 2 * W, i2); f2 = Fma<TLanes, TVector>(s, ref w, f + 2 * W, f2); g2 = Fma<TLanes, TVector>(s, ref w, g + 2 * W, g2); o2 = Fma<TLanes, TVector>(s, ref w, o + 2 * W, o2); }
                 if (v > 3) { i3 = Fma<TLanes, TVector>(s, ref w, i + 3 * W, i3); f3 = Fma<TLanes, TVector>(s, ref w, f + 3 * W, f3); g3 = Fma<TLanes, TVector>(s, ref w, g + 3 * W, g3); o3 = Fma<TLanes, TVector>(s, ref w, o + 3 * W, o3); }
                 if (v > 4) { i4 = Fma<TLanes, TVector>(s, ref w, i + 4 * W, i4); f4 = Fma<TLanes, TVector>(s, ref w, f + 4 * W, f4); g4 = Fma<TLanes, TVector>(s, ref w, g + 4 * W, g4); o4 = Fma<TLanes, TVector>(s, ref w, o + 4 * W, o4); }
+                if (tail) { var sE = new Vector<float>(value); iE = Fma(sE, ref w, i + e, iE); fE = Fma(sE, ref w, f + e, fE); gE = Fma(sE, ref w, g + e, gE); oE = Fma(sE, ref w, o + e, oE); }
                 w = ref Unsafe.Add(ref w, ld);
             }
             a = ref io.H;
@@ -198,7 +236,14 @@ internal static class FusedCells
         if (v > 2) LstmUnits<TLanes, TVector>(in io, j + 2 * W, i2, f2, g2, o2);
         if (v > 3) LstmUnits<TLanes, TVector>(in io, j + 3 * W, i3, f3, g3, o3);
         if (v > 4) LstmUnits<TLanes, TVector>(in io, j + 4 * W, i4, f4, g4, o4);
+        if (tail) LstmTail(in io, j + e, iE, fE, gE, oE);
     }
+
+    // The tail's units, compiled apart: inlined beside the wider vectors' units, they left the JIT's inlining budget
+    // spent, and the activations of the block became calls (an LSTM(40) step took 1.5x as long).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LstmTail(in LstmIo io, nint j, Vector<float> i, Vector<float> f, Vector<float> g, Vector<float> o) =>
+        LstmUnits<GateActivations.VectorLanes, Vector<float>>(in io, j, i, f, g, o);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LstmUnits<TLanes, TVector>(in LstmIo io, nint j, TVector i, TVector f, TVector g, TVector o)
@@ -225,12 +270,14 @@ internal static class FusedCells
 
     // Units [j, j + V·W): r, z and the input part of n over the rows of x; r, z and the recurrent part of n over the rows of h.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void GruBlock<TLanes, TVector, TWidth>(in GruIo io, nint j)
+    private static void GruBlock<TLanes, TVector, TWidth, TTail>(in GruIo io, nint j)
         where TLanes : struct, GateActivations.IFloatLanes<TVector>
         where TVector : struct
         where TWidth : struct, IVectorCount
+        where TTail : struct, ITail
     {
         int v = TWidth.Vectors;
+        bool tail = TTail.Has;
         nint W = TLanes.Count, H = io.Units, r = j, z = H + j, n = (2 * H) + j, ld = 3 * H;
         ref float start = ref io.StartRZ, startN = ref io.StartN;
         ref float bhn = ref io.RecurrentBias;
@@ -241,26 +288,33 @@ internal static class FusedCells
         if (v > 2) { r2 = TLanes.Load(ref start, r + 2 * W); z2 = TLanes.Load(ref start, z + 2 * W); n2 = TLanes.Load(ref startN, j + 2 * W); m2 = TLanes.Load(ref bhn, j + 2 * W); }
         if (v > 3) { r3 = TLanes.Load(ref start, r + 3 * W); z3 = TLanes.Load(ref start, z + 3 * W); n3 = TLanes.Load(ref startN, j + 3 * W); m3 = TLanes.Load(ref bhn, j + 3 * W); }
         if (v > 4) { r4 = TLanes.Load(ref start, r + 4 * W); z4 = TLanes.Load(ref start, z + 4 * W); n4 = TLanes.Load(ref startN, j + 4 * W); m4 = TLanes.Load(ref bhn, j + 4 * W); }
+        nint e = v * W; // the tail's first unit from j
+        Vector<float> rE = default, zE = default, nE = default, mE = default;
+        if (tail) { rE = Load(ref start, r + e); zE = Load(ref start, z + e); nE = Load(ref startN, j + e); mE = Load(ref bhn, j + e); }
 
         ref float w = ref io.Weights;
         for (int p = 0; p < io.Inputs; p++)
         {
-            var s = TLanes.Create(Unsafe.Add(ref io.X, p));
+            float value = Unsafe.Add(ref io.X, p);
+            var s = TLanes.Create(value);
             r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); n0 = Fma<TLanes, TVector>(s, ref w, n, n0);
             if (v > 1) { r1 = Fma<TLanes, TVector>(s, ref w, r + W, r1); z1 = Fma<TLanes, TVector>(s, ref w, z + W, z1); n1 = Fma<TLanes, TVector>(s, ref w, n + W, n1); }
             if (v > 2) { r2 = Fma<TLanes, TVector>(s, ref w, r + 2 * W, r2); z2 = Fma<TLanes, TVector>(s, ref w, z + 2 * W, z2); n2 = Fma<TLanes, TVector>(s, ref w, n + 2 * W, n2); }
             if (v > 3) { r3 = Fma<TLanes, TVector>(s, ref w, r + 3 * W, r3); z3 = Fma<TLanes, TVector>(s, ref w, z + 3 * W, z3); n3 = Fma<TLanes, TVector>(s, ref w, n + 3 * W, n3); }
             if (v > 4) { r4 = Fma<TLanes, TVector>(s, ref w, r + 4 * W, r4); z4 = Fma<TLanes, TVector>(s, ref w, z + 4 * W, z4); n4 = Fma<TLanes, TVector>(s, ref w, n + 4 * W, n4); }
+            if (tail) { var sE = new Vector<float>(value); rE = Fma(sE, ref w, r + e, rE); zE = Fma(sE, ref w, z + e, zE); nE = Fma(sE, ref w, n + e, nE); }
             w = ref Unsafe.Add(ref w, ld);
         }
         for (int p = 0; p < io.HRows; p++)
         {
-            var s = TLanes.Create(Unsafe.Add(ref io.H, p));
+            float value = Unsafe.Add(ref io.H, p);
+            var s = TLanes.Create(value);
             r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); m0 = Fma<TLanes, TVector>(s, ref w, n, m0);
             if (v > 1) { r1 = Fma<TLanes, TVector>(s, ref w, r + W, r1); z1 = Fma<TLanes, TVector>(s, ref w, z + W, z1); m1 = Fma<TLanes, TVector>(s, ref w, n + W, m1); }
             if (v > 2) { r2 = Fma<TLanes, TVector>(s, ref w, r + 2 * W, r2); z2 = Fma<TLanes, TVector>(s, ref w, z + 2 * W, z2); m2 = Fma<TLanes, TVector>(s, ref w, n + 2 * W, m2); }
             if (v > 3) { r3 = Fma<TLanes, TVector>(s, ref w, r + 3 * W, r3); z3 = Fma<TLanes, TVector>(s, ref w, z + 3 * W, z3); m3 = Fma<TLanes, TVector>(s, ref w, n + 3 * W, m3); }
             if (v > 4) { r4 = Fma<TLanes, TVector>(s, ref w, r + 4 * W, r4); z4 = Fma<TLanes, TVector>(s, ref w, z + 4 * W, z4); m4 = Fma<TLanes, TVector>(s, ref w, n + 4 * W, m4); }
+            if (tail) { var sE = new Vector<float>(value); rE = Fma(sE, ref w, r + e, rE); zE = Fma(sE, ref w, z + e, zE); mE = Fma(sE, ref w, n + e, mE); }
             w = ref Unsafe.Add(ref w, ld);
         }
 
@@ -269,7 +323,12 @@ internal static class FusedCells
         if (v > 2) GruUnits<TLanes, TVector>(in io, j + 2 * W, r2, z2, n2, m2);
         if (v > 3) GruUnits<TLanes, TVector>(in io, j + 3 * W, r3, z3, n3, m3);
         if (v > 4) GruUnits<TLanes, TVector>(in io, j + 4 * W, r4, z4, n4, m4);
+        if (tail) GruTail(in io, j + e, rE, zE, nE, mE);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GruTail(in GruIo io, nint j, Vector<float> r, Vector<float> z, Vector<float> inputN, Vector<float> recurrentN) =>
+        GruUnits<GateActivations.VectorLanes, Vector<float>>(in io, j, r, z, inputN, recurrentN);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GruUnits<TLanes, TVector>(in GruIo io, nint j, TVector r, TVector z, TVector inputN, TVector recurrentN)
@@ -290,6 +349,13 @@ internal static class FusedCells
         }
         TLanes.Store(GateActivations.GruOutput<TLanes, TVector>(z, previous, n), ref io.Y, j);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Load(ref float source, nint offset) => Vector.LoadUnsafe(ref source, (nuint)offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Fma(Vector<float> s, ref float row, nint offset, Vector<float> accumulator) =>
+        Vector.MultiplyAddEstimate(s, Vector.LoadUnsafe(ref row, (nuint)offset), accumulator);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector Fma<TLanes, TVector>(TVector s, ref float row, nint offset, TVector accumulator)
