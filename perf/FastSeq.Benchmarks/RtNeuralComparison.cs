@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Numerics.Tensors;
+using FastSeq.Kernels;
 using FastSeq.Layers;
 
 namespace FastSeq.Benchmarks;
@@ -8,7 +10,9 @@ namespace FastSeq.Benchmarks;
 /// clock, FastSeq and RTNeural alternating stream by stream, so that a machine shared with other work slows
 /// both alike. Prints per size the median ns/step of each and the median, lowest and highest of the rounds'
 /// ratios RTNeural / FastSeq (above 1: FastSeq is faster), the ratio of the two fastest rounds; then, for where FastSeq's step goes, the medians of its
-/// recurrent layer's <c>Step</c> alone (one stream, the model's weights) and of its Dense(1)'s <c>Forward</c> alone.
+/// recurrent layer's <c>Step</c> alone (one stream, the model's weights, buffers aligned as a model's), of that step followed
+/// by the head as one dot product plus bias (what a step without the model's and the Dense's argument checks and calls
+/// would cost), and of the Dense(1)'s <c>Forward</c> alone.
 /// </summary>
 public static class RtNeuralComparison
 {
@@ -24,7 +28,7 @@ public static class RtNeuralComparison
             Console.Error.WriteLine("*** RTNeural peer does not load: " + reason);
             return 1;
         }
-        Console.WriteLine($"{"model",-10} {"FastSeq",9} {"RTNeural",9} {"ratio",6} {"lowest",7} {"highest",7} {"best",6} {"layer",7} {"dense",7}   (ns/step, thread clock, {rounds} alternating rounds of {Steps} steps)");
+        Console.WriteLine($"{"model",-10} {"FastSeq",9} {"RTNeural",9} {"ratio",6} {"lowest",7} {"highest",7} {"best",6} {"layer",7} {"+dot",7} {"dense",7}   (ns/step, thread clock, {rounds} alternating rounds of {Steps} steps)");
         foreach (bool gru in new[] { false, true }.Where(g => kinds == "all" || kinds == (g ? "gru" : "lstm")))
         {
             foreach (int units in new[] { 8, 16, 32, 40, 64, 128 })
@@ -40,12 +44,12 @@ public static class RtNeuralComparison
         {
             float[] signal = Workloads.Sine(Steps), state = new float[model.StreamStateLength], output = new float[1];
             int layerLength = gru ? GruLayer.ParameterCount(1, units) : LstmLayer.ParameterCount(1, units);
-            float[] layerState = new float[gru ? GruLayer.StateLength(units) : LstmLayer.StateLength(units)], h = new float[units], preActivation = new float[1];
-            float[] scratch = new float[gru ? GruLayer.StepScratchLength(1, units) : LstmLayer.StepScratchLength(1, units)];
-            Memory<float> parameters = model.Parameters.ToArray();
+            ArraySegment<float> layerState = AlignedMemory.Allocate(gru ? GruLayer.StateLength(units) : LstmLayer.StateLength(units));
+            ArraySegment<float> scratch = AlignedMemory.Allocate(gru ? GruLayer.StepScratchLength(1, units) : LstmLayer.StepScratchLength(1, units));
+            ArraySegment<float> h = AlignedMemory.Allocate(units), preActivation = AlignedMemory.Allocate(1);
 
-            // One round: a stream through FastSeq, then the same through RTNeural, then FastSeq's layers alone; ns/step of each.
-            (double FastSeq, double RtNeural, double Layer, double Dense) Round()
+            // One round: a stream through FastSeq, then the same through RTNeural, then FastSeq's parts; ns/step of each.
+            (double FastSeq, double RtNeural, double Layer, double Lean, double Dense) Round()
             {
                 long start = ThreadClock.Nanoseconds();
                 for (int t = 0; t < Steps; t++)
@@ -53,19 +57,29 @@ public static class RtNeuralComparison
                 long middle = ThreadClock.Nanoseconds();
                 Sink += peer.Run(signal, default) + output[0];
                 long end = ThreadClock.Nanoseconds();
-                ReadOnlySpan<float> layer = parameters.Span[..layerLength], dense = parameters.Span[layerLength..];
+                ReadOnlySpan<float> layer = model.Parameters[..layerLength], dense = model.Parameters[layerLength..];
+                for (int t = 0; t < Steps; t++)
+                    LayerStep(signal.AsSpan(t, 1), layer);
+                long layerEnd = ThreadClock.Nanoseconds();
                 for (int t = 0; t < Steps; t++)
                 {
-                    if (gru)
-                        GruLayer.Step(signal.AsSpan(t, 1), layer, 1, 1, units, layerState, scratch, h);
-                    else
-                        LstmLayer.Step(signal.AsSpan(t, 1), layer, 1, 1, units, layerState, scratch, h);
+                    LayerStep(signal.AsSpan(t, 1), layer);
+                    output[0] = dense[units] + TensorPrimitives.Dot(h, dense[..units]);
                 }
-                long layerEnd = ThreadClock.Nanoseconds();
+                long leanEnd = ThreadClock.Nanoseconds();
                 for (int t = 0; t < Steps; t++)
                     DenseLayer.Forward(h, dense, 1, units, 1, Activation.Linear, preActivation, output);
                 long denseEnd = ThreadClock.Nanoseconds();
-                return ((middle - start) / (double)Steps, (end - middle) / (double)Steps, (layerEnd - end) / (double)Steps, (denseEnd - layerEnd) / (double)Steps);
+                return ((middle - start) / (double)Steps, (end - middle) / (double)Steps, (layerEnd - end) / (double)Steps,
+                        (leanEnd - layerEnd) / (double)Steps, (denseEnd - leanEnd) / (double)Steps);
+            }
+
+            void LayerStep(ReadOnlySpan<float> x, ReadOnlySpan<float> layer)
+            {
+                if (gru)
+                    GruLayer.Step(x, layer, 1, 1, units, layerState, scratch, h);
+                else
+                    LstmLayer.Step(x, layer, 1, 1, units, layerState, scratch, h);
             }
 
             // Warm up past tiered compilation (its background recompiles wait ~100 ms, longer on a busy machine), then measure.
@@ -76,15 +90,16 @@ public static class RtNeuralComparison
             var rtNeural = new double[rounds];
             var ratios = new double[rounds];
             var layers = new double[rounds];
+            var leans = new double[rounds];
             var denses = new double[rounds];
             for (int round = 0; round < rounds; round++)
             {
-                (fastSeq[round], rtNeural[round], layers[round], denses[round]) = Round();
+                (fastSeq[round], rtNeural[round], layers[round], leans[round], denses[round]) = Round();
                 ratios[round] = rtNeural[round] / fastSeq[round];
             }
             string name = $"{(gru ? "GRU" : "LSTM")}({units})";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-10} {Median(fastSeq),9:F1} {Median(rtNeural),9:F1} {Median(ratios),6:F2} {ratios.Min(),7:F2} {ratios.Max(),7:F2} {rtNeural.Min() / fastSeq.Min(),6:F2} {Median(layers),7:F1} {Median(denses),7:F1}"));
+                $"{name,-10} {Median(fastSeq),9:F1} {Median(rtNeural),9:F1} {Median(ratios),6:F2} {ratios.Min(),7:F2} {ratios.Max(),7:F2} {rtNeural.Min() / fastSeq.Min(),6:F2} {Median(layers),7:F1} {Median(leans),7:F1} {Median(denses),7:F1}"));
         }
     }
 
