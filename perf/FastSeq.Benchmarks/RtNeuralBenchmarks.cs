@@ -1,4 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using FastSeq.Layers;
 
 namespace FastSeq.Benchmarks;
@@ -8,8 +10,10 @@ namespace FastSeq.Benchmarks;
 /// same weights, the same signal, one step per sample with the output read back. FastSeq runs the one-stream
 /// <c>Step(input, output, state)</c> with a caller-owned state; RTNeural its <c>ModelT::forward</c>, the loop in
 /// C++ (<see cref="RtNeuralPeer"/>). Before timing, both stream the signal from a zero state and must agree
-/// within <see cref="Tolerance"/> at every step.
+/// within <see cref="Tolerance"/> at every step. The iterations are timed on the thread's CPU clock
+/// (<see cref="ThreadCpuClock"/>): the two cores of the machine these rows were taken on are shared with other work.
 /// </summary>
+[Config(typeof(ThreadClockConfig))]
 public class RtNeuralBenchmarks
 {
     /// <summary>Largest difference allowed between the two models' outputs.</summary>
@@ -50,6 +54,14 @@ public class RtNeuralBenchmarks
 
     [GlobalCleanup]
     public void Cleanup() => _peer?.Dispose();
+
+    /// <summary>The run's job, its iterations timed on <see cref="ThreadCpuClock"/>.</summary>
+    public sealed class ThreadClockConfig : ManualConfig
+    {
+        public ThreadClockConfig() =>
+            AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(5).WithIterationCount(20)
+                .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(250)).WithClock(new ThreadCpuClock()).WithId("ThreadClock"));
+    }
 
     /// <summary>
     /// The FastSeq model of W1 at <paramref name="units"/> (seed 1, its biases random, so that a bias out of
