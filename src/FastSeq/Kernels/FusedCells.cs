@@ -49,7 +49,10 @@ internal static class FusedCells
             ref MemoryMarshal.GetReference(start), ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(h), h.Length,
             ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(previousCell), !previousCell.IsEmpty,
             ref MemoryMarshal.GetReference(cell), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(activated), !activated.IsEmpty, units);
-        ForEachBlock<LstmKernel, LstmIo>(in io, units);
+        if (s_wide && units % Vector512<float>.Count == Vector<float>.Count && 4 * units / Vector512<float>.Count is 6 or 10)
+            LstmAcrossGates(in io);
+        else
+            ForEachBlock<LstmKernel, LstmIo>(in io, units);
     }
 
     /// <summary>
@@ -238,6 +241,94 @@ internal static class FusedCells
         if (v > 4) LstmUnits<TLanes, TVector>(in io, j + 4 * W, i4, f4, g4, o4);
         if (tail) LstmTail(in io, j + e, iE, fE, gE, oE);
     }
+
+    /// <summary>
+    /// LSTM of 24 or 40 units in 512-bit vectors: the product over all 4H columns at once, 6 or 10 vectors, as they lie in
+    /// the rows, then the cell from those sums stored on the stack. Blocked by units, each gate's 512-bit loads would start
+    /// 32 bytes into a cache line in every other gate (a gate's columns are H = 16k + 8 floats apart) and cost two loads
+    /// each, so that the loads, not the multiply-adds, bounded the product.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
+    private static unsafe void LstmAcrossGates(in LstmIo io)
+    {
+        const int MaxColumns = 160;
+        int columns = 4 * io.Units;
+        // One cache line of slack, so that the sums' 512-bit stores start on a line.
+        float* buffer = stackalloc float[MaxColumns + 16];
+        ref float sums = ref Unsafe.AsRef<float>(buffer + ((16 - ((nint)buffer / sizeof(float) % 16)) % 16));
+        if (columns / Vector512<float>.Count == 6)
+            SumAcrossGates<Vectors6>(in io, ref sums);
+        else
+            SumAcrossGates<Columns10>(in io, ref sums);
+
+        nint H = io.Units, W = Vector512<float>.Count, j = 0;
+        for (; j + W <= H; j += W)
+        {
+            LstmUnits<GateActivations.Vector512Lanes, Vector512<float>>(in io, j,
+                Vector512.LoadUnsafe(ref sums, (nuint)j), Vector512.LoadUnsafe(ref sums, (nuint)(H + j)),
+                Vector512.LoadUnsafe(ref sums, (nuint)((2 * H) + j)), Vector512.LoadUnsafe(ref sums, (nuint)((3 * H) + j)));
+        }
+        LstmTail(in io, j, Load(ref sums, j), Load(ref sums, H + j), Load(ref sums, (2 * H) + j), Load(ref sums, (3 * H) + j));
+    }
+
+    // start + [x | h]·weights over V 512-bit vectors of columns, in registers, stored to sums.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumAcrossGates<TColumns>(in LstmIo io, ref float sums)
+        where TColumns : struct, IVectorCount
+    {
+        int v = TColumns.Vectors;
+        nint W = Vector512<float>.Count, ld = 4 * (nint)io.Units;
+        ref float start = ref io.Start;
+        Vector512<float> a0 = Vector512.LoadUnsafe(ref start), a1 = default, a2 = default, a3 = default, a4 = default;
+        Vector512<float> a5 = default, a6 = default, a7 = default, a8 = default, a9 = default;
+        if (v > 1) a1 = Vector512.LoadUnsafe(ref start, (nuint)W);
+        if (v > 2) a2 = Vector512.LoadUnsafe(ref start, (nuint)(2 * W));
+        if (v > 3) a3 = Vector512.LoadUnsafe(ref start, (nuint)(3 * W));
+        if (v > 4) a4 = Vector512.LoadUnsafe(ref start, (nuint)(4 * W));
+        if (v > 5) a5 = Vector512.LoadUnsafe(ref start, (nuint)(5 * W));
+        if (v > 6) a6 = Vector512.LoadUnsafe(ref start, (nuint)(6 * W));
+        if (v > 7) a7 = Vector512.LoadUnsafe(ref start, (nuint)(7 * W));
+        if (v > 8) a8 = Vector512.LoadUnsafe(ref start, (nuint)(8 * W));
+        if (v > 9) a9 = Vector512.LoadUnsafe(ref start, (nuint)(9 * W));
+
+        ref float w = ref io.Weights;
+        ref float a = ref io.X;
+        int rows = io.Inputs;
+        for (int part = 0; part < 2; part++)
+        {
+            for (int p = 0; p < rows; p++)
+            {
+                var s = Vector512.Create(Unsafe.Add(ref a, p));
+                a0 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 0, a0);
+                if (v > 1) a1 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, W, a1);
+                if (v > 2) a2 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 2 * W, a2);
+                if (v > 3) a3 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 3 * W, a3);
+                if (v > 4) a4 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 4 * W, a4);
+                if (v > 5) a5 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 5 * W, a5);
+                if (v > 6) a6 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 6 * W, a6);
+                if (v > 7) a7 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 7 * W, a7);
+                if (v > 8) a8 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 8 * W, a8);
+                if (v > 9) a9 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 9 * W, a9);
+                w = ref Unsafe.Add(ref w, ld);
+            }
+            a = ref io.H;
+            rows = io.HRows;
+        }
+
+        a0.StoreUnsafe(ref sums);
+        if (v > 1) a1.StoreUnsafe(ref sums, (nuint)W);
+        if (v > 2) a2.StoreUnsafe(ref sums, (nuint)(2 * W));
+        if (v > 3) a3.StoreUnsafe(ref sums, (nuint)(3 * W));
+        if (v > 4) a4.StoreUnsafe(ref sums, (nuint)(4 * W));
+        if (v > 5) a5.StoreUnsafe(ref sums, (nuint)(5 * W));
+        if (v > 6) a6.StoreUnsafe(ref sums, (nuint)(6 * W));
+        if (v > 7) a7.StoreUnsafe(ref sums, (nuint)(7 * W));
+        if (v > 8) a8.StoreUnsafe(ref sums, (nuint)(8 * W));
+        if (v > 9) a9.StoreUnsafe(ref sums, (nuint)(9 * W));
+    }
+
+    private readonly struct Columns10 : IVectorCount { public static int Vectors => 10; }
 
     // The tail's units, compiled apart: inlined beside the wider vectors' units, they left the JIT's inlining budget
     // spent, and the activations of the block became calls (an LSTM(40) step took 1.5x as long).
