@@ -33,3 +33,65 @@ public partial class SineLstm;
 [SequenceModel(Timesteps = 50, Features = 64, MaxBatchSize = 64)]
 [Lstm(256, ReturnSequences = true)]
 public partial class LargeLstm;
+
+// W1 at the other sizes of the side-by-side RTNeural rows (RtNeuralBenchmarks); 40 units are StreamingLstm and StreamingGru.
+
+/// <summary>W1 with LSTM(8).</summary>
+[SequenceModel(Timesteps = 1, Features = 1, MaxBatchSize = 1)]
+[Lstm(8)]
+[Dense(1)]
+public partial class StreamingLstm8;
+
+/// <summary>W1 with LSTM(16).</summary>
+[SequenceModel(Timesteps = 1, Features = 1, MaxBatchSize = 1)]
+[Lstm(16)]
+[Dense(1)]
+public partial class StreamingLstm16;
+
+/// <summary>W1 with LSTM(32).</summary>
+[SequenceModel(Timesteps = 1, Features = 1, MaxBatchSize = 1)]
+[Lstm(32)]
+[Dense(1)]
+public partial class StreamingLstm32;
+
+/// <summary>W1 with LSTM(64).</summary>
+[SequenceModel(Timesteps = 1, Features = 1, MaxBatchSize = 1)]
+[Lstm(64)]
+[Dense(1)]
+public partial class StreamingLstm64;
+
+/// <summary>W1 with LSTM(128).</summary>
+[SequenceModel(Timesteps = 1, Features = 1, MaxBatchSize = 1)]
+[Lstm(128)]
+[Dense(1)]
+public partial class StreamingLstm128;
+
+/// <summary>W1 with GRU(8).</summary>
+[SequenceModel(Timesteps = 1, Features = 1, MaxBatchSize = 1)]
+[Gru(8)]
+[Dense(1)]
+public partial class StreamingGru8;
+
+/// <summary>W1 with GRU(16).</summary>
+[SequenceModel(Timesteps = 1, Features = 1, MaxBatchSize = 1)]
+[Gru(16)]
+[Dense(1)]
+public partial class StreamingGru16;
+
+/// <summary>W1 with GRU(32).</summary>
+[SequenceModel(Timesteps = 1, Features = 1, MaxBatchSize = 1)]
+[Gru(32)]
+[Dense(1)]
+public partial class StreamingGru32;
+
+/// <summary>W1 with GRU(64).</summary>
+[SequenceModel(Timesteps = 1, Features = 1, MaxBatchSize = 1)]
+[Gru(64)]
+[Dense(1)]
+public partial class StreamingGru64;
+
+/// <summary>W1 with GRU(128).</summary>
+[SequenceModel(Timesteps = 1, Features = 1, MaxBatchSize = 1)]
+[Gru(128)]
+[Dense(1)]
+public partial class StreamingGru128;

@@ -24,11 +24,39 @@ public static class ProfileHarness
     /// <summary>Where a result goes so that the JIT cannot drop the work that made it.</summary>
     public static float Sink { get; private set; }
 
+    /// <summary>
+    /// <c>w1-lstm-32</c>, <c>rtneural-gru-8</c> and the like: a W1 stream of <see cref="RtNeuralBenchmarks"/>, FastSeq's or RTNeural's.
+    /// </summary>
+    private static bool TrySized(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Func<Action>? create)
+    {
+        create = null;
+        string[] parts = name.Split('-');
+        if (parts is not [("w1" or "rtneural") and var who, ("lstm" or "gru") and var kind, var size] || !int.TryParse(size, out int units))
+            return false;
+        create = () =>
+        {
+            var b = new RtNeuralBenchmarks { Units = units };
+            bool gru = kind == "gru";
+            if (gru)
+                b.SetupGru();
+            else
+                b.SetupLstm();
+            return (who, gru) switch
+            {
+                ("w1", false) => () => Sink = b.FastSeqLstm(),
+                ("w1", true) => () => Sink = b.FastSeqGru(),
+                (_, false) => () => Sink = b.RtNeuralLstm(),
+                _ => () => Sink = b.RtNeuralGru(),
+            };
+        };
+        return true;
+    }
+
     public static int Run(string name, string duration)
     {
-        if (!ByName.TryGetValue(name, out Func<Action>? create))
+        if (!ByName.TryGetValue(name, out Func<Action>? create) && !TrySized(name, out create))
         {
-            Console.Error.WriteLine($"unknown workload '{name}'; expected one of {string.Join(", ", ByName.Keys)}");
+            Console.Error.WriteLine($"unknown workload '{name}'; expected one of {string.Join(", ", ByName.Keys)}, or (w1|rtneural)-(lstm|gru)-UNITS");
             return 2;
         }
         Action invoke = create();

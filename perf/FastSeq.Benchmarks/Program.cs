@@ -8,9 +8,10 @@ using FastSeq.Benchmarks;
 
 // One command runs every workload: FastSeq rows always, TorchSharp rows when libtorch loads
 // (see perf/README.md and perf/peers/setup-torchsharp.sh), ONNX Runtime rows (W1, W2) when its
-// native library loads. Each workload category has FastSeq as
+// native library loads, RTNeural rows (W1 at six sizes) when perf/peers/build-rtneural.sh builds it. Each workload category has FastSeq as
 // its baseline, so "Ratio (median)" reads "peer time / FastSeq time". Other modes, for profiling:
-// --breakdown (the parts of each FastSeq workload), --profile NAME SECONDS|xCOUNT, --check-torch.
+// --breakdown (the parts of each FastSeq workload), --profile NAME SECONDS|xCOUNT, --check-torch,
+// --rtneural [lstm|gru|all] [ROUNDS] (the RTNeural rows on the thread clock, alternating).
 var job = Job.Default
     .WithLaunchCount(1)
     .WithWarmupCount(5)
@@ -31,6 +32,8 @@ if (args is ["--profile", string workload, string duration])
     return ProfileHarness.Run(workload, duration);
 if (args is ["--breakdown"])
     return ComponentTimings.Run();
+if (args is ["--rtneural", .. var rest])
+    return RtNeuralComparison.Run(rest.Length > 0 ? rest[0] : "all", rest.Length > 1 ? int.Parse(rest[1], System.Globalization.CultureInfo.InvariantCulture) : 31);
 
 bool torchLoads = TorchPeer.TryLoad(out string torchReason);
 if (args is ["--check-torch"])
@@ -39,12 +42,14 @@ if (args is ["--check-torch"])
     return torchLoads ? 0 : 1;
 }
 bool onnxLoads = OnnxPeer.TryLoad(out string onnxReason);
+bool rtNeuralLoads = RtNeuralPeer.TryLoad(out string rtNeuralReason);
 
 // A peer whose native library does not load is skipped, loudly: at the start and again at the end.
 (string Rows, string Prefix, bool Loads, string Reason, string Remedy)[] peers =
 [
     ("TorchSharp", "Torch", torchLoads, torchReason, "run `bash perf/peers/setup-torchsharp.sh` once on this machine (see perf/README.md)"),
     ("ONNX Runtime", "Onnx", onnxLoads, onnxReason, "check that the Microsoft.ML.OnnxRuntime package restored its native library for this platform"),
+    ("RTNeural", "RtNeural", rtNeuralLoads, rtNeuralReason, "see perf/README.md: RTNEURAL_DIR, libeigen3-dev, nlohmann-json3-dev and g++ for perf/peers/build-rtneural.sh"),
 ];
 foreach (var peer in peers.Where(p => !p.Loads))
 {

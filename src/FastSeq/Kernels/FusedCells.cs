@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
@@ -17,16 +18,18 @@ namespace FastSeq.Kernels;
 /// <remarks>
 /// Serves whole vectors of units on the vector path (<see cref="Serves"/>); callers use the unfused path
 /// otherwise (the matrix kernels sum a partial last vector of columns in another order). Like the gate
-/// activations it runs on <see cref="Vector{T}"/>, whatever <see cref="MatMul.Path"/> the products take;
-/// only the Scalar path turns it off. Sizes are the callers' to check: x <c>[I]</c>, h <c>[H]</c> or empty (zero, and then its
+/// activations it runs on <see cref="Vector{T}"/>, and on <see cref="Vector512{T}"/> where that is native and wider,
+/// whatever <see cref="MatMul.Path"/> the products take; only the Scalar path turns it off. Sizes are the callers' to check: x <c>[I]</c>, h <c>[H]</c> or empty (zero, and then its
 /// weights are not read), weights <c>[I + H, gH]</c> with x's rows first (or <c>[I, gH]</c> when h is empty).
 /// </remarks>
 internal static class FusedCells
 {
-    // Vectors of units per block: each takes 4 accumulators. With 32 vector registers (AVX-512's encoding, Arm64),
-    // 5 (20 accumulators, the broadcast and the cell's temporaries) measured 3 % faster than 3 at 40 units;
-    // with 16 (AVX2, SSE), 3.
+    // Vectors of units per block, of either width: each takes 4 accumulators. With 32 vector registers (AVX-512's
+    // encoding, Arm64), 5 (20 accumulators, the broadcast and the cell's temporaries) measured 3 % faster than 3 at
+    // 40 units (in 256-bit vectors); with 16 (AVX2, SSE), 3.
     private static readonly int MaxWidth = Avx512F.IsSupported || AdvSimd.Arm64.IsSupported ? 5 : 3;
+
+    private static readonly bool s_wide = Vector512.IsHardwareAccelerated && 2 * Vector<float>.Count == Vector512<float>.Count;
 
     /// <summary>Whether the fused kernels serve layers of <paramref name="units"/>.</summary>
     public static bool Serves(int units) => GateActivations.IsVectorized && units % Vector<float>.Count == 0;
@@ -41,12 +44,15 @@ internal static class FusedCells
     public static void Lstm(ReadOnlySpan<float> start, ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> weights,
                             ReadOnlySpan<float> previousCell, Span<float> cell, Span<float> y, Span<float> activated)
     {
-        int units = y.Length, vectors = units / Vector<float>.Count;
+        int units = y.Length;
         var io = new LstmIo(
             ref MemoryMarshal.GetReference(start), ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(h), h.Length,
             ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(previousCell), !previousCell.IsEmpty,
             ref MemoryMarshal.GetReference(cell), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(activated), !activated.IsEmpty, units);
-        ForEachBlock<LstmKernel, LstmIo>(in io, vectors);
+        if (s_wide && units % Vector512<float>.Count == Vector<float>.Count && 4 * units / Vector512<float>.Count is 6 or 10)
+            LstmAcrossGates(in io);
+        else
+            ForEachBlock<LstmKernel, LstmIo>(in io, units);
     }
 
     /// <summary>
@@ -59,53 +65,110 @@ internal static class FusedCells
     public static void Gru(ReadOnlySpan<float> startRZ, ReadOnlySpan<float> startN, ReadOnlySpan<float> recurrentBias, ReadOnlySpan<float> x,
                            ReadOnlySpan<float> h, ReadOnlySpan<float> weights, Span<float> y, Span<float> activated, Span<float> recurrentN)
     {
-        int units = y.Length, vectors = units / Vector<float>.Count;
+        int units = y.Length;
         var io = new GruIo(
             ref MemoryMarshal.GetReference(startRZ), ref MemoryMarshal.GetReference(startN), ref MemoryMarshal.GetReference(recurrentBias), ref MemoryMarshal.GetReference(x), x.Length,
             ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(y),
             ref MemoryMarshal.GetReference(activated), ref MemoryMarshal.GetReference(recurrentN), !activated.IsEmpty, units);
-        ForEachBlock<GruKernel, GruIo>(in io, vectors);
+        ForEachBlock<GruKernel, GruIo>(in io, units);
     }
 
-    /// <summary>A cell's block kernel: one step of units <c>[j, j + V·W)</c>, V vectors of units as the type argument says.</summary>
+    /// <summary>
+    /// A cell's block kernel: one step of units <c>[j, j + V·W)</c>, V vectors of W units as the type arguments say, and
+    /// one <see cref="Vector{T}"/> of units more if the tail type argument has it.
+    /// </summary>
     private interface IBlockKernel<TIo>
         where TIo : allows ref struct
     {
-        static abstract void Block<TWidth>(in TIo io, nint j)
-            where TWidth : struct, IVectorCount;
+        static abstract void Block<TLanes, TVector, TWidth, TTail>(in TIo io, nint j)
+            where TLanes : struct, GateActivations.IFloatLanes<TVector>
+            where TVector : struct
+            where TWidth : struct, IVectorCount
+            where TTail : struct, ITail;
     }
+
+    /// <summary>Whether a block ends with a <see cref="Vector{T}"/> of units after its wider vectors, as a type.</summary>
+    private interface ITail
+    {
+        static abstract bool Has { get; }
+    }
+
+    private readonly struct NoTail : ITail { public static bool Has => false; }
+
+    private readonly struct WithTail : ITail { public static bool Has => true; }
 
     private readonly struct LstmKernel : IBlockKernel<LstmIo>
     {
-        public static void Block<TWidth>(in LstmIo io, nint j)
-            where TWidth : struct, IVectorCount => LstmBlock<TWidth>(in io, j);
+        public static void Block<TLanes, TVector, TWidth, TTail>(in LstmIo io, nint j)
+            where TLanes : struct, GateActivations.IFloatLanes<TVector>
+            where TVector : struct
+            where TWidth : struct, IVectorCount
+            where TTail : struct, ITail => LstmBlock<TLanes, TVector, TWidth, TTail>(in io, j);
     }
 
     private readonly struct GruKernel : IBlockKernel<GruIo>
     {
-        public static void Block<TWidth>(in GruIo io, nint j)
-            where TWidth : struct, IVectorCount => GruBlock<TWidth>(in io, j);
+        public static void Block<TLanes, TVector, TWidth, TTail>(in GruIo io, nint j)
+            where TLanes : struct, GateActivations.IFloatLanes<TVector>
+            where TVector : struct
+            where TWidth : struct, IVectorCount
+            where TTail : struct, ITail => GruBlock<TLanes, TVector, TWidth, TTail>(in io, j);
     }
 
-    /// <summary>Runs the kernel over the vectors of units in as few blocks as <see cref="MaxWidth"/> allows, as even as possible.</summary>
-    private static void ForEachBlock<TKernel, TIo>(in TIo io, int vectors)
+    /// <summary>
+    /// Runs the kernel over the units: in 512-bit vectors where the CPU runs them natively and <see cref="Vector{T}"/> is
+    /// half that (on a core with two 512-bit FMA pipes that halves the product's time; the lanes give the same bits at
+    /// any width), a last 256-bit vector of units in the last block, so that its sums run beside the others'.
+    /// </summary>
+    private static void ForEachBlock<TKernel, TIo>(in TIo io, int units)
         where TKernel : IBlockKernel<TIo>
         where TIo : allows ref struct
+    {
+        int wide = s_wide ? units / Vector512<float>.Count : 0;
+        if (wide == 0)
+            ForEachBlock<TKernel, TIo, GateActivations.VectorLanes, Vector<float>>(in io, units / Vector<float>.Count, tail: false);
+        else
+            ForEachBlock<TKernel, TIo, GateActivations.Vector512Lanes, Vector512<float>>(in io, wide, tail: units % Vector512<float>.Count != 0);
+    }
+
+    /// <summary>
+    /// Runs the kernel over <paramref name="vectors"/> vectors of units in as few blocks as <see cref="MaxWidth"/> allows,
+    /// as even as possible, the last with a <see cref="Vector{T}"/> of units more if <paramref name="tail"/>.
+    /// </summary>
+    private static void ForEachBlock<TKernel, TIo, TLanes, TVector>(in TIo io, int vectors, bool tail)
+        where TKernel : IBlockKernel<TIo>
+        where TIo : allows ref struct
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
     {
         int blocks = (vectors + MaxWidth - 1) / MaxWidth;
         nint j = 0;
         for (int block = 0; block < blocks; block++)
         {
             int width = (vectors / blocks) + (block < vectors % blocks ? 1 : 0);
-            switch (width)
-            {
-                case 1: TKernel.Block<Vectors1>(in io, j); break;
-                case 2: TKernel.Block<Vectors2>(in io, j); break;
-                case 3: TKernel.Block<Vectors3>(in io, j); break;
-                case 4: TKernel.Block<Vectors4>(in io, j); break;
-                default: TKernel.Block<Vectors5>(in io, j); break;
-            }
-            j += width * Vector<float>.Count;
+            if (tail && block == blocks - 1)
+                Block<TKernel, TIo, TLanes, TVector, WithTail>(in io, j, width);
+            else
+                Block<TKernel, TIo, TLanes, TVector, NoTail>(in io, j, width);
+            j += width * TLanes.Count;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block<TKernel, TIo, TLanes, TVector, TTail>(in TIo io, nint j, int width)
+        where TKernel : IBlockKernel<TIo>
+        where TIo : allows ref struct
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
+        where TTail : struct, ITail
+    {
+        switch (width)
+        {
+            case 1: TKernel.Block<TLanes, TVector, Vectors1, TTail>(in io, j); break;
+            case 2: TKernel.Block<TLanes, TVector, Vectors2, TTail>(in io, j); break;
+            case 3: TKernel.Block<TLanes, TVector, Vectors3, TTail>(in io, j); break;
+            case 4: TKernel.Block<TLanes, TVector, Vectors4, TTail>(in io, j); break;
+            default: TKernel.Block<TLanes, TVector, Vectors5, TTail>(in io, j); break;
         }
     }
 
@@ -129,19 +192,26 @@ internal static class FusedCells
     // Never inlined: compiled on its own it stays within the JIT's inlining budget, so every vector function it
     // calls is inlined (inlined into a larger caller, the exps became calls and a step took 1.5x as long).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void LstmBlock<TWidth>(in LstmIo io, nint j)
+    private static void LstmBlock<TLanes, TVector, TWidth, TTail>(in LstmIo io, nint j)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
         where TWidth : struct, IVectorCount
+        where TTail : struct, ITail
     {
         int v = TWidth.Vectors;
-        nint W = Vector<float>.Count, H = io.Units, i = j, f = H + j, g = (2 * H) + j, o = (3 * H) + j, ld = 4 * H;
+        bool tail = TTail.Has;
+        nint W = TLanes.Count, H = io.Units, i = j, f = H + j, g = (2 * H) + j, o = (3 * H) + j, ld = 4 * H;
         ref float start = ref io.Start;
-        Vector<float> i0 = Load(ref start, i), f0 = Load(ref start, f), g0 = Load(ref start, g), o0 = Load(ref start, o);
-        Vector<float> i1 = default, f1 = default, g1 = default, o1 = default, i2 = default, f2 = default, g2 = default, o2 = default;
-        Vector<float> i3 = default, f3 = default, g3 = default, o3 = default, i4 = default, f4 = default, g4 = default, o4 = default;
-        if (v > 1) { i1 = Load(ref start, i + W); f1 = Load(ref start, f + W); g1 = Load(ref start, g + W); o1 = Load(ref start, o + W); }
-        if (v > 2) { i2 = Load(ref start, i + 2 * W); f2 = Load(ref start, f + 2 * W); g2 = Load(ref start, g + 2 * W); o2 = Load(ref start, o + 2 * W); }
-        if (v > 3) { i3 = Load(ref start, i + 3 * W); f3 = Load(ref start, f + 3 * W); g3 = Load(ref start, g + 3 * W); o3 = Load(ref start, o + 3 * W); }
-        if (v > 4) { i4 = Load(ref start, i + 4 * W); f4 = Load(ref start, f + 4 * W); g4 = Load(ref start, g + 4 * W); o4 = Load(ref start, o + 4 * W); }
+        TVector i0 = TLanes.Load(ref start, i), f0 = TLanes.Load(ref start, f), g0 = TLanes.Load(ref start, g), o0 = TLanes.Load(ref start, o);
+        TVector i1 = default, f1 = default, g1 = default, o1 = default, i2 = default, f2 = default, g2 = default, o2 = default;
+        TVector i3 = default, f3 = default, g3 = default, o3 = default, i4 = default, f4 = default, g4 = default, o4 = default;
+        if (v > 1) { i1 = TLanes.Load(ref start, i + W); f1 = TLanes.Load(ref start, f + W); g1 = TLanes.Load(ref start, g + W); o1 = TLanes.Load(ref start, o + W); }
+        if (v > 2) { i2 = TLanes.Load(ref start, i + 2 * W); f2 = TLanes.Load(ref start, f + 2 * W); g2 = TLanes.Load(ref start, g + 2 * W); o2 = TLanes.Load(ref start, o + 2 * W); }
+        if (v > 3) { i3 = TLanes.Load(ref start, i + 3 * W); f3 = TLanes.Load(ref start, f + 3 * W); g3 = TLanes.Load(ref start, g + 3 * W); o3 = TLanes.Load(ref start, o + 3 * W); }
+        if (v > 4) { i4 = TLanes.Load(ref start, i + 4 * W); f4 = TLanes.Load(ref start, f + 4 * W); g4 = TLanes.Load(ref start, g + 4 * W); o4 = TLanes.Load(ref start, o + 4 * W); }
+        nint e = v * W; // the tail's first unit from j
+        Vector<float> iE = default, fE = default, gE = default, oE = default;
+        if (tail) { iE = Load(ref start, i + e); fE = Load(ref start, f + e); gE = Load(ref start, g + e); oE = Load(ref start, o + e); }
 
         ref float w = ref io.Weights;
         ref float a = ref io.X;
@@ -150,108 +220,225 @@ internal static class FusedCells
         {
             for (int p = 0; p < rows; p++)
             {
-                var s = new Vector<float>(Unsafe.Add(ref a, p));
-                i0 = Fma(s, ref w, i, i0); f0 = Fma(s, ref w, f, f0); g0 = Fma(s, ref w, g, g0); o0 = Fma(s, ref w, o, o0);
-                if (v > 1) { i1 = Fma(s, ref w, i + W, i1); f1 = Fma(s, ref w, f + W, f1); g1 = Fma(s, ref w, g + W, g1); o1 = Fma(s, ref w, o + W, o1); }
-                if (v > 2) { i2 = Fma(s, ref w, i + 2 * W, i2); f2 = Fma(s, ref w, f + 2 * W, f2); g2 = Fma(s, ref w, g + 2 * W, g2); o2 = Fma(s, ref w, o + 2 * W, o2); }
-                if (v > 3) { i3 = Fma(s, ref w, i + 3 * W, i3); f3 = Fma(s, ref w, f + 3 * W, f3); g3 = Fma(s, ref w, g + 3 * W, g3); o3 = Fma(s, ref w, o + 3 * W, o3); }
-                if (v > 4) { i4 = Fma(s, ref w, i + 4 * W, i4); f4 = Fma(s, ref w, f + 4 * W, f4); g4 = Fma(s, ref w, g + 4 * W, g4); o4 = Fma(s, ref w, o + 4 * W, o4); }
+                float value = Unsafe.Add(ref a, p);
+                var s = TLanes.Create(value);
+                i0 = Fma<TLanes, TVector>(s, ref w, i, i0); f0 = Fma<TLanes, TVector>(s, ref w, f, f0); g0 = Fma<TLanes, TVector>(s, ref w, g, g0); o0 = Fma<TLanes, TVector>(s, ref w, o, o0);
+                if (v > 1) { i1 = Fma<TLanes, TVector>(s, ref w, i + W, i1); f1 = Fma<TLanes, TVector>(s, ref w, f + W, f1); g1 = Fma<TLanes, TVector>(s, ref w, g + W, g1); o1 = Fma<TLanes, TVector>(s, ref w, o + W, o1); }
+                if (v > 2) { i2 = Fma<TLanes, TVector>(s, ref w, i + 2 * W, i2); f2 = Fma<TLanes, TVector>(s, ref w, f + 2 * W, f2); g2 = Fma<TLanes, TVector>(s, ref w, g + 2 * W, g2); o2 = Fma<TLanes, TVector>(s, ref w, o + 2 * W, o2); }
+                if (v > 3) { i3 = Fma<TLanes, TVector>(s, ref w, i + 3 * W, i3); f3 = Fma<TLanes, TVector>(s, ref w, f + 3 * W, f3); g3 = Fma<TLanes, TVector>(s, ref w, g + 3 * W, g3); o3 = Fma<TLanes, TVector>(s, ref w, o + 3 * W, o3); }
+                if (v > 4) { i4 = Fma<TLanes, TVector>(s, ref w, i + 4 * W, i4); f4 = Fma<TLanes, TVector>(s, ref w, f + 4 * W, f4); g4 = Fma<TLanes, TVector>(s, ref w, g + 4 * W, g4); o4 = Fma<TLanes, TVector>(s, ref w, o + 4 * W, o4); }
+                if (tail) { var sE = new Vector<float>(value); iE = Fma(sE, ref w, i + e, iE); fE = Fma(sE, ref w, f + e, fE); gE = Fma(sE, ref w, g + e, gE); oE = Fma(sE, ref w, o + e, oE); }
                 w = ref Unsafe.Add(ref w, ld);
             }
             a = ref io.H;
             rows = io.HRows;
         }
 
-        LstmUnits(in io, j, i0, f0, g0, o0);
-        if (v > 1) LstmUnits(in io, j + W, i1, f1, g1, o1);
-        if (v > 2) LstmUnits(in io, j + 2 * W, i2, f2, g2, o2);
-        if (v > 3) LstmUnits(in io, j + 3 * W, i3, f3, g3, o3);
-        if (v > 4) LstmUnits(in io, j + 4 * W, i4, f4, g4, o4);
+        LstmUnits<TLanes, TVector>(in io, j, i0, f0, g0, o0);
+        if (v > 1) LstmUnits<TLanes, TVector>(in io, j + W, i1, f1, g1, o1);
+        if (v > 2) LstmUnits<TLanes, TVector>(in io, j + 2 * W, i2, f2, g2, o2);
+        if (v > 3) LstmUnits<TLanes, TVector>(in io, j + 3 * W, i3, f3, g3, o3);
+        if (v > 4) LstmUnits<TLanes, TVector>(in io, j + 4 * W, i4, f4, g4, o4);
+        if (tail) LstmTail(in io, j + e, iE, fE, gE, oE);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LstmUnits(in LstmIo io, nint j, Vector<float> i, Vector<float> f, Vector<float> g, Vector<float> o)
+    /// <summary>
+    /// LSTM of 24 or 40 units in 512-bit vectors: the product over all 4H columns at once, 6 or 10 vectors, as they lie in
+    /// the rows, then the cell from those sums stored on the stack. Blocked by units, each gate's 512-bit loads would start
+    /// 32 bytes into a cache line in every other gate (a gate's columns are H = 16k + 8 floats apart) and cost two loads
+    /// each, so that the loads, not the multiply-adds, bounded the product.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
+    private static unsafe void LstmAcrossGates(in LstmIo io)
     {
-        i = GateActivations.Sigmoid(i);
-        f = GateActivations.Sigmoid(f);
-        g = GateActivations.Tanh(g);
-        o = GateActivations.Sigmoid(o);
+        const int MaxColumns = 160;
+        int columns = 4 * io.Units;
+        // One cache line of slack, so that the sums' 512-bit stores start on a line.
+        float* buffer = stackalloc float[MaxColumns + 16];
+        ref float sums = ref Unsafe.AsRef<float>(buffer + ((16 - ((nint)buffer / sizeof(float) % 16)) % 16));
+        if (columns / Vector512<float>.Count == 6)
+            SumAcrossGates<Vectors6>(in io, ref sums);
+        else
+            SumAcrossGates<Columns10>(in io, ref sums);
+
+        nint H = io.Units, W = Vector512<float>.Count, j = 0;
+        for (; j + W <= H; j += W)
+        {
+            LstmUnits<GateActivations.Vector512Lanes, Vector512<float>>(in io, j,
+                Vector512.LoadUnsafe(ref sums, (nuint)j), Vector512.LoadUnsafe(ref sums, (nuint)(H + j)),
+                Vector512.LoadUnsafe(ref sums, (nuint)((2 * H) + j)), Vector512.LoadUnsafe(ref sums, (nuint)((3 * H) + j)));
+        }
+        LstmTail(in io, j, Load(ref sums, j), Load(ref sums, H + j), Load(ref sums, (2 * H) + j), Load(ref sums, (3 * H) + j));
+    }
+
+    // start + [x | h]·weights over V 512-bit vectors of columns, in registers, stored to sums.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumAcrossGates<TColumns>(in LstmIo io, ref float sums)
+        where TColumns : struct, IVectorCount
+    {
+        int v = TColumns.Vectors;
+        nint W = Vector512<float>.Count, ld = 4 * (nint)io.Units;
+        ref float start = ref io.Start;
+        Vector512<float> a0 = Vector512.LoadUnsafe(ref start), a1 = default, a2 = default, a3 = default, a4 = default;
+        Vector512<float> a5 = default, a6 = default, a7 = default, a8 = default, a9 = default;
+        if (v > 1) a1 = Vector512.LoadUnsafe(ref start, (nuint)W);
+        if (v > 2) a2 = Vector512.LoadUnsafe(ref start, (nuint)(2 * W));
+        if (v > 3) a3 = Vector512.LoadUnsafe(ref start, (nuint)(3 * W));
+        if (v > 4) a4 = Vector512.LoadUnsafe(ref start, (nuint)(4 * W));
+        if (v > 5) a5 = Vector512.LoadUnsafe(ref start, (nuint)(5 * W));
+        if (v > 6) a6 = Vector512.LoadUnsafe(ref start, (nuint)(6 * W));
+        if (v > 7) a7 = Vector512.LoadUnsafe(ref start, (nuint)(7 * W));
+        if (v > 8) a8 = Vector512.LoadUnsafe(ref start, (nuint)(8 * W));
+        if (v > 9) a9 = Vector512.LoadUnsafe(ref start, (nuint)(9 * W));
+
+        ref float w = ref io.Weights;
+        ref float a = ref io.X;
+        int rows = io.Inputs;
+        for (int part = 0; part < 2; part++)
+        {
+            for (int p = 0; p < rows; p++)
+            {
+                var s = Vector512.Create(Unsafe.Add(ref a, p));
+                a0 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 0, a0);
+                if (v > 1) a1 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, W, a1);
+                if (v > 2) a2 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 2 * W, a2);
+                if (v > 3) a3 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 3 * W, a3);
+                if (v > 4) a4 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 4 * W, a4);
+                if (v > 5) a5 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 5 * W, a5);
+                if (v > 6) a6 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 6 * W, a6);
+                if (v > 7) a7 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 7 * W, a7);
+                if (v > 8) a8 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 8 * W, a8);
+                if (v > 9) a9 = Fma<GateActivations.Vector512Lanes, Vector512<float>>(s, ref w, 9 * W, a9);
+                w = ref Unsafe.Add(ref w, ld);
+            }
+            a = ref io.H;
+            rows = io.HRows;
+        }
+
+        a0.StoreUnsafe(ref sums);
+        if (v > 1) a1.StoreUnsafe(ref sums, (nuint)W);
+        if (v > 2) a2.StoreUnsafe(ref sums, (nuint)(2 * W));
+        if (v > 3) a3.StoreUnsafe(ref sums, (nuint)(3 * W));
+        if (v > 4) a4.StoreUnsafe(ref sums, (nuint)(4 * W));
+        if (v > 5) a5.StoreUnsafe(ref sums, (nuint)(5 * W));
+        if (v > 6) a6.StoreUnsafe(ref sums, (nuint)(6 * W));
+        if (v > 7) a7.StoreUnsafe(ref sums, (nuint)(7 * W));
+        if (v > 8) a8.StoreUnsafe(ref sums, (nuint)(8 * W));
+        if (v > 9) a9.StoreUnsafe(ref sums, (nuint)(9 * W));
+    }
+
+    private readonly struct Columns10 : IVectorCount { public static int Vectors => 10; }
+
+    // The tail's units, compiled apart: inlined beside the wider vectors' units, they left the JIT's inlining budget
+    // spent, and the activations of the block became calls (an LSTM(40) step took 1.5x as long).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LstmTail(in LstmIo io, nint j, Vector<float> i, Vector<float> f, Vector<float> g, Vector<float> o) =>
+        LstmUnits<GateActivations.VectorLanes, Vector<float>>(in io, j, i, f, g, o);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LstmUnits<TLanes, TVector>(in LstmIo io, nint j, TVector i, TVector f, TVector g, TVector o)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
+    {
+        i = GateActivations.Sigmoid<TLanes, TVector>(i);
+        f = GateActivations.Sigmoid<TLanes, TVector>(f);
+        g = GateActivations.Tanh<TLanes, TVector>(g);
+        o = GateActivations.Sigmoid<TLanes, TVector>(o);
         if (io.KeepActivated)
         {
             nint H = io.Units;
-            i.StoreUnsafe(ref io.Activated, (nuint)j);
-            f.StoreUnsafe(ref io.Activated, (nuint)(H + j));
-            g.StoreUnsafe(ref io.Activated, (nuint)((2 * H) + j));
-            o.StoreUnsafe(ref io.Activated, (nuint)((3 * H) + j));
+            TLanes.Store(i, ref io.Activated, j);
+            TLanes.Store(f, ref io.Activated, H + j);
+            TLanes.Store(g, ref io.Activated, (2 * H) + j);
+            TLanes.Store(o, ref io.Activated, (3 * H) + j);
         }
-        Vector<float> previous = io.HasPreviousCell ? Load(ref io.PreviousCell, j) : Vector<float>.Zero;
-        Vector<float> c = GateActivations.LstmCellState(f, previous, i, g);
-        c.StoreUnsafe(ref io.Cell, (nuint)j);
-        GateActivations.LstmOutput(o, c).StoreUnsafe(ref io.Y, (nuint)j);
+        TVector previous = io.HasPreviousCell ? TLanes.Load(ref io.PreviousCell, j) : TLanes.Create(0f);
+        TVector c = GateActivations.LstmCellState<TLanes, TVector>(f, previous, i, g);
+        TLanes.Store(c, ref io.Cell, j);
+        TLanes.Store(GateActivations.LstmOutput<TLanes, TVector>(o, c), ref io.Y, j);
     }
 
     // Units [j, j + V·W): r, z and the input part of n over the rows of x; r, z and the recurrent part of n over the rows of h.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void GruBlock<TWidth>(in GruIo io, nint j)
+    private static void GruBlock<TLanes, TVector, TWidth, TTail>(in GruIo io, nint j)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
         where TWidth : struct, IVectorCount
+        where TTail : struct, ITail
     {
         int v = TWidth.Vectors;
-        nint W = Vector<float>.Count, H = io.Units, r = j, z = H + j, n = (2 * H) + j, ld = 3 * H;
+        bool tail = TTail.Has;
+        nint W = TLanes.Count, H = io.Units, r = j, z = H + j, n = (2 * H) + j, ld = 3 * H;
         ref float start = ref io.StartRZ, startN = ref io.StartN;
         ref float bhn = ref io.RecurrentBias;
-        Vector<float> r0 = Load(ref start, r), z0 = Load(ref start, z), n0 = Load(ref startN, j), m0 = Load(ref bhn, j);
-        Vector<float> r1 = default, z1 = default, n1 = default, m1 = default, r2 = default, z2 = default, n2 = default, m2 = default;
-        Vector<float> r3 = default, z3 = default, n3 = default, m3 = default, r4 = default, z4 = default, n4 = default, m4 = default;
-        if (v > 1) { r1 = Load(ref start, r + W); z1 = Load(ref start, z + W); n1 = Load(ref startN, j + W); m1 = Load(ref bhn, j + W); }
-        if (v > 2) { r2 = Load(ref start, r + 2 * W); z2 = Load(ref start, z + 2 * W); n2 = Load(ref startN, j + 2 * W); m2 = Load(ref bhn, j + 2 * W); }
-        if (v > 3) { r3 = Load(ref start, r + 3 * W); z3 = Load(ref start, z + 3 * W); n3 = Load(ref startN, j + 3 * W); m3 = Load(ref bhn, j + 3 * W); }
-        if (v > 4) { r4 = Load(ref start, r + 4 * W); z4 = Load(ref start, z + 4 * W); n4 = Load(ref startN, j + 4 * W); m4 = Load(ref bhn, j + 4 * W); }
+        TVector r0 = TLanes.Load(ref start, r), z0 = TLanes.Load(ref start, z), n0 = TLanes.Load(ref startN, j), m0 = TLanes.Load(ref bhn, j);
+        TVector r1 = default, z1 = default, n1 = default, m1 = default, r2 = default, z2 = default, n2 = default, m2 = default;
+        TVector r3 = default, z3 = default, n3 = default, m3 = default, r4 = default, z4 = default, n4 = default, m4 = default;
+        if (v > 1) { r1 = TLanes.Load(ref start, r + W); z1 = TLanes.Load(ref start, z + W); n1 = TLanes.Load(ref startN, j + W); m1 = TLanes.Load(ref bhn, j + W); }
+        if (v > 2) { r2 = TLanes.Load(ref start, r + 2 * W); z2 = TLanes.Load(ref start, z + 2 * W); n2 = TLanes.Load(ref startN, j + 2 * W); m2 = TLanes.Load(ref bhn, j + 2 * W); }
+        if (v > 3) { r3 = TLanes.Load(ref start, r + 3 * W); z3 = TLanes.Load(ref start, z + 3 * W); n3 = TLanes.Load(ref startN, j + 3 * W); m3 = TLanes.Load(ref bhn, j + 3 * W); }
+        if (v > 4) { r4 = TLanes.Load(ref start, r + 4 * W); z4 = TLanes.Load(ref start, z + 4 * W); n4 = TLanes.Load(ref startN, j + 4 * W); m4 = TLanes.Load(ref bhn, j + 4 * W); }
+        nint e = v * W; // the tail's first unit from j
+        Vector<float> rE = default, zE = default, nE = default, mE = default;
+        if (tail) { rE = Load(ref start, r + e); zE = Load(ref start, z + e); nE = Load(ref startN, j + e); mE = Load(ref bhn, j + e); }
 
         ref float w = ref io.Weights;
         for (int p = 0; p < io.Inputs; p++)
         {
-            var s = new Vector<float>(Unsafe.Add(ref io.X, p));
-            r0 = Fma(s, ref w, r, r0); z0 = Fma(s, ref w, z, z0); n0 = Fma(s, ref w, n, n0);
-            if (v > 1) { r1 = Fma(s, ref w, r + W, r1); z1 = Fma(s, ref w, z + W, z1); n1 = Fma(s, ref w, n + W, n1); }
-            if (v > 2) { r2 = Fma(s, ref w, r + 2 * W, r2); z2 = Fma(s, ref w, z + 2 * W, z2); n2 = Fma(s, ref w, n + 2 * W, n2); }
-            if (v > 3) { r3 = Fma(s, ref w, r + 3 * W, r3); z3 = Fma(s, ref w, z + 3 * W, z3); n3 = Fma(s, ref w, n + 3 * W, n3); }
-            if (v > 4) { r4 = Fma(s, ref w, r + 4 * W, r4); z4 = Fma(s, ref w, z + 4 * W, z4); n4 = Fma(s, ref w, n + 4 * W, n4); }
+            float value = Unsafe.Add(ref io.X, p);
+            var s = TLanes.Create(value);
+            r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); n0 = Fma<TLanes, TVector>(s, ref w, n, n0);
+            if (v > 1) { r1 = Fma<TLanes, TVector>(s, ref w, r + W, r1); z1 = Fma<TLanes, TVector>(s, ref w, z + W, z1); n1 = Fma<TLanes, TVector>(s, ref w, n + W, n1); }
+            if (v > 2) { r2 = Fma<TLanes, TVector>(s, ref w, r + 2 * W, r2); z2 = Fma<TLanes, TVector>(s, ref w, z + 2 * W, z2); n2 = Fma<TLanes, TVector>(s, ref w, n + 2 * W, n2); }
+            if (v > 3) { r3 = Fma<TLanes, TVector>(s, ref w, r + 3 * W, r3); z3 = Fma<TLanes, TVector>(s, ref w, z + 3 * W, z3); n3 = Fma<TLanes, TVector>(s, ref w, n + 3 * W, n3); }
+            if (v > 4) { r4 = Fma<TLanes, TVector>(s, ref w, r + 4 * W, r4); z4 = Fma<TLanes, TVector>(s, ref w, z + 4 * W, z4); n4 = Fma<TLanes, TVector>(s, ref w, n + 4 * W, n4); }
+            if (tail) { var sE = new Vector<float>(value); rE = Fma(sE, ref w, r + e, rE); zE = Fma(sE, ref w, z + e, zE); nE = Fma(sE, ref w, n + e, nE); }
             w = ref Unsafe.Add(ref w, ld);
         }
         for (int p = 0; p < io.HRows; p++)
         {
-            var s = new Vector<float>(Unsafe.Add(ref io.H, p));
-            r0 = Fma(s, ref w, r, r0); z0 = Fma(s, ref w, z, z0); m0 = Fma(s, ref w, n, m0);
-            if (v > 1) { r1 = Fma(s, ref w, r + W, r1); z1 = Fma(s, ref w, z + W, z1); m1 = Fma(s, ref w, n + W, m1); }
-            if (v > 2) { r2 = Fma(s, ref w, r + 2 * W, r2); z2 = Fma(s, ref w, z + 2 * W, z2); m2 = Fma(s, ref w, n + 2 * W, m2); }
-            if (v > 3) { r3 = Fma(s, ref w, r + 3 * W, r3); z3 = Fma(s, ref w, z + 3 * W, z3); m3 = Fma(s, ref w, n + 3 * W, m3); }
-            if (v > 4) { r4 = Fma(s, ref w, r + 4 * W, r4); z4 = Fma(s, ref w, z + 4 * W, z4); m4 = Fma(s, ref w, n + 4 * W, m4); }
+            float value = Unsafe.Add(ref io.H, p);
+            var s = TLanes.Create(value);
+            r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); m0 = Fma<TLanes, TVector>(s, ref w, n, m0);
+            if (v > 1) { r1 = Fma<TLanes, TVector>(s, ref w, r + W, r1); z1 = Fma<TLanes, TVector>(s, ref w, z + W, z1); m1 = Fma<TLanes, TVector>(s, ref w, n + W, m1); }
+            if (v > 2) { r2 = Fma<TLanes, TVector>(s, ref w, r + 2 * W, r2); z2 = Fma<TLanes, TVector>(s, ref w, z + 2 * W, z2); m2 = Fma<TLanes, TVector>(s, ref w, n + 2 * W, m2); }
+            if (v > 3) { r3 = Fma<TLanes, TVector>(s, ref w, r + 3 * W, r3); z3 = Fma<TLanes, TVector>(s, ref w, z + 3 * W, z3); m3 = Fma<TLanes, TVector>(s, ref w, n + 3 * W, m3); }
+            if (v > 4) { r4 = Fma<TLanes, TVector>(s, ref w, r + 4 * W, r4); z4 = Fma<TLanes, TVector>(s, ref w, z + 4 * W, z4); m4 = Fma<TLanes, TVector>(s, ref w, n + 4 * W, m4); }
+            if (tail) { var sE = new Vector<float>(value); rE = Fma(sE, ref w, r + e, rE); zE = Fma(sE, ref w, z + e, zE); mE = Fma(sE, ref w, n + e, mE); }
             w = ref Unsafe.Add(ref w, ld);
         }
 
-        GruUnits(in io, j, r0, z0, n0, m0);
-        if (v > 1) GruUnits(in io, j + W, r1, z1, n1, m1);
-        if (v > 2) GruUnits(in io, j + 2 * W, r2, z2, n2, m2);
-        if (v > 3) GruUnits(in io, j + 3 * W, r3, z3, n3, m3);
-        if (v > 4) GruUnits(in io, j + 4 * W, r4, z4, n4, m4);
+        GruUnits<TLanes, TVector>(in io, j, r0, z0, n0, m0);
+        if (v > 1) GruUnits<TLanes, TVector>(in io, j + W, r1, z1, n1, m1);
+        if (v > 2) GruUnits<TLanes, TVector>(in io, j + 2 * W, r2, z2, n2, m2);
+        if (v > 3) GruUnits<TLanes, TVector>(in io, j + 3 * W, r3, z3, n3, m3);
+        if (v > 4) GruUnits<TLanes, TVector>(in io, j + 4 * W, r4, z4, n4, m4);
+        if (tail) GruTail(in io, j + e, rE, zE, nE, mE);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GruTail(in GruIo io, nint j, Vector<float> r, Vector<float> z, Vector<float> inputN, Vector<float> recurrentN) =>
+        GruUnits<GateActivations.VectorLanes, Vector<float>>(in io, j, r, z, inputN, recurrentN);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GruUnits(in GruIo io, nint j, Vector<float> r, Vector<float> z, Vector<float> inputN, Vector<float> recurrentN)
+    private static void GruUnits<TLanes, TVector>(in GruIo io, nint j, TVector r, TVector z, TVector inputN, TVector recurrentN)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
     {
-        r = GateActivations.Sigmoid(r);
-        z = GateActivations.Sigmoid(z);
-        Vector<float> n = GateActivations.GruCandidate(inputN, r, recurrentN);
-        Vector<float> previous = io.HRows > 0 ? Load(ref io.H, j) : Vector<float>.Zero;
+        r = GateActivations.Sigmoid<TLanes, TVector>(r);
+        z = GateActivations.Sigmoid<TLanes, TVector>(z);
+        TVector n = GateActivations.GruCandidate<TLanes, TVector>(inputN, r, recurrentN);
+        TVector previous = io.HRows > 0 ? TLanes.Load(ref io.H, j) : TLanes.Create(0f);
         if (io.Keep)
         {
             nint H = io.Units;
-            r.StoreUnsafe(ref io.Activated, (nuint)j);
-            z.StoreUnsafe(ref io.Activated, (nuint)(H + j));
-            n.StoreUnsafe(ref io.Activated, (nuint)((2 * H) + j));
-            recurrentN.StoreUnsafe(ref io.RecurrentN, (nuint)j);
+            TLanes.Store(r, ref io.Activated, j);
+            TLanes.Store(z, ref io.Activated, H + j);
+            TLanes.Store(n, ref io.Activated, (2 * H) + j);
+            TLanes.Store(recurrentN, ref io.RecurrentN, j);
         }
-        GateActivations.GruOutput(z, previous, n).StoreUnsafe(ref io.Y, (nuint)j);
+        TLanes.Store(GateActivations.GruOutput<TLanes, TVector>(z, previous, n), ref io.Y, j);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -260,4 +447,9 @@ internal static class FusedCells
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Fma(Vector<float> s, ref float row, nint offset, Vector<float> accumulator) =>
         Vector.MultiplyAddEstimate(s, Vector.LoadUnsafe(ref row, (nuint)offset), accumulator);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Fma<TLanes, TVector>(TVector s, ref float row, nint offset, TVector accumulator)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct => TLanes.MultiplyAdd(s, TLanes.Load(ref row, offset), accumulator);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace FastSeq.Kernels;
 
@@ -68,11 +69,11 @@ internal static class GateActivations
     /// <summary><c>c = f ⊙ c_prev + i ⊙ g</c> from activated gates (shared with <see cref="FusedCells"/>, so both give the same bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector<float> LstmCellState(Vector<float> f, Vector<float> previousCell, Vector<float> i, Vector<float> g) =>
-        Vector.MultiplyAddEstimate(f, previousCell, i * g);
+        LstmCellState<VectorLanes, Vector<float>>(f, previousCell, i, g);
 
     /// <summary><c>h = o ⊙ tanh(c)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector<float> LstmOutput(Vector<float> o, Vector<float> cell) => o * Tanh(cell);
+    internal static Vector<float> LstmOutput(Vector<float> o, Vector<float> cell) => LstmOutput<VectorLanes, Vector<float>>(o, cell);
 
     // The padded last vector lives here, out of line, so the full-vector loops carry no buffers.
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -132,12 +133,12 @@ internal static class GateActivations
     /// <summary><c>n = tanh(n_in + r ⊙ recurrentN)</c> (shared with <see cref="FusedCells"/>, so both give the same bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector<float> GruCandidate(Vector<float> inputN, Vector<float> r, Vector<float> recurrentN) =>
-        Tanh(Vector.MultiplyAddEstimate(r, recurrentN, inputN));
+        GruCandidate<VectorLanes, Vector<float>>(inputN, r, recurrentN);
 
     /// <summary><c>h = n + z ⊙ (h_prev - n)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector<float> GruOutput(Vector<float> z, Vector<float> previousH, Vector<float> n) =>
-        Vector.MultiplyAddEstimate(z, previousH - n, n);
+        GruOutput<VectorLanes, Vector<float>>(z, previousH, n);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void GruCombinePartial(ref float r, ref float z, ref float n, ref float hn, ref float p, bool fromZero, ref float y, nint j, int lanes) =>
@@ -239,40 +240,197 @@ internal static class GateActivations
 
     /// <summary><c>1 / (1 + e^-x)</c>: within a few float ulps, saturating to 0 and 1 without overflow.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + ExpOfNegated(x));
+    internal static Vector<float> Sigmoid(Vector<float> x) => Sigmoid<VectorLanes, Vector<float>>(x);
 
-    /// <summary><c>tanh x = 2 σ(2x) - 1</c>: absolute error about 1e-7, exactly ±1 far out.</summary>
+    /// <summary><c>tanh x = (1 - e^-2x) / (1 + e^-2x)</c>: absolute error about 1e-7, exactly ±1 far out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector<float> Tanh(Vector<float> x) => Vector.MultiplyAddEstimate(new Vector<float>(2f), Sigmoid(x + x), -Vector<float>.One);
+    internal static Vector<float> Tanh(Vector<float> x) => Tanh<VectorLanes, Vector<float>>(x);
+
+    /// <summary><see cref="Sigmoid(Vector{float})"/> on any vector type: lane by lane the same operations, so the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector Sigmoid<TLanes, TVector>(TVector x)
+        where TLanes : struct, IFloatLanes<TVector>
+        where TVector : struct =>
+        TLanes.Divide(TLanes.Create(1f), TLanes.Add(TLanes.Create(1f), ExpOfNegated<TLanes, TVector>(x, 1f)));
 
     /// <summary>
-    /// <c>e^-x</c> in float arithmetic, the negation folded into the constants: -x = n ln 2 + r with
-    /// |r| &lt;= ln 2 / 2, e^r by a degree-5 polynomial (relative error about 2e-7), times 2^n built in
-    /// the exponent bits. x is clamped to [-88, 87], where e^-x stays a normal float; the gates only
-    /// need that range.
+    /// <see cref="Tanh(Vector{float})"/> on any vector type: <c>(1 - e^-2x) / (1 + e^-2x)</c>, the two sums side by side and
+    /// the doubling folded into the exp's constants, so the chain from x is the exp, one add and the division.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> ExpOfNegated(Vector<float> x)
+    internal static TVector Tanh<TLanes, TVector>(TVector x)
+        where TLanes : struct, IFloatLanes<TVector>
+        where TVector : struct
+    {
+        TVector e = ExpOfNegated<TLanes, TVector>(x, 2f);
+        return TLanes.Divide(TLanes.Subtract(TLanes.Create(1f), e), TLanes.Add(TLanes.Create(1f), e));
+    }
+
+    /// <summary><see cref="LstmCellState"/> on any vector type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector LstmCellState<TLanes, TVector>(TVector f, TVector previousCell, TVector i, TVector g)
+        where TLanes : struct, IFloatLanes<TVector>
+        where TVector : struct => TLanes.MultiplyAdd(f, previousCell, TLanes.Multiply(i, g));
+
+    /// <summary><see cref="LstmOutput"/> on any vector type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector LstmOutput<TLanes, TVector>(TVector o, TVector cell)
+        where TLanes : struct, IFloatLanes<TVector>
+        where TVector : struct => TLanes.Multiply(o, Tanh<TLanes, TVector>(cell));
+
+    /// <summary><see cref="GruCandidate"/> on any vector type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector GruCandidate<TLanes, TVector>(TVector inputN, TVector r, TVector recurrentN)
+        where TLanes : struct, IFloatLanes<TVector>
+        where TVector : struct => Tanh<TLanes, TVector>(TLanes.MultiplyAdd(r, recurrentN, inputN));
+
+    /// <summary><see cref="GruOutput"/> on any vector type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector GruOutput<TLanes, TVector>(TVector z, TVector previousH, TVector n)
+        where TLanes : struct, IFloatLanes<TVector>
+        where TVector : struct => TLanes.MultiplyAdd(z, TLanes.Subtract(previousH, n), n);
+
+    /// <summary>
+    /// <c>e^-(scale·x)</c> in float arithmetic, for a constant <paramref name="scale"/> of 1 or 2 folded into the constants (exact:
+    /// powers of 2), as is the negation: -scale·x = n ln 2 + r with |r| &lt;= ln 2 / 2, e^r by a degree-5 polynomial (relative
+    /// error about 2e-7), times 2^n built in the exponent bits. scale·x is clamped to [-88, 87], where the result stays a
+    /// normal float; the gates only need that range.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ExpOfNegated<TLanes, TVector>(TVector x, float scale)
+        where TLanes : struct, IFloatLanes<TVector>
+        where TVector : struct
     {
         // Adding 1.5 * 2^23 + 127 rounds -x log2(e) to the nearest integer n, and n + 127 (2^n's biased
         // exponent, 1 to 254 in the clamped range) lands in the low mantissa bits of t.
-        var roundingShift = new Vector<float>(12583039f);
+        TVector roundingShift = TLanes.Create(12583039f);
         // The bound goes first: x86's max and min return their second operand when one is NaN, so NaN stays NaN.
-        x = Vector.MinNative(new Vector<float>(87f), Vector.MaxNative(new Vector<float>(-88f), x));
-        Vector<float> t = Vector.MultiplyAddEstimate(x, new Vector<float>(-1.44269504f), roundingShift);
-        Vector<float> n = t - roundingShift;
-        // q = x + n ln 2 = -r, with ln 2 split in a part exact in float and a small correction, so q keeps its precision.
-        Vector<float> q = Vector.MultiplyAddEstimate(n, new Vector<float>(0.693359375f), x);
-        q = Vector.MultiplyAddEstimate(n, new Vector<float>(-2.12194440e-4f), q);
-        // e^r = e^-q by a degree-5 polynomial fitted for least maximum relative error on |r| <= ln 2 / 2 (2.1e-7
-        // evaluated in float, against 2.3e-7 for the degree-6 Taylor polynomial), in q: its odd coefficients negated.
-        Vector<float> p = Vector.MultiplyAddEstimate(new Vector<float>(-0.008297638f), q, new Vector<float>(0.041915365f));
-        p = Vector.MultiplyAddEstimate(p, q, new Vector<float>(-0.16667575f));
-        p = Vector.MultiplyAddEstimate(p, q, new Vector<float>(0.49998894f));
-        p = Vector.MultiplyAddEstimate(p, q, new Vector<float>(-0.9999997f));
-        p = Vector.MultiplyAddEstimate(p, q, new Vector<float>(1.0000001f));
+        x = TLanes.Clamp(x, -88f / scale, 87f / scale);
+        TVector t = TLanes.MultiplyAdd(x, TLanes.Create(-1.44269504f * scale), roundingShift);
+        TVector n = TLanes.Subtract(t, roundingShift);
+        // q = x + n ln 2 / scale = -r / scale, with ln 2 split in a part exact in float and a small correction, so q keeps its precision.
+        TVector q = TLanes.MultiplyAdd(n, TLanes.Create(0.693359375f / scale), x);
+        q = TLanes.MultiplyAdd(n, TLanes.Create(-2.12194440e-4f / scale), q);
+        // e^r by a degree-5 polynomial fitted for least maximum relative error on |r| <= ln 2 / 2 (2.1e-7 evaluated in float,
+        // against 2.3e-7 for the degree-6 Taylor polynomial), in q: its odd coefficients negated, the k-th times scale^k.
+        // Evaluated as (c0 + c1 q) + q²((c2 + c3 q) + q²(c4 + c5 q)): three multiply-adds deep after q² where Horner's
+        // scheme is five, on the path from one step's h to the next.
+        float s2 = scale * scale, s4 = s2 * s2;
+        TVector q2 = TLanes.Multiply(q, q);
+        TVector low = TLanes.MultiplyAdd(TLanes.Create(-0.9999997f * scale), q, TLanes.Create(1.0000001f));
+        TVector middle = TLanes.MultiplyAdd(TLanes.Create(-0.16667575f * s2 * scale), q, TLanes.Create(0.49998894f * s2));
+        TVector high = TLanes.MultiplyAdd(TLanes.Create(-0.008297638f * s4 * scale), q, TLanes.Create(0.041915365f * s4));
+        TVector p = TLanes.MultiplyAdd(TLanes.MultiplyAdd(high, q2, middle), q2, low);
         // 2^n: the biased exponent n + 127 shifted into the exponent field (the shift drops t's own exponent).
-        return p * Vector.AsVectorSingle(Vector.AsVectorInt32(t) << 23);
+        return TLanes.Multiply(p, TLanes.ExponentBits(t));
+    }
+
+    /// <summary>
+    /// The lane-wise float arithmetic the activations and the fused cells take, for one vector type: written once,
+    /// generic over it, they give every lane the same bits whatever the width (each operation is IEEE's, lane by lane).
+    /// </summary>
+    internal interface IFloatLanes<TVector>
+        where TVector : struct
+    {
+        /// <summary>Floats per vector.</summary>
+        static abstract int Count { get; }
+
+        static abstract TVector Create(float value);
+
+        static abstract TVector Load(ref float source, nint offset);
+
+        static abstract void Store(TVector value, ref float destination, nint offset);
+
+        static abstract TVector Add(TVector x, TVector y);
+
+        static abstract TVector Subtract(TVector x, TVector y);
+
+        static abstract TVector Multiply(TVector x, TVector y);
+
+        static abstract TVector Divide(TVector x, TVector y);
+
+        /// <summary><c>x·y + addend</c>, fused where the CPU has FMA.</summary>
+        static abstract TVector MultiplyAdd(TVector x, TVector y, TVector addend);
+
+        /// <summary><c>min(upper, max(lower, x))</c> with the CPU's own min and max (NaN stays NaN on x86).</summary>
+        static abstract TVector Clamp(TVector x, float lower, float upper);
+
+        /// <summary>The low 9 bits of each lane shifted into the exponent field: <c>2^(k - 127)</c> for a biased exponent k there.</summary>
+        static abstract TVector ExponentBits(TVector t);
+    }
+
+    /// <summary><see cref="Vector{T}"/> of floats, the width the runtime chose.</summary>
+    internal readonly struct VectorLanes : IFloatLanes<Vector<float>>
+    {
+        public static int Count => Vector<float>.Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Create(float value) => new(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Load(ref float source, nint offset) => Vector.LoadUnsafe(ref source, (nuint)offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector<float> value, ref float destination, nint offset) => value.StoreUnsafe(ref destination, (nuint)offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Add(Vector<float> x, Vector<float> y) => x + y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Subtract(Vector<float> x, Vector<float> y) => x - y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Multiply(Vector<float> x, Vector<float> y) => x * y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Divide(Vector<float> x, Vector<float> y) => x / y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> MultiplyAdd(Vector<float> x, Vector<float> y, Vector<float> addend) => Vector.MultiplyAddEstimate(x, y, addend);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Clamp(Vector<float> x, float lower, float upper) =>
+            Vector.MinNative(new Vector<float>(upper), Vector.MaxNative(new Vector<float>(lower), x));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> ExponentBits(Vector<float> t) => Vector.AsVectorSingle(Vector.AsVectorInt32(t) << 23);
+    }
+
+    /// <summary><see cref="Vector512{T}"/> of floats, for the fused cells where the CPU runs it natively.</summary>
+    internal readonly struct Vector512Lanes : IFloatLanes<Vector512<float>>
+    {
+        public static int Count => Vector512<float>.Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Create(float value) => Vector512.Create(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(ref float source, nint offset) => Vector512.LoadUnsafe(ref source, (nuint)offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector512<float> value, ref float destination, nint offset) => value.StoreUnsafe(ref destination, (nuint)offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Add(Vector512<float> x, Vector512<float> y) => x + y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Subtract(Vector512<float> x, Vector512<float> y) => x - y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Multiply(Vector512<float> x, Vector512<float> y) => x * y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Divide(Vector512<float> x, Vector512<float> y) => x / y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> MultiplyAdd(Vector512<float> x, Vector512<float> y, Vector512<float> addend) => Vector512.MultiplyAddEstimate(x, y, addend);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Clamp(Vector512<float> x, float lower, float upper) =>
+            Vector512.MinNative(Vector512.Create(upper), Vector512.MaxNative(Vector512.Create(lower), x));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> ExponentBits(Vector512<float> t) => (t.AsInt32() << 23).AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
