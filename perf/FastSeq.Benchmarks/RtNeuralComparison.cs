@@ -68,7 +68,7 @@ public static class RtNeuralComparison
                 }
                 long leanEnd = ThreadClock.Nanoseconds();
                 for (int t = 0; t < Steps; t++)
-                    DenseLayer.Forward(h, dense, 1, units, 1, Activation.Linear, preActivation, output);
+                    DenseLayer.Forward(h, dense, new LayerShape(1, 1, units, 1), Activation.Linear, preActivation, output);
                 long denseEnd = ThreadClock.Nanoseconds();
                 return ((middle - start) / (double)Steps, (end - middle) / (double)Steps, (layerEnd - end) / (double)Steps,
                         (leanEnd - layerEnd) / (double)Steps, (denseEnd - leanEnd) / (double)Steps);
@@ -77,9 +77,9 @@ public static class RtNeuralComparison
             void LayerStep(ReadOnlySpan<float> x, ReadOnlySpan<float> layer)
             {
                 if (gru)
-                    GruLayer.Step(x, layer, 1, 1, units, layerState, scratch, h);
+                    GruLayer.Step(x, layer, 1, 1, units, Activation.Tanh, layerState, scratch, h);
                 else
-                    LstmLayer.Step(x, layer, 1, 1, units, layerState, scratch, h);
+                    LstmLayer.Step(x, layer, 1, 1, units, Activation.Tanh, layerState, scratch, h);
             }
 
             // Warm up past tiered compilation (its background recompiles wait ~100 ms, longer on a busy machine), then measure.
