@@ -126,9 +126,10 @@ public sealed class Trainer<TModel>
     /// Trains for <paramref name="epochs"/> passes over <paramref name="data"/> in shuffled mini-batches
     /// (seeded), holding out the last <paramref name="validationSplit"/> of the samples for validation
     /// as Keras does. After each epoch, <paramref name="onEpochEnd"/> receives the figures; without one,
-    /// Fit writes Keras-like progress to the console: on a terminal, a bar with an ETA redrawn in place as the batches
-    /// run, then each epoch's line; when the output is redirected (a file, CI), each epoch's line only. Returns <see cref="History"/>. Once the trainer
-    /// has run one Fit of this size, further ones allocate nothing on the managed heap.
+    /// Fit writes Keras-like progress to the console: on a terminal, a bar with an ETA redrawn in place as the
+    /// batches run, then each epoch's line; when the output is redirected (a file, CI), each epoch's line only.
+    /// Returns <see cref="History"/>. Once the trainer has run one Fit of this size, further ones allocate nothing
+    /// on the managed heap (but for the string of each epoch's line that Fit's own progress writes).
     /// </summary>
     /// <param name="data">The samples; the last <paramref name="validationSplit"/> of them validate.</param>
     /// <param name="epochs">Passes over the training samples, at least 1.</param>
