@@ -6,8 +6,8 @@ namespace FastSeq;
 /// <summary>
 /// Trains a generated model with a loss and an optimizer: mini-batch gradient descent with
 /// backpropagation through time. Every buffer is allocated here, so <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>
-/// and each epoch of <see cref="Fit"/> with an <c>onEpochEnd</c> callback allocate nothing (the default
-/// console progress line builds a string per epoch).
+/// and each epoch of <see cref="Fit"/> allocate nothing (without an <c>onEpochEnd</c> callback, Fit's own progress builds a
+/// string per epoch, none per batch).
 /// </summary>
 /// <remarks>
 /// A batch whose loss or gradient is NaN or infinite changes nothing: the trainer checks both before the optimizer
@@ -59,6 +59,9 @@ public sealed class Trainer<TModel>
 
     /// <summary>The per-epoch figures of the last <see cref="Fit"/>, as Keras' <c>model.history</c>; each Fit starts it afresh.</summary>
     public TrainingHistory History { get; } = new();
+
+    /// <summary>Where <see cref="Fit"/> writes its own progress when given no <c>onEpochEnd</c>; null (the default): the console, afresh at each Fit.</summary>
+    internal FitProgress? Progress { get; set; }
 
     /// <summary>Floats of target per sample this loss expects from this model.</summary>
     public int TargetLength => _targetLength;
@@ -146,8 +149,10 @@ public sealed class Trainer<TModel>
     /// Trains for <paramref name="epochs"/> passes over <paramref name="data"/> in shuffled mini-batches
     /// (seeded), holding out the last <paramref name="validationSplit"/> of the samples for validation
     /// as Keras does. After each epoch, <paramref name="onEpochEnd"/> receives the figures; without one,
-    /// a Keras-like progress line is written to the console. Returns <see cref="History"/>. Once the trainer
-    /// has run one Fit of this size, further ones allocate nothing on the managed heap.
+    /// Fit writes Keras-like progress to the console: on a terminal, a bar with an ETA redrawn in place as the
+    /// batches run, then each epoch's line; when the output is redirected (a file, CI), each epoch's line only.
+    /// Returns <see cref="History"/>. Once the trainer has run one Fit of this size, further ones allocate nothing
+    /// on the managed heap (but for the string of each epoch's line that Fit's own progress writes).
     /// </summary>
     /// <param name="data">The samples; the last <paramref name="validationSplit"/> of them validate.</param>
     /// <param name="epochs">Passes over the training samples, at least 1.</param>
@@ -155,7 +160,7 @@ public sealed class Trainer<TModel>
     /// <param name="validationSplit">Fraction of the samples, in [0, 1), held out from the end for validation.</param>
     /// <param name="shuffle">Whether each epoch visits the training samples in a new seeded order.</param>
     /// <param name="seed">Seed of the shuffling: the same seed, model and data give the same bits.</param>
-    /// <param name="onEpochEnd">Receives each epoch's figures; null writes a progress line to the console.</param>
+    /// <param name="onEpochEnd">Receives each epoch's figures; null writes progress to the console.</param>
     /// <param name="skipNonFiniteBatches">
     /// When false (the default), a batch whose loss or gradient is not finite stops the Fit with a <see cref="TrainingDivergedException"/>
     /// naming the epoch and batch, the parameters being the last good ones. When true, such a batch is left out (nothing is updated)
@@ -195,7 +200,8 @@ public sealed class Trainer<TModel>
             throw new ArgumentException($"validationSplit {validationSplit} leaves no training samples out of {data.Count}.", nameof(validationSplit));
         SetCallbacks(callbacks);
 
-        onEpochEnd ??= static result => Console.WriteLine(result.ToString());
+        FitProgress? progress = onEpochEnd is null ? Progress ?? FitProgress.ForConsole() : null;
+        int batches = (trainCount + batchSize - 1) / batchSize;
         History.Restart(epochs);
         _context.StopTraining = false;
         if (_order.Length < trainCount)
@@ -240,6 +246,7 @@ public sealed class Trainer<TModel>
                 {
                     throw Diverged(epoch, batch, loss, nonFiniteGradient);
                 }
+                progress?.BatchEnd(epoch, epochs, batch + 1, batches, (float)(lossSum / trained), Stopwatch.GetElapsedTime(start));
             }
 
             float? validationLoss = null, validationAccuracy = null, validationMeanAbsoluteError = null;
@@ -262,7 +269,10 @@ public sealed class Trainer<TModel>
                 SkippedBatches = skipped,
             };
             History.Add(result);
-            onEpochEnd(result);
+            if (progress is not null)
+                progress.EpochEnd(result);
+            else
+                onEpochEnd!(result);
             foreach (Callback callback in _callbacks)
                 callback.OnEpochEnd(result, _context);
         }

@@ -15,7 +15,7 @@ namespace FastSeq.Tests.Readme;
 public class ReadmeExampleTests
 {
     /// <summary>The folder holding FastSeq.sln, found by walking up from the test binaries.</summary>
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (DirectoryInfo? folder = new(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
         {
