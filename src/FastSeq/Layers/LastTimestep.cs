@@ -1,10 +1,7 @@
-using System.ComponentModel;
-
 namespace FastSeq.Layers;
 
-/// <summary>Moves the last timestep of a batch-major sequence <c>[B, T, H]</c> to and from <c>[B, H]</c>. For generated code.</summary>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public static class LastTimestep
+/// <summary>Moves the last timestep of a batch-major sequence <c>[B, T, H]</c> to and from <c>[B, H]</c>.</summary>
+internal static class LastTimestep
 {
     /// <summary><c>last[b] = sequence[b, T-1]</c>.</summary>
     public static void Copy(ReadOnlySpan<float> sequence, int timesteps, int units, Span<float> last)
