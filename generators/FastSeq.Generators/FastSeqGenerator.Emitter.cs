@@ -443,21 +443,7 @@ public sealed partial class FastSeqGenerator
     private static void EmitBuffers(SourceWriter w, ModelSpec model, LayerEmitter[] layers)
     {
         w.Line("/// <summary>The activations of one forward pass over up to <see cref=\"MaxBatchSize\"/> sequences, with what Backward reads again.</summary>");
-        w.Open("private sealed class Activations");
-        if (model.ReadsTokens)
-        {
-            w.Line("// The ids of float inputs, converted for the Embedding.");
-            w.Line("public readonly int[] Tokens = new int[MaxBatchSize * InputLength];");
-            w.Line();
-        }
-        for (int i = 0; i < layers.Length; i++)
-        {
-            if (i > 0)
-                w.Line();
-            layers[i].WriteActivationFields(w);
-        }
-        w.Close();
-        w.Line();
+        EmitLayerBuffers(w, model, "Activations", "MaxBatchSize * InputLength", layers, static (layer, writer) => layer.WriteActivationFields(writer));
 
         w.Line("/// <summary>What training adds to a forward pass: its inputs, the gradients of every activation and parameter, and Backward's scratch.</summary>");
         w.Open("private sealed class Training");
@@ -489,18 +475,24 @@ public sealed partial class FastSeqGenerator
         if (!model.CanStream)
             return;
         w.Line("/// <summary>What <see cref=\"Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, global::System.Span{float}, int)\"/> needs besides the caller's states, for up to <see cref=\"MaxBatchSize\"/> streams.</summary>");
-        w.Open("private sealed class StepBuffers");
+        EmitLayerBuffers(w, model, "StepBuffers", "MaxBatchSize", layers, static (layer, writer) => layer.WriteStepFields(writer));
+    }
+
+    /// <summary>A class of buffers, each layer's fields in turn, after the ids of float inputs for a token model (<paramref name="tokens"/> of them).</summary>
+    private static void EmitLayerBuffers(SourceWriter w, ModelSpec model, string name, string tokens, LayerEmitter[] layers, Action<LayerEmitter, SourceWriter> fields)
+    {
+        w.Open("private sealed class " + name);
         if (model.ReadsTokens)
         {
             w.Line("// The ids of float inputs, converted for the Embedding.");
-            w.Line("public readonly int[] Tokens = new int[MaxBatchSize];");
+            w.Line($"public readonly int[] Tokens = new int[{tokens}];");
             w.Line();
         }
         for (int i = 0; i < layers.Length; i++)
         {
             if (i > 0)
                 w.Line();
-            layers[i].WriteStepFields(w);
+            fields(layers[i], w);
         }
         w.Close();
         w.Line();
