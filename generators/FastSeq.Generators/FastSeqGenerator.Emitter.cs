@@ -186,6 +186,8 @@ public sealed partial class FastSeqGenerator
             ? "public global::System.ReadOnlySpan<float> InputGradients => default;   // token ids have no gradient"
             : "public global::System.ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;");
         w.Line();
+        w.Line("/// <summary>The lengths of the last <see cref=\"Forward(global::System.ReadOnlySpan{float}, int)\"/>'s sequences; empty when every one was full.</summary>");
+        w.Line("public global::System.ReadOnlySpan<int> Lengths => _training is { } t ? t.Lengths.AsSpan(0, t.LengthCount) : default;");
         w.Line("/// <summary>");
         w.Line("/// When true, Predict, Step and Forward refuse inputs that hold a NaN or an infinity with an <see cref=\"global::System.ArgumentException\"/>");
         w.Line("/// naming the sample (or stream), step and feature, instead of letting it reach the outputs and, in training, every parameter.");
@@ -204,16 +206,28 @@ public sealed partial class FastSeqGenerator
         w.Line("/// <see cref=\"MaxBatchSize\"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:");
         w.Line("/// each runs in its own buffers, made on its first call." + (model.ReadsTokens ? " The inputs are token ids held as floats." : ""));
         w.Line("/// </summary>");
-        w.Open("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1)");
+        // The overload without lengths runs every sequence in full.
+        string lengths = "lengths.IsEmpty ? default : lengths.Slice(first, count)";
+        {
+            w.Line("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1) => Predict(inputs, default, outputs, batchSize);");
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// Runs <paramref name=\"batchSize\"/> sequences <c>[B, T, F]</c> padded at the end to T, sample b having <c>lengths[b]</c> real steps");
+            w.Line("/// (PyTorch's packed sequences): every recurrent state stops at a sequence's last real step, and outputs past it are zero.");
+            w.Line("/// Empty <paramref name=\"lengths\"/>: every sequence is full. A length outside <c>[1, Timesteps]</c> throws.");
+            w.Line("/// </summary>");
+            w.Open("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, int batchSize)");
+        }
         w.Line("global::FastSeq.Models.ModelArguments.CheckCount(batchSize, nameof(batchSize));");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));");
         w.Line("global::FastSeq.Models.ModelArguments.CheckDisjoint(inputs, outputs);");
+        CheckLengths(w);
         CheckInputs(w, model, "inputs", "Timesteps");
         w.Line("Activations a = t_predictBuffers ??= new Activations();");
         w.Open("for (int first = 0; first < batchSize; first += MaxBatchSize)");
         w.Line("int count = global::System.Math.Min(MaxBatchSize, batchSize - first);");
-        w.Line($"RunForward(_parameters, {ModelInputs(model, "inputs.Slice(first * InputLength, count * InputLength)", "a.Tokens.AsSpan(0, count * InputLength)")}, count, a);");
+        w.Line($"RunForward(_parameters, {ModelInputs(model, "inputs.Slice(first * InputLength, count * InputLength)", "a.Tokens.AsSpan(0, count * InputLength)")}, {lengths}, count, a);");
         w.Line("OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));");
         w.Close();
         w.Close();
@@ -233,11 +247,18 @@ public sealed partial class FastSeqGenerator
         w.Line("Activations a = t_predictBuffers ??= new Activations();");
         w.Open("for (int first = 0; first < batchSize; first += MaxBatchSize)");
         w.Line("int count = global::System.Math.Min(MaxBatchSize, batchSize - first);");
-        w.Line("RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), count, a);");
+        w.Line("RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), default, count, a);");
         w.Line("OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));");
         w.Close();
         w.Close();
         w.Line();
+    }
+
+    /// <summary>The check of a call's lengths, when it has them: one per sample, each in <c>[1, Timesteps]</c>.</summary>
+    private static void CheckLengths(SourceWriter w)
+    {
+        w.Line("if (!lengths.IsEmpty)");
+        w.Line("    global::FastSeq.Layers.SequenceLengths.Check(lengths, batchSize, Timesteps, nameof(lengths));");
     }
 
     /// <summary>
@@ -270,9 +291,15 @@ public sealed partial class FastSeqGenerator
         w.Line("/// Forward pass keeping what <see cref=\"Backward\"/> needs; results in <see cref=\"Outputs\"/>. A training member:");
         w.Line("/// not for concurrent use (a second thread in a training member throws <see cref=\"global::System.InvalidOperationException\"/>).");
         w.Line("/// </summary>");
-        w.Open("public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize)");
+        {
+            w.Line("public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize) => Forward(inputs, default, batchSize);");
+            w.Line();
+            w.Line("/// <summary>The training forward pass on sequences of <paramref name=\"lengths\"/>, as <see cref=\"Predict(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float}, int)\"/> runs them; Backward then gives them no gradient past their ends.</summary>");
+            w.Open("public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize)");
+        }
         w.Line("global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));");
+        CheckLengths(w);
         CheckInputs(w, model, "inputs", "Timesteps");
         w.Line("using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter(\"Forward\");");
         w.Line("Training t = TrainingBuffers;");
@@ -280,7 +307,9 @@ public sealed partial class FastSeqGenerator
         w.Line(model.ReadsTokens
             ? "global::FastSeq.Layers.EmbeddingLayer.TokensOf(inputs, t.Tokens.AsSpan(0, batchSize * InputLength));"
             : "inputs.CopyTo(t.Inputs);");
-        w.Line($"RunForward(_parameters, t.{(model.ReadsTokens ? "Tokens" : "Inputs")}.AsSpan(0, batchSize * InputLength), batchSize, t.Activations);");
+        w.Line("lengths.CopyTo(t.Lengths);");
+        w.Line("t.LengthCount = lengths.Length;");
+        w.Line($"RunForward(_parameters, t.{(model.ReadsTokens ? "Tokens" : "Inputs")}.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations);");
         w.Line("t.BatchSize = batchSize;");
         w.Close();
         w.Line();
@@ -295,14 +324,15 @@ public sealed partial class FastSeqGenerator
             w.Line("Training t = TrainingBuffers;");
             w.Line("t.BatchSize = 0;");
             w.Line("tokens.CopyTo(t.Tokens);");
-            w.Line("RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), batchSize, t.Activations);");
+            w.Line("t.LengthCount = 0;");
+            w.Line("RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), default, batchSize, t.Activations);");
             w.Line("t.BatchSize = batchSize;");
             w.Close();
             w.Line();
         }
 
-        w.Line("/// <summary>The forward pass of <paramref name=\"batchSize\"/> sequences, layer after layer, into <paramref name=\"a\"/>.</summary>");
-        w.Open($"private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<{(model.ReadsTokens ? "int" : "float")}> inputs, int batchSize, Activations a)");
+        w.Line("/// <summary>The forward pass of <paramref name=\"batchSize\"/> sequences (of <paramref name=\"lengths\"/>, or full when empty), layer after layer, into <paramref name=\"a\"/>.</summary>");
+        w.Open($"private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<{(model.ReadsTokens ? "int" : "float")}> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize, Activations a)");
         string x = "inputs";
         for (int i = 0; i < layers.Length; i++)
         {
@@ -336,6 +366,7 @@ public sealed partial class FastSeqGenerator
         w.Line("global::System.Span<float> gradients = t.Gradients;");
         w.Line();
         w.Line("// The activations of the last Forward, and the gradients that flow back through them.");
+        w.Line("global::System.ReadOnlySpan<int> lengths = t.Lengths.AsSpan(0, t.LengthCount);");
         if (model.ReadsTokens)
             w.Line("global::System.ReadOnlySpan<int> inputs = t.Tokens.AsSpan(0, batchSize * InputLength);");
         else
@@ -460,6 +491,9 @@ public sealed partial class FastSeqGenerator
             layer.WriteGradientFields(w);
         w.Line("// Backward scratch, shared by the layers since they run one at a time.");
         w.Line("public readonly global::System.ArraySegment<float> Workspace = global::FastSeq.Kernels.AlignedMemory.Allocate(WorkspaceLength());");
+        w.Line("// The lengths of the last Forward's sequences: LengthCount of them, or none when every sequence was full.");
+        w.Line("public readonly int[] Lengths = new int[MaxBatchSize];");
+        w.Line("public int LengthCount;");
         w.Line("// The batch of the last completed Forward; 0 before one (Backward then has nothing to read).");
         w.Line("public int BatchSize;");
         w.Line();

@@ -143,10 +143,13 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         w.Line($"global::FastSeq.Layers.LayerShape {Local}Shape = {Shape("batchSize")};");
         WriteOutputViews(w);
         w.Line($"{Runtime}.Forward(");
-        w.Line($"    {x}, {Parameters("parameters")}, {Local}Shape, {ActivationArgument},");
+        w.Line($"    {x}, {Parameters("parameters")}, {Local}Shape, {ActivationArgument},{Lengths}");
         w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output);");
+        // Steps past a sequence's end: a layer that reads both directions zeroes them itself; any other ran them, and they go.
+        if (CallTimesteps == "Timesteps" && !Layer.Bidirectional)
+            w.Line($"global::FastSeq.Layers.SequenceLengths.ZeroPadding({Local}Output, lengths, Timesteps, {OutputUnits});");
         if (PassesLastStep)
-            w.Line($"{Runtime}.LastStep({Local}Output, {Local}Shape, {Local}Last);");
+            w.Line($"{Runtime}.LastStep({Local}Output, {Local}Shape, lengths, {Local}Last);");
     }
 
     /// <summary>
@@ -162,10 +165,10 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
             : ActivationArgument;
         w.Line($"global::FastSeq.Layers.LayerShape {Local}Shape = {Shape("batchSize")};");
         if (PassesLastStep)
-            w.Line($"{Runtime}.LastStepBackward(d{Id}Last, {Local}Shape, d{Id}Output);");
+            w.Line($"{Runtime}.LastStepBackward(d{Id}Last, {Local}Shape, lengths, d{Id}Output);");
         w.Line($"{Runtime}.Backward(");
         w.Line($"    {x}, {Parameters("parameters")},");
-        w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output, {Local}Shape, {activation},");
+        w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output, {Local}Shape, {activation},{Lengths}");
         w.Line($"    d{Id}Output, {Parameters("gradients")}, {dx}, t.Workspace);");
     }
 
@@ -207,6 +210,9 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         string shape = Layer.OutputHasTimeAxis ? $"(None, {N(Model.Timesteps)}, {OutputUnits})" : $"(None, {OutputUnits})";
         return $"new({SourceWriter.Literal(Layer.Name)}, \"{KerasClass}\", \"{shape}\", {N(Layer.ParameterCount)}),";
     }
+
+    /// <summary>The lengths argument of a layer that reads both directions (it starts each backward pass at a sequence's end); nothing for any other.</summary>
+    private string Lengths => Layer.Bidirectional ? " lengths," : "";
 
     /// <summary>Its PyTorch state_dict entries, from the catalogue.</summary>
     public void WriteStateDict(SourceWriter w)

@@ -54,27 +54,45 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
     }
 
     /// <summary>Both directions over whole sequences; <paramref name="output"/> is <c>[B, T, 2H]</c>.</summary>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> output)
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> output) =>
+        Forward(x, parameters, s, activation, default, cache, output);
+
+    /// <summary>
+    /// Both directions over sequences of <paramref name="lengths"/> (<see cref="SequenceLengths"/>; empty: all full): the backward
+    /// direction starts at each sequence's last real step, and the outputs past a sequence's end are zero.
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, ReadOnlySpan<int> lengths,
+                               Span<float> cache, Span<float> output)
     {
         Check(s, x, parameters, cache, output);
+        if (!lengths.IsEmpty)
+            SequenceLengths.Check(lengths, s.Batch, s.Timesteps, nameof(lengths));
         Parts p = Parts.Of(s);
         int half = parameters.Length / 2;
         TLayer.Forward(x, parameters[..half], s, activation, cache[p.ForwardCache], cache[p.ForwardOutput]);
-        ReverseTime(x, s.Batch, s.Timesteps, s.Inputs, cache[p.ReversedInput]);
+        ReverseTime(x, s.Batch, s.Timesteps, s.Inputs, lengths, cache[p.ReversedInput]);
         TLayer.Forward(cache[p.ReversedInput], parameters[half..], s, activation, cache[p.BackwardCache], cache[p.BackwardOutput]);
-        Interleave(cache[p.ForwardOutput], cache[p.BackwardOutput], s, output);
+        Interleave(cache[p.ForwardOutput], cache[p.BackwardOutput], s, lengths, output);
     }
 
     /// <summary>
-    /// Gradients for the last <see cref="Forward"/>: <paramref name="dOutput"/> <c>[B, T, 2H]</c> is split between the directions
+    /// Gradients for the last <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, LayerShape, Activation, Span{float}, Span{float})"/>: <paramref name="dOutput"/> <c>[B, T, 2H]</c> is split between the directions
     /// (the backward half back into its own time), each direction's Backward adds into its half of <paramref name="dParameters"/>,
     /// and <paramref name="dx"/> is the sum of both directions' input gradients.
     /// </summary>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> output,
                                 LayerShape s, Activation activation,
+                                Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace) =>
+        Backward(x, parameters, cache, output, s, activation, default, dOutput, dParameters, dx, workspace);
+
+    /// <summary>Gradients for the last <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, LayerShape, Activation, ReadOnlySpan{int}, Span{float}, Span{float})"/> with the same <paramref name="lengths"/>.</summary>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> output,
+                                LayerShape s, Activation activation, ReadOnlySpan<int> lengths,
                                 Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace)
     {
         Check(s, x, parameters, cache, output);
+        if (!lengths.IsEmpty)
+            SequenceLengths.Check(lengths, s.Batch, s.Timesteps, nameof(lengths));
         LayerArguments.Length(dOutput.Length, checked(2 * Sequence(s, s.Units)), "[B, T, 2H]", nameof(dOutput));
         LayerArguments.Length(dParameters.Length, parameters.Length, "ParameterCount(I, H)", nameof(dParameters));
         LayerArguments.LengthOrEmpty(dx.Length, Sequence(s, s.Inputs), "[B, T, I]", nameof(dx));
@@ -86,12 +104,12 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
         Span<float> dReversedInput = dx.IsEmpty ? default : workspace.Slice(2 * hidden, inputs);
         Span<float> layerWorkspace = workspace[((2 * hidden) + inputs)..];
 
-        Split(dOutput, s, dForward, dBackward);
+        Split(dOutput, s, lengths, dForward, dBackward);
         TLayer.Backward(x, parameters[..half], cache[p.ForwardCache], cache[p.ForwardOutput], s, activation, dForward, dParameters[..half], dx, layerWorkspace);
         TLayer.Backward(cache[p.ReversedInput], parameters[half..], cache[p.BackwardCache], cache[p.BackwardOutput], s, activation,
                         dBackward, dParameters[half..], dReversedInput, layerWorkspace);
         if (!dx.IsEmpty)
-            AddReversedTime(dReversedInput, s.Batch, s.Timesteps, s.Inputs, dx);
+            AddReversedTime(dReversedInput, s.Batch, s.Timesteps, s.Inputs, lengths, dx);
     }
 
     /// <summary>Not supported: the backward direction needs a sequence's end before its start.</summary>
@@ -99,21 +117,24 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
                             Span<float> state, Span<float> scratch, Span<float> output) =>
         throw new NotSupportedException("A bidirectional layer reads each sequence from its end too, so it cannot be stepped one timestep at a time; use Predict on whole sequences.");
 
-    /// <summary><c>[forward h after the last step | backward h after t = 0]</c>, <c>[B, 2H]</c>: the two final states (PyTorch's <c>h_n</c>).</summary>
-    public static void LastStep(ReadOnlySpan<float> output, LayerShape s, Span<float> last)
+    /// <summary>
+    /// <c>[forward h after the last real step | backward h after t = 0]</c>, <c>[B, 2H]</c>: the two final states (PyTorch's
+    /// <c>h_n</c>) of sequences of <paramref name="lengths"/> (empty: all full).
+    /// </summary>
+    public static void LastStep(ReadOnlySpan<float> output, LayerShape s, ReadOnlySpan<int> lengths, Span<float> last)
     {
         LayerArguments.Length(output.Length, checked(2 * Sequence(s, s.Units)), "[B, T, 2H]", nameof(output));
         LayerArguments.Length(last.Length, checked(2 * s.Batch * s.Units), "[B, 2H]", nameof(last));
         int H = s.Units, row = 2 * H, T = s.Timesteps;
         for (int b = 0; b < s.Batch; b++)
         {
-            output.Slice(((b * T) + T - 1) * row, H).CopyTo(last.Slice(b * row, H));
+            output.Slice(((b * T) + Length(lengths, b, T) - 1) * row, H).CopyTo(last.Slice(b * row, H));
             output.Slice((b * T * row) + H, H).CopyTo(last.Slice((b * row) + H, H));
         }
     }
 
-    /// <summary>The gradient of <see cref="LastStep"/>: the forward half at the last step, the backward half at t = 0, zero elsewhere.</summary>
-    public static void LastStepBackward(ReadOnlySpan<float> dLast, LayerShape s, Span<float> dOutput)
+    /// <summary>The gradient of <see cref="LastStep"/>: the forward half at each last real step, the backward half at t = 0, zero elsewhere.</summary>
+    public static void LastStepBackward(ReadOnlySpan<float> dLast, LayerShape s, ReadOnlySpan<int> lengths, Span<float> dOutput)
     {
         LayerArguments.Length(dOutput.Length, checked(2 * Sequence(s, s.Units)), "[B, T, 2H]", nameof(dOutput));
         LayerArguments.Length(dLast.Length, checked(2 * s.Batch * s.Units), "[B, 2H]", nameof(dLast));
@@ -121,7 +142,7 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
         dOutput.Clear();
         for (int b = 0; b < s.Batch; b++)
         {
-            dLast.Slice(b * row, H).CopyTo(dOutput.Slice(((b * T) + T - 1) * row, H));
+            dLast.Slice(b * row, H).CopyTo(dOutput.Slice(((b * T) + Length(lengths, b, T) - 1) * row, H));
             dLast.Slice((b * row) + H, H).CopyTo(dOutput.Slice((b * T * row) + H, H));
         }
     }
@@ -156,56 +177,67 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
         LayerArguments.Length(output.Length, checked(2 * Sequence(s, s.Units)), "[B, T, 2H]", nameof(output));
     }
 
-    /// <summary><c>reversed[b, t] = x[b, T-1-t]</c> for rows of <paramref name="width"/>.</summary>
-    private static void ReverseTime(ReadOnlySpan<float> x, int batch, int timesteps, int width, Span<float> reversed)
+    /// <summary>Sample <paramref name="b"/>'s real steps: its length, or all <paramref name="timesteps"/> when no lengths are given.</summary>
+    private static int Length(ReadOnlySpan<int> lengths, int b, int timesteps) => lengths.IsEmpty ? timesteps : lengths[b];
+
+    /// <summary><c>reversed[b, t] = x[b, L-1-t]</c> for the L real steps of each sample, rows of <paramref name="width"/>; zero past them.</summary>
+    private static void ReverseTime(ReadOnlySpan<float> x, int batch, int timesteps, int width, ReadOnlySpan<int> lengths, Span<float> reversed)
     {
         for (int b = 0; b < batch; b++)
         {
-            for (int t = 0; t < timesteps; t++)
-                x.Slice(((b * timesteps) + t) * width, width).CopyTo(reversed.Slice(((b * timesteps) + timesteps - 1 - t) * width, width));
+            int L = Length(lengths, b, timesteps);
+            for (int t = 0; t < L; t++)
+                x.Slice(((b * timesteps) + t) * width, width).CopyTo(reversed.Slice(((b * timesteps) + L - 1 - t) * width, width));
+            reversed.Slice(((b * timesteps) + L) * width, (timesteps - L) * width).Clear();
         }
     }
 
-    /// <summary><c>sum[b, t] += reversed[b, T-1-t]</c>: the backward direction's input gradient, back in the input's time.</summary>
-    private static void AddReversedTime(ReadOnlySpan<float> reversed, int batch, int timesteps, int width, Span<float> sum)
+    /// <summary><c>sum[b, t] += reversed[b, L-1-t]</c> over the real steps: the backward direction's input gradient, back in the input's time.</summary>
+    private static void AddReversedTime(ReadOnlySpan<float> reversed, int batch, int timesteps, int width, ReadOnlySpan<int> lengths, Span<float> sum)
     {
         for (int b = 0; b < batch; b++)
         {
-            for (int t = 0; t < timesteps; t++)
+            int L = Length(lengths, b, timesteps);
+            for (int t = 0; t < L; t++)
             {
                 Span<float> row = sum.Slice(((b * timesteps) + t) * width, width);
-                System.Numerics.Tensors.TensorPrimitives.Add(row, reversed.Slice(((b * timesteps) + timesteps - 1 - t) * width, width), row);
+                System.Numerics.Tensors.TensorPrimitives.Add(row, reversed.Slice(((b * timesteps) + L - 1 - t) * width, width), row);
             }
         }
     }
 
-    /// <summary><c>output[b, t] = [forward[b, t] | backward[b, T-1-t]]</c>.</summary>
-    private static void Interleave(ReadOnlySpan<float> forward, ReadOnlySpan<float> backward, LayerShape s, Span<float> output)
+    /// <summary><c>output[b, t] = [forward[b, t] | backward[b, L-1-t]]</c> over the real steps, zero past them.</summary>
+    private static void Interleave(ReadOnlySpan<float> forward, ReadOnlySpan<float> backward, LayerShape s, ReadOnlySpan<int> lengths, Span<float> output)
     {
         int H = s.Units, T = s.Timesteps;
         for (int b = 0; b < s.Batch; b++)
         {
-            for (int t = 0; t < T; t++)
+            int L = Length(lengths, b, T);
+            for (int t = 0; t < L; t++)
             {
                 Span<float> row = output.Slice(((b * T) + t) * 2 * H, 2 * H);
                 forward.Slice(((b * T) + t) * H, H).CopyTo(row[..H]);
-                backward.Slice(((b * T) + T - 1 - t) * H, H).CopyTo(row[H..]);
+                backward.Slice(((b * T) + L - 1 - t) * H, H).CopyTo(row[H..]);
             }
+            output.Slice(((b * T) + L) * 2 * H, (T - L) * 2 * H).Clear();
         }
     }
 
-    /// <summary>The inverse of <see cref="Interleave"/>, for gradients.</summary>
-    private static void Split(ReadOnlySpan<float> output, LayerShape s, Span<float> forward, Span<float> backward)
+    /// <summary>The inverse of <see cref="Interleave"/>, for gradients: zero for every step past a sequence's end.</summary>
+    private static void Split(ReadOnlySpan<float> output, LayerShape s, ReadOnlySpan<int> lengths, Span<float> forward, Span<float> backward)
     {
         int H = s.Units, T = s.Timesteps;
         for (int b = 0; b < s.Batch; b++)
         {
-            for (int t = 0; t < T; t++)
+            int L = Length(lengths, b, T);
+            for (int t = 0; t < L; t++)
             {
                 ReadOnlySpan<float> row = output.Slice(((b * T) + t) * 2 * H, 2 * H);
                 row[..H].CopyTo(forward.Slice(((b * T) + t) * H, H));
-                row[H..].CopyTo(backward.Slice(((b * T) + T - 1 - t) * H, H));
+                row[H..].CopyTo(backward.Slice(((b * T) + L - 1 - t) * H, H));
             }
+            forward.Slice(((b * T) + L) * H, (T - L) * H).Clear();
+            backward.Slice(((b * T) + L) * H, (T - L) * H).Clear();
         }
     }
 }

@@ -47,11 +47,12 @@ public interface ISequenceLayer
     /// <summary>
     /// What the layer passes on when it does not return sequences, <c>[B, output units]</c>: the state after its last step
     /// (for a layer that reads both directions, the forward state after the last step and the backward one after t = 0).
+    /// Sequences of <paramref name="lengths"/> (<see cref="SequenceLengths"/>; empty: all full) end at their last real step.
     /// </summary>
-    static abstract void LastStep(ReadOnlySpan<float> output, LayerShape s, Span<float> last);
+    static abstract void LastStep(ReadOnlySpan<float> output, LayerShape s, ReadOnlySpan<int> lengths, Span<float> last);
 
     /// <summary>The gradient of <see cref="LastStep"/>: writes all of <paramref name="dOutput"/>, zero where LastStep did not read.</summary>
-    static abstract void LastStepBackward(ReadOnlySpan<float> dLast, LayerShape s, Span<float> dOutput);
+    static abstract void LastStepBackward(ReadOnlySpan<float> dLast, LayerShape s, ReadOnlySpan<int> lengths, Span<float> dOutput);
 
     /// <summary>Advances <paramref name="batch"/> independent streams by one timestep, reading and updating their <paramref name="state"/>.</summary>
     static abstract void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units, Activation activation,

@@ -150,11 +150,13 @@ public sealed class SimpleRnnLayer : ISequenceLayer
         }
     }
 
-    /// <summary>The output at the last timestep, <c>[B, U]</c>.</summary>
-    public static void LastStep(ReadOnlySpan<float> output, LayerShape s, Span<float> last) => LastTimestep.Copy(output, s.Timesteps, s.Units, last);
+    /// <summary>The output at each sequence's last (real) step, <c>[B, U]</c>.</summary>
+    public static void LastStep(ReadOnlySpan<float> output, LayerShape s, ReadOnlySpan<int> lengths, Span<float> last) =>
+        SequenceLengths.Last(output, lengths, s.Timesteps, s.Units, last);
 
-    /// <summary>The gradient of <see cref="LastStep"/>: <paramref name="dLast"/> at the last timestep, zero elsewhere.</summary>
-    public static void LastStepBackward(ReadOnlySpan<float> dLast, LayerShape s, Span<float> dOutput) => LastTimestep.Scatter(dLast, s.Timesteps, s.Units, dOutput);
+    /// <summary>The gradient of <see cref="LastStep"/>: <paramref name="dLast"/> at each last step, zero elsewhere.</summary>
+    public static void LastStepBackward(ReadOnlySpan<float> dLast, LayerShape s, ReadOnlySpan<int> lengths, Span<float> dOutput) =>
+        SequenceLengths.LastBackward(dLast, lengths, s.Timesteps, s.Units, dOutput);
 
     /// <summary>Advances <paramref name="batch"/> independent streams by one timestep.</summary>
     /// <param name="x">This timestep's inputs <c>[batch, I]</c>.</param>

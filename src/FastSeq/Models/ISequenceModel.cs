@@ -6,10 +6,10 @@ namespace FastSeq;
 /// <see cref="SequenceModelAttribute"/> class.
 /// </summary>
 /// <remarks>
-/// An instance holds its weights, and its gradients once trained. <see cref="Predict"/> and the <c>Step</c> overloads
+/// An instance holds its weights, and its gradients once trained. <see cref="Predict(ReadOnlySpan{float}, Span{float}, int)"/> and the <c>Step</c> overloads
 /// with caller-owned states run in buffers of the calling thread (made on its first call), so any number of threads
 /// may call them on one instance at once and get the bits of sequential calls. The training members
-/// (<see cref="Forward"/>, <see cref="Backward"/>) and <see cref="LoadWeights"/> change the instance and are not for
+/// (<see cref="Forward(ReadOnlySpan{float}, int)"/>, <see cref="Backward"/>) and <see cref="LoadWeights"/> change the instance and are not for
 /// concurrent use; a second thread entering one while another runs gets an <see cref="InvalidOperationException"/>.
 /// The training buffers (gradients, activations kept for Backward) are made by the first training call.
 /// </remarks>
@@ -33,7 +33,7 @@ public interface ISequenceModel
     /// <summary>Activation of the final layer (<see cref="Activation.Linear"/> when it is recurrent).</summary>
     Activation OutputActivation { get; }
 
-    /// <summary>The most sequences one pass holds: the largest batch of <see cref="Forward"/>; larger Predict and Step calls run in slices of this many.</summary>
+    /// <summary>The most sequences one pass holds: the largest batch of <see cref="Forward(ReadOnlySpan{float}, int)"/>; larger Predict and Step calls run in slices of this many.</summary>
     int MaxBatchSize { get; }
 
     /// <summary>All trainable parameters in one flat buffer (Keras layouts: kernels <c>[in, G*H]</c>).</summary>
@@ -54,19 +54,32 @@ public interface ISequenceModel
     /// <summary>Forward pass that keeps every activation backward needs. Results in <see cref="Outputs"/>.</summary>
     void Forward(ReadOnlySpan<float> inputs, int batchSize);
 
-    /// <summary>The outputs of the last <see cref="Forward"/>, <c>batchSize * OutputLength</c> floats.</summary>
+    /// <summary>
+    /// <see cref="Forward(ReadOnlySpan{float}, int)"/> on sequences padded at the end, sample b having <c>lengths[b]</c> real
+    /// steps (PyTorch's packed sequences): states stop at each last real step, outputs past it are zero, and Backward gives
+    /// those steps no gradient. Empty <paramref name="lengths"/>: every sequence is full.
+    /// </summary>
+    void Forward(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, int batchSize);
+
+    /// <summary>Predicts sequences of <paramref name="lengths"/>, as <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/> runs them; any batch size.</summary>
+    void Predict(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, Span<float> outputs, int batchSize);
+
+    /// <summary>The outputs of the last <see cref="Forward(ReadOnlySpan{float}, int)"/>, <c>batchSize * OutputLength</c> floats.</summary>
     ReadOnlySpan<float> Outputs { get; }
 
-    /// <summary>The final layer's pre-activation values of the last <see cref="Forward"/> (equal to <see cref="Outputs"/> for a linear output).</summary>
+    /// <summary>The lengths of the last <see cref="Forward(ReadOnlySpan{float}, int)"/>'s sequences (<see cref="Layers.SequenceLengths"/>); empty when every one was full.</summary>
+    ReadOnlySpan<int> Lengths { get; }
+
+    /// <summary>The final layer's pre-activation values of the last <see cref="Forward(ReadOnlySpan{float}, int)"/> (equal to <see cref="Outputs"/> for a linear output).</summary>
     ReadOnlySpan<float> Logits { get; }
 
     /// <summary>
-    /// Backpropagation through time for the last <see cref="Forward"/>: adds d loss / d parameters into
+    /// Backpropagation through time for the last <see cref="Forward(ReadOnlySpan{float}, int)"/>: adds d loss / d parameters into
     /// <see cref="Gradients"/> and, unless <paramref name="computeInputGradients"/> is false (training needs only
     /// the parameters' gradients, and the first layer's input product is then skipped), writes d loss / d inputs
     /// to <see cref="InputGradients"/>. <paramref name="outputGradients"/> is d loss / d outputs, or d loss /
     /// d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true (fused losses such as softmax
-    /// cross-entropy). Throws if no <see cref="Forward"/> came first.
+    /// cross-entropy). Throws if no <see cref="Forward(ReadOnlySpan{float}, int)"/> came first.
     /// </summary>
     void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true);
 

@@ -75,7 +75,7 @@ public sealed class Trainer<TModel>
     /// optimizer's state are left unchanged.</exception>
     public float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize)
     {
-        if (!TryTrainBatch(inputs, targets, batchSize, forFit: false, out float loss, out _, out _, out int nonFiniteGradient))
+        if (!TryTrainBatch(inputs, default, targets, batchSize, forFit: false, out float loss, out _, out _, out int nonFiniteGradient))
             throw Diverged(epoch: null, batch: null, loss, nonFiniteGradient);
         return loss;
     }
@@ -86,11 +86,25 @@ public sealed class Trainer<TModel>
     /// loss was not finite. For <see cref="Fit"/> it also measures the batch (correct predictions or absolute errors) and
     /// skips the input gradients, which nobody reads there.
     /// </summary>
-    private bool TryTrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, bool forFit, out float loss, out int correct, out double absoluteErrors, out int nonFiniteGradient)
+    private bool TryTrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<float> targets, int batchSize, bool forFit,
+                               out float loss, out int correct, out double absoluteErrors, out int nonFiniteGradient)
     {
         CheckTargets(targets, batchSize);
-        Model.Forward(inputs, batchSize);
+        Model.Forward(inputs, lengths, batchSize);
         return TryUpdate(targets, batchSize, forFit, out loss, out correct, out absoluteErrors, out nonFiniteGradient);
+    }
+
+    /// <summary>
+    /// One optimisation step on sequences padded at the end, sample b having <c>lengths[b]</c> real steps (PyTorch's packed
+    /// sequences): the model runs them as <see cref="ISequenceModel.Forward(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/> does,
+    /// and a loss on every step's outputs is the mean over the real steps only (targets past a sequence's end are not read).
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">As for <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>.</exception>
+    public float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<float> targets, int batchSize)
+    {
+        if (!TryTrainBatch(inputs, lengths, targets, batchSize, forFit: false, out float loss, out _, out _, out int nonFiniteGradient))
+            throw Diverged(epoch: null, batch: null, loss, nonFiniteGradient);
+        return loss;
     }
 
     /// <summary>
@@ -114,9 +128,16 @@ public sealed class Trainer<TModel>
     private bool TryUpdate(ReadOnlySpan<float> targets, int batchSize, bool forFit, out float loss, out int correct, out double absoluteErrors, out int nonFiniteGradient)
     {
         Span<float> outputGradients = _outputGradients.AsSpan(0, batchSize * Model.OutputLength);
-        loss = Loss.Compute(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation, outputGradients, out bool withRespectToLogits);
-        correct = forFit && Loss.IsClassification ? Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits) : 0;
-        absoluteErrors = forFit && !Loss.IsClassification ? MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(Model.Outputs, targets) : 0;
+        bool withRespectToLogits;
+        ReadOnlySpan<int> lengths = Model.Lengths;
+        if (lengths.IsEmpty || Model.OutputLength == Model.OutputUnits)
+        {
+            loss = Loss.Compute(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation, outputGradients, out withRespectToLogits);
+            correct = forFit && Loss.IsClassification ? Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits) : 0;
+            absoluteErrors = forFit && !Loss.IsClassification ? MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(Model.Outputs, targets) : 0;
+        }
+        else
+            loss = MaskedLoss(targets, lengths, forFit, outputGradients, out withRespectToLogits, out correct, out absoluteErrors);
         nonFiniteGradient = -1;
         if (!float.IsFinite(loss))
             return false;
@@ -135,6 +156,41 @@ public sealed class Trainer<TModel>
         Optimizer.CheckSizes(Model.Parameters, Model.Gradients);
         Optimizer.StepWithSumOfSquares(Model.Parameters, Model.Gradients, sumOfSquares);
         return true;
+    }
+
+    /// <summary>
+    /// The loss of per-step outputs over the real steps of sequences of <paramref name="lengths"/>: each sample's loss over its
+    /// own steps, weighted by its share of all real steps (every loss is a mean in proportion to its steps), so the result is
+    /// the mean over the real steps; the gradient is zero past each sequence's end, and the metrics count real steps only.
+    /// </summary>
+    private float MaskedLoss(ReadOnlySpan<float> targets, ReadOnlySpan<int> lengths, bool forFit, Span<float> outputGradients,
+                             out bool withRespectToLogits, out int correct, out double absoluteErrors)
+    {
+        int steps = Model.Timesteps, units = Model.OutputUnits, targetsPerStep = _targetLength / steps;
+        long realSteps = 0;
+        foreach (int length in lengths)
+            realSteps += length;
+        outputGradients.Clear();
+        double loss = 0;
+        correct = 0;
+        absoluteErrors = 0;
+        withRespectToLogits = false;
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            int L = lengths[b];
+            ReadOnlySpan<float> outputs = Model.Outputs.Slice(b * Model.OutputLength, L * units);
+            ReadOnlySpan<float> logits = Model.Logits.Slice(b * Model.OutputLength, L * units);
+            ReadOnlySpan<float> sampleTargets = targets.Slice(b * _targetLength, L * targetsPerStep);
+            Span<float> gradients = outputGradients.Slice(b * Model.OutputLength, L * units);
+            float share = (float)L / realSteps;
+            loss += (double)Loss.Compute(outputs, logits, sampleTargets, units, Model.OutputActivation, gradients, out withRespectToLogits) * share;
+            TensorPrimitives.Multiply(gradients, share, gradients);
+            if (forFit && Loss.IsClassification)
+                correct += Loss.CountCorrect(outputs, sampleTargets, units);
+            else if (forFit)
+                absoluteErrors += MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(outputs, sampleTargets);
+        }
+        return (float)loss;
     }
 
     /// <summary>Mean loss (and, for classification, accuracy) of the model on a whole dataset, in batches; no update.</summary>
@@ -230,7 +286,7 @@ public sealed class Trainer<TModel>
                 cancellationToken.ThrowIfCancellationRequested();
                 int count = Math.Min(batchSize, trainCount - first);
                 data.CopySamples(order.Slice(first, count), _batchInputs, _batchTargets);
-                if (TryTrainBatch(_batchInputs.AsSpan(0, count * Model.InputLength), _batchTargets.AsSpan(0, count * _targetLength), count, forFit: true,
+                if (TryTrainBatch(_batchInputs.AsSpan(0, count * Model.InputLength), default, _batchTargets.AsSpan(0, count * _targetLength), count, forFit: true,
                     out float loss, out int batchCorrect, out double batchAbsoluteErrors, out int nonFiniteGradient))
                 {
                     lossSum += (double)loss * count;

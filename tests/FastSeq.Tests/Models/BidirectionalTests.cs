@@ -41,7 +41,7 @@ public class BidirectionalTests
 
         // The final states: forward after the last step, backward after it reaches t = 0.
         float[] last = new float[s.Batch * 2 * s.Units];
-        BidirectionalLayer<LstmLayer>.LastStep(output, s, last);
+        BidirectionalLayer<LstmLayer>.LastStep(output, s, default, last);
         for (int b = 0; b < s.Batch; b++)
         {
             Assert.Equal(forward.AsSpan(((b * s.Timesteps) + s.Timesteps - 1) * s.Units, s.Units).ToArray(), last.AsSpan(b * 2 * s.Units, s.Units).ToArray());

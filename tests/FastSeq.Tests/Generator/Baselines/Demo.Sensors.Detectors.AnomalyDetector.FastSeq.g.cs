@@ -84,6 +84,8 @@ partial class Detectors
         /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them (empty before the first).</summary>
         public global::System.ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
 
+        /// <summary>The lengths of the last <see cref="Forward(global::System.ReadOnlySpan{float}, int)"/>'s sequences; empty when every one was full.</summary>
+        public global::System.ReadOnlySpan<int> Lengths => _training is { } t ? t.Lengths.AsSpan(0, t.LengthCount) : default;
         /// <summary>
         /// When true, Predict, Step and Forward refuse inputs that hold a NaN or an infinity with an <see cref="global::System.ArgumentException"/>
         /// naming the sample (or stream), step and feature, instead of letting it reach the outputs and, in training, every parameter.
@@ -98,19 +100,28 @@ partial class Detectors
         /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
         /// each runs in its own buffers, made on its first call.
         /// </summary>
-        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1)
+        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1) => Predict(inputs, default, outputs, batchSize);
+
+        /// <summary>
+        /// Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> padded at the end to T, sample b having <c>lengths[b]</c> real steps
+        /// (PyTorch's packed sequences): every recurrent state stops at a sequence's last real step, and outputs past it are zero.
+        /// Empty <paramref name="lengths"/>: every sequence is full. A length outside <c>[1, Timesteps]</c> throws.
+        /// </summary>
+        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, int batchSize)
         {
             global::FastSeq.Models.ModelArguments.CheckCount(batchSize, nameof(batchSize));
             global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
             global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
             global::FastSeq.Models.ModelArguments.CheckDisjoint(inputs, outputs);
+            if (!lengths.IsEmpty)
+                global::FastSeq.Layers.SequenceLengths.Check(lengths, batchSize, Timesteps, nameof(lengths));
             if (CheckInputsFinite)
                 global::FastSeq.Models.ModelArguments.CheckFinite(inputs, Timesteps, Features, nameof(inputs));
             Activations a = t_predictBuffers ??= new Activations();
             for (int first = 0; first < batchSize; first += MaxBatchSize)
             {
                 int count = global::System.Math.Min(MaxBatchSize, batchSize - first);
-                RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), count, a);
+                RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), lengths.IsEmpty ? default : lengths.Slice(first, count), count, a);
                 OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
             }
         }
@@ -119,22 +130,29 @@ partial class Detectors
         /// Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>. A training member:
         /// not for concurrent use (a second thread in a training member throws <see cref="global::System.InvalidOperationException"/>).
         /// </summary>
-        public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize)
+        public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize) => Forward(inputs, default, batchSize);
+
+        /// <summary>The training forward pass on sequences of <paramref name="lengths"/>, as <see cref="Predict(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float}, int)"/> runs them; Backward then gives them no gradient past their ends.</summary>
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize)
         {
             global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);
             global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+            if (!lengths.IsEmpty)
+                global::FastSeq.Layers.SequenceLengths.Check(lengths, batchSize, Timesteps, nameof(lengths));
             if (CheckInputsFinite)
                 global::FastSeq.Models.ModelArguments.CheckFinite(inputs, Timesteps, Features, nameof(inputs));
             using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
             Training t = TrainingBuffers;
             t.BatchSize = 0;
             inputs.CopyTo(t.Inputs);
-            RunForward(_parameters, t.Inputs.AsSpan(0, batchSize * InputLength), batchSize, t.Activations);
+            lengths.CopyTo(t.Lengths);
+            t.LengthCount = lengths.Length;
+            RunForward(_parameters, t.Inputs.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations);
             t.BatchSize = batchSize;
         }
 
-        /// <summary>The forward pass of <paramref name="batchSize"/> sequences, layer after layer, into <paramref name="a"/>.</summary>
-        private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batchSize, Activations a)
+        /// <summary>The forward pass of <paramref name="batchSize"/> sequences (of <paramref name="lengths"/>, or full when empty), layer after layer, into <paramref name="a"/>.</summary>
+        private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize, Activations a)
         {
             // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
             global::FastSeq.Layers.LayerShape encoderShape = EncoderShape(batchSize);
@@ -143,7 +161,8 @@ partial class Detectors
             global::FastSeq.Layers.SimpleRnnLayer.Forward(
                 inputs, parameters.Slice(EncoderOffset, EncoderLength), encoderShape, global::FastSeq.Activation.Relu,
                 a.EncoderCache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(encoderShape)), encoderOutput);
-            global::FastSeq.Layers.SimpleRnnLayer.LastStep(encoderOutput, encoderShape, encoderLast);
+            global::FastSeq.Layers.SequenceLengths.ZeroPadding(encoderOutput, lengths, Timesteps, 6);
+            global::FastSeq.Layers.SimpleRnnLayer.LastStep(encoderOutput, encoderShape, lengths, encoderLast);
 
             // head (Dense): [B, 6] -> [B, 1]
             global::FastSeq.Layers.LayerShape headShape = HeadShape(batchSize);
@@ -172,6 +191,7 @@ partial class Detectors
             global::System.Span<float> gradients = t.Gradients;
 
             // The activations of the last Forward, and the gradients that flow back through them.
+            global::System.ReadOnlySpan<int> lengths = t.Lengths.AsSpan(0, t.LengthCount);
             global::System.ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);
             global::System.Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;
             global::System.Span<float> encoderOutput = a.EncoderOutput.AsSpan(0, batchSize * Timesteps * 6);
@@ -191,7 +211,7 @@ partial class Detectors
 
             // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
             global::FastSeq.Layers.LayerShape encoderShape = EncoderShape(batchSize);
-            global::FastSeq.Layers.SimpleRnnLayer.LastStepBackward(dEncoderLast, encoderShape, dEncoderOutput);
+            global::FastSeq.Layers.SimpleRnnLayer.LastStepBackward(dEncoderLast, encoderShape, lengths, dEncoderOutput);
             global::FastSeq.Layers.SimpleRnnLayer.Backward(
                 inputs, parameters.Slice(EncoderOffset, EncoderLength),
                 a.EncoderCache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(encoderShape)), encoderOutput, encoderShape, global::FastSeq.Activation.Relu,
@@ -271,6 +291,9 @@ partial class Detectors
             public readonly global::System.ArraySegment<float> HeadOutputGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 1);
             // Backward scratch, shared by the layers since they run one at a time.
             public readonly global::System.ArraySegment<float> Workspace = global::FastSeq.Kernels.AlignedMemory.Allocate(WorkspaceLength());
+            // The lengths of the last Forward's sequences: LengthCount of them, or none when every sequence was full.
+            public readonly int[] Lengths = new int[MaxBatchSize];
+            public int LengthCount;
             // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
             public int BatchSize;
 

@@ -87,6 +87,8 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
     /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them (empty before the first).</summary>
     public global::System.ReadOnlySpan<float> InputGradients => default;   // token ids have no gradient
 
+    /// <summary>The lengths of the last <see cref="Forward(global::System.ReadOnlySpan{float}, int)"/>'s sequences; empty when every one was full.</summary>
+    public global::System.ReadOnlySpan<int> Lengths => _training is { } t ? t.Lengths.AsSpan(0, t.LengthCount) : default;
     /// <summary>
     /// When true, Predict, Step and Forward refuse inputs that hold a NaN or an infinity with an <see cref="global::System.ArgumentException"/>
     /// naming the sample (or stream), step and feature, instead of letting it reach the outputs and, in training, every parameter.
@@ -101,18 +103,27 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
     /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
     /// each runs in its own buffers, made on its first call. The inputs are token ids held as floats.
     /// </summary>
-    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1)
+    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1) => Predict(inputs, default, outputs, batchSize);
+
+    /// <summary>
+    /// Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> padded at the end to T, sample b having <c>lengths[b]</c> real steps
+    /// (PyTorch's packed sequences): every recurrent state stops at a sequence's last real step, and outputs past it are zero.
+    /// Empty <paramref name="lengths"/>: every sequence is full. A length outside <c>[1, Timesteps]</c> throws.
+    /// </summary>
+    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, int batchSize)
     {
         global::FastSeq.Models.ModelArguments.CheckCount(batchSize, nameof(batchSize));
         global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
         global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
         global::FastSeq.Models.ModelArguments.CheckDisjoint(inputs, outputs);
+        if (!lengths.IsEmpty)
+            global::FastSeq.Layers.SequenceLengths.Check(lengths, batchSize, Timesteps, nameof(lengths));
         global::FastSeq.Layers.EmbeddingLayer.CheckTokens(inputs, Timesteps, VocabularySize, nameof(inputs));
         Activations a = t_predictBuffers ??= new Activations();
         for (int first = 0; first < batchSize; first += MaxBatchSize)
         {
             int count = global::System.Math.Min(MaxBatchSize, batchSize - first);
-            RunForward(_parameters, global::FastSeq.Layers.EmbeddingLayer.TokensOf(inputs.Slice(first * InputLength, count * InputLength), a.Tokens.AsSpan(0, count * InputLength)), count, a);
+            RunForward(_parameters, global::FastSeq.Layers.EmbeddingLayer.TokensOf(inputs.Slice(first * InputLength, count * InputLength), a.Tokens.AsSpan(0, count * InputLength)), lengths.IsEmpty ? default : lengths.Slice(first, count), count, a);
             OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
         }
     }
@@ -131,7 +142,7 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
         for (int first = 0; first < batchSize; first += MaxBatchSize)
         {
             int count = global::System.Math.Min(MaxBatchSize, batchSize - first);
-            RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), count, a);
+            RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), default, count, a);
             OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
         }
     }
@@ -140,16 +151,23 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
     /// Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>. A training member:
     /// not for concurrent use (a second thread in a training member throws <see cref="global::System.InvalidOperationException"/>).
     /// </summary>
-    public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize)
+    public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize) => Forward(inputs, default, batchSize);
+
+    /// <summary>The training forward pass on sequences of <paramref name="lengths"/>, as <see cref="Predict(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float}, int)"/> runs them; Backward then gives them no gradient past their ends.</summary>
+    public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize)
     {
         global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);
         global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+        if (!lengths.IsEmpty)
+            global::FastSeq.Layers.SequenceLengths.Check(lengths, batchSize, Timesteps, nameof(lengths));
         global::FastSeq.Layers.EmbeddingLayer.CheckTokens(inputs, Timesteps, VocabularySize, nameof(inputs));
         using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
         Training t = TrainingBuffers;
         t.BatchSize = 0;
         global::FastSeq.Layers.EmbeddingLayer.TokensOf(inputs, t.Tokens.AsSpan(0, batchSize * InputLength));
-        RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), batchSize, t.Activations);
+        lengths.CopyTo(t.Lengths);
+        t.LengthCount = lengths.Length;
+        RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations);
         t.BatchSize = batchSize;
     }
 
@@ -163,12 +181,13 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
         Training t = TrainingBuffers;
         t.BatchSize = 0;
         tokens.CopyTo(t.Tokens);
-        RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), batchSize, t.Activations);
+        t.LengthCount = 0;
+        RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), default, batchSize, t.Activations);
         t.BatchSize = batchSize;
     }
 
-    /// <summary>The forward pass of <paramref name="batchSize"/> sequences, layer after layer, into <paramref name="a"/>.</summary>
-    private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<int> inputs, int batchSize, Activations a)
+    /// <summary>The forward pass of <paramref name="batchSize"/> sequences (of <paramref name="lengths"/>, or full when empty), layer after layer, into <paramref name="a"/>.</summary>
+    private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize, Activations a)
     {
         // embedding (Embedding): [B, T] token ids < 1000 -> [B, T, 16]
         global::FastSeq.Layers.LayerShape embeddingShape = EmbeddingShape(batchSize);
@@ -180,9 +199,9 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
         global::System.Span<float> gruOutput = a.GruOutput.AsSpan(0, batchSize * Timesteps * 24);
         global::System.Span<float> gruLast = a.GruLast.AsSpan(0, batchSize * 24);
         global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.Forward(
-            embeddingOutput, parameters.Slice(GruOffset, GruLength), gruShape, global::FastSeq.Activation.Tanh,
+            embeddingOutput, parameters.Slice(GruOffset, GruLength), gruShape, global::FastSeq.Activation.Tanh, lengths,
             a.GruCache.AsSpan(0, global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.CacheLength(gruShape)), gruOutput);
-        global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.LastStep(gruOutput, gruShape, gruLast);
+        global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.LastStep(gruOutput, gruShape, lengths, gruLast);
 
         // dense (Dense): [B, 24] -> [B, 2]
         global::FastSeq.Layers.LayerShape denseShape = DenseShape(batchSize);
@@ -211,6 +230,7 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
         global::System.Span<float> gradients = t.Gradients;
 
         // The activations of the last Forward, and the gradients that flow back through them.
+        global::System.ReadOnlySpan<int> lengths = t.Lengths.AsSpan(0, t.LengthCount);
         global::System.ReadOnlySpan<int> inputs = t.Tokens.AsSpan(0, batchSize * InputLength);
         global::System.Span<float> embeddingOutput = a.EmbeddingOutput.AsSpan(0, batchSize * Timesteps * 16);
         global::System.Span<float> dEmbeddingOutput = t.EmbeddingOutputGradient.AsSpan(0, batchSize * Timesteps * 16);
@@ -231,10 +251,10 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
 
         // gru (Bidirectional(GRU)): [B, T, 16] -> [B, 24]
         global::FastSeq.Layers.LayerShape gruShape = GruShape(batchSize);
-        global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.LastStepBackward(dGruLast, gruShape, dGruOutput);
+        global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.LastStepBackward(dGruLast, gruShape, lengths, dGruOutput);
         global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.Backward(
             embeddingOutput, parameters.Slice(GruOffset, GruLength),
-            a.GruCache.AsSpan(0, global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.CacheLength(gruShape)), gruOutput, gruShape, global::FastSeq.Activation.Tanh,
+            a.GruCache.AsSpan(0, global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.CacheLength(gruShape)), gruOutput, gruShape, global::FastSeq.Activation.Tanh, lengths,
             dGruOutput, gradients.Slice(GruOffset, GruLength), dEmbeddingOutput, t.Workspace);
 
         // embedding (Embedding): [B, T] token ids < 1000 -> [B, T, 16]
@@ -323,6 +343,9 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
         public readonly global::System.ArraySegment<float> DenseOutputGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 2);
         // Backward scratch, shared by the layers since they run one at a time.
         public readonly global::System.ArraySegment<float> Workspace = global::FastSeq.Kernels.AlignedMemory.Allocate(WorkspaceLength());
+        // The lengths of the last Forward's sequences: LengthCount of them, or none when every sequence was full.
+        public readonly int[] Lengths = new int[MaxBatchSize];
+        public int LengthCount;
         // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
         public int BatchSize;
 

@@ -83,6 +83,8 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them (empty before the first).</summary>
     public global::System.ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
 
+    /// <summary>The lengths of the last <see cref="Forward(global::System.ReadOnlySpan{float}, int)"/>'s sequences; empty when every one was full.</summary>
+    public global::System.ReadOnlySpan<int> Lengths => _training is { } t ? t.Lengths.AsSpan(0, t.LengthCount) : default;
     /// <summary>
     /// When true, Predict, Step and Forward refuse inputs that hold a NaN or an infinity with an <see cref="global::System.ArgumentException"/>
     /// naming the sample (or stream), step and feature, instead of letting it reach the outputs and, in training, every parameter.
@@ -97,19 +99,28 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
     /// each runs in its own buffers, made on its first call.
     /// </summary>
-    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1)
+    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1) => Predict(inputs, default, outputs, batchSize);
+
+    /// <summary>
+    /// Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> padded at the end to T, sample b having <c>lengths[b]</c> real steps
+    /// (PyTorch's packed sequences): every recurrent state stops at a sequence's last real step, and outputs past it are zero.
+    /// Empty <paramref name="lengths"/>: every sequence is full. A length outside <c>[1, Timesteps]</c> throws.
+    /// </summary>
+    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, int batchSize)
     {
         global::FastSeq.Models.ModelArguments.CheckCount(batchSize, nameof(batchSize));
         global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
         global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
         global::FastSeq.Models.ModelArguments.CheckDisjoint(inputs, outputs);
+        if (!lengths.IsEmpty)
+            global::FastSeq.Layers.SequenceLengths.Check(lengths, batchSize, Timesteps, nameof(lengths));
         if (CheckInputsFinite)
             global::FastSeq.Models.ModelArguments.CheckFinite(inputs, Timesteps, Features, nameof(inputs));
         Activations a = t_predictBuffers ??= new Activations();
         for (int first = 0; first < batchSize; first += MaxBatchSize)
         {
             int count = global::System.Math.Min(MaxBatchSize, batchSize - first);
-            RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), count, a);
+            RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), lengths.IsEmpty ? default : lengths.Slice(first, count), count, a);
             OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
         }
     }
@@ -118,22 +129,29 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>. A training member:
     /// not for concurrent use (a second thread in a training member throws <see cref="global::System.InvalidOperationException"/>).
     /// </summary>
-    public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize)
+    public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize) => Forward(inputs, default, batchSize);
+
+    /// <summary>The training forward pass on sequences of <paramref name="lengths"/>, as <see cref="Predict(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float}, int)"/> runs them; Backward then gives them no gradient past their ends.</summary>
+    public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize)
     {
         global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);
         global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
+        if (!lengths.IsEmpty)
+            global::FastSeq.Layers.SequenceLengths.Check(lengths, batchSize, Timesteps, nameof(lengths));
         if (CheckInputsFinite)
             global::FastSeq.Models.ModelArguments.CheckFinite(inputs, Timesteps, Features, nameof(inputs));
         using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
         Training t = TrainingBuffers;
         t.BatchSize = 0;
         inputs.CopyTo(t.Inputs);
-        RunForward(_parameters, t.Inputs.AsSpan(0, batchSize * InputLength), batchSize, t.Activations);
+        lengths.CopyTo(t.Lengths);
+        t.LengthCount = lengths.Length;
+        RunForward(_parameters, t.Inputs.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations);
         t.BatchSize = batchSize;
     }
 
-    /// <summary>The forward pass of <paramref name="batchSize"/> sequences, layer after layer, into <paramref name="a"/>.</summary>
-    private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batchSize, Activations a)
+    /// <summary>The forward pass of <paramref name="batchSize"/> sequences (of <paramref name="lengths"/>, or full when empty), layer after layer, into <paramref name="a"/>.</summary>
+    private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize, Activations a)
     {
         // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
         global::FastSeq.Layers.LayerShape simpleRnnShape = SimpleRnnShape(batchSize);
@@ -141,6 +159,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
         global::FastSeq.Layers.SimpleRnnLayer.Forward(
             inputs, parameters.Slice(SimpleRnnOffset, SimpleRnnLength), simpleRnnShape, global::FastSeq.Activation.Tanh,
             a.SimpleRnnCache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(simpleRnnShape)), simpleRnnOutput);
+        global::FastSeq.Layers.SequenceLengths.ZeroPadding(simpleRnnOutput, lengths, Timesteps, 32);
 
         // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
         global::FastSeq.Layers.LayerShape simpleRnn1Shape = SimpleRnn1Shape(batchSize);
@@ -149,7 +168,8 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
         global::FastSeq.Layers.SimpleRnnLayer.Forward(
             simpleRnnOutput, parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), simpleRnn1Shape, global::FastSeq.Activation.Tanh,
             a.SimpleRnn1Cache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(simpleRnn1Shape)), simpleRnn1Output);
-        global::FastSeq.Layers.SimpleRnnLayer.LastStep(simpleRnn1Output, simpleRnn1Shape, simpleRnn1Last);
+        global::FastSeq.Layers.SequenceLengths.ZeroPadding(simpleRnn1Output, lengths, Timesteps, 32);
+        global::FastSeq.Layers.SimpleRnnLayer.LastStep(simpleRnn1Output, simpleRnn1Shape, lengths, simpleRnn1Last);
 
         // dense (Dense): [B, 32] -> [B, 1]
         global::FastSeq.Layers.LayerShape denseShape = DenseShape(batchSize);
@@ -178,6 +198,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
         global::System.Span<float> gradients = t.Gradients;
 
         // The activations of the last Forward, and the gradients that flow back through them.
+        global::System.ReadOnlySpan<int> lengths = t.Lengths.AsSpan(0, t.LengthCount);
         global::System.ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);
         global::System.Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;
         global::System.Span<float> simpleRnnOutput = a.SimpleRnnOutput.AsSpan(0, batchSize * Timesteps * 32);
@@ -199,7 +220,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
 
         // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
         global::FastSeq.Layers.LayerShape simpleRnn1Shape = SimpleRnn1Shape(batchSize);
-        global::FastSeq.Layers.SimpleRnnLayer.LastStepBackward(dSimpleRnn1Last, simpleRnn1Shape, dSimpleRnn1Output);
+        global::FastSeq.Layers.SimpleRnnLayer.LastStepBackward(dSimpleRnn1Last, simpleRnn1Shape, lengths, dSimpleRnn1Output);
         global::FastSeq.Layers.SimpleRnnLayer.Backward(
             simpleRnnOutput, parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length),
             a.SimpleRnn1Cache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(simpleRnn1Shape)), simpleRnn1Output, simpleRnn1Shape, global::FastSeq.Activation.Tanh,
@@ -295,6 +316,9 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
         public readonly global::System.ArraySegment<float> DenseOutputGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * 1);
         // Backward scratch, shared by the layers since they run one at a time.
         public readonly global::System.ArraySegment<float> Workspace = global::FastSeq.Kernels.AlignedMemory.Allocate(WorkspaceLength());
+        // The lengths of the last Forward's sequences: LengthCount of them, or none when every sequence was full.
+        public readonly int[] Lengths = new int[MaxBatchSize];
+        public int LengthCount;
         // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
         public int BatchSize;
 

@@ -1,0 +1,84 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace FastSeq.Layers;
+
+/// <summary>
+/// Sequences of different lengths in one batch, padded at the end (PyTorch <c>pack_padded_sequence</c>, Keras masking):
+/// sample b has <c>lengths[b]</c> real steps, then padding. A recurrent layer runs every step, and the steps past a
+/// sequence's end are then zeroed: its state stopped at the last real step, so nothing after it is seen by the layers
+/// above, the loss or the final state, and no gradient flows back through them. An empty span of lengths means every
+/// sequence is full.
+/// </summary>
+public static class SequenceLengths
+{
+    /// <summary>Throws unless <paramref name="lengths"/> holds one length in <c>[1, timesteps]</c> per sample, naming the first that is not.</summary>
+    public static void Check(ReadOnlySpan<int> lengths, int batch, int timesteps, string name)
+    {
+        if (lengths.Length != batch)
+            throw new ArgumentException($"{name} must hold one length per sample ({batch}), but holds {lengths.Length}.", name);
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            if (lengths[b] < 1 || lengths[b] > timesteps)
+                ThrowLength(lengths[b], b, timesteps, name);
+        }
+    }
+
+    /// <summary>
+    /// The lengths of token sequences whose padding is id 0 at the end (Keras <c>mask_zero</c>): the count of ids before the
+    /// trailing zeros. A 0 followed by another id is an <see cref="ArgumentException"/>, and a sequence of zeros only has
+    /// no length (<see cref="ArgumentOutOfRangeException"/>); both name the sample.
+    /// </summary>
+    public static void FromTrailingZeros(ReadOnlySpan<int> tokens, int timesteps, Span<int> lengths, string name)
+    {
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            ReadOnlySpan<int> sequence = tokens.Slice(b * timesteps, timesteps);
+            int length = sequence.LastIndexOfAnyExcept(0) + 1;
+            int firstZero = sequence.IndexOf(0);
+            if (firstZero >= 0 && firstZero < length)
+            {
+                throw new ArgumentException(
+                    $"{name} of sample {b} hold the padding id 0 at step {firstZero} before id {sequence[length - 1]} at step {length - 1}; with MaskZero, padding comes only at the end.", name);
+            }
+            if (length == 0)
+                ThrowLength(0, b, timesteps, name);
+            lengths[b] = length;
+        }
+    }
+
+    /// <summary>Zeroes the steps of <paramref name="sequence"/> <c>[B, T, width]</c> past each sample's length.</summary>
+    public static void ZeroPadding(Span<float> sequence, ReadOnlySpan<int> lengths, int timesteps, int width)
+    {
+        for (int b = 0; b < lengths.Length; b++)
+            sequence.Slice(((b * timesteps) + lengths[b]) * width, (timesteps - lengths[b]) * width).Clear();
+    }
+
+    /// <summary><c>last[b] = sequence[b, lengths[b] - 1]</c>: each sequence's output at its last real step (at T - 1 when no lengths are given).</summary>
+    public static void Last(ReadOnlySpan<float> sequence, ReadOnlySpan<int> lengths, int timesteps, int width, Span<float> last)
+    {
+        if (lengths.IsEmpty)
+        {
+            LastTimestep.Copy(sequence, timesteps, width, last);
+            return;
+        }
+        for (int b = 0; b < lengths.Length; b++)
+            sequence.Slice(((b * timesteps) + lengths[b] - 1) * width, width).CopyTo(last.Slice(b * width, width));
+    }
+
+    /// <summary>The gradient of <see cref="Last"/>: <paramref name="dLast"/> at each last real step, zero elsewhere.</summary>
+    public static void LastBackward(ReadOnlySpan<float> dLast, ReadOnlySpan<int> lengths, int timesteps, int width, Span<float> dSequence)
+    {
+        if (lengths.IsEmpty)
+        {
+            LastTimestep.Scatter(dLast, timesteps, width, dSequence);
+            return;
+        }
+        dSequence.Clear();
+        for (int b = 0; b < lengths.Length; b++)
+            dLast.Slice(b * width, width).CopyTo(dSequence.Slice(((b * timesteps) + lengths[b] - 1) * width, width));
+    }
+
+    [DoesNotReturn]
+    private static void ThrowLength(int length, int sample, int timesteps, string name) =>
+        throw new ArgumentOutOfRangeException(name, length, $"{name}: sample {sample} has length {length}; a length must be from 1 to Timesteps ({timesteps}).");
+}
