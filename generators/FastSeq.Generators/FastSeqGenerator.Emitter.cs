@@ -207,7 +207,9 @@ public sealed partial class FastSeqGenerator
         w.Line("/// each runs in its own buffers, made on its first call." + (model.ReadsTokens ? " The inputs are token ids held as floats." : ""));
         w.Line("/// </summary>");
         // The overload without lengths runs every sequence in full.
-        string lengths = "lengths.IsEmpty ? default : lengths.Slice(first, count)";
+        string lengths = model.MasksZero
+            ? "!lengths.IsEmpty ? lengths.Slice(first, count) : global::FastSeq.Layers.SequenceLengths.FromTrailingZeros(a.Tokens.AsSpan(0, count * InputLength), Timesteps, a.Lengths.AsSpan(0, count), nameof(inputs))"
+            : "lengths.IsEmpty ? default : lengths.Slice(first, count)";
         {
             w.Line("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1) => Predict(inputs, default, outputs, batchSize);");
             w.Line();
@@ -243,11 +245,13 @@ public sealed partial class FastSeqGenerator
         w.Line("global::FastSeq.Models.ModelArguments.CheckCount(batchSize, nameof(batchSize));");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(tokens.Length, batchSize, InputLength, nameof(tokens));");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));");
-        w.Line("global::FastSeq.Layers.EmbeddingLayer.CheckTokens(tokens, Timesteps, VocabularySize, nameof(tokens));");
+        CheckInputs(w, model, "tokens", "Timesteps");
         w.Line("Activations a = t_predictBuffers ??= new Activations();");
         w.Open("for (int first = 0; first < batchSize; first += MaxBatchSize)");
         w.Line("int count = global::System.Math.Min(MaxBatchSize, batchSize - first);");
-        w.Line("RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), default, count, a);");
+        w.Line(model.MasksZero
+            ? "RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), global::FastSeq.Layers.SequenceLengths.FromTrailingZeros(tokens.Slice(first * InputLength, count * InputLength), Timesteps, a.Lengths.AsSpan(0, count), nameof(tokens)), count, a);"
+            : "RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), default, count, a);");
         w.Line("OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));");
         w.Close();
         w.Close();
@@ -271,6 +275,10 @@ public sealed partial class FastSeqGenerator
         if (model.ReadsTokens)
         {
             w.Line($"global::FastSeq.Layers.EmbeddingLayer.CheckTokens({inputs}, {steps}, VocabularySize, nameof({inputs}){unitArgument});");
+            if (model.MasksZero && unit.Length == 0)
+                w.Line($"global::FastSeq.Layers.SequenceLengths.CheckTrailingZeros({inputs}, Timesteps, nameof({inputs}));");
+            else if (model.MasksZero)
+                w.Line($"global::FastSeq.Layers.SequenceLengths.CheckNoPadding({inputs}, nameof({inputs}));");
             return;
         }
         w.Line("if (CheckInputsFinite)");
@@ -307,8 +315,19 @@ public sealed partial class FastSeqGenerator
         w.Line(model.ReadsTokens
             ? "global::FastSeq.Layers.EmbeddingLayer.TokensOf(inputs, t.Tokens.AsSpan(0, batchSize * InputLength));"
             : "inputs.CopyTo(t.Inputs);");
-        w.Line("lengths.CopyTo(t.Lengths);");
-        w.Line("t.LengthCount = lengths.Length;");
+        if (model.MasksZero)
+        {
+            w.Line("t.LengthCount = batchSize;");
+            w.Line("if (lengths.IsEmpty)");
+            w.Line("    global::FastSeq.Layers.SequenceLengths.FromTrailingZeros(t.Tokens.AsSpan(0, batchSize * InputLength), Timesteps, t.Lengths.AsSpan(0, batchSize), nameof(inputs));");
+            w.Line("else");
+            w.Line("    lengths.CopyTo(t.Lengths);");
+        }
+        else
+        {
+            w.Line("lengths.CopyTo(t.Lengths);");
+            w.Line("t.LengthCount = lengths.Length;");
+        }
         w.Line($"RunForward(_parameters, t.{(model.ReadsTokens ? "Tokens" : "Inputs")}.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations);");
         w.Line("t.BatchSize = batchSize;");
         w.Close();
@@ -319,13 +338,19 @@ public sealed partial class FastSeqGenerator
             w.Open("public void Forward(global::System.ReadOnlySpan<int> tokens, int batchSize)");
             w.Line("global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);");
             w.Line("global::FastSeq.Models.ModelArguments.CheckLength(tokens.Length, batchSize, InputLength, nameof(tokens));");
-            w.Line("global::FastSeq.Layers.EmbeddingLayer.CheckTokens(tokens, Timesteps, VocabularySize, nameof(tokens));");
+            CheckInputs(w, model, "tokens", "Timesteps");
             w.Line("using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter(\"Forward\");");
             w.Line("Training t = TrainingBuffers;");
             w.Line("t.BatchSize = 0;");
             w.Line("tokens.CopyTo(t.Tokens);");
-            w.Line("t.LengthCount = 0;");
-            w.Line("RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), default, batchSize, t.Activations);");
+            if (model.MasksZero)
+            {
+                w.Line("global::FastSeq.Layers.SequenceLengths.FromTrailingZeros(tokens, Timesteps, t.Lengths.AsSpan(0, batchSize), nameof(tokens));");
+                w.Line("t.LengthCount = batchSize;");
+            }
+            else
+                w.Line("t.LengthCount = 0;");
+            w.Line("RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations);");
             w.Line("t.BatchSize = batchSize;");
             w.Close();
             w.Line();
@@ -520,6 +545,11 @@ public sealed partial class FastSeqGenerator
         {
             w.Line("// The ids of float inputs, converted for the Embedding.");
             w.Line($"public readonly int[] Tokens = new int[{tokens}];");
+            if (model.MasksZero && name == "Activations")
+            {
+                w.Line("// The lengths of the sequences in a pass, from their trailing padding ids.");
+                w.Line("public readonly int[] Lengths = new int[MaxBatchSize];");
+            }
             w.Line();
         }
         for (int i = 0; i < layers.Length; i++)

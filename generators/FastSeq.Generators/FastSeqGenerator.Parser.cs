@@ -80,6 +80,7 @@ public sealed partial class FastSeqGenerator
             }
             bool returnSequences = NamedBool(attribute, "ReturnSequences");
             bool bidirectional = NamedBool(attribute, "Bidirectional");
+            bool maskZero = NamedBool(attribute, "MaskZero");
             // A kind with fixed equations (LSTM, GRU) has no Activation property, so its default is always taken.
             var activation = (Activation)NamedInt(attribute, "Activation", (int)kind.DefaultActivation);
             string name = NamedString(attribute, "Name") ?? DefaultName(kind, nameCounts);
@@ -105,7 +106,7 @@ public sealed partial class FastSeqGenerator
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoTimeAxis, location, name, previousName));
 
             long count = units > 0 && inputs > 0 ? kind.ParameterCount(inputs, units, bidirectional) : 0;
-            var layer = new LayerSpec(kind.Kind, name, UniqueIdentifier(name, usedIdentifiers), units, returnSequences && kind.IsRecurrent, bidirectional, activation,
+            var layer = new LayerSpec(kind.Kind, name, UniqueIdentifier(name, usedIdentifiers), units, returnSequences && kind.IsRecurrent, bidirectional, maskZero, activation,
                 inputs, hasTimeAxis, (int)Math.Min(offset, int.MaxValue), (int)Math.Min(count, int.MaxValue));
             layers.Add(layer);
             offset += count;

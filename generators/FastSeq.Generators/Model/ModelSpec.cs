@@ -17,6 +17,7 @@ internal sealed record LayerSpec(
     int Units,
     bool ReturnSequences,
     bool Bidirectional,
+    bool MaskZero,
     Activation Activation,
     int Inputs,
     bool InputHasTimeAxis,
@@ -64,6 +65,9 @@ internal sealed record ModelSpec(
 
     /// <summary>Whether it reads token ids (its first layer is an embedding) rather than floats.</summary>
     public bool ReadsTokens => Layers[0].Info.TakesTokens;
+
+    /// <summary>Whether id 0 is padding, so that the lengths of its sequences come from their tokens.</summary>
+    public bool MasksZero => Layers[0].MaskZero;
 
     /// <summary>Whether Step can advance it one timestep at a time: not if a layer reads both directions.</summary>
     public bool CanStream => Layers.All(layer => !layer.Bidirectional);

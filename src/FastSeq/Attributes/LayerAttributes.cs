@@ -97,6 +97,13 @@ public sealed class EmbeddingAttribute(int inputDim, int outputDim) : Attribute
     /// <summary>The length of each token's vector.</summary>
     public int OutputDim { get; } = outputDim;
 
+    /// <summary>
+    /// Id 0 is padding at the end of a sequence (Keras <c>mask_zero</c>): a sequence's length is the count of ids before its
+    /// trailing zeros, and the model runs it as one of that length (a 0 followed by another id is an error). Such a
+    /// model's streams take no 0.
+    /// </summary>
+    public bool MaskZero { get; set; }
+
     /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
     public string? Name { get; set; }
 }

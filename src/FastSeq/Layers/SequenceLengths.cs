@@ -28,13 +28,24 @@ public static class SequenceLengths
     /// trailing zeros. A 0 followed by another id is an <see cref="ArgumentException"/>, and a sequence of zeros only has
     /// no length (<see cref="ArgumentOutOfRangeException"/>); both name the sample.
     /// </summary>
-    public static void FromTrailingZeros(ReadOnlySpan<int> tokens, int timesteps, Span<int> lengths, string name)
+    /// <returns><paramref name="lengths"/>, filled.</returns>
+    public static ReadOnlySpan<int> FromTrailingZeros(ReadOnlySpan<int> tokens, int timesteps, Span<int> lengths, string name)
     {
+        CheckTrailingZeros(tokens, timesteps, name);
         for (int b = 0; b < lengths.Length; b++)
+            lengths[b] = tokens.Slice(b * timesteps, timesteps).LastIndexOfAnyExcept(0) + 1;
+        return lengths;
+    }
+
+    /// <summary>The checks of <see cref="FromTrailingZeros"/> alone, for <c>[count, timesteps]</c> ids (ints, or held as floats): nothing is written.</summary>
+    public static void CheckTrailingZeros<T>(ReadOnlySpan<T> tokens, int timesteps, string name)
+        where T : System.Numerics.INumber<T>
+    {
+        for (int b = 0; b < tokens.Length / timesteps; b++)
         {
-            ReadOnlySpan<int> sequence = tokens.Slice(b * timesteps, timesteps);
-            int length = sequence.LastIndexOfAnyExcept(0) + 1;
-            int firstZero = sequence.IndexOf(0);
+            ReadOnlySpan<T> sequence = tokens.Slice(b * timesteps, timesteps);
+            int length = sequence.LastIndexOfAnyExcept(T.Zero) + 1;
+            int firstZero = sequence.IndexOf(T.Zero);
             if (firstZero >= 0 && firstZero < length)
             {
                 throw new ArgumentException(
@@ -42,8 +53,16 @@ public static class SequenceLengths
             }
             if (length == 0)
                 ThrowLength(0, b, timesteps, name);
-            lengths[b] = length;
         }
+    }
+
+    /// <summary>Throws if a stream's ids hold the padding id 0, which has no meaning one step at a time.</summary>
+    public static void CheckNoPadding<T>(ReadOnlySpan<T> tokens, string name)
+        where T : System.Numerics.INumber<T>
+    {
+        int stream = tokens.IndexOf(T.Zero);
+        if (stream >= 0)
+            throw new ArgumentException($"{name} hold the padding id 0 for stream {stream}; with MaskZero, 0 pads whole sequences and a stream has no padding.", name);
     }
 
     /// <summary>Zeroes the steps of <paramref name="sequence"/> <c>[B, T, width]</c> past each sample's length.</summary>

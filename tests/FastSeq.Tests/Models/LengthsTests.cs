@@ -30,6 +30,49 @@ public class LengthsTests
         ParityTests.CheckGradientsAndStep(model, reference, reference.LearningRate);
     }
 
+    /// <summary>MaskZero: each sequence's length from its trailing padding ids, into a bidirectional LSTM's final states.</summary>
+    [Fact]
+    public void Masked_embedding_into_a_bidirectional_lstm_matches_pytorch() =>
+        CheckTokenParity(new MaskedClassifier(), "embedding_bilstm_classifier", MaskedClassifier.OutputLength);
+
+    /// <summary>MaskZero with a loss at every step: the mean over real steps.</summary>
+    [Fact]
+    public void Masked_tagger_matches_pytorch() => CheckTokenParity(new MaskedTagger(), "tagger_masked", MaskedTagger.OutputLength);
+
+    private static void CheckTokenParity<TModel>(TModel model, string name, int outputLength)
+        where TModel : ITokenSequenceModel
+    {
+        ReferenceCase reference = ReferenceCase.Load(name);
+        int batch = reference.Batch;
+        int[] tokens = [.. reference["input"].Select(id => (int)id)];
+        model.LoadWeights(reference.Path, allowUnexpectedTensors: true);
+
+        var output = new float[batch * outputLength];
+        model.Predict(tokens, output, batch);
+        Tolerance.Close(reference["output"], output, 1e-5, 0, "output");
+        var fromFloats = new float[output.Length];
+        model.Predict(reference["input"], fromFloats, batch);
+        Assert.Equal(output, fromFloats);
+
+        var trainer = new Trainer<TModel>(model, new Sgd(reference.LearningRate), Loss.SparseCategoricalCrossEntropy);
+        float loss = trainer.TrainBatch(tokens, reference["target"], batch);
+        Assert.Equal(reference["lengths"].Select(length => (int)length), model.Lengths.ToArray());
+        Tolerance.Close(reference["loss"], [loss], 1e-6, 1e-5, "loss");
+        ParityTests.CheckGradientsAndStep(model, reference, reference.LearningRate);
+    }
+
+    [Fact]
+    public void Padding_before_an_id_or_a_sequence_of_padding_only_is_refused()
+    {
+        var model = new MaskedTagger(seed: 1);
+        var outputs = new float[MaskedTagger.OutputLength];
+        var e = Assert.Throws<ArgumentException>(() => model.Predict([3, 0, 4, 0, 0], outputs));
+        Assert.Contains("sample 0 hold the padding id 0 at step 1 before id 4 at step 2", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Forward([0, 0, 0, 0, 0], 1));
+        var step = Assert.Throws<ArgumentException>(() => model.Step([0], new float[MaskedTagger.OutputUnits], new float[MaskedTagger.StreamStateLength]));
+        Assert.Contains("padding id 0 for stream 0", step.Message, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string> Models => [nameof(LengthsTagger), nameof(LengthsClassifier)];
 
     private static ISequenceModel Create(string name) => name == nameof(LengthsTagger) ? new LengthsTagger(seed: 3) : new LengthsClassifier(seed: 3);
@@ -121,3 +164,15 @@ public partial class LengthsTagger;
 [Gru(4, Bidirectional = true)]
 [Dense(2, Activation = Activation.Tanh)]
 public partial class LengthsClassifier;
+
+[SequenceModel(Timesteps = 7, MaxBatchSize = 4)]
+[Embedding(12, 5, MaskZero = true)]
+[Lstm(6, Bidirectional = true)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class MaskedClassifier;
+
+[SequenceModel(Timesteps = 5, MaxBatchSize = 4)]
+[Embedding(10, 4, MaskZero = true)]
+[Lstm(5, ReturnSequences = true)]
+[Dense(4, Activation = Activation.Softmax)]
+public partial class MaskedTagger;

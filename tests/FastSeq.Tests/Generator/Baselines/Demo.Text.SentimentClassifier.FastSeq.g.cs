@@ -182,7 +182,7 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
         t.BatchSize = 0;
         tokens.CopyTo(t.Tokens);
         t.LengthCount = 0;
-        RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), default, batchSize, t.Activations);
+        RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations);
         t.BatchSize = batchSize;
     }
 
