@@ -27,10 +27,24 @@ public sealed class SequenceDataset
 
         Inputs = inputs;
         Targets = targets;
+        Lengths = null;
         Count = count;
         Timesteps = timesteps;
         Features = features;
         TargetLength = targetLength;
+    }
+
+    /// <summary>
+    /// Sequences of different lengths, padded at the end to <paramref name="timesteps"/>: sample b has <c>lengths[b]</c> real
+    /// steps (PyTorch's packed sequences). <see cref="Trainer{TModel}.Fit"/> and Evaluate run them so, and a loss on every
+    /// step's outputs is the mean over the real steps. A length outside <c>[1, timesteps]</c> throws, naming the sample.
+    /// </summary>
+    public SequenceDataset(float[] inputs, int[] lengths, float[] targets, int timesteps, int features, int targetLength = 1)
+        : this(inputs, targets, timesteps, features, targetLength)
+    {
+        ArgumentNullException.ThrowIfNull(lengths);
+        Layers.SequenceLengths.Check(lengths, Count, timesteps, nameof(lengths));
+        Lengths = lengths;
     }
 
     /// <summary>
@@ -48,6 +62,9 @@ public sealed class SequenceDataset
         }
         return new SequenceDataset(inputs, targets, timesteps, features: 1, targetLength);
     }
+
+    /// <summary>Each sample's real steps, when the sequences are of different lengths; null when every one is full.</summary>
+    public int[]? Lengths { get; }
 
     /// <summary>Inputs, <c>[Count, Timesteps, Features]</c>.</summary>
     public float[] Inputs { get; }
@@ -73,10 +90,11 @@ public sealed class SequenceDataset
         if (start < 0 || count < 0 || start > Count - count)
             throw new ArgumentException($"Samples [{start}, {start} + {count}) are not within the {Count} samples of the dataset.", nameof(count));
         int inputLength = Timesteps * Features;
-        return new SequenceDataset(
-            Inputs.AsSpan(start * inputLength, count * inputLength).ToArray(),
-            Targets.AsSpan(start * TargetLength, count * TargetLength).ToArray(),
-            Timesteps, Features, TargetLength);
+        float[] inputs = Inputs.AsSpan(start * inputLength, count * inputLength).ToArray();
+        float[] targets = Targets.AsSpan(start * TargetLength, count * TargetLength).ToArray();
+        return Lengths is null
+            ? new SequenceDataset(inputs, targets, Timesteps, Features, TargetLength)
+            : new SequenceDataset(inputs, Lengths.AsSpan(start, count).ToArray(), targets, Timesteps, Features, TargetLength);
     }
 
     /// <summary>
@@ -128,18 +146,26 @@ public sealed class SequenceDataset
     {
         float[] inputs = new float[samples.Length * Timesteps * Features];
         float[] targets = new float[samples.Length * TargetLength];
-        CopySamples(samples, inputs, targets);
-        return new SequenceDataset(inputs, targets, Timesteps, Features, TargetLength);
+        int[]? lengths = Lengths is null ? null : new int[samples.Length];
+        CopySamples(samples, inputs, targets, lengths);
+        return lengths is null
+            ? new SequenceDataset(inputs, targets, Timesteps, Features, TargetLength)
+            : new SequenceDataset(inputs, lengths, targets, Timesteps, Features, TargetLength);
     }
 
-    /// <summary>Copies the samples <paramref name="samples"/>, in that order, to the front of <paramref name="inputs"/> and <paramref name="targets"/>.</summary>
-    internal void CopySamples(ReadOnlySpan<int> samples, Span<float> inputs, Span<float> targets)
+    /// <summary>
+    /// Copies the samples <paramref name="samples"/>, in that order, to the front of <paramref name="inputs"/> and
+    /// <paramref name="targets"/>, and their lengths to <paramref name="lengths"/> when the dataset has them.
+    /// </summary>
+    internal void CopySamples(ReadOnlySpan<int> samples, Span<float> inputs, Span<float> targets, Span<int> lengths)
     {
         int inputLength = Timesteps * Features;
         for (int i = 0; i < samples.Length; i++)
         {
             Inputs.AsSpan(samples[i] * inputLength, inputLength).CopyTo(inputs[(i * inputLength)..]);
             Targets.AsSpan(samples[i] * TargetLength, TargetLength).CopyTo(targets[(i * TargetLength)..]);
+            if (Lengths is not null)
+                lengths[i] = Lengths[samples[i]];
         }
     }
 }

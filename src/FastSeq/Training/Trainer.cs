@@ -19,6 +19,7 @@ public sealed class Trainer<TModel>
 {
     private readonly float[] _batchInputs;
     private readonly float[] _batchTargets;
+    private readonly int[] _batchLengths;
     private readonly float[] _outputGradients;
     private readonly int _targetLength;
     private readonly int _predictionsPerSample;
@@ -43,6 +44,7 @@ public sealed class Trainer<TModel>
         _predictionsPerSample = loss.PredictionCount(model.OutputLength, model.OutputUnits);
         _batchInputs = new float[model.MaxBatchSize * model.InputLength];
         _batchTargets = new float[model.MaxBatchSize * _targetLength];
+        _batchLengths = new int[model.MaxBatchSize];
         _outputGradients = new float[model.MaxBatchSize * model.OutputLength];
         optimizer.Initialize(model.Parameters.Length);
         _context = new TrainingContext(model, optimizer, History);
@@ -278,21 +280,23 @@ public sealed class Trainer<TModel>
             if (shuffle)
                 random.Shuffle(order);
 
-            double lossSum = 0, absoluteErrors = 0;
+            double lossSum = 0, absoluteErrors = 0, measured = 0;
             long correct = 0;
-            int trained = 0, skipped = 0;
+            int skipped = 0;
             for (int first = 0, batch = 0; first < trainCount; first += batchSize, batch++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int count = Math.Min(batchSize, trainCount - first);
-                data.CopySamples(order.Slice(first, count), _batchInputs, _batchTargets);
-                if (TryTrainBatch(_batchInputs.AsSpan(0, count * Model.InputLength), default, _batchTargets.AsSpan(0, count * _targetLength), count, forFit: true,
+                data.CopySamples(order.Slice(first, count), _batchInputs, _batchTargets, _batchLengths);
+                ReadOnlySpan<int> lengths = data.Lengths is null ? default : _batchLengths.AsSpan(0, count);
+                if (TryTrainBatch(_batchInputs.AsSpan(0, count * Model.InputLength), lengths, _batchTargets.AsSpan(0, count * _targetLength), count, forFit: true,
                     out float loss, out int batchCorrect, out double batchAbsoluteErrors, out int nonFiniteGradient))
                 {
-                    lossSum += (double)loss * count;
+                    double batchMeasured = MeasuredSamples(count);
+                    lossSum += loss * batchMeasured;
                     correct += batchCorrect;
                     absoluteErrors += batchAbsoluteErrors;
-                    trained += count;
+                    measured += batchMeasured;
                 }
                 else if (skipNonFiniteBatches)
                 {
@@ -302,7 +306,7 @@ public sealed class Trainer<TModel>
                 {
                     throw Diverged(epoch, batch, loss, nonFiniteGradient);
                 }
-                progress?.BatchEnd(epoch, epochs, batch + 1, batches, (float)(lossSum / trained), Stopwatch.GetElapsedTime(start));
+                progress?.BatchEnd(epoch, epochs, batch + 1, batches, (float)(lossSum / measured), Stopwatch.GetElapsedTime(start));
             }
 
             float? validationLoss = null, validationAccuracy = null, validationMeanAbsoluteError = null;
@@ -313,13 +317,13 @@ public sealed class Trainer<TModel>
             var result = new EpochResult(
                 epoch,
                 epochs,
-                (float)(lossSum / trained),
+                (float)(lossSum / measured),
                 validationLoss,
-                Loss.IsClassification ? (float)correct / ((long)trained * _predictionsPerSample) : null,
+                Loss.IsClassification ? (float)(correct / (measured * _predictionsPerSample)) : null,
                 validationAccuracy,
                 Stopwatch.GetElapsedTime(start))
             {
-                MeanAbsoluteError = Loss.IsClassification ? null : (float)(absoluteErrors / ((long)trained * Model.OutputLength)),
+                MeanAbsoluteError = Loss.IsClassification ? null : (float)(absoluteErrors / (measured * Model.OutputLength)),
                 ValidationMeanAbsoluteError = validationMeanAbsoluteError,
                 LearningRate = learningRate,
                 SkippedBatches = skipped,
@@ -339,23 +343,51 @@ public sealed class Trainer<TModel>
 
     private (float Loss, float? Accuracy, float? MeanAbsoluteError) Evaluate(SequenceDataset data, int first, int count, int batchSize)
     {
-        double lossSum = 0, absoluteErrors = 0;
+        double lossSum = 0, absoluteErrors = 0, measured = 0;
         long correct = 0;
         for (int offset = 0; offset < count; offset += batchSize)
         {
             int batch = Math.Min(batchSize, count - offset);
             int sample = first + offset;
             ReadOnlySpan<float> targets = data.Targets.AsSpan(sample * _targetLength, batch * _targetLength);
-            Model.Forward(data.Inputs.AsSpan(sample * Model.InputLength, batch * Model.InputLength), batch);
-            lossSum += (double)Loss.Evaluate(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation) * batch;
-            if (Loss.IsClassification)
-                correct += Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits);
+            ReadOnlySpan<int> lengths = data.Lengths is null ? default : data.Lengths.AsSpan(sample, batch);
+            Model.Forward(data.Inputs.AsSpan(sample * Model.InputLength, batch * Model.InputLength), lengths, batch);
+            double batchMeasured = MeasuredSamples(batch);
+            if (batchMeasured != batch)
+            {
+                // Per-step outputs of sequences with padding: the mean over real steps (its gradients are not used).
+                lossSum += MaskedLoss(targets, Model.Lengths, forFit: true, _outputGradients.AsSpan(0, batch * Model.OutputLength), out _, out int batchCorrect, out double batchErrors) * batchMeasured;
+                correct += batchCorrect;
+                absoluteErrors += batchErrors;
+            }
             else
-                absoluteErrors += MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(Model.Outputs, targets);
+            {
+                lossSum += (double)Loss.Evaluate(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation) * batch;
+                if (Loss.IsClassification)
+                    correct += Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits);
+                else
+                    absoluteErrors += MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(Model.Outputs, targets);
+            }
+            measured += batchMeasured;
         }
         return Loss.IsClassification
-            ? ((float)(lossSum / count), (float)correct / ((long)count * _predictionsPerSample), null)
-            : ((float)(lossSum / count), null, (float)(absoluteErrors / ((long)count * Model.OutputLength)));
+            ? ((float)(lossSum / measured), (float)(correct / (measured * _predictionsPerSample)), null)
+            : ((float)(lossSum / measured), null, (float)(absoluteErrors / (measured * Model.OutputLength)));
+    }
+
+    /// <summary>
+    /// How many samples' worth of outputs the last Forward's <paramref name="count"/> samples measure: all of them, or, for
+    /// per-step outputs of sequences with padding, their real steps over <c>Timesteps</c>.
+    /// </summary>
+    private double MeasuredSamples(int count)
+    {
+        ReadOnlySpan<int> lengths = Model.Lengths;
+        if (lengths.IsEmpty || Model.OutputLength == Model.OutputUnits)
+            return count;
+        long realSteps = 0;
+        foreach (int length in lengths)
+            realSteps += length;
+        return (double)realSteps / Model.Timesteps;
     }
 
     /// <summary>Copies the callbacks into a list the epochs walk without allocating (and, from an array or list, without an enumerator).</summary>

@@ -73,6 +73,46 @@ public class LengthsTests
         Assert.Contains("padding id 0 for stream 0", step.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A dataset with lengths: Evaluate's loss and metrics are over real steps only, as the loss Fit minimises.</summary>
+    [Fact]
+    public void A_dataset_with_lengths_is_evaluated_and_fitted_over_real_steps()
+    {
+        var random = new Random(12);
+        const int Count = 24;
+        int T = LengthsTagger.Timesteps, units = LengthsTagger.OutputUnits;
+        float[] inputs = RandomTensors.Uniform(random, Count * LengthsTagger.InputLength, -1f, 1f);
+        int[] lengths = [.. Enumerable.Range(0, Count).Select(i => 1 + (i % T))];
+        // Real steps: a target the inputs determine; padding: targets no model could fit.
+        float[] targets = new float[Count * LengthsTagger.OutputLength];
+        for (int b = 0; b < Count; b++)
+        {
+            for (int t = 0; t < T; t++)
+            {
+                for (int u = 0; u < units; u++)
+                    targets[(((b * T) + t) * units) + u] = t < lengths[b] ? 0.5f * inputs[(((b * T) + t) * LengthsTagger.Features) + u] : 1000f;
+            }
+        }
+        var data = new SequenceDataset(inputs, lengths, targets, T, LengthsTagger.Features, LengthsTagger.OutputLength);
+        var model = new LengthsTagger(seed: 5);
+        var trainer = new Trainer<LengthsTagger>(model, new Adam(0.02f), Loss.MeanSquaredError);
+
+        var outputs = new float[Count * LengthsTagger.OutputLength];
+        model.Predict(inputs, lengths, outputs, Count);
+        double squares = 0;
+        int realSteps = 0;
+        for (int b = 0; b < Count; b++)
+        {
+            realSteps += lengths[b];
+            for (int i = 0; i < lengths[b] * units; i++)
+                squares += Math.Pow(outputs[(b * LengthsTagger.OutputLength) + i] - targets[(b * LengthsTagger.OutputLength) + i], 2);
+        }
+        float evaluated = trainer.Evaluate(data, batchSize: 4).Loss;
+        Assert.Equal(squares / (realSteps * units), evaluated, 1e-5);
+
+        TrainingHistory history = trainer.Fit(data, epochs: 40, batchSize: 4, onEpochEnd: _ => { });
+        Assert.True(history.Last.Loss < evaluated / 5, $"loss {evaluated} -> {history.Last.Loss}: the padding's targets would keep it above 1e5");
+    }
+
     public static TheoryData<string> Models => [nameof(LengthsTagger), nameof(LengthsClassifier)];
 
     private static ISequenceModel Create(string name) => name == nameof(LengthsTagger) ? new LengthsTagger(seed: 3) : new LengthsClassifier(seed: 3);
