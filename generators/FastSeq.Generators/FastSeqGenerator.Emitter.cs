@@ -206,20 +206,19 @@ public sealed partial class FastSeqGenerator
         w.Line("/// <see cref=\"MaxBatchSize\"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:");
         w.Line("/// each runs in its own buffers, made on its first call." + (model.ReadsTokens ? " The inputs are token ids held as floats." : ""));
         w.Line("/// </summary>");
-        // The overload without lengths runs every sequence in full.
+        // Each chunk's lengths: the caller's, or a MaskZero model's from its trailing padding ids, or none (all full).
         string lengths = model.MasksZero
             ? "!lengths.IsEmpty ? lengths.Slice(first, count) : global::FastSeq.Layers.SequenceLengths.FromTrailingZeros(a.Tokens.AsSpan(0, count * InputLength), Timesteps, a.Lengths.AsSpan(0, count), nameof(inputs))"
             : "lengths.IsEmpty ? default : lengths.Slice(first, count)";
-        {
-            w.Line("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1) => Predict(inputs, default, outputs, batchSize);");
-            w.Line();
-            w.Line("/// <summary>");
-            w.Line("/// Runs <paramref name=\"batchSize\"/> sequences <c>[B, T, F]</c> padded at the end to T, sample b having <c>lengths[b]</c> real steps");
-            w.Line("/// (PyTorch's packed sequences): every recurrent state stops at a sequence's last real step, and outputs past it are zero.");
-            w.Line("/// Empty <paramref name=\"lengths\"/>: every sequence is full. A length outside <c>[1, Timesteps]</c> throws.");
-            w.Line("/// </summary>");
-            w.Open("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, int batchSize)");
-        }
+        // The overload without lengths runs every sequence in full.
+        w.Line("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1) => Predict(inputs, default, outputs, batchSize);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Runs <paramref name=\"batchSize\"/> sequences <c>[B, T, F]</c> padded at the end to T, sample b having <c>lengths[b]</c> real steps");
+        w.Line("/// (PyTorch's packed sequences): every recurrent state stops at a sequence's last real step, and outputs past it are zero.");
+        w.Line("/// Empty <paramref name=\"lengths\"/>: every sequence is full. A length outside <c>[1, Timesteps]</c> throws.");
+        w.Line("/// </summary>");
+        w.Open("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, int batchSize)");
         w.Line("global::FastSeq.Models.ModelArguments.CheckCount(batchSize, nameof(batchSize));");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));");
@@ -299,12 +298,10 @@ public sealed partial class FastSeqGenerator
         w.Line("/// Forward pass keeping what <see cref=\"Backward\"/> needs; results in <see cref=\"Outputs\"/>. A training member:");
         w.Line("/// not for concurrent use (a second thread in a training member throws <see cref=\"global::System.InvalidOperationException\"/>).");
         w.Line("/// </summary>");
-        {
-            w.Line("public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize) => Forward(inputs, default, batchSize);");
-            w.Line();
-            w.Line("/// <summary>The training forward pass on sequences of <paramref name=\"lengths\"/>, as <see cref=\"Predict(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float}, int)\"/> runs them; Backward then gives them no gradient past their ends.</summary>");
-            w.Open("public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize)");
-        }
+        w.Line("public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize) => Forward(inputs, default, batchSize);");
+        w.Line();
+        w.Line("/// <summary>The training forward pass on sequences of <paramref name=\"lengths\"/>, as <see cref=\"Predict(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float}, int)\"/> runs them; Backward then gives them no gradient past their ends.</summary>");
+        w.Open("public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize)");
         w.Line("global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));");
         CheckLengths(w);

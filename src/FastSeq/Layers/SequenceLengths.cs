@@ -65,6 +65,15 @@ public static class SequenceLengths
             throw new ArgumentException($"{name} hold the padding id 0 for stream {stream}; with MaskZero, 0 pads whole sequences and a stream has no padding.", name);
     }
 
+    /// <summary>The real steps of all the sequences: the sum of their lengths.</summary>
+    internal static long RealSteps(ReadOnlySpan<int> lengths)
+    {
+        long sum = 0;
+        foreach (int length in lengths)
+            sum += length;
+        return sum;
+    }
+
     /// <summary>Zeroes the steps of <paramref name="sequence"/> <c>[B, T, width]</c> past each sample's length.</summary>
     public static void ZeroPadding(Span<float> sequence, ReadOnlySpan<int> lengths, int timesteps, int width)
     {

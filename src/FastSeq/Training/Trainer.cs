@@ -131,15 +131,14 @@ public sealed class Trainer<TModel>
     {
         Span<float> outputGradients = _outputGradients.AsSpan(0, batchSize * Model.OutputLength);
         bool withRespectToLogits;
-        ReadOnlySpan<int> lengths = Model.Lengths;
-        if (lengths.IsEmpty || Model.OutputLength == Model.OutputUnits)
+        if (!MasksPadding)
         {
             loss = Loss.Compute(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation, outputGradients, out withRespectToLogits);
             correct = forFit && Loss.IsClassification ? Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits) : 0;
             absoluteErrors = forFit && !Loss.IsClassification ? MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(Model.Outputs, targets) : 0;
         }
         else
-            loss = MaskedLoss(targets, lengths, forFit, outputGradients, out withRespectToLogits, out correct, out absoluteErrors);
+            loss = MaskedLoss(targets, Model.Lengths, measure: forFit, outputGradients, out withRespectToLogits, out correct, out absoluteErrors);
         nonFiniteGradient = -1;
         if (!float.IsFinite(loss))
             return false;
@@ -165,13 +164,11 @@ public sealed class Trainer<TModel>
     /// own steps, weighted by its share of all real steps (every loss is a mean in proportion to its steps), so the result is
     /// the mean over the real steps; the gradient is zero past each sequence's end, and the metrics count real steps only.
     /// </summary>
-    private float MaskedLoss(ReadOnlySpan<float> targets, ReadOnlySpan<int> lengths, bool forFit, Span<float> outputGradients,
+    private float MaskedLoss(ReadOnlySpan<float> targets, ReadOnlySpan<int> lengths, bool measure, Span<float> outputGradients,
                              out bool withRespectToLogits, out int correct, out double absoluteErrors)
     {
         int steps = Model.Timesteps, units = Model.OutputUnits, targetsPerStep = _targetLength / steps;
-        long realSteps = 0;
-        foreach (int length in lengths)
-            realSteps += length;
+        long realSteps = Layers.SequenceLengths.RealSteps(lengths);
         outputGradients.Clear();
         double loss = 0;
         correct = 0;
@@ -187,9 +184,9 @@ public sealed class Trainer<TModel>
             float share = (float)L / realSteps;
             loss += (double)Loss.Compute(outputs, logits, sampleTargets, units, Model.OutputActivation, gradients, out withRespectToLogits) * share;
             TensorPrimitives.Multiply(gradients, share, gradients);
-            if (forFit && Loss.IsClassification)
+            if (measure && Loss.IsClassification)
                 correct += Loss.CountCorrect(outputs, sampleTargets, units);
-            else if (forFit)
+            else if (measure)
                 absoluteErrors += MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(outputs, sampleTargets);
         }
         return (float)loss;
@@ -356,7 +353,7 @@ public sealed class Trainer<TModel>
             if (batchMeasured != batch)
             {
                 // Per-step outputs of sequences with padding: the mean over real steps (its gradients are not used).
-                lossSum += MaskedLoss(targets, Model.Lengths, forFit: true, _outputGradients.AsSpan(0, batch * Model.OutputLength), out _, out int batchCorrect, out double batchErrors) * batchMeasured;
+                lossSum += MaskedLoss(targets, Model.Lengths, measure: true, _outputGradients.AsSpan(0, batch * Model.OutputLength), out _, out int batchCorrect, out double batchErrors) * batchMeasured;
                 correct += batchCorrect;
                 absoluteErrors += batchErrors;
             }
@@ -381,14 +378,13 @@ public sealed class Trainer<TModel>
     /// </summary>
     private double MeasuredSamples(int count)
     {
-        ReadOnlySpan<int> lengths = Model.Lengths;
-        if (lengths.IsEmpty || Model.OutputLength == Model.OutputUnits)
+        if (!MasksPadding)
             return count;
-        long realSteps = 0;
-        foreach (int length in lengths)
-            realSteps += length;
-        return (double)realSteps / Model.Timesteps;
+        return (double)Layers.SequenceLengths.RealSteps(Model.Lengths) / Model.Timesteps;
     }
+
+    /// <summary>Whether the last Forward's outputs have steps to leave out: per-step outputs of sequences with padding.</summary>
+    private bool MasksPadding => !Model.Lengths.IsEmpty && Model.OutputLength != Model.OutputUnits;
 
     /// <summary>Copies the callbacks into a list the epochs walk without allocating (and, from an array or list, without an enumerator).</summary>
     private void SetCallbacks(IEnumerable<Callback>? callbacks)

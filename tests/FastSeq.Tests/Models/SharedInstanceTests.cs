@@ -29,15 +29,21 @@ public class SharedInstanceTests
         ISequenceModel model = Create(name);
         // Each thread predicts its own batches (of every size up to past MaxBatchSize), so the buffers of one thread
         // would show in another's results if they were shared.
+        // Every other round runs the sequences at lengths of their own, through the same per-thread buffers.
         float[][] inputs = new float[Threads][];
+        int[][] lengths = new int[Threads][];
         float[][] expected = new float[Threads][];
+        float[][] expectedWithLengths = new float[Threads][];
         int[] batches = new int[Threads];
         for (int k = 0; k < Threads; k++)
         {
             batches[k] = 1 + (k * (model.MaxBatchSize + 1) / (Threads - 1));
             inputs[k] = RandomTensors.Uniform(new Random(k), batches[k] * model.InputLength, -1f, 1f);
+            lengths[k] = [.. Enumerable.Range(0, batches[k]).Select(b => 1 + ((b + k) % model.Timesteps))];
             expected[k] = new float[batches[k] * model.OutputLength];
+            expectedWithLengths[k] = new float[batches[k] * model.OutputLength];
             model.Predict(inputs[k], expected[k], batches[k]);
+            model.Predict(inputs[k], lengths[k], expectedWithLengths[k], batches[k]);
         }
 
         RunOnThreads(k =>
@@ -45,8 +51,9 @@ public class SharedInstanceTests
             var outputs = new float[expected[k].Length];
             for (int round = 0; round < Rounds; round++)
             {
-                model.Predict(inputs[k], outputs, batches[k]);
-                Assert.Equal(expected[k], outputs);
+                bool withLengths = round % 2 == 1;
+                model.Predict(inputs[k], withLengths ? lengths[k] : default, outputs, batches[k]);
+                Assert.Equal(withLengths ? expectedWithLengths[k] : expected[k], outputs);
             }
         });
     }
