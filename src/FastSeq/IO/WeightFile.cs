@@ -159,6 +159,12 @@ public static class WeightFile
     public static void Save(Stream stream, ReadOnlySpan<StateDictEntry> entries, ReadOnlySpan<float> parameters, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        ToFile(entries, parameters, metadata).Write(stream);
+    }
+
+    /// <summary>The safetensors file <see cref="Save(Stream, ReadOnlySpan{StateDictEntry}, ReadOnlySpan{float}, IReadOnlyDictionary{string, string}?)"/> writes, for a caller that adds tensors of its own.</summary>
+    internal static SafeTensorsFile ToFile(ReadOnlySpan<StateDictEntry> entries, ReadOnlySpan<float> parameters, IReadOnlyDictionary<string, string>? metadata)
+    {
         CheckEntries(entries, parameters.Length);
 
         var file = new SafeTensorsFile();
@@ -191,7 +197,7 @@ public static class WeightFile
             file.Add(entry.Name, [.. entry.Shape], tensor);
         }
 
-        file.Write(stream);
+        return file;
     }
 
     private static int MaxLength(ReadOnlySpan<StateDictEntry> entries)

@@ -39,6 +39,9 @@ public sealed class Adam : Optimizer
     protected override void ClearState() => _moments.Clear();
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<KeyValuePair<string, float[]>> StateBuffers => _moments.Buffers;
+
+    /// <inheritdoc/>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale) =>
-        _moments.Update(parameters, gradients, gradientScale, LearningRate, Beta1, Beta2, Epsilon, decay: 1f);
+        _moments.Update(parameters, gradients, gradientScale, LearningRate, Beta1, Beta2, Epsilon, decay: 1f, Iterations);
 }

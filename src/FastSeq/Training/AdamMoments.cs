@@ -12,7 +12,6 @@ internal sealed class AdamMoments
 {
     private float[] _first = [];
     private float[] _second = [];
-    private int _step;
 
     /// <summary>Throws unless the betas are in [0, 1) and ε is positive and finite.</summary>
     public static void Validate(float beta1, float beta2, float epsilon)
@@ -29,23 +28,23 @@ internal sealed class AdamMoments
     {
         _first = new float[parameterCount];
         _second = new float[parameterCount];
-        _step = 0;
     }
+
+    /// <summary>The moments by PyTorch's names, for checkpoints.</summary>
+    public IReadOnlyList<KeyValuePair<string, float[]>> Buffers => [new("exp_avg", _first), new("exp_avg_sq", _second)];
 
     public void Clear()
     {
         Array.Clear(_first);
         Array.Clear(_second);
-        _step = 0;
     }
 
-    /// <summary>One step with the gradient <c>gradientScale · gradients</c>; <paramref name="decay"/> multiplies the parameters first.</summary>
-    public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, float learningRate, float beta1, float beta2, float epsilon, float decay)
+    /// <summary>Step <paramref name="step"/> (from 1) with the gradient <c>gradientScale · gradients</c>; <paramref name="decay"/> multiplies the parameters first.</summary>
+    public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, float learningRate, float beta1, float beta2, float epsilon, float decay, long step)
     {
-        _step++;
         // As PyTorch: the bias corrections in double, then p -= (lr / bc1) · m / (√v / √bc2 + ε).
-        double correction1 = 1.0 - Math.Pow(beta1, _step);
-        double correction2 = 1.0 - Math.Pow(beta2, _step);
+        double correction1 = 1.0 - Math.Pow(beta1, step);
+        double correction2 = 1.0 - Math.Pow(beta2, step);
         float stepSize = (float)(learningRate / correction1);
         float correction2Sqrt = (float)Math.Sqrt(correction2);
         float rest1 = 1f - beta1, rest2 = 1f - beta2;

@@ -46,10 +46,13 @@ public sealed class AdamW : Optimizer
     protected override void ClearState() => _moments.Clear();
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<KeyValuePair<string, float[]>> StateBuffers => _moments.Buffers;
+
+    /// <inheritdoc/>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
     {
         // As PyTorch: 1 - lr·λ in double, rounded once.
         float decay = (float)(1.0 - ((double)LearningRate * WeightDecay));
-        _moments.Update(parameters, gradients, gradientScale, LearningRate, Beta1, Beta2, Epsilon, decay);
+        _moments.Update(parameters, gradients, gradientScale, LearningRate, Beta1, Beta2, Epsilon, decay, Iterations);
     }
 }

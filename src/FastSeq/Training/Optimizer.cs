@@ -71,12 +71,16 @@ public abstract class Optimizer
     /// <summary>Number of parameters the state is sized for; 0 until <see cref="Initialize"/> or the first <see cref="Step"/>.</summary>
     public int ParameterCount { get; private set; }
 
+    /// <summary>Updates applied since the state was sized or reset (Keras <c>optimizer.iterations</c>); Adam's bias correction counts them.</summary>
+    public long Iterations { get; private set; }
+
     /// <summary>Allocates zeroed state for <paramref name="parameterCount"/> parameters, replacing any previous state.</summary>
     public void Initialize(int parameterCount)
     {
         if (parameterCount < 1)
             throw new ArgumentException($"parameterCount is {parameterCount}; it must be at least 1.", nameof(parameterCount));
         ParameterCount = parameterCount;
+        Iterations = 0;
         AllocateState(parameterCount);
     }
 
@@ -112,6 +116,7 @@ public abstract class Optimizer
             if (norm > clipNorm)
                 scale = clipNorm / norm;
         }
+        Iterations++;
         Update(parameters, gradients, scale);
     }
 
@@ -127,7 +132,23 @@ public abstract class Optimizer
     }
 
     /// <summary>Zeroes the state (as if no step had been taken), keeping its size.</summary>
-    public void Reset() => ClearState();
+    public void Reset()
+    {
+        Iterations = 0;
+        ClearState();
+    }
+
+    /// <summary>What a checkpoint saves and restores of the state besides <see cref="Iterations"/>.</summary>
+    internal IReadOnlyList<KeyValuePair<string, float[]>> CheckpointBuffers => StateBuffers;
+
+    /// <summary>Sets <see cref="Iterations"/> from a checkpoint, whose buffers have been copied into <see cref="StateBuffers"/>.</summary>
+    internal void RestoreIterations(long iterations) => Iterations = iterations;
+
+    /// <summary>
+    /// The state's buffers by name, for checkpoints: each <see cref="ParameterCount"/> floats, or empty when a setting leaves
+    /// it unused (SGD without momentum). An optimizer with state must list it here for a checkpoint to resume it; the default is none.
+    /// </summary>
+    protected virtual IReadOnlyList<KeyValuePair<string, float[]>> StateBuffers => [];
 
     /// <summary>Allocates zeroed state for <paramref name="parameterCount"/> parameters.</summary>
     protected abstract void AllocateState(int parameterCount);
@@ -136,8 +157,8 @@ public abstract class Optimizer
     protected abstract void ClearState();
 
     /// <summary>
-    /// Updates <paramref name="parameters"/> with the gradient <c>gradientScale · gradients</c>.
-    /// Both spans have <see cref="ParameterCount"/> elements.
+    /// Updates <paramref name="parameters"/> with the gradient <c>gradientScale · gradients</c>; <see cref="Iterations"/>
+    /// already counts this update. Both spans have <see cref="ParameterCount"/> elements.
     /// </summary>
     protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale);
 }

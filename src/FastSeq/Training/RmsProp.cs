@@ -65,6 +65,10 @@ public sealed class RmsProp : Optimizer
     }
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<KeyValuePair<string, float[]>> StateBuffers =>
+        [new("square_avg", _squareAverage), new("grad_avg", _gradientAverage), new("momentum_buffer", _momentumBuffer)];
+
+    /// <inheritdoc/>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
     {
         float alpha = Alpha, rest = 1f - Alpha, epsilon = Epsilon, momentum = Momentum, learningRate = LearningRate;

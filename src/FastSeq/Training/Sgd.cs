@@ -32,6 +32,9 @@ public sealed class Sgd : Optimizer
     protected override void ClearState() => Array.Clear(_velocity);
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<KeyValuePair<string, float[]>> StateBuffers => [new("momentum_buffer", _velocity)];
+
+    /// <inheritdoc/>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
     {
         if (Momentum == 0f)

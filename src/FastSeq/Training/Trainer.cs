@@ -230,6 +230,11 @@ public sealed class Trainer<TModel>
     /// Checked before each batch: cancelling stops the Fit with an <see cref="OperationCanceledException"/> between two batches, the
     /// parameters and the optimizer's state being those after the last finished batch, and <see cref="History"/> holding the finished epochs.
     /// </param>
+    /// <param name="initialEpoch">
+    /// Epochs already done (Keras <c>initial_epoch</c>): the Fit runs epochs <c>initialEpoch + 1</c> to <paramref name="epochs"/>,
+    /// shuffling each as a Fit from the start would, so that a training resumed from <see cref="LoadCheckpoint"/> with the same seed
+    /// ends with the same bits as one that never stopped.
+    /// </param>
     /// <exception cref="TrainingDivergedException">A batch's loss or gradient was not finite, without <paramref name="skipNonFiniteBatches"/>.</exception>
     public TrainingHistory Fit(
         SequenceDataset data,
@@ -241,10 +246,13 @@ public sealed class Trainer<TModel>
         Action<EpochResult>? onEpochEnd = null,
         bool skipNonFiniteBatches = false,
         IEnumerable<Callback>? callbacks = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        int initialEpoch = 0)
     {
         CheckDataset(data, batchSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        if (initialEpoch < 0 || initialEpoch >= epochs)
+            throw new ArgumentOutOfRangeException(nameof(initialEpoch), initialEpoch, $"initialEpoch must be in [0, epochs) = [0, {epochs}).");
         if (!(validationSplit >= 0f && validationSplit < 1f))
             throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
 
@@ -257,7 +265,7 @@ public sealed class Trainer<TModel>
 
         FitProgress? progress = onEpochEnd is null ? Progress ?? FitProgress.ForConsole() : null;
         int batches = (trainCount + batchSize - 1) / batchSize;
-        History.Restart(epochs);
+        History.Restart(epochs - initialEpoch);
         _context.StopTraining = false;
         if (_order.Length < trainCount)
             _order = new int[trainCount];
@@ -265,10 +273,12 @@ public sealed class Trainer<TModel>
         for (int i = 0; i < order.Length; i++)
             order[i] = i;
         var random = new SeededShuffle(seed);
+        for (int epoch = 1; epoch <= initialEpoch && shuffle; epoch++)
+            random.Shuffle(order);
 
         foreach (Callback callback in _callbacks)
             callback.OnTrainBegin(_context);
-        for (int epoch = 1; epoch <= epochs && !_context.StopTraining; epoch++)
+        for (int epoch = initialEpoch + 1; epoch <= epochs && !_context.StopTraining; epoch++)
         {
             foreach (Callback callback in _callbacks)
                 callback.OnEpochBegin(epoch, _context);
@@ -337,6 +347,21 @@ public sealed class Trainer<TModel>
             callback.OnTrainEnd(_context);
         return History;
     }
+
+    /// <summary>
+    /// Saves the model's weights and the optimizer's state (<see cref="Optimizer.Iterations"/>, its moments or momentum, the
+    /// learning rate) after <paramref name="epoch"/> epochs, crash-safely; <see cref="ModelCheckpoint"/> does this after each epoch of a Fit.
+    /// The file is a safetensors weight file with the optimizer's tensors beside the model's.
+    /// </summary>
+    public void SaveCheckpoint(string path, int epoch) => TrainingCheckpoint.Save(path, Model, Optimizer, epoch);
+
+    /// <summary>
+    /// Restores the weights and the optimizer's state that <see cref="SaveCheckpoint"/> or <see cref="ModelCheckpoint"/> saved, and
+    /// returns the epochs done then: pass it to <see cref="Fit"/> as <c>initialEpoch</c> to resume.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint of this model with this kind of optimizer, or is damaged;
+    /// the model and the optimizer are left unchanged.</exception>
+    public int LoadCheckpoint(string path) => TrainingCheckpoint.Load(path, Model, Optimizer);
 
     private (float Loss, float? Accuracy, float? MeanAbsoluteError) Evaluate(SequenceDataset data, int first, int count, int batchSize)
     {
