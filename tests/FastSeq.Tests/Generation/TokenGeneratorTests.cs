@@ -219,6 +219,14 @@ public class TokenGeneratorTests
     }
 
     [Fact]
+    public void A_model_that_cannot_step_says_so()
+    {
+        var e = Assert.Throws<NotSupportedException>(() => new BothWaysWriter(seed: 1).Generate(Prompt[..2], new int[3]));
+
+        Assert.Contains("cannot be stepped one timestep at a time", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Non_finite_weights_throw_instead_of_choosing_a_token()
     {
         var model = new LogitWriter(seed: 1);
@@ -253,3 +261,9 @@ public partial class LogitWriter;
 [Lstm(4)]
 [Dense(7, Activation = Activation.Sigmoid)]
 public partial class SigmoidWriter;
+
+[SequenceModel(Timesteps = 4)]
+[Embedding(6, 3)]
+[Gru(4, ReturnSequences = true, Bidirectional = true)]
+[Dense(6, Activation = Activation.Softmax)]
+public partial class BothWaysWriter;
