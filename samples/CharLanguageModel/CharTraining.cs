@@ -28,7 +28,7 @@ public static class CharTraining
     /// <summary>Seed of the initial weights, the shuffling and the sampling.</summary>
     public const int Seed = 1;
 
-    /// <summary>The corpus's last characters, held out for validation: the end of the last play, never trained on.</summary>
+    /// <summary>The corpus's last characters, held out for validation: never trained on.</summary>
     public const int ValidationCharacters = 50_000;
 
     /// <summary>
