@@ -6,7 +6,7 @@ namespace FastSeq;
 /// </summary>
 internal struct SeededShuffle(int seed)
 {
-    private ulong _state = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL);
+    private SplitMix64 _random = new(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL));
 
     /// <summary>Puts <paramref name="values"/> in a uniformly random order.</summary>
     public void Shuffle(Span<int> values)
@@ -14,16 +14,8 @@ internal struct SeededShuffle(int seed)
         for (int i = values.Length - 1; i > 0; i--)
         {
             // Multiply-shift maps 64 random bits onto [0, i]; the bias is below 2^-32.
-            int j = (int)(((Next() >> 32) * (ulong)(i + 1)) >> 32);
+            int j = (int)(((_random.Next() >> 32) * (ulong)(i + 1)) >> 32);
             (values[i], values[j]) = (values[j], values[i]);
         }
-    }
-
-    private ulong Next()
-    {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }
