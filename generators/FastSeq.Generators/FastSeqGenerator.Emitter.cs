@@ -45,6 +45,7 @@ public sealed partial class FastSeqGenerator
         EmitPredict(w, model);
         EmitForward(w, model, layers);
         EmitBackward(w, model, layers);
+        EmitLayers(w, model, layers);
         EmitStreaming(w, model, layers);
         EmitBuffers(w, model, layers);
         EmitSummaryAndWeights(w, model, layers);
@@ -407,6 +408,7 @@ public sealed partial class FastSeqGenerator
             w.Line();
             layers[i].WriteBackward(w, i == 0 ? "inputs" : layers[i - 1].OutputLocal, i == 0 ? "dInputs" : layers[i - 1].OutputGradientLocal);
         }
+        w.Line("t.BackwardBatchSize = batchSize;");
         w.Close();
         w.Line();
     }
@@ -518,6 +520,8 @@ public sealed partial class FastSeqGenerator
         w.Line("public int LengthCount;");
         w.Line("// The batch of the last completed Forward; 0 before one (Backward then has nothing to read).");
         w.Line("public int BatchSize;");
+        w.Line("// The batch of the last completed Backward, whose gradients the output gradients hold; 0 before one.");
+        w.Line("public int BackwardBatchSize;");
         w.Line();
         w.Open("private static int WorkspaceLength()");
         w.Line("int length = 0;");

@@ -205,6 +205,7 @@ public sealed partial class FastSeqGenerator
         "ResetState", "Step", "Summary", "StateDict", "LoadWeights", "SaveWeights", "FromWeights", "CheckInputsFinite", "VocabularySize", "RunStep", "Lengths",
         "_parameters", "_training", "_streamState", "_exclusive", "t_predictBuffers", "t_stepBuffers", "TrainingBuffers",
         "RunForward", "OutputsOf", "Activations", "Training", "StepBuffers", "EmbeddedWeights", "s_summary", "s_stateDict",
+        "Layers", "HiddenStateGradients", "s_layers",
     ];
 
     /// <summary>

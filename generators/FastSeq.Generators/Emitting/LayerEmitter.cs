@@ -211,6 +211,17 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         return $"new({SourceWriter.Literal(Layer.Name)}, \"{KerasClass}\", \"{shape}\", {N(Layer.ParameterCount)}),";
     }
 
+    /// <summary>Its entry in the model's <c>Layers</c>.</summary>
+    public string LayerRow() =>
+        $"new({SourceWriter.Literal(Layer.Name)}, \"{KerasClass}\", {N(Layer.ParameterOffset)}, {N(Layer.ParameterCount)}, {(Layer.Info.IsRecurrent ? "true" : "false")}, {OutputUnits}),";
+
+    /// <summary>
+    /// The total d loss / d h_t that its Backward leaves in its output gradient, for <paramref name="batch"/> samples of
+    /// training buffers <paramref name="t"/>; null for a layer that is not recurrent.
+    /// </summary>
+    public string? HiddenStateGradients(string t, string batch) =>
+        Layer.Info.IsRecurrent ? $"{t}.{Id}OutputGradient.AsSpan(0, {OutputSize(batch)})" : null;
+
     /// <summary>The lengths argument of a layer that reads both directions (it starts each backward pass at a sequence's end); nothing for any other.</summary>
     private string Lengths => Layer.Bidirectional ? " lengths," : "";
 

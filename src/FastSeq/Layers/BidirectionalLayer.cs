@@ -110,6 +110,9 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
                         dBackward, dParameters[half..], dReversedInput, layerWorkspace);
         if (!dx.IsEmpty)
             AddReversedTime(dReversedInput, s.Batch, s.Timesteps, s.Inputs, lengths, dx);
+        // Each direction left its total d loss / d h_t in its half: back into dOutput, in the input's time.
+        if (!dx.Overlaps(dOutput))
+            Interleave(dForward, dBackward, s, lengths, dOutput);
     }
 
     /// <summary>Not supported: the backward direction needs a sequence's end before its start.</summary>

@@ -38,12 +38,13 @@ public sealed class GruLayer : ISequenceLayer
 
     /// <summary>
     /// Scratch floats <see cref="Backward"/> needs: gradients of the recurrent pre-activations <c>[B, T, 3H]</c>,
-    /// of the input pre-activation of n <c>[B, T, H]</c>, and the transposed weights <c>[3H, H + I]</c>.
+    /// of the input pre-activation of n <c>[B, T, H]</c>, the transposed weights <c>[3H, H + I]</c>, and h_prev
+    /// <c>[B, T, H]</c> for the weight gradient.
     /// </summary>
     public static int WorkspaceLength(LayerShape s)
     {
         LayerArguments.Shape(s);
-        return checked((s.Batch * s.Timesteps * (G + 1) * s.Units) + (G * s.Units * (s.Units + s.Inputs)));
+        return checked((s.Batch * s.Timesteps * (G + 2) * s.Units) + (G * s.Units * (s.Units + s.Inputs)));
     }
 
     /// <summary>Floats of streaming state per stream: h.</summary>
@@ -132,7 +133,7 @@ public sealed class GruLayer : ISequenceLayer
     /// <param name="hidden">The outputs of <see cref="Forward"/>, <c>[B, T, H]</c>.</param>
     /// <param name="s">Sizes.</param>
     /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
-    /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
+    /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); on return, the total d loss / d h_t (through the later steps too) unless dx shares its memory.</param>
     /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
@@ -156,6 +157,7 @@ public sealed class GruLayer : ISequenceLayer
         // Transposed once so that every product below runs in the kernels' fastest (A·B) form.
         Span<float> recurrentT = workspace.Slice(rows * (gateRow + H), gateRow * H);                // [3H, H]
         Span<float> kernelT = workspace.Slice((rows * (gateRow + H)) + (gateRow * H), gateRow * I); // [3H, I]
+        Span<float> previousHidden = workspace.Slice((rows * (gateRow + H)) + (gateRow * (H + I)), rows * H);   // [B, T, H]
         MatMul.Transpose(recurrent, H, gateRow, recurrentT);
 
         for (int t = T - 1; t >= 0; t--)
@@ -173,14 +175,14 @@ public sealed class GruLayer : ISequenceLayer
                 MatMul.MultiplyAdd(dRecurrentP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
         }
 
-        // Weight gradients over all B*T rows at once; dHidden is consumed, so it holds h_prev [B, T, H].
+        // Weight gradients over all B*T rows at once.
         Span<float> dKernel = dParameters[..(I * gateRow)];
         Span<float> dRecurrent = dParameters.Slice(I * gateRow, H * gateRow);
         Span<float> dInputBias = dParameters.Slice((I + H) * gateRow, gateRow);
         Span<float> dRecurrentBias = dParameters.Slice((I + H + 1) * gateRow, gateRow);
         MatMul.MultiplyAddTransposedA(x, I, dRecurrentP, gateRow, I, rows, 2 * H, dKernel, gateRow);
         MatMul.MultiplyAddTransposedA(x, I, dInputN, H, I, rows, H, dKernel[(2 * H)..], gateRow);
-        BatchRows.AccumulateRecurrentGradient(hidden, dRecurrentP, s, gateRow, dRecurrent, dHidden);
+        BatchRows.AccumulateRecurrentGradient(hidden, dRecurrentP, s, gateRow, dRecurrent, previousHidden);
         BatchRows.AddColumnSums(dRecurrentP, rows, gateRow, dInputBias[..(2 * H)]);
         BatchRows.AddColumnSums(dInputN, rows, H, dInputBias[(2 * H)..]);
         BatchRows.AddColumnSums(dRecurrentP, rows, gateRow, dRecurrentBias);

@@ -38,7 +38,8 @@ public interface ISequenceLayer
     /// <summary>
     /// Gradients for the last <see cref="Forward"/> on the same x, parameters and cache: from d loss / d output
     /// (<paramref name="dOutput"/>, overwritten), adds into <paramref name="dParameters"/> and writes d loss / d x into
-    /// <paramref name="dx"/> unless it is empty.
+    /// <paramref name="dx"/> unless it is empty. A recurrent layer leaves in <paramref name="dOutput"/> the total d loss / d h_t,
+    /// from above and through the later steps (what <see cref="Diagnostics.GradientFlowRecorder"/> reports), unless dx shares its memory.
     /// </summary>
     static abstract void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> output,
                                   LayerShape s, Activation activation,

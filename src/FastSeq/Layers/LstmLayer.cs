@@ -33,12 +33,12 @@ public sealed class LstmLayer : ISequenceLayer
 
     /// <summary>
     /// Scratch floats <see cref="Backward"/> needs: gate gradients <c>[B, T, 4H]</c>, the cell gradient carried back
-    /// <c>[B, H]</c>, and the transposed weights <c>[4H, H + I]</c>.
+    /// <c>[B, H]</c>, the transposed weights <c>[4H, H + I]</c>, and h_prev <c>[B, T, H]</c> for the weight gradient.
     /// </summary>
     public static int WorkspaceLength(LayerShape s)
     {
         LayerArguments.Shape(s);
-        return checked((s.Batch * (s.Timesteps * G + 1) * s.Units) + (G * s.Units * (s.Units + s.Inputs)));
+        return checked((s.Batch * ((s.Timesteps * (G + 1)) + 1) * s.Units) + (G * s.Units * (s.Units + s.Inputs)));
     }
 
     /// <summary>Floats of streaming state per stream: h then c.</summary>
@@ -129,7 +129,7 @@ public sealed class LstmLayer : ISequenceLayer
     /// <param name="hidden">The outputs of <see cref="Forward"/>, <c>[B, T, H]</c>.</param>
     /// <param name="s">Sizes.</param>
     /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
-    /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
+    /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); on return, the total d loss / d h_t (through the later steps too) unless dx shares its memory.</param>
     /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
@@ -152,6 +152,7 @@ public sealed class LstmLayer : ISequenceLayer
         // Transposed once so that every product below runs in the kernels' fastest (A·B) form.
         Span<float> recurrentT = workspace.Slice((rows * gateRow) + (B * H), gateRow * H);   // [4H, H]
         Span<float> kernelT = workspace.Slice((rows * gateRow) + (B * H) + (gateRow * H), gateRow * I); // [4H, I]
+        Span<float> previousHidden = workspace.Slice((rows * gateRow) + (B * H) + (gateRow * (H + I)), rows * H); // [B, T, H]
         MatMul.Transpose(recurrent, H, gateRow, recurrentT);
 
         for (int t = T - 1; t >= 0; t--)
@@ -168,8 +169,8 @@ public sealed class LstmLayer : ISequenceLayer
                 MatMul.MultiplyAdd(dP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
         }
 
-        // Weight gradients over all B*T rows at once; dHidden is consumed, so it takes h_prev.
-        BatchRows.AccumulateWeightGradients(x, hidden, dP, s, gateRow, dParameters, dHidden);
+        // Weight gradients over all B*T rows at once.
+        BatchRows.AccumulateWeightGradients(x, hidden, dP, s, gateRow, dParameters, previousHidden);
 
         if (!dx.IsEmpty)
         {

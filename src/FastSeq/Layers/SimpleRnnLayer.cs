@@ -30,11 +30,14 @@ public sealed class SimpleRnnLayer : ISequenceLayer
         return checked(s.Batch * s.Timesteps * s.Units);
     }
 
-    /// <summary>Scratch floats <see cref="Backward"/> needs: the pre-activation gradients <c>[B, T, H]</c> and the transposed weights <c>[H, H + I]</c>.</summary>
+    /// <summary>
+    /// Scratch floats <see cref="Backward"/> needs: the pre-activation gradients <c>[B, T, H]</c>, the transposed weights
+    /// <c>[H, H + I]</c>, and h_prev <c>[B, T, H]</c> for the weight gradient.
+    /// </summary>
     public static int WorkspaceLength(LayerShape s)
     {
         LayerArguments.Shape(s);
-        return checked((s.Batch * s.Timesteps * s.Units) + (s.Units * (s.Units + s.Inputs)));
+        return checked((2 * s.Batch * s.Timesteps * s.Units) + (s.Units * (s.Units + s.Inputs)));
     }
 
     /// <summary>Floats of streaming state per stream: h.</summary>
@@ -105,7 +108,7 @@ public sealed class SimpleRnnLayer : ISequenceLayer
     /// <param name="hidden">The outputs of <see cref="Forward"/>, <c>[B, T, H]</c>.</param>
     /// <param name="s">Sizes.</param>
     /// <param name="activation">The activation <see cref="Forward"/> used.</param>
-    /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
+    /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); on return, the total d loss / d h_t (through the later steps too) unless dx shares its memory.</param>
     /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
@@ -127,6 +130,7 @@ public sealed class SimpleRnnLayer : ISequenceLayer
         // Transposed once so that every product below runs in the kernels' fastest (A·B) form.
         Span<float> recurrentT = workspace.Slice(rows * H, H * H);
         Span<float> kernelT = workspace.Slice((rows * H) + (H * H), H * I);
+        Span<float> previousHidden = workspace.Slice((rows * H) + (H * (H + I)), rows * H);
         MatMul.Transpose(recurrent, H, H, recurrentT);
         for (int t = T - 1; t >= 0; t--)
         {
@@ -139,8 +143,8 @@ public sealed class SimpleRnnLayer : ISequenceLayer
                 MatMul.MultiplyAdd(dP[(t * H)..], sequence, recurrentT, H, B, H, H, dHidden[((t - 1) * H)..], sequence);
         }
 
-        // Weight gradients over all B*T rows at once; dHidden is consumed, so it takes h_prev.
-        BatchRows.AccumulateWeightGradients(x, hidden, dP, s, H, dParameters, dHidden);
+        // Weight gradients over all B*T rows at once.
+        BatchRows.AccumulateWeightGradients(x, hidden, dP, s, H, dParameters, previousHidden);
 
         if (!dx.IsEmpty)
         {

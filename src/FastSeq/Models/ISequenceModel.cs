@@ -86,6 +86,18 @@ public interface ISequenceModel
     /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them, <c>[B, T, F]</c>.</summary>
     ReadOnlySpan<float> InputGradients { get; }
 
+    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, and which are recurrent.</summary>
+    ReadOnlySpan<Models.ModelLayer> Layers { get; }
+
+    /// <summary>
+    /// The total d loss / d h_t of recurrent layer <paramref name="layer"/> (an index into <see cref="Layers"/>) in the last
+    /// <see cref="Backward"/>, for every step, <c>[B, T, OutputUnits]</c>: from above and through the later steps, the
+    /// gradient whose norm vanishes or explodes along t (<see cref="Diagnostics.GradientFlowRecorder"/> reports it). Empty for a
+    /// layer that is not recurrent and before the first Backward. The span is the model's buffer: the next Backward overwrites it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="layer"/> is not an index into <see cref="Layers"/>.</exception>
+    ReadOnlySpan<float> HiddenStateGradients(int layer);
+
     /// <summary>Clears the streaming state of <see cref="Step(ReadOnlySpan{float}, Span{float})"/>.</summary>
     void ResetState();
 

@@ -26,6 +26,7 @@ public sealed class Trainer<TModel>
     private readonly TrainingContext _context;
     private readonly List<Callback> _callbacks = [];
     private int[] _order = [];
+    private Diagnostics.GradientFlowRecorder? _gradientFlow;
 
     /// <summary>Binds a model, an optimizer and a loss; the optimizer's state is sized to the model here.</summary>
     /// <exception cref="ArgumentException">The loss does not fit the model's output activation (binary cross-entropy on a Linear
@@ -61,6 +62,23 @@ public sealed class Trainer<TModel>
 
     /// <summary>The per-epoch figures of the last <see cref="Fit"/>, as Keras' <c>model.history</c>; each Fit starts it afresh.</summary>
     public TrainingHistory History { get; } = new();
+
+    /// <summary>
+    /// When set, records every training batch's gradient flow (<see cref="Diagnostics.GradientFlowRecorder.Record"/>, right after
+    /// its Backward): per-timestep norms of each recurrent layer's d loss / d h_t, and each layer's parameter gradient norm.
+    /// Null by default, which costs nothing; set, it allocates nothing per batch. The recorder must be of <see cref="Model"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The recorder reads another model.</exception>
+    public Diagnostics.GradientFlowRecorder? GradientFlow
+    {
+        get => _gradientFlow;
+        set
+        {
+            if (value is not null && !ReferenceEquals(value.Model, Model))
+                throw new ArgumentException($"The gradient-flow recorder reads {value.Label}, not this trainer's model: make it with new GradientFlowRecorder(trainer.Model).", nameof(value));
+            _gradientFlow = value;
+        }
+    }
 
     /// <summary>Where <see cref="Fit"/> writes its own progress when given no <c>onEpochEnd</c>; null (the default): the console, afresh at each Fit.</summary>
     internal FitProgress? Progress { get; set; }
@@ -145,6 +163,7 @@ public sealed class Trainer<TModel>
 
         Model.Gradients.Clear();
         Model.Backward(outputGradients, batchSize, withRespectToLogits, computeInputGradients: !forFit);
+        _gradientFlow?.Record();
         // One pass finds non-finite gradients: a NaN or an infinity makes the sum of squares NaN or infinite (which finite
         // gradients do only by overflowing, so the rare non-finite sum is checked element by element).
         float sumOfSquares = TensorPrimitives.SumOfSquares<float>(Model.Gradients);

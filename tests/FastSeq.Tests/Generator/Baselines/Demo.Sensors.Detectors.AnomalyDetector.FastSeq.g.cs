@@ -216,6 +216,33 @@ partial class Detectors
                 inputs, parameters.Slice(EncoderOffset, EncoderLength),
                 a.EncoderCache.AsSpan(0, global::FastSeq.Layers.SimpleRnnLayer.CacheLength(encoderShape)), encoderOutput, encoderShape, global::FastSeq.Activation.Relu,
                 dEncoderOutput, gradients.Slice(EncoderOffset, EncoderLength), dInputs, t.Workspace);
+            t.BackwardBatchSize = batchSize;
+        }
+
+        private static readonly global::FastSeq.Models.ModelLayer[] s_layers =
+        [
+            new("encoder", "SimpleRNN", 0, 54, true, 6),
+            new("head", "Dense", 54, 7, false, 1),
+        ];
+
+        /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, and which are recurrent.</summary>
+        public global::System.ReadOnlySpan<global::FastSeq.Models.ModelLayer> Layers => s_layers;
+
+        /// <summary>
+        /// The total d loss / d h_t of recurrent layer <paramref name="layer"/> in the last <see cref="Backward"/>, every step,
+        /// <c>[B, T, OutputUnits]</c>; empty for a layer that is not recurrent and before the first Backward. The next Backward overwrites it.
+        /// </summary>
+        public global::System.ReadOnlySpan<float> HiddenStateGradients(int layer)
+        {
+            if ((uint)layer >= (uint)s_layers.Length)
+                throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "AnomalyDetector has 2 layers, numbered from 0.");
+            if (_training is not { BackwardBatchSize: > 0 } t)
+                return default;
+            return layer switch
+            {
+                0 => t.EncoderOutputGradient.AsSpan(0, t.BackwardBatchSize * Timesteps * 6),
+                _ => default,
+            };
         }
 
         /// <summary>Clears the state of the built-in stream so the next <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> starts a new sequence.</summary>
@@ -296,6 +323,8 @@ partial class Detectors
             public int LengthCount;
             // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
             public int BatchSize;
+            // The batch of the last completed Backward, whose gradients the output gradients hold; 0 before one.
+            public int BackwardBatchSize;
 
             private static int WorkspaceLength()
             {

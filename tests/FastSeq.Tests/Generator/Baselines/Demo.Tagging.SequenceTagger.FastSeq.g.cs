@@ -230,6 +230,35 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
             inputs, parameters.Slice(LstmOffset, LstmLength),
             a.LstmCache.AsSpan(0, global::FastSeq.Layers.LstmLayer.CacheLength(lstmShape)), lstmOutput, lstmShape, global::FastSeq.Activation.Tanh,
             dLstmOutput, gradients.Slice(LstmOffset, LstmLength), dInputs, t.Workspace);
+        t.BackwardBatchSize = batchSize;
+    }
+
+    private static readonly global::FastSeq.Models.ModelLayer[] s_layers =
+    [
+        new("lstm", "LSTM", 0, 1280, true, 16),
+        new("gru", "GRU", 1280, 624, true, 8),
+        new("dense", "Dense", 1904, 36, false, 4),
+    ];
+
+    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, and which are recurrent.</summary>
+    public global::System.ReadOnlySpan<global::FastSeq.Models.ModelLayer> Layers => s_layers;
+
+    /// <summary>
+    /// The total d loss / d h_t of recurrent layer <paramref name="layer"/> in the last <see cref="Backward"/>, every step,
+    /// <c>[B, T, OutputUnits]</c>; empty for a layer that is not recurrent and before the first Backward. The next Backward overwrites it.
+    /// </summary>
+    public global::System.ReadOnlySpan<float> HiddenStateGradients(int layer)
+    {
+        if ((uint)layer >= (uint)s_layers.Length)
+            throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "SequenceTagger has 3 layers, numbered from 0.");
+        if (_training is not { BackwardBatchSize: > 0 } t)
+            return default;
+        return layer switch
+        {
+            0 => t.LstmOutputGradient.AsSpan(0, t.BackwardBatchSize * Timesteps * 16),
+            1 => t.GruOutputGradient.AsSpan(0, t.BackwardBatchSize * Timesteps * 8),
+            _ => default,
+        };
     }
 
     /// <summary>Clears the state of the built-in stream so the next <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> starts a new sequence.</summary>
@@ -317,6 +346,8 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
         public int LengthCount;
         // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
         public int BatchSize;
+        // The batch of the last completed Backward, whose gradients the output gradients hold; 0 before one.
+        public int BackwardBatchSize;
 
         private static int WorkspaceLength()
         {

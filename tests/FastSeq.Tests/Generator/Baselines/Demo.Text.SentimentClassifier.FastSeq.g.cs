@@ -260,6 +260,34 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
         // embedding (Embedding): [B, T] token ids < 1000 -> [B, T, 16]
         global::FastSeq.Layers.LayerShape embeddingShape = EmbeddingShape(batchSize);
         global::FastSeq.Layers.EmbeddingLayer.Backward(inputs, embeddingShape, dEmbeddingOutput, gradients.Slice(EmbeddingOffset, EmbeddingLength));
+        t.BackwardBatchSize = batchSize;
+    }
+
+    private static readonly global::FastSeq.Models.ModelLayer[] s_layers =
+    [
+        new("embedding", "Embedding", 0, 16000, false, 16),
+        new("gru", "Bidirectional(GRU)", 16000, 2160, true, 24),
+        new("dense", "Dense", 18160, 50, false, 2),
+    ];
+
+    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, and which are recurrent.</summary>
+    public global::System.ReadOnlySpan<global::FastSeq.Models.ModelLayer> Layers => s_layers;
+
+    /// <summary>
+    /// The total d loss / d h_t of recurrent layer <paramref name="layer"/> in the last <see cref="Backward"/>, every step,
+    /// <c>[B, T, OutputUnits]</c>; empty for a layer that is not recurrent and before the first Backward. The next Backward overwrites it.
+    /// </summary>
+    public global::System.ReadOnlySpan<float> HiddenStateGradients(int layer)
+    {
+        if ((uint)layer >= (uint)s_layers.Length)
+            throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "SentimentClassifier has 3 layers, numbered from 0.");
+        if (_training is not { BackwardBatchSize: > 0 } t)
+            return default;
+        return layer switch
+        {
+            1 => t.GruOutputGradient.AsSpan(0, t.BackwardBatchSize * Timesteps * 24),
+            _ => default,
+        };
     }
 
     /// <summary>Clears the state of the built-in stream so the next <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> starts a new sequence.</summary>
@@ -348,6 +376,8 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
         public int LengthCount;
         // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
         public int BatchSize;
+        // The batch of the last completed Backward, whose gradients the output gradients hold; 0 before one.
+        public int BackwardBatchSize;
 
         private static int WorkspaceLength()
         {
