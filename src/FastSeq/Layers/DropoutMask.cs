@@ -75,6 +75,48 @@ public static class DropoutMask
         }
     }
 
+    /// <summary>
+    /// What a layer that drops its inputs reads: <paramref name="x"/> itself when <paramref name="mask"/> is empty (inference), else
+    /// <c>x ⊙ mask</c> per sample (<see cref="ApplyPerSample"/>) written into <paramref name="masked"/> and returned.
+    /// </summary>
+    public static ReadOnlySpan<float> PerSampleInputs(ReadOnlySpan<float> x, ReadOnlySpan<float> mask, int batch, int timesteps, int width, Span<float> masked)
+    {
+        if (mask.IsEmpty)
+            return x;
+        ApplyPerSample(x, mask, batch, timesteps, width, masked);
+        return masked;
+    }
+
+    /// <summary>The gradient of <see cref="PerSampleInputs"/>: <paramref name="dx"/> <c>⊙= mask</c> per sample, in place; nothing when either is empty.</summary>
+    public static void PerSampleGradient(Span<float> dx, ReadOnlySpan<float> mask, int batch, int timesteps, int width)
+    {
+        if (!mask.IsEmpty && !dx.IsEmpty)
+            ApplyPerSample(dx, mask, batch, timesteps, width, dx);
+    }
+
+    /// <summary>
+    /// A <c>Dropout</c> layer: <c>output = x ⊙ mask</c>, an independent mask value per element, or a copy of x when
+    /// <paramref name="mask"/> is empty (inference).
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> mask, Span<float> output)
+    {
+        if (mask.IsEmpty)
+        {
+            LayerArguments.Length(output.Length, x.Length, "one float per x float", nameof(output));
+            x.CopyTo(output);
+        }
+        else
+            Apply(x, mask, output);
+    }
+
+    /// <summary>The gradient of <see cref="Forward"/>: <c>dx = dOutput ⊙ mask</c> (dOutput itself without a mask); nothing when <paramref name="dx"/> is empty.</summary>
+    public static void Backward(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> mask, Span<float> dx)
+    {
+        if (dx.IsEmpty)
+            return;
+        Forward(dOutput, mask, dx);
+    }
+
     /// <summary>The length a recurrent mask must have: none, or one row of <c>H</c> per sample.</summary>
     internal static void CheckRecurrent(ReadOnlySpan<float> recurrentMask, LayerShape s) =>
         LayerArguments.LengthOrEmpty(recurrentMask.Length, checked(s.Batch * s.Units), "[B, H]", nameof(recurrentMask));
