@@ -375,12 +375,12 @@ public sealed partial class FastSeqGenerator
             w.Line();
         }
 
-        w.Line("/// <summary>");
-        w.Line("/// Restarts the source of the dropout masks at <paramref name=\"seed\"/> (the constructor's seed until then): the training passes");
-        w.Line("/// that follow draw the same masks for the same seed. The Trainer's Fit calls it with its seed.");
-        w.Line("/// </summary>");
         if (model.HasDropout)
         {
+            w.Line("/// <summary>");
+            w.Line("/// Restarts the source of the dropout masks at <paramref name=\"seed\"/> (the constructor's seed until then): the training passes");
+            w.Line("/// that follow draw the same masks for the same seed. The Trainer's Fit calls it with its seed.");
+            w.Line("/// </summary>");
             w.Open("public void ResetDropout(int seed)");
             w.Line("_dropoutSeed = seed;");
             w.Line("_dropoutPasses = 0;");
@@ -388,6 +388,7 @@ public sealed partial class FastSeqGenerator
         }
         else
         {
+            w.Line("/// <summary>Restarts the source of the dropout masks; this model drops nothing, so nothing changes.</summary>");
             w.Line("public void ResetDropout(int seed)");
             w.Line("{");
             w.Line("    // This model drops nothing.");

@@ -9,6 +9,11 @@ namespace FastSeq.Generators.Emitting;
 /// </summary>
 internal sealed class DropoutEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool isLast) : LayerEmitter(model, layer, isFirst, isLast)
 {
+    /// <summary>None: it has no parameters, and its calls take no shape.</summary>
+    public override void WriteConstants(SourceWriter w)
+    {
+    }
+
     public override void WriteActivationFields(SourceWriter w)
     {
         w.Line(Heading);
@@ -60,6 +65,7 @@ internal sealed class DropoutEmitter(ModelSpec model, LayerSpec layer, bool isFi
         return output;
     }
 
+    /// <summary>None: it has no parameters.</summary>
     public override void WriteInitialize(SourceWriter w)
     {
     }
