@@ -87,7 +87,8 @@ internal sealed class LayerKindInfo(
 
     /// <summary>
     /// Whether it is a <c>Dropout</c> layer: no parameters and no units of its own (its output is its input, as wide),
-    /// masking values in training only.
+    /// masking values in training only. Its <see cref="RuntimeType"/> is <c>DropoutMask</c>, which the model calls directly
+    /// rather than through <c>ISequenceLayer</c>.
     /// </summary>
     public bool DropsOut { get; } = dropsOut;
 
