@@ -38,6 +38,19 @@ public partial class StreamingPlain;
 [Dropout(0.25f)]
 public partial class OnlyDropout;
 
+[SequenceModel(Timesteps = 6, MaxBatchSize = 4)]
+[Embedding(10, 4, MaskZero = true)]
+[Dropout(0.3f)]
+[Gru(5, Dropout = 0.2f, RecurrentDropout = 0.2f)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class DropoutTokenModel;
+
+[SequenceModel(Timesteps = 6, MaxBatchSize = 4)]
+[Embedding(10, 4, MaskZero = true)]
+[Gru(5)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class PlainTokenModel;
+
 /// <summary>
 /// Dropout through generated models: inference gives the bits of the model without it, a training pass drops what the
 /// masks say and Backward follows them, the same seed gives the same bits, and training stays allocation-free.
@@ -84,6 +97,26 @@ public class DropoutTests
             Assert.Equal(b[0], a[0]);
         }
         Assert.Equal(Predict(plain, inputs, 1), Predict(dropout, inputs, 1));
+    }
+
+    [Fact]
+    public void A_token_model_trains_with_dropout_and_predicts_without()
+    {
+        int[] tokens = [3, 1, 4, 1, 5, 0, 9, 2, 6, 5, 3, 5, 8, 9, 0, 0, 0, 0];
+        var dropout = new DropoutTokenModel(seed: 2);
+        var plain = new PlainTokenModel(seed: 2);
+        var trainer = new Trainer<DropoutTokenModel>(dropout, new Sgd(0.5f), Loss.SparseCategoricalCrossEntropy);
+        var twin = new Trainer<PlainTokenModel>(new PlainTokenModel(seed: 2), new Sgd(0.5f), Loss.SparseCategoricalCrossEntropy);
+        float[] targets = [0, 1, 2];
+        Assert.NotEqual(twin.TrainBatch(tokens, targets, 3), trainer.TrainBatch(tokens, targets, 3));
+
+        // The weights it learnt, in the twin: the same outputs without dropout.
+        dropout.Parameters.CopyTo(plain.Parameters);
+        var a = new float[3 * DropoutTokenModel.OutputLength];
+        var b = new float[a.Length];
+        dropout.Predict(tokens, a, 3);
+        plain.Predict(tokens, b, 3);
+        Assert.Equal(b, a);
     }
 
     [Fact]
