@@ -117,9 +117,15 @@ public static class DropoutMask
         Forward(dOutput, mask, dx);
     }
 
-    /// <summary>The length a recurrent mask must have: none, or one row of <c>H</c> per sample.</summary>
-    internal static void CheckRecurrent(ReadOnlySpan<float> recurrentMask, LayerShape s) =>
+    /// <summary>
+    /// A recurrent mask is empty or one row of <c>H</c> per sample, apart from the span the layer writes while it reads the mask
+    /// (<paramref name="written"/>, named <paramref name="writtenName"/>).
+    /// </summary>
+    internal static void CheckRecurrent(ReadOnlySpan<float> recurrentMask, LayerShape s, ReadOnlySpan<float> written, string writtenName)
+    {
         LayerArguments.LengthOrEmpty(recurrentMask.Length, checked(s.Batch * s.Units), "[B, H]", nameof(recurrentMask));
+        LayerArguments.Disjoint(recurrentMask, nameof(recurrentMask), written, writtenName);
+    }
 
     /// <summary>
     /// What enters step t's recurrent product (t &gt; 0), rows <c>T*H</c> apart: h_{t-1} itself, or, with a recurrent mask,

@@ -85,7 +85,7 @@ public sealed class LstmLayer : ISequenceLayer
     {
         LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
-        DropoutMask.CheckRecurrent(recurrentMask, s);
+        DropoutMask.CheckRecurrent(recurrentMask, s, hidden, "hidden");
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
         int rows = B * T, gateRow = G * H;
@@ -149,7 +149,7 @@ public sealed class LstmLayer : ISequenceLayer
     {
         LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
-        DropoutMask.CheckRecurrent(recurrentMask, s);
+        DropoutMask.CheckRecurrent(recurrentMask, s, dHidden, "dHidden");
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         LayerArguments.SequenceGradients(s, x, parameters, cache, hidden, dHidden, dParameters, dx, workspace, WorkspaceLength(s));
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;

@@ -78,7 +78,7 @@ public sealed class SimpleRnnLayer : ISequenceLayer
                                Span<float> cache, Span<float> hidden)
     {
         LayerArguments.Shape(s);
-        DropoutMask.CheckRecurrent(recurrentMask, s);
+        DropoutMask.CheckRecurrent(recurrentMask, s, hidden, "hidden");
         LayerArguments.ElementwiseActivation(activation, nameof(activation));
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
@@ -124,7 +124,7 @@ public sealed class SimpleRnnLayer : ISequenceLayer
                                 ReadOnlySpan<float> recurrentMask, Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
     {
         LayerArguments.Shape(s);
-        DropoutMask.CheckRecurrent(recurrentMask, s);
+        DropoutMask.CheckRecurrent(recurrentMask, s, dHidden, "dHidden");
         LayerArguments.ElementwiseActivation(activation, nameof(activation));
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         LayerArguments.SequenceGradients(s, x, parameters, cache, hidden, dHidden, dParameters, dx, workspace, WorkspaceLength(s));

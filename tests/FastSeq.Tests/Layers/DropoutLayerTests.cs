@@ -154,12 +154,16 @@ public class DropoutLayerTests
     }
 
     [Fact]
-    public void A_recurrent_mask_of_the_wrong_length_names_it()
+    public void A_recurrent_mask_of_the_wrong_length_or_overlapping_the_output_is_named()
     {
         var s = new LayerShape(2, 3, 2, 4);
         var e = Assert.Throws<ArgumentException>(() => SimpleRnnLayer.ForwardWithDropout(new float[12], new float[SimpleRnnLayer.ParameterCount(2, 4)], s, Activation.Tanh,
             new float[5], new float[SimpleRnnLayer.CacheLength(s)], new float[24]));
         Assert.Equal("recurrentMask", e.ParamName);
+        var hidden = new float[24];
+        var overlap = Assert.Throws<ArgumentException>(() => SimpleRnnLayer.ForwardWithDropout(new float[12], new float[SimpleRnnLayer.ParameterCount(2, 4)], s, Activation.Tanh,
+            hidden.AsSpan(0, 8), new float[SimpleRnnLayer.CacheLength(s)], hidden));
+        Assert.Equal("hidden", overlap.ParamName);
         Assert.Throws<ArgumentException>(() => DenseLayer.ForwardWithDropout(new float[12], new float[DenseLayer.ParameterCount(2, 4)], s, Activation.Linear,
             new float[8], new float[24], new float[24]));
     }
