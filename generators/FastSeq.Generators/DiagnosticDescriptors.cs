@@ -68,8 +68,12 @@ internal static class DiagnosticDescriptors
         "Embedding misplaced",
         "'{0}' cannot be a sequence model as declared: {1}");
 
+    public static readonly DiagnosticDescriptor DropoutRate = Error("FSEQ0016",
+        "Dropout rate out of range",
+        "{0} of layer '{1}' is {2}; a dropout rate must be in [0, 1): the fraction of values dropped in training");
+
     private static readonly DiagnosticDescriptor[] s_all =
-        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName, WeightsNotFound, WeightsUnreadable, WeightsMismatch, NotAClass, TooLarge, Conflict, EmptyName, EmbeddingPlacement];
+        [NotPartial, LayerWithoutModel, NoLayers, NotPositive, NoTimeAxis, UnsupportedActivation, DuplicateName, WeightsNotFound, WeightsUnreadable, WeightsMismatch, NotAClass, TooLarge, Conflict, EmptyName, EmbeddingPlacement, DropoutRate];
 
     public static DiagnosticDescriptor ById(string id) => s_all.First(d => d.Id == id);
 

@@ -57,8 +57,9 @@ public sealed partial class FastSeqGenerator
     }
 
     /// <summary>The emitter of a layer: the one for its contract.</summary>
-    private static LayerEmitter Emitter(ModelSpec model, LayerSpec layer, bool isFirst, bool isLast) => layer.Info.TakesTokens
-        ? new EmbeddingEmitter(model, layer, isLast)
+    private static LayerEmitter Emitter(ModelSpec model, LayerSpec layer, bool isFirst, bool isLast) =>
+        layer.Info.TakesTokens ? new EmbeddingEmitter(model, layer, isLast)
+        : layer.Info.DropsOut ? new DropoutEmitter(model, layer, isFirst, isLast)
         : new LayerEmitter(model, layer, isFirst, isLast);
 
     private static string N(int value) => SourceWriter.Number(value);
@@ -105,6 +106,12 @@ public sealed partial class FastSeqGenerator
         w.Line("private Training? _training;");
         w.Line("// The state of the one stream that Step(input, output) advances.");
         w.Line("private readonly float[] _streamState = new float[StreamStateLength];");
+        if (model.HasDropout)
+        {
+            w.Line("// The source of the dropout masks: training pass _dropoutPasses of a model seeded with _dropoutSeed (ResetDropout).");
+            w.Line("private int _dropoutSeed;");
+            w.Line("private long _dropoutPasses;");
+        }
         w.Line("// Held by the members that change the instance (training, loading), to catch two threads in them at once.");
         w.Line("private readonly global::FastSeq.Models.ExclusiveUse _exclusive = new();");
         w.Line("// Each thread's buffers for Predict and for Step, made on its first call and shared by every instance of the model.");
@@ -127,6 +134,8 @@ public sealed partial class FastSeqGenerator
         w.Line("/// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name=\"seed\"/>.</summary>");
         w.Open($"public {type}(int seed{(embedded ? "" : " = 0")})");
         w.Line("var random = new global::System.Random(seed);");
+        if (model.HasDropout)
+            w.Line("_dropoutSeed = seed;");
         foreach (LayerEmitter layer in layers)
             layer.WriteInitialize(w);
         w.Close();
@@ -302,7 +311,15 @@ public sealed partial class FastSeqGenerator
         w.Line("public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize) => Forward(inputs, default, batchSize);");
         w.Line();
         w.Line("/// <summary>The training forward pass on sequences of <paramref name=\"lengths\"/>, as <see cref=\"Predict(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float}, int)\"/> runs them; Backward then gives them no gradient past their ends.</summary>");
-        w.Open("public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize)");
+        w.Line("public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize) => Forward(inputs, lengths, batchSize, training: false);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The forward pass on sequences of <paramref name=\"lengths\"/> (empty: all full); when <paramref name=\"training\"/>, with dropout:");
+        w.Line(model.HasDropout
+            ? "/// each layer that drops values draws new masks (<see cref=\"ResetDropout\"/>), which Backward applies again. Otherwise the bits of Predict."
+            : "/// this model drops nothing, so training gives the bits of Predict too.");
+        w.Line("/// </summary>");
+        w.Open("public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize, bool training)");
         w.Line("global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));");
         CheckLengths(w);
@@ -326,14 +343,18 @@ public sealed partial class FastSeqGenerator
             w.Line("lengths.CopyTo(t.Lengths);");
             w.Line("t.LengthCount = lengths.Length;");
         }
-        w.Line($"RunForward(_parameters, t.{(model.ReadsTokens ? "Tokens" : "Inputs")}.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations);");
+        WriteDraw(w, model);
+        w.Line($"RunForward(_parameters, t.{(model.ReadsTokens ? "Tokens" : "Inputs")}.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations{MasksArgument(model)});");
         w.Line("t.BatchSize = batchSize;");
         w.Close();
         w.Line();
         if (model.ReadsTokens)
         {
             w.Line("/// <summary>The training forward pass on token ids <c>[B, T]</c>; an id out of range throws before anything changes.</summary>");
-            w.Open("public void Forward(global::System.ReadOnlySpan<int> tokens, int batchSize)");
+            w.Line("public void Forward(global::System.ReadOnlySpan<int> tokens, int batchSize) => Forward(tokens, batchSize, training: false);");
+            w.Line();
+            w.Line("/// <summary>The forward pass on token ids <c>[B, T]</c>, with dropout when <paramref name=\"training\"/>.</summary>");
+            w.Open("public void Forward(global::System.ReadOnlySpan<int> tokens, int batchSize, bool training)");
             w.Line("global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);");
             w.Line("global::FastSeq.Models.ModelArguments.CheckLength(tokens.Length, batchSize, InputLength, nameof(tokens));");
             CheckInputs(w, model, "tokens", "Timesteps");
@@ -348,14 +369,36 @@ public sealed partial class FastSeqGenerator
             }
             else
                 w.Line("t.LengthCount = 0;");
-            w.Line("RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations);");
+            WriteDraw(w, model);
+            w.Line($"RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations{MasksArgument(model)});");
             w.Line("t.BatchSize = batchSize;");
             w.Close();
             w.Line();
         }
 
-        w.Line("/// <summary>The forward pass of <paramref name=\"batchSize\"/> sequences (of <paramref name=\"lengths\"/>, or full when empty), layer after layer, into <paramref name=\"a\"/>.</summary>");
-        w.Open($"private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<{(model.ReadsTokens ? "int" : "float")}> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize, Activations a)");
+        if (model.HasDropout)
+        {
+            w.Line("/// <summary>");
+            w.Line("/// Restarts the source of the dropout masks at <paramref name=\"seed\"/> (the constructor's seed until then): the training passes");
+            w.Line("/// that follow draw the same masks for the same seed, the next one those of pass <paramref name=\"pass\"/> (a Fit resumed");
+            w.Line("/// after some epochs goes on with the masks it would have drawn). The Trainer's Fit calls it with its seed.");
+            w.Line("/// </summary>");
+            w.Open("public void ResetDropout(int seed, long pass = 0)");
+            w.Line("global::System.ArgumentOutOfRangeException.ThrowIfNegative(pass);");
+            w.Line("_dropoutSeed = seed;");
+            w.Line("_dropoutPasses = pass;");
+            w.Close();
+        }
+        else
+        {
+            w.Line("/// <summary>Restarts the source of the dropout masks; this model drops nothing, so nothing changes.</summary>");
+            w.Line("public void ResetDropout(int seed, long pass = 0) => global::System.ArgumentOutOfRangeException.ThrowIfNegative(pass);");
+        }
+        w.Line();
+        w.Line(model.HasDropout
+            ? "/// <summary>The forward pass of <paramref name=\"batchSize\"/> sequences (of <paramref name=\"lengths\"/>, or full when empty), layer after layer, into <paramref name=\"a\"/>, with the dropout <paramref name=\"masks\"/> of a training pass (null: none).</summary>"
+            : "/// <summary>The forward pass of <paramref name=\"batchSize\"/> sequences (of <paramref name=\"lengths\"/>, or full when empty), layer after layer, into <paramref name=\"a\"/>.</summary>");
+        w.Open($"private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<{(model.ReadsTokens ? "int" : "float")}> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize, Activations a{(model.HasDropout ? ", DropoutMasks? masks = null" : "")})");
         string x = "inputs";
         for (int i = 0; i < layers.Length; i++)
         {
@@ -369,6 +412,19 @@ public sealed partial class FastSeqGenerator
         w.Line($"private static global::System.Span<float> OutputsOf(Activations a, int batchSize) => {layers[layers.Length - 1].VisibleOutput("a", "batchSize")};");
         w.Line();
     }
+
+    /// <summary>In a forward pass of a model with dropout: whether it trains (Backward reads the same masks), and if so, new masks.</summary>
+    private static void WriteDraw(SourceWriter w, ModelSpec model)
+    {
+        if (!model.HasDropout)
+            return;
+        w.Line("t.Dropped = training;");
+        w.Line("if (training)");
+        w.Line("    t.Dropout.Draw(_dropoutSeed, _dropoutPasses++, batchSize);");
+    }
+
+    /// <summary>The masks argument of a training pass's RunForward: null unless training, nothing for a model without dropout.</summary>
+    private static string MasksArgument(ModelSpec model) => model.HasDropout ? ", training ? t.Dropout : null" : "";
 
     private static void EmitBackward(SourceWriter w, ModelSpec model, LayerEmitter[] layers)
     {
@@ -390,6 +446,8 @@ public sealed partial class FastSeqGenerator
         w.Line();
         w.Line("// The activations of the last Forward, and the gradients that flow back through them.");
         w.Line("global::System.ReadOnlySpan<int> lengths = t.Lengths.AsSpan(0, t.LengthCount);");
+        if (model.HasDropout)
+            w.Line("DropoutMasks? masks = t.Dropped ? t.Dropout : null;");
         if (model.ReadsTokens)
             w.Line("global::System.ReadOnlySpan<int> inputs = t.Tokens.AsSpan(0, batchSize * InputLength);");
         else
@@ -522,6 +580,12 @@ public sealed partial class FastSeqGenerator
         w.Line("public int BatchSize;");
         w.Line("// The batch of the last completed Backward, whose gradients the output gradients hold; 0 before one.");
         w.Line("public int BackwardBatchSize;");
+        if (model.HasDropout)
+        {
+            w.Line("// The dropout masks of the last training Forward, and whether the last Forward trained (drew them).");
+            w.Line("public readonly DropoutMasks Dropout = new();");
+            w.Line("public bool Dropped;");
+        }
         w.Line();
         w.Open("private static int WorkspaceLength()");
         w.Line("int length = 0;");
@@ -532,10 +596,30 @@ public sealed partial class FastSeqGenerator
         w.Close();
         w.Line();
 
+        if (model.HasDropout)
+            EmitDropoutMasks(w, layers);
         if (!model.CanStream)
             return;
         w.Line("/// <summary>What <see cref=\"Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, global::System.Span{float}, int)\"/> needs besides the caller's states, for up to <see cref=\"MaxBatchSize\"/> streams.</summary>");
         EmitLayerBuffers(w, model, "StepBuffers", "MaxBatchSize", layers, static (layer, writer) => layer.WriteStepFields(writer));
+    }
+
+    /// <summary>The masks of a training pass, for up to <c>MaxBatchSize</c> rows, and how each is drawn (<c>DropoutMask</c>).</summary>
+    private static void EmitDropoutMasks(SourceWriter w, LayerEmitter[] layers)
+    {
+        w.Line("/// <summary>The dropout masks of one training pass over up to <see cref=\"MaxBatchSize\"/> sequences: 0 where a value is dropped, 1 / (1 - rate) where it is kept.</summary>");
+        w.Open("private sealed class DropoutMasks");
+        foreach (LayerEmitter layer in layers)
+            layer.WriteMaskFields(w);
+        w.Line();
+        w.Line("/// <summary>New masks for a batch: those of training pass <paramref name=\"pass\"/> of a model seeded with <paramref name=\"seed\"/>, one stream per mask.</summary>");
+        w.Open("public void Draw(int seed, long pass, int batchSize)");
+        int mask = 0;
+        foreach (LayerEmitter layer in layers)
+            mask = layer.WriteDraw(w, mask);
+        w.Close();
+        w.Close();
+        w.Line();
     }
 
     /// <summary>A class of buffers, each layer's fields in turn, after the ids of float inputs for a token model (<paramref name="tokens"/> of them).</summary>

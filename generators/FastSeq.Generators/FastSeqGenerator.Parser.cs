@@ -70,8 +70,11 @@ public sealed partial class FastSeqGenerator
                 continue;
 
             LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
-            // Most kinds take (units); an embedding takes (inputDim, outputDim): the vocabulary is its input width.
-            int units = ConstructorInt(attribute, kind.TakesTokens ? 1 : 0);
+            // Most kinds take (units); an embedding takes (inputDim, outputDim): the vocabulary is its input width; a
+            // Dropout layer takes (rate) and is as wide as its input.
+            int units = kind.DropsOut ? inputs : ConstructorInt(attribute, kind.TakesTokens ? 1 : 0);
+            float dropout = kind.DropsOut ? ConstructorFloat(attribute, 0) : NamedFloat(attribute, "Dropout");
+            float recurrentDropout = NamedFloat(attribute, "RecurrentDropout");
             if (kind.TakesTokens)
             {
                 inputs = ConstructorInt(attribute, 0);
@@ -92,8 +95,10 @@ public sealed partial class FastSeqGenerator
                 RequirePositive(diagnostics, location, $"InputDim of layer '{name}'", inputs);
                 RequirePositive(diagnostics, location, $"OutputDim of layer '{name}'", units);
             }
-            else
+            else if (!kind.DropsOut)
                 RequirePositive(diagnostics, location, $"Units of layer '{name}'", units);
+            RequireRate(diagnostics, location, kind.DropsOut ? "Rate" : "Dropout", name, dropout);
+            RequireRate(diagnostics, location, "RecurrentDropout", name, recurrentDropout);
             if (!usedNames.Add(name))
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.DuplicateName, location, name));
             if (!kind.Activations.Contains(activation))
@@ -107,7 +112,7 @@ public sealed partial class FastSeqGenerator
 
             long count = units > 0 && inputs > 0 ? kind.ParameterCount(inputs, units, bidirectional) : 0;
             var layer = new LayerSpec(kind.Kind, name, UniqueIdentifier(name, usedIdentifiers), units, returnSequences && kind.IsRecurrent, bidirectional, maskZero, activation,
-                inputs, hasTimeAxis, (int)Math.Min(offset, int.MaxValue), (int)Math.Min(count, int.MaxValue));
+                inputs, hasTimeAxis, (int)Math.Min(offset, int.MaxValue), (int)Math.Min(count, int.MaxValue), dropout, recurrentDropout);
             layers.Add(layer);
             offset += count;
             inputs = layer.OutputUnits;
@@ -206,6 +211,7 @@ public sealed partial class FastSeqGenerator
         "_parameters", "_training", "_streamState", "_exclusive", "t_predictBuffers", "t_stepBuffers", "TrainingBuffers",
         "RunForward", "OutputsOf", "Activations", "Training", "StepBuffers", "EmbeddedWeights", "s_summary", "s_stateDict",
         "Layers", "HiddenStateGradients", "s_layers",
+        "ResetDropout", "DropoutMasks", "_dropoutSeed", "_dropoutPasses",
     ];
 
     /// <summary>
@@ -306,6 +312,13 @@ public sealed partial class FastSeqGenerator
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.NotPositive, location, what, SourceWriter.Number(value)));
     }
 
+    /// <summary>A dropout rate must lie in [0, 1), as Keras requires (NaN fails too).</summary>
+    private static void RequireRate(List<DiagnosticInfo> diagnostics, LocationInfo? location, string what, string layer, float rate)
+    {
+        if (!(rate >= 0f && rate < 1f))
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.DropoutRate, location, what, layer, rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     private static DiagnosticInfo Diagnostic(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
         new(descriptor.Id, location, arguments.ToEquatableArray());
 
@@ -321,6 +334,12 @@ public sealed partial class FastSeqGenerator
 
     private static int ConstructorInt(AttributeData attribute, int index) =>
         attribute.ConstructorArguments.Length > index && attribute.ConstructorArguments[index].Value is int value ? value : 0;
+
+    private static float ConstructorFloat(AttributeData attribute, int index) =>
+        attribute.ConstructorArguments.Length > index && attribute.ConstructorArguments[index].Value is float value ? value : 0f;
+
+    private static float NamedFloat(AttributeData attribute, string name) =>
+        Named(attribute, name)?.Value is float value ? value : 0f;
 
     private static int NamedInt(AttributeData attribute, string name, int fallback) =>
         Named(attribute, name)?.Value is int value ? value : fallback;

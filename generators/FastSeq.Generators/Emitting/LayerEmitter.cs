@@ -142,8 +142,11 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         w.Line(Heading);
         w.Line($"global::FastSeq.Layers.LayerShape {Local}Shape = {Shape("batchSize")};");
         WriteOutputViews(w);
-        w.Line($"{Runtime}.Forward(");
-        w.Line($"    {x}, {Parameters("parameters")}, {Local}Shape, {ActivationArgument},{Lengths}");
+        WriteMaskViews(w);
+        if (DropsInputs && !Layer.Bidirectional)
+            w.Line($"global::System.ReadOnlySpan<float> {Local}Input = global::FastSeq.Layers.DropoutMask.PerSampleInputs({x}, {Local}InputMask, batchSize, Timesteps, {N(Layer.Inputs)}, {Local}MaskedInput);");
+        w.Line($"{Runtime}.{(DropsOut ? "ForwardWithDropout" : "Forward")}(");
+        w.Line($"    {LayerInput(x)}, {Parameters("parameters")}, {Local}Shape, {ActivationArgument},{(DropsOut ? DropoutArguments : Lengths)}");
         w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output);");
         // Steps past a sequence's end: a layer that reads both directions zeroes them itself; any other ran them, and they go.
         if (CallTimesteps == "Timesteps" && !Layer.Bidirectional)
@@ -166,10 +169,86 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         w.Line($"global::FastSeq.Layers.LayerShape {Local}Shape = {Shape("batchSize")};");
         if (PassesLastStep)
             w.Line($"{Runtime}.LastStepBackward(d{Id}Last, {Local}Shape, lengths, d{Id}Output);");
-        w.Line($"{Runtime}.Backward(");
-        w.Line($"    {x}, {Parameters("parameters")},");
-        w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output, {Local}Shape, {activation},{Lengths}");
+        WriteMaskViews(w);
+        if (DropsInputs && !Layer.Bidirectional)
+            w.Line($"global::System.ReadOnlySpan<float> {Local}Input = {Local}InputMask.IsEmpty ? {x} : {Local}MaskedInput;");
+        w.Line($"{Runtime}.{(DropsOut ? "BackwardWithDropout" : "Backward")}(");
+        w.Line($"    {LayerInput(x)}, {Parameters("parameters")},");
+        w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output, {Local}Shape, {activation},{(DropsOut ? DropoutArguments : Lengths)}");
         w.Line($"    d{Id}Output, {Parameters("gradients")}, {dx}, t.Workspace);");
+        // The gradient reaches the inputs through the mask they were multiplied by.
+        if (DropsInputs && !Layer.Bidirectional)
+            w.Line($"global::FastSeq.Layers.DropoutMask.PerSampleGradient({dx}, {Local}InputMask, batchSize, Timesteps, {N(Layer.Inputs)});");
+    }
+
+    /// <summary>Whether it drops its inputs in training (a recurrent layer's <c>Dropout</c>).</summary>
+    protected bool DropsInputs => Layer.Info.IsRecurrent && Layer.Dropout > 0f;
+
+    /// <summary>Whether it drops its recurrent state in training (<c>RecurrentDropout</c>).</summary>
+    protected bool DropsState => Layer.RecurrentDropout > 0f;
+
+    /// <summary>Whether a recurrent layer drops anything in training, and so calls the contract's dropout passes.</summary>
+    private bool DropsOut => DropsInputs || DropsState;
+
+    /// <summary>Masks per sample: one per direction.</summary>
+    private int Directions => Layer.Bidirectional ? 2 : 1;
+
+    /// <summary>What its call reads: the inputs, or, when a single direction drops them, its local of the masked inputs.</summary>
+    private string LayerInput(string x) => DropsInputs && !Layer.Bidirectional ? Local + "Input" : x;
+
+    /// <summary>The masks of its dropout call: the recurrent one, and for a layer that reads both directions the input ones and the lengths.</summary>
+    private string DropoutArguments
+    {
+        get
+        {
+            string recurrent = DropsState ? Local + "RecurrentMask" : "default";
+            return Layer.Bidirectional
+                ? $" lengths, {(DropsInputs ? Local + "InputMask" : "default")}, {recurrent}, {(DropsInputs ? Local + "MaskedInput" : "default")},"
+                : $" {recurrent},";
+        }
+    }
+
+    /// <summary>A rate as a C# float literal.</summary>
+    protected static string Rate(float rate) => rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "f";
+
+    /// <summary>Its fields in the dropout masks of a training pass: a mask per sample for its inputs (and their masked copy) and for its state.</summary>
+    public virtual void WriteMaskFields(SourceWriter w)
+    {
+        if (!DropsOut)
+            return;
+        w.Line(Heading);
+        if (DropsInputs)
+        {
+            Field(w, $"{Id}InputMask", $"MaxBatchSize * {N(Directions * Layer.Inputs)}");
+            Field(w, $"{Id}MaskedInput", $"MaxBatchSize * Timesteps * {N(Layer.Inputs)}");
+        }
+        if (DropsState)
+            Field(w, $"{Id}RecurrentMask", $"MaxBatchSize * {N(Directions * Layer.Units)}");
+    }
+
+    /// <summary>Draws its masks for a batch, numbering them from <paramref name="mask"/>; returns the next number.</summary>
+    public virtual int WriteDraw(SourceWriter w, int mask)
+    {
+        if (DropsInputs)
+            WriteFill(w, Layer.Dropout, mask++, $"{Id}InputMask", $"batchSize * {N(Directions * Layer.Inputs)}");
+        if (DropsState)
+            WriteFill(w, Layer.RecurrentDropout, mask++, $"{Id}RecurrentMask", $"batchSize * {N(Directions * Layer.Units)}");
+        return mask;
+    }
+
+    protected static void WriteFill(SourceWriter w, float rate, int mask, string field, string length) =>
+        w.Line($"global::FastSeq.Layers.DropoutMask.Fill({Rate(rate)}, global::FastSeq.Layers.DropoutMask.Stream(seed, pass, {N(mask)}), {field}.AsSpan(0, {length}));");
+
+    /// <summary>Declares its masks for a batch as locals: empty unless a training pass drew them (<c>masks</c>).</summary>
+    private void WriteMaskViews(SourceWriter w)
+    {
+        if (DropsInputs)
+        {
+            w.Line($"global::System.ReadOnlySpan<float> {Local}InputMask = masks is null ? default : masks.{Id}InputMask.AsSpan(0, batchSize * {N(Directions * Layer.Inputs)});");
+            w.Line($"global::System.Span<float> {Local}MaskedInput = masks is null ? default : masks.{Id}MaskedInput.AsSpan(0, batchSize * Timesteps * {N(Layer.Inputs)});");
+        }
+        if (DropsState)
+            w.Line($"global::System.ReadOnlySpan<float> {Local}RecurrentMask = masks is null ? default : masks.{Id}RecurrentMask.AsSpan(0, batchSize * {N(Directions * Layer.Units)});");
     }
 
     /// <summary>

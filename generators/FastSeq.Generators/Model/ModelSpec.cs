@@ -8,7 +8,8 @@ namespace FastSeq.Generators.Model;
 /// One layer with every shape resolved: what it reads (<see cref="Inputs"/> per row, with or without a time
 /// axis), what it writes, and where its parameters sit in the flat buffer. Everything else about its kind is in
 /// <see cref="Info"/>, the shared layer catalogue. <see cref="Identifier"/> is the name as the PascalCase part of
-/// generated member names (<c>simple_rnn_1</c> -> <c>SimpleRnn1</c>), unique in the model.
+/// generated member names (<c>simple_rnn_1</c> -> <c>SimpleRnn1</c>), unique in the model. <see cref="Dropout"/> is the rate of a
+/// Dropout layer, or of a recurrent layer's inputs; <see cref="RecurrentDropout"/> that of its recurrent state (0: none).
 /// </summary>
 internal sealed record LayerSpec(
     LayerKind Kind,
@@ -22,7 +23,9 @@ internal sealed record LayerSpec(
     int Inputs,
     bool InputHasTimeAxis,
     int ParameterOffset,
-    int ParameterCount)
+    int ParameterCount,
+    float Dropout = 0f,
+    float RecurrentDropout = 0f)
 {
     public LayerKindInfo Info => LayerCatalog.Of(Kind);
 
@@ -68,6 +71,9 @@ internal sealed record ModelSpec(
 
     /// <summary>Whether id 0 is padding, so that the lengths of its sequences come from their tokens.</summary>
     public bool MasksZero => Layers[0].MaskZero;
+
+    /// <summary>Whether any layer drops values in training, so that its training buffers hold dropout masks.</summary>
+    public bool HasDropout => Layers.Any(layer => layer.Dropout > 0f || layer.RecurrentDropout > 0f);
 
     /// <summary>Whether Step can advance it one timestep at a time: not if a layer reads both directions.</summary>
     public bool CanStream => Layers.All(layer => !layer.Bidirectional);

@@ -19,6 +19,18 @@ public sealed class SimpleRnnAttribute(int units) : Attribute
     /// </summary>
     public bool Bidirectional { get; set; }
 
+    /// <summary>
+    /// Fraction of the inputs x_t dropped in training (Keras <c>dropout</c>), in [0, 1): one mask per sample for every step,
+    /// kept values scaled by <c>1 / (1 - rate)</c>. Inference is unaffected.
+    /// </summary>
+    public float Dropout { get; set; }
+
+    /// <summary>
+    /// Fraction of the recurrent state h_{t-1} dropped where it enters the recurrent product in training (Keras
+    /// <c>recurrent_dropout</c>), in [0, 1): one mask per sample for every step, shared by the gates. Inference is unaffected.
+    /// </summary>
+    public float RecurrentDropout { get; set; }
+
     /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
     public string? Name { get; set; }
 }
@@ -38,6 +50,18 @@ public sealed class LstmAttribute(int units) : Attribute
     /// (Keras <c>Bidirectional(..., merge_mode="concat")</c>, PyTorch <c>bidirectional=True</c>). Such a model cannot stream.
     /// </summary>
     public bool Bidirectional { get; set; }
+
+    /// <summary>
+    /// Fraction of the inputs x_t dropped in training (Keras <c>dropout</c>), in [0, 1): one mask per sample for every step,
+    /// kept values scaled by <c>1 / (1 - rate)</c>. Inference is unaffected.
+    /// </summary>
+    public float Dropout { get; set; }
+
+    /// <summary>
+    /// Fraction of the recurrent state h_{t-1} dropped where it enters the recurrent product in training (Keras
+    /// <c>recurrent_dropout</c>), in [0, 1): one mask per sample for every step, shared by the gates. Inference is unaffected.
+    /// </summary>
+    public float RecurrentDropout { get; set; }
 
     /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
     public string? Name { get; set; }
@@ -61,6 +85,18 @@ public sealed class GruAttribute(int units) : Attribute
     /// (Keras <c>Bidirectional(..., merge_mode="concat")</c>, PyTorch <c>bidirectional=True</c>). Such a model cannot stream.
     /// </summary>
     public bool Bidirectional { get; set; }
+
+    /// <summary>
+    /// Fraction of the inputs x_t dropped in training (Keras <c>dropout</c>), in [0, 1): one mask per sample for every step,
+    /// kept values scaled by <c>1 / (1 - rate)</c>. Inference is unaffected.
+    /// </summary>
+    public float Dropout { get; set; }
+
+    /// <summary>
+    /// Fraction of the recurrent state h_{t-1} dropped where it enters the recurrent product in training (Keras
+    /// <c>recurrent_dropout</c>), in [0, 1): one mask per sample for every step, shared by the gates. Inference is unaffected.
+    /// </summary>
+    public float RecurrentDropout { get; set; }
 
     /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
     public string? Name { get; set; }
@@ -105,5 +141,20 @@ public sealed class EmbeddingAttribute(int inputDim, int outputDim) : Attribute
     public bool MaskZero { get; set; }
 
     /// <summary>Layer name used in the summary and the weight file; Keras default names when null.</summary>
+    public string? Name { get; set; }
+}
+
+/// <summary>
+/// Drops a fraction of its inputs in training (Keras <c>Dropout(rate)</c>, PyTorch <c>nn.Dropout</c>): each value
+/// independently, at every step, kept values scaled by <c>1 / (1 - rate)</c>. No parameters; in inference it passes its
+/// input on unchanged.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DropoutAttribute(float rate) : Attribute
+{
+    /// <summary>Fraction of the values dropped, in [0, 1).</summary>
+    public float Rate { get; } = rate;
+
+    /// <summary>Layer name used in the summary; Keras default names when null.</summary>
     public string? Name { get; set; }
 }

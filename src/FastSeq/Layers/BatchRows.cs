@@ -55,28 +55,31 @@ internal static class BatchRows
     /// gate pre-activation gradients. <paramref name="previousHidden"/> <c>[B, T, H]</c> is scratch for h_prev.
     /// </summary>
     public static void AccumulateWeightGradients(ReadOnlySpan<float> x, ReadOnlySpan<float> hidden, ReadOnlySpan<float> dP, LayerShape s, int gateRow,
-                                                 Span<float> dParameters, Span<float> previousHidden)
+                                                 Span<float> dParameters, Span<float> previousHidden, ReadOnlySpan<float> recurrentMask = default)
     {
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units, rows = B * T;
         Span<float> dKernel = dParameters[..(I * gateRow)];
         Span<float> dRecurrent = dParameters.Slice(I * gateRow, H * gateRow);
         Span<float> dBias = dParameters[((I + H) * gateRow)..];
         MatMul.MultiplyAddTransposedA(x, I, dP, gateRow, I, rows, gateRow, dKernel, gateRow);
-        AccumulateRecurrentGradient(hidden, dP, s, gateRow, dRecurrent, previousHidden);
+        AccumulateRecurrentGradient(hidden, dP, s, gateRow, dRecurrent, previousHidden, recurrentMask);
         AddColumnSums(dP, rows, gateRow, dBias);
     }
 
     /// <summary>
     /// <c>dWh += h_prevᵀ·dP</c> over all B*T rows, dP <c>[B, T, G*H]</c> and dWh <c>[H, G*H]</c>; <paramref name="previousHidden"/>
-    /// <c>[B, T, H]</c> is scratch for h_prev. Nothing at T = 1, where h_prev is the zero initial state.
+    /// <c>[B, T, H]</c> is scratch for h_prev. Nothing at T = 1, where h_prev is the zero initial state. With a recurrent
+    /// dropout mask <c>[B, H]</c>, h_prev is the masked state that entered the product.
     /// </summary>
     public static void AccumulateRecurrentGradient(ReadOnlySpan<float> hidden, ReadOnlySpan<float> dP, LayerShape s, int gateRow,
-                                                   Span<float> dRecurrent, Span<float> previousHidden)
+                                                   Span<float> dRecurrent, Span<float> previousHidden, ReadOnlySpan<float> recurrentMask = default)
     {
         int B = s.Batch, T = s.Timesteps, H = s.Units;
         if (T > 1)
         {
             ShiftOneTimestep(hidden, B, T, H, previousHidden);
+            if (!recurrentMask.IsEmpty)
+                DropoutMask.ApplyPerSample(previousHidden, recurrentMask, B, T, H, previousHidden);
             MatMul.MultiplyAddTransposedA(previousHidden, H, dP, gateRow, H, B * T, gateRow, dRecurrent, gateRow);
         }
     }

@@ -62,16 +62,41 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
     /// direction starts at each sequence's last real step, and the outputs past a sequence's end are zero.
     /// </summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, ReadOnlySpan<int> lengths,
-                               Span<float> cache, Span<float> output)
+                               Span<float> cache, Span<float> output) =>
+        ForwardWithDropout(x, parameters, s, activation, lengths, default, default, default, cache, output);
+
+    /// <summary>Both directions with recurrent dropout: <paramref name="recurrentMask"/> <c>[2, B, H]</c> holds the forward direction's mask, then the backward one's.</summary>
+    public static void ForwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, ReadOnlySpan<float> recurrentMask,
+                               Span<float> cache, Span<float> output) =>
+        ForwardWithDropout(x, parameters, s, activation, default, default, recurrentMask, default, cache, output);
+
+    /// <summary>
+    /// Both directions in training, with dropout: each direction has its own masks (Keras' two layers), <paramref name="inputMask"/>
+    /// <c>[2, B, I]</c> on its inputs and <paramref name="recurrentMask"/> <c>[2, B, H]</c> on its recurrent state, forward direction
+    /// first (<see cref="DropoutMask"/>; either may be empty). The forward direction reads <c>x ⊙ inputMask[0]</c>, written into
+    /// <paramref name="maskedInput"/> <c>[B, T, I]</c> (needed with an input mask), which Backward reads again.
+    /// </summary>
+    public static void ForwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, ReadOnlySpan<int> lengths,
+                               ReadOnlySpan<float> inputMask, ReadOnlySpan<float> recurrentMask, Span<float> maskedInput, Span<float> cache, Span<float> output)
     {
         Check(s, x, parameters, cache, output);
         if (!lengths.IsEmpty)
             SequenceLengths.Check(lengths, s.Batch, s.Timesteps, nameof(lengths));
+        CheckDropout(s, inputMask, recurrentMask, maskedInput);
         Parts p = Parts.Of(s);
         int half = parameters.Length / 2;
-        TLayer.Forward(x, parameters[..half], s, activation, cache[p.ForwardCache], cache[p.ForwardOutput]);
-        ReverseTime(x, s.Batch, s.Timesteps, s.Inputs, lengths, cache[p.ReversedInput]);
-        TLayer.Forward(cache[p.ReversedInput], parameters[half..], s, activation, cache[p.BackwardCache], cache[p.BackwardOutput]);
+        ReadOnlySpan<float> forwardInput = x;
+        if (!inputMask.IsEmpty)
+        {
+            DropoutMask.ApplyPerSample(x, Direction(inputMask, 0), s.Batch, s.Timesteps, s.Inputs, maskedInput);
+            forwardInput = maskedInput;
+        }
+        TLayer.ForwardWithDropout(forwardInput, parameters[..half], s, activation, Direction(recurrentMask, 0), cache[p.ForwardCache], cache[p.ForwardOutput]);
+        Span<float> reversedInput = cache[p.ReversedInput];
+        ReverseTime(x, s.Batch, s.Timesteps, s.Inputs, lengths, reversedInput);
+        if (!inputMask.IsEmpty)
+            DropoutMask.ApplyPerSample(reversedInput, Direction(inputMask, 1), s.Batch, s.Timesteps, s.Inputs, reversedInput);
+        TLayer.ForwardWithDropout(reversedInput, parameters[half..], s, activation, Direction(recurrentMask, 1), cache[p.BackwardCache], cache[p.BackwardOutput]);
         Interleave(cache[p.ForwardOutput], cache[p.BackwardOutput], s, lengths, output);
     }
 
@@ -88,11 +113,28 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
     /// <summary>Gradients for the last <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, LayerShape, Activation, ReadOnlySpan{int}, Span{float}, Span{float})"/> with the same <paramref name="lengths"/>.</summary>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> output,
                                 LayerShape s, Activation activation, ReadOnlySpan<int> lengths,
+                                Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace) =>
+        BackwardWithDropout(x, parameters, cache, output, s, activation, lengths, default, default, default, dOutput, dParameters, dx, workspace);
+
+    /// <summary>Gradients for the last Forward with recurrent dropout, with the same <paramref name="recurrentMask"/> <c>[2, B, H]</c>.</summary>
+    public static void BackwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> output,
+                                LayerShape s, Activation activation, ReadOnlySpan<float> recurrentMask,
+                                Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace) =>
+        BackwardWithDropout(x, parameters, cache, output, s, activation, default, default, recurrentMask, default, dOutput, dParameters, dx, workspace);
+
+    /// <summary>
+    /// Gradients for the last Forward with dropout, with the same <paramref name="lengths"/>, masks and <paramref name="maskedInput"/>:
+    /// each direction's input gradient is masked as its input was before the two are summed into <paramref name="dx"/>.
+    /// </summary>
+    public static void BackwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> output,
+                                LayerShape s, Activation activation, ReadOnlySpan<int> lengths,
+                                ReadOnlySpan<float> inputMask, ReadOnlySpan<float> recurrentMask, ReadOnlySpan<float> maskedInput,
                                 Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace)
     {
         Check(s, x, parameters, cache, output);
         if (!lengths.IsEmpty)
             SequenceLengths.Check(lengths, s.Batch, s.Timesteps, nameof(lengths));
+        CheckDropout(s, inputMask, recurrentMask, maskedInput);
         LayerArguments.Length(dOutput.Length, checked(2 * Sequence(s, s.Units)), "[B, T, 2H]", nameof(dOutput));
         LayerArguments.Length(dParameters.Length, parameters.Length, "ParameterCount(I, H)", nameof(dParameters));
         LayerArguments.LengthOrEmpty(dx.Length, Sequence(s, s.Inputs), "[B, T, I]", nameof(dx));
@@ -105,11 +147,19 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
         Span<float> layerWorkspace = workspace[((2 * hidden) + inputs)..];
 
         Split(dOutput, s, lengths, dForward, dBackward);
-        TLayer.Backward(x, parameters[..half], cache[p.ForwardCache], cache[p.ForwardOutput], s, activation, dForward, dParameters[..half], dx, layerWorkspace);
-        TLayer.Backward(cache[p.ReversedInput], parameters[half..], cache[p.BackwardCache], cache[p.BackwardOutput], s, activation,
-                        dBackward, dParameters[half..], dReversedInput, layerWorkspace);
+        TLayer.BackwardWithDropout(inputMask.IsEmpty ? x : maskedInput, parameters[..half], cache[p.ForwardCache], cache[p.ForwardOutput], s, activation,
+                        Direction(recurrentMask, 0), dForward, dParameters[..half], dx, layerWorkspace);
+        TLayer.BackwardWithDropout(cache[p.ReversedInput], parameters[half..], cache[p.BackwardCache], cache[p.BackwardOutput], s, activation,
+                        Direction(recurrentMask, 1), dBackward, dParameters[half..], dReversedInput, layerWorkspace);
         if (!dx.IsEmpty)
+        {
+            if (!inputMask.IsEmpty)
+            {
+                DropoutMask.ApplyPerSample(dx, Direction(inputMask, 0), s.Batch, s.Timesteps, s.Inputs, dx);
+                DropoutMask.ApplyPerSample(dReversedInput, Direction(inputMask, 1), s.Batch, s.Timesteps, s.Inputs, dReversedInput);
+            }
             AddReversedTime(dReversedInput, s.Batch, s.Timesteps, s.Inputs, lengths, dx);
+        }
         // Each direction left its total d loss / d h_t in its half: back into dOutput, in the input's time.
         if (!dx.Overlaps(dOutput))
             Interleave(dForward, dBackward, s, lengths, dOutput);
@@ -179,6 +229,19 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
         LayerArguments.Length(cache.Length, CacheLength(s), "CacheLength(shape)", nameof(cache));
         LayerArguments.Length(output.Length, checked(2 * Sequence(s, s.Units)), "[B, T, 2H]", nameof(output));
     }
+
+    /// <summary>Dropout masks are empty or one per direction, <c>[2, B, I]</c> and <c>[2, B, H]</c>; an input mask needs <c>[B, T, I]</c> for the masked input.</summary>
+    private static void CheckDropout(LayerShape s, ReadOnlySpan<float> inputMask, ReadOnlySpan<float> recurrentMask, ReadOnlySpan<float> maskedInput)
+    {
+        LayerArguments.LengthOrEmpty(inputMask.Length, checked(2 * s.Batch * s.Inputs), "[2, B, I]", nameof(inputMask));
+        LayerArguments.LengthOrEmpty(recurrentMask.Length, checked(2 * s.Batch * s.Units), "[2, B, H]", nameof(recurrentMask));
+        if (!inputMask.IsEmpty)
+            LayerArguments.Length(maskedInput.Length, Sequence(s, s.Inputs), "[B, T, I]", nameof(maskedInput));
+    }
+
+    /// <summary>One direction's half of a mask of both directions (empty stays empty).</summary>
+    private static ReadOnlySpan<float> Direction(ReadOnlySpan<float> mask, int direction) =>
+        mask.IsEmpty ? default : mask.Slice(direction * (mask.Length / 2), mask.Length / 2);
 
     /// <summary>Sample <paramref name="b"/>'s real steps: its length, or all <paramref name="timesteps"/> when no lengths are given.</summary>
     private static int Length(ReadOnlySpan<int> lengths, int b, int timesteps) => lengths.IsEmpty ? timesteps : lengths[b];

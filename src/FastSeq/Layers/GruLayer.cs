@@ -80,10 +80,19 @@ public sealed class GruLayer : ISequenceLayer
     /// <param name="activation">The cell activation: <see cref="Activation.Tanh"/>, the only one the gates' equations take.</param>
     /// <param name="cache">Kept for <see cref="Backward"/>: <see cref="CacheLength"/> floats.</param>
     /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden)
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden) =>
+        ForwardWithDropout(x, parameters, s, activation, default, cache, hidden);
+
+    /// <summary>
+    /// Runs the layer with recurrent dropout: <c>h_{t-1} ⊙ recurrentMask[b]</c> enters the recurrent products of r, z and n
+    /// (<see cref="DropoutMask"/>; empty: none); the interpolation <c>z ⊙ h_{t-1}</c> keeps h_{t-1} whole.
+    /// </summary>
+    public static void ForwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, ReadOnlySpan<float> recurrentMask,
+                               Span<float> cache, Span<float> hidden)
     {
         LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
+        DropoutMask.CheckRecurrent(recurrentMask, s, hidden, "hidden");
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
         int rows = B * T, gateRow = G * H;
@@ -93,7 +102,7 @@ public sealed class GruLayer : ISequenceLayer
         Span<float> gates = cache[..(rows * gateRow)];                              // [B, T, 3H]
         Span<float> recurrentN = cache[(rows * gateRow)..];                         // [B, T, H]
 
-        if (B == 1 && FusedCells.Serves(H))
+        if (B == 1 && FusedCells.Serves(H) && recurrentMask.IsEmpty)
         {
             // One sequence: each step's products over [x_t | h_{t-1}] fused with its cell.
             for (int t = 0; t < T; t++)
@@ -113,7 +122,7 @@ public sealed class GruLayer : ISequenceLayer
             // Rows of timestep t sit T*H and T*3H apart: gates[:, t, r|z] += h[:, t-1]·Wh_rz, recurrentN[:, t] += h[:, t-1]·Wh_n.
             if (t > 0)
             {
-                ReadOnlySpan<float> previous = hidden[((t - 1) * H)..];
+                ReadOnlySpan<float> previous = DropoutMask.PreviousHidden(hidden, recurrentMask, s, t);
                 MatMul.MultiplyAdd(previous, T * H, recurrent, gateRow, B, H, 2 * H, gates[(t * gateRow)..], T * gateRow);
                 MatMul.MultiplyAdd(previous, T * H, recurrent[(2 * H)..], gateRow, B, H, H, recurrentN[(t * H)..], T * H);
             }
@@ -138,10 +147,16 @@ public sealed class GruLayer : ISequenceLayer
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
-                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
+                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace) =>
+        BackwardWithDropout(x, parameters, cache, hidden, s, activation, default, dHidden, dParameters, dx, workspace);
+
+    /// <summary>Backpropagation through time for the last <see cref="ForwardWithDropout"/> with the same <paramref name="recurrentMask"/>.</summary>
+    public static void BackwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
+                                ReadOnlySpan<float> recurrentMask, Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
     {
         LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
+        DropoutMask.CheckRecurrent(recurrentMask, s, dHidden, "dHidden");
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         LayerArguments.SequenceGradients(s, x, parameters, cache, hidden, dHidden, dParameters, dx, workspace, WorkspaceLength(s));
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
@@ -170,9 +185,12 @@ public sealed class GruLayer : ISequenceLayer
                 GateGradients(gates.Slice(row * gateRow, gateRow), recurrentN.Slice(row * H, H), previousH, dHidden.Slice(row * H, H), dPreviousH,
                               dRecurrentP.Slice(row * gateRow, gateRow), dInputN.Slice(row * H, H));
             }
-            // dh_{t-1} += dP_t·Whᵀ (the direct path through z was added above).
+            // dh_{t-1} += dP_t·Whᵀ, masked as h_{t-1} was (the direct path through z was added above).
             if (t > 0)
-                MatMul.MultiplyAdd(dRecurrentP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
+            {
+                MatMul.MultiplyAdd(dRecurrentP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, DropoutMask.PreviousHiddenGradient(dHidden, recurrentMask, s, t), T * H);
+                DropoutMask.AddPreviousHiddenGradient(dHidden, recurrentMask, s, t);
+            }
         }
 
         // Weight gradients over all B*T rows at once.
@@ -182,7 +200,7 @@ public sealed class GruLayer : ISequenceLayer
         Span<float> dRecurrentBias = dParameters.Slice((I + H + 1) * gateRow, gateRow);
         MatMul.MultiplyAddTransposedA(x, I, dRecurrentP, gateRow, I, rows, 2 * H, dKernel, gateRow);
         MatMul.MultiplyAddTransposedA(x, I, dInputN, H, I, rows, H, dKernel[(2 * H)..], gateRow);
-        BatchRows.AccumulateRecurrentGradient(hidden, dRecurrentP, s, gateRow, dRecurrent, previousHidden);
+        BatchRows.AccumulateRecurrentGradient(hidden, dRecurrentP, s, gateRow, dRecurrent, previousHidden, recurrentMask);
         BatchRows.AddColumnSums(dRecurrentP, rows, gateRow, dInputBias[..(2 * H)]);
         BatchRows.AddColumnSums(dInputN, rows, H, dInputBias[(2 * H)..]);
         BatchRows.AddColumnSums(dRecurrentP, rows, gateRow, dRecurrentBias);

@@ -18,6 +18,7 @@ internal enum LayerKind
     Gru,
     Dense,
     Embedding,
+    Dropout,
 }
 
 /// <summary>One tensor of a layer in a PyTorch <c>state_dict</c>: its full name, its shape in the file, and where and how it sits in the layer's parameters.</summary>
@@ -52,7 +53,8 @@ internal sealed class LayerKindInfo(
     int stateVectors,
     Activation defaultActivation,
     Activation[] activations,
-    bool takesTokens = false)
+    bool takesTokens = false,
+    bool dropsOut = false)
 {
     public LayerKind Kind { get; } = kind;
 
@@ -83,6 +85,13 @@ internal sealed class LayerKindInfo(
     /// </summary>
     public bool TakesTokens { get; } = takesTokens;
 
+    /// <summary>
+    /// Whether it is a <c>Dropout</c> layer: no parameters and no units of its own (its output is its input, as wide),
+    /// masking values in training only. Its <see cref="RuntimeType"/> is <c>DropoutMask</c>, which the model calls directly
+    /// rather than through <c>ISequenceLayer</c>.
+    /// </summary>
+    public bool DropsOut { get; } = dropsOut;
+
     /// <summary>Whether it reads sequences step by step (and so outputs a sequence only when asked to).</summary>
     public bool IsRecurrent => Gates > 0;
 
@@ -96,7 +105,7 @@ internal sealed class LayerKindInfo(
     /// Keras' parameter count, which is also the length of the layer's slice of the flat buffer (64-bit: declared sizes can
     /// overflow int); twice the one direction's for a bidirectional layer.
     /// </summary>
-    public long ParameterCount(long inputs, long units, bool bidirectional = false) => (bidirectional ? 2 : 1) * (IsRecurrent
+    public long ParameterCount(long inputs, long units, bool bidirectional = false) => DropsOut ? 0 : (bidirectional ? 2 : 1) * (IsRecurrent
         ? Gates * ((inputs * units) + (units * units) + (BiasVectors * units))
         : (inputs * units) + (BiasVectors * units));
 
@@ -117,6 +126,8 @@ internal sealed class LayerKindInfo(
 
     private IReadOnlyList<LayerTensor> OneDirection(string name, int inputs, int units)
     {
+        if (DropsOut)
+            return [];
         if (TakesTokens)
             return [new LayerTensor(name + ".weight", [inputs, units], 0, TensorLayout.Table)];
         if (!IsRecurrent)
@@ -161,8 +172,11 @@ internal static class LayerCatalog
     public static readonly LayerKindInfo Embedding = new(LayerKind.Embedding, "FastSeq.EmbeddingAttribute", "embedding", "Embedding", "EmbeddingLayer",
         gates: 0, biasVectors: 0, stateVectors: 0, Activation.Linear, [Activation.Linear], takesTokens: true);
 
+    public static readonly LayerKindInfo Dropout = new(LayerKind.Dropout, "FastSeq.DropoutAttribute", "dropout", "Dropout", "DropoutMask",
+        gates: 0, biasVectors: 0, stateVectors: 0, Activation.Linear, [Activation.Linear], dropsOut: true);
+
     /// <summary>All kinds, in <see cref="LayerKind"/> order.</summary>
-    public static readonly IReadOnlyList<LayerKindInfo> All = [SimpleRnn, Lstm, Gru, Dense, Embedding];
+    public static readonly IReadOnlyList<LayerKindInfo> All = [SimpleRnn, Lstm, Gru, Dense, Embedding, Dropout];
 
     public static LayerKindInfo Of(LayerKind kind) => All[(int)kind];
 

@@ -76,10 +76,16 @@ public sealed class LstmLayer : ISequenceLayer
     /// <param name="activation">The cell activation: <see cref="Activation.Tanh"/>, the only one the gates' equations take.</param>
     /// <param name="cache">Kept for <see cref="Backward"/>: <see cref="CacheLength"/> floats.</param>
     /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden)
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden) =>
+        ForwardWithDropout(x, parameters, s, activation, default, cache, hidden);
+
+    /// <summary>Runs the layer with recurrent dropout: <c>h_{t-1} ⊙ recurrentMask[b]</c> enters the recurrent product of every gate (<see cref="DropoutMask"/>; empty: none).</summary>
+    public static void ForwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, ReadOnlySpan<float> recurrentMask,
+                               Span<float> cache, Span<float> hidden)
     {
         LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
+        DropoutMask.CheckRecurrent(recurrentMask, s, hidden, "hidden");
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
         int rows = B * T, gateRow = G * H;
@@ -89,7 +95,7 @@ public sealed class LstmLayer : ISequenceLayer
         Span<float> gates = cache[..(rows * gateRow)];                            // [B, T, 4H]
         Span<float> cells = cache[(rows * gateRow)..];                            // [B, T, H]
 
-        if (B == 1 && FusedCells.Serves(H))
+        if (B == 1 && FusedCells.Serves(H) && recurrentMask.IsEmpty)
         {
             // One sequence: each step's products over [x_t | h_{t-1}] fused with its cell, from the bias.
             ReadOnlySpan<float> stacked = parameters[..((I + H) * gateRow)];
@@ -108,7 +114,7 @@ public sealed class LstmLayer : ISequenceLayer
         {
             // Rows of timestep t sit T*H (hidden) and T*4H (gates) apart: gates[:, t] += h[:, t-1]·Wh.
             if (t > 0)
-                MatMul.MultiplyAdd(hidden[((t - 1) * H)..], T * H, recurrent, gateRow, B, H, gateRow, gates[(t * gateRow)..], T * gateRow);
+                MatMul.MultiplyAdd(DropoutMask.PreviousHidden(hidden, recurrentMask, s, t), T * H, recurrent, gateRow, B, H, gateRow, gates[(t * gateRow)..], T * gateRow);
             for (int b = 0; b < B; b++)
             {
                 int row = b * T + t;
@@ -134,10 +140,16 @@ public sealed class LstmLayer : ISequenceLayer
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
-                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
+                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace) =>
+        BackwardWithDropout(x, parameters, cache, hidden, s, activation, default, dHidden, dParameters, dx, workspace);
+
+    /// <summary>Backpropagation through time for the last <see cref="ForwardWithDropout"/> with the same <paramref name="recurrentMask"/>.</summary>
+    public static void BackwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
+                                ReadOnlySpan<float> recurrentMask, Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
     {
         LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
+        DropoutMask.CheckRecurrent(recurrentMask, s, dHidden, "dHidden");
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         LayerArguments.SequenceGradients(s, x, parameters, cache, hidden, dHidden, dParameters, dx, workspace, WorkspaceLength(s));
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
@@ -164,13 +176,16 @@ public sealed class LstmLayer : ISequenceLayer
                 ReadOnlySpan<float> previousCell = t > 0 ? cells.Slice((row - 1) * H, H) : default;
                 GateGradients(gate, cells.Slice(row * H, H), previousCell, dHidden.Slice(row * H, H), dCell.Slice(b * H, H), dP.Slice(row * gateRow, gateRow));
             }
-            // dh_{t-1} += dP_t·Whᵀ.
+            // dh_{t-1} += dP_t·Whᵀ, masked as h_{t-1} was.
             if (t > 0)
-                MatMul.MultiplyAdd(dP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
+            {
+                MatMul.MultiplyAdd(dP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, DropoutMask.PreviousHiddenGradient(dHidden, recurrentMask, s, t), T * H);
+                DropoutMask.AddPreviousHiddenGradient(dHidden, recurrentMask, s, t);
+            }
         }
 
         // Weight gradients over all B*T rows at once.
-        BatchRows.AccumulateWeightGradients(x, hidden, dP, s, gateRow, dParameters, previousHidden);
+        BatchRows.AccumulateWeightGradients(x, hidden, dP, s, gateRow, dParameters, previousHidden, recurrentMask);
 
         if (!dx.IsEmpty)
         {

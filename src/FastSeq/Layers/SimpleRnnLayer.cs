@@ -73,9 +73,15 @@ public sealed class SimpleRnnLayer : ISequenceLayer
     /// <param name="activation">Linear, Tanh, Sigmoid or Relu.</param>
     /// <param name="cache">Kept for <see cref="Backward"/>: <see cref="CacheLength"/> floats.</param>
     /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden)
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden) =>
+        ForwardWithDropout(x, parameters, s, activation, default, cache, hidden);
+
+    /// <summary>Runs the layer with recurrent dropout: <c>h_{t-1} ⊙ recurrentMask[b]</c> enters the recurrent product (<see cref="DropoutMask"/>; empty: none).</summary>
+    public static void ForwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, ReadOnlySpan<float> recurrentMask,
+                               Span<float> cache, Span<float> hidden)
     {
         LayerArguments.Shape(s);
+        DropoutMask.CheckRecurrent(recurrentMask, s, hidden, "hidden");
         LayerArguments.ElementwiseActivation(activation, nameof(activation));
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
@@ -92,7 +98,7 @@ public sealed class SimpleRnnLayer : ISequenceLayer
         {
             // Rows of timestep t sit T*H apart: z[:, t] += h[:, t-1]·Wh, then h[:, t] = act(z[:, t]).
             if (t > 0)
-                MatMul.MultiplyAdd(hidden[((t - 1) * H)..], sequence, recurrent, H, B, H, H, preActivation[(t * H)..], sequence);
+                MatMul.MultiplyAdd(DropoutMask.PreviousHidden(hidden, recurrentMask, s, t), sequence, recurrent, H, B, H, H, preActivation[(t * H)..], sequence);
             for (int b = 0; b < B; b++)
             {
                 int offset = b * sequence + t * H;
@@ -113,9 +119,15 @@ public sealed class SimpleRnnLayer : ISequenceLayer
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
-                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
+                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace) =>
+        BackwardWithDropout(x, parameters, cache, hidden, s, activation, default, dHidden, dParameters, dx, workspace);
+
+    /// <summary>Backpropagation through time for the last <see cref="ForwardWithDropout"/> with the same <paramref name="recurrentMask"/>.</summary>
+    public static void BackwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
+                                ReadOnlySpan<float> recurrentMask, Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
     {
         LayerArguments.Shape(s);
+        DropoutMask.CheckRecurrent(recurrentMask, s, dHidden, "dHidden");
         LayerArguments.ElementwiseActivation(activation, nameof(activation));
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         LayerArguments.SequenceGradients(s, x, parameters, cache, hidden, dHidden, dParameters, dx, workspace, WorkspaceLength(s));
@@ -140,11 +152,14 @@ public sealed class SimpleRnnLayer : ISequenceLayer
                 ElementwiseActivation.MultiplyByDerivative(activation, hidden.Slice(offset, H), dHidden.Slice(offset, H), dP.Slice(offset, H));
             }
             if (t > 0)
-                MatMul.MultiplyAdd(dP[(t * H)..], sequence, recurrentT, H, B, H, H, dHidden[((t - 1) * H)..], sequence);
+            {
+                MatMul.MultiplyAdd(dP[(t * H)..], sequence, recurrentT, H, B, H, H, DropoutMask.PreviousHiddenGradient(dHidden, recurrentMask, s, t), sequence);
+                DropoutMask.AddPreviousHiddenGradient(dHidden, recurrentMask, s, t);
+            }
         }
 
         // Weight gradients over all B*T rows at once.
-        BatchRows.AccumulateWeightGradients(x, hidden, dP, s, H, dParameters, previousHidden);
+        BatchRows.AccumulateWeightGradients(x, hidden, dP, s, H, dParameters, previousHidden, recurrentMask);
 
         if (!dx.IsEmpty)
         {

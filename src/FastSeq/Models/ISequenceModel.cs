@@ -61,6 +61,20 @@ public interface ISequenceModel
     /// </summary>
     void Forward(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, int batchSize);
 
+    /// <summary>
+    /// <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/>, in training when <paramref name="training"/> is true: the
+    /// layers that drop values (<c>Dropout</c>, <c>RecurrentDropout</c>, <c>[Dropout]</c>) draw new masks, which the following
+    /// <see cref="Backward"/> applies again. With false, or in a model that drops nothing, the bits of Predict.
+    /// </summary>
+    void Forward(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, int batchSize, bool training);
+
+    /// <summary>
+    /// Restarts the source of the dropout masks at <paramref name="seed"/> (until then, the seed the model was made with): the
+    /// training passes that follow draw the same masks for the same seed, the next one those of pass <paramref name="pass"/> (from 0).
+    /// Nothing for a model that drops nothing.
+    /// </summary>
+    void ResetDropout(int seed, long pass = 0);
+
     /// <summary>Predicts sequences of <paramref name="lengths"/>, as <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/> runs them; any batch size.</summary>
     void Predict(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, Span<float> outputs, int batchSize);
 

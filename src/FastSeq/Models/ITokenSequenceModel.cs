@@ -18,6 +18,9 @@ public interface ITokenSequenceModel : ISequenceModel
     /// <summary>The training forward pass on token sequences; a bad id throws before anything changes.</summary>
     void Forward(ReadOnlySpan<int> tokens, int batchSize);
 
+    /// <summary>The forward pass on token sequences, with dropout when <paramref name="training"/> (as the float overload).</summary>
+    void Forward(ReadOnlySpan<int> tokens, int batchSize, bool training);
+
     /// <summary>Advances <paramref name="streams"/> streams by one token each, their states caller-owned.</summary>
     void Step(ReadOnlySpan<int> tokens, Span<float> outputs, Span<float> states, int streams);
 }

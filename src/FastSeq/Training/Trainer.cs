@@ -110,7 +110,7 @@ public sealed class Trainer<TModel>
                                out float loss, out int correct, out double absoluteErrors, out int nonFiniteGradient)
     {
         CheckTargets(targets, batchSize);
-        Model.Forward(inputs, lengths, batchSize);
+        Model.Forward(inputs, lengths, batchSize, training: true);
         return TryUpdate(targets, batchSize, forFit, out loss, out correct, out absoluteErrors, out nonFiniteGradient);
     }
 
@@ -138,7 +138,7 @@ public sealed class Trainer<TModel>
         if (Model is not ITokenSequenceModel tokenModel)
             throw new InvalidOperationException($"{typeof(TModel).Name} reads floats, not token ids: its first layer is not an Embedding.");
         CheckTargets(targets, batchSize);
-        tokenModel.Forward(tokens, batchSize);
+        tokenModel.Forward(tokens, batchSize, training: true);
         if (!TryUpdate(targets, batchSize, forFit: false, out float loss, out _, out _, out int nonFiniteGradient))
             throw Diverged(epoch: null, batch: null, loss, nonFiniteGradient);
         return loss;
@@ -233,7 +233,7 @@ public sealed class Trainer<TModel>
     /// <param name="batchSize">Samples per update, from 1 to the model's MaxBatchSize; the last batch may be smaller.</param>
     /// <param name="validationSplit">Fraction of the samples, in [0, 1), held out from the end for validation.</param>
     /// <param name="shuffle">Whether each epoch visits the training samples in a new seeded order.</param>
-    /// <param name="seed">Seed of the shuffling: the same seed, model and data give the same bits.</param>
+    /// <param name="seed">Seed of the shuffling and of the dropout masks (<see cref="ISequenceModel.ResetDropout"/>): the same seed, model and data give the same bits.</param>
     /// <param name="onEpochEnd">Receives each epoch's figures; null writes progress to the console.</param>
     /// <param name="skipNonFiniteBatches">
     /// When false (the default), a batch whose loss or gradient is not finite stops the Fit with a <see cref="TrainingDivergedException"/>
@@ -294,6 +294,8 @@ public sealed class Trainer<TModel>
         var random = new SeededShuffle(seed);
         for (int epoch = 1; epoch <= initialEpoch && shuffle; epoch++)
             random.Shuffle(order);
+        // Each training batch is a pass of the dropout masks: a resumed Fit goes on with the masks of the batches it resumes.
+        Model.ResetDropout(seed, (long)initialEpoch * batches);
 
         foreach (Callback callback in _callbacks)
             callback.OnTrainBegin(_context);

@@ -146,6 +146,22 @@ public class GeneratorDiagnosticsTests
     }
 
     [Theory]
+    [InlineData("Lstm(8, Dropout = 1f)", "Dropout of layer 'lstm' is 1; a dropout rate must be in [0, 1): the fraction of values dropped in training")]
+    [InlineData("Gru(8, RecurrentDropout = -0.2f)", "RecurrentDropout of layer 'gru' is -0.2; a dropout rate must be in [0, 1): the fraction of values dropped in training")]
+    [InlineData("SimpleRnn(8, Dropout = float.NaN)", "Dropout of layer 'simple_rnn' is NaN; a dropout rate must be in [0, 1): the fraction of values dropped in training")]
+    [InlineData("Dropout(1.5f)", "Rate of layer 'dropout' is 1.5; a dropout rate must be in [0, 1): the fraction of values dropped in training")]
+    public void Dropout_rate_outside_zero_to_one_is_an_error_at_the_layer(string layer, string message)
+    {
+        string source = "using FastSeq;\n[SequenceModel(Timesteps = 10, Features = 1)]\n[" + layer + "]\n[Dense(1)]\npublic partial class M;";
+        var (generator, _, _) = GeneratorHarness.Run(source);
+        Diagnostic d = Assert.Single(generator);
+        Assert.Equal("FSEQ0016", d.Id);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Equal(layer, TextAt(d, source));
+        Assert.Equal(message, d.GetMessage());
+    }
+
+    [Theory]
     [InlineData("Dense(1, Activation = (Activation)42)", "Layer 'dense' (Dense) does not support activation (Activation)42; use Activation.Linear, Activation.Tanh, Activation.Sigmoid, Activation.Relu or Activation.Softmax")]
     [InlineData("Dense(1, Activation = (Activation)(-1))", "Layer 'dense' (Dense) does not support activation (Activation)(-1); use Activation.Linear, Activation.Tanh, Activation.Sigmoid, Activation.Relu or Activation.Softmax")]
     [InlineData("SimpleRnn(8, Activation = (Activation)42)", "Layer 'simple_rnn' (SimpleRnn) does not support activation (Activation)42; use Activation.Tanh or Activation.Relu")]

@@ -62,10 +62,26 @@ public class GeneratorSnapshotTests
             [Dense(2, Activation = Activation.Softmax)]
             public partial class SentimentClassifier;
             """,
+
+        // Dropout of every kind: before a layer, on a recurrent layer's inputs and state (one direction and both), and last.
+        ["NoisyTagger"] = """
+            using FastSeq;
+
+            namespace Demo.Noise;
+
+            [SequenceModel(Timesteps = 8, Features = 3, MaxBatchSize = 16)]
+            [Dropout(0.1f)]
+            [Lstm(8, ReturnSequences = true, Dropout = 0.2f, RecurrentDropout = 0.2f)]
+            [Gru(4, ReturnSequences = true, Bidirectional = true, RecurrentDropout = 0.25f)]
+            [Dense(2)]
+            [Dropout(0.5f)]
+            public partial class NoisyTagger;
+            """,
     };
 
     private static readonly Dictionary<string, string> s_hintNames = new()
     {
+        ["NoisyTagger"] = "Demo.Noise.NoisyTagger.FastSeq.g.cs",
         ["SineForecaster"] = "SineForecaster.FastSeq.g.cs",
         ["SequenceTagger"] = "Demo.Tagging.SequenceTagger.FastSeq.g.cs",
         ["AnomalyDetector"] = "Demo.Sensors.Detectors.AnomalyDetector.FastSeq.g.cs",

@@ -1,6 +1,8 @@
+using FastSeq.Tests.Models;
+
 namespace FastSeq.Tests.Training;
 
-/// <summary>The new optimizers, clipping, losses, divergence guard and callbacks keep training allocation-free after warm-up.</summary>
+/// <summary>The new optimizers, clipping, losses, divergence guard, callbacks and dropout keep training allocation-free after warm-up.</summary>
 public class TrainingAllocationTests
 {
     public static TheoryData<string> Losses => ["MeanAbsoluteError", "Huber", "CategoricalCrossEntropy"];
@@ -23,6 +25,18 @@ public class TrainingAllocationTests
             float[] targets = LossTestData.Targets(loss, Batch * RiseTagger.OutputLength, RiseTagger.OutputUnits, seed: 1);
             Allocations.AssertNone(() => trainer.TrainBatch(inputs, targets, Batch));
         }
+    }
+
+    [Fact]
+    public void Training_with_dropout_of_every_kind_allocates_nothing()
+    {
+        var trainer = new Trainer<DropoutStack>(new DropoutStack(seed: 1), new Adam(1e-3f), Loss.MeanSquaredError);
+        float[] inputs = DropoutTests.Inputs(4 * DropoutStack.InputLength, seed: 1);
+        float[] targets = DropoutTests.Inputs(4 * DropoutStack.OutputLength, seed: 2);
+        Allocations.AssertNone(() => trainer.TrainBatch(inputs, targets, 4));
+
+        SequenceDataset data = DropoutTests.Data(count: 20);
+        Allocations.AssertNone(() => trainer.Fit(data, epochs: 2, batchSize: 4, validationSplit: 0.2f, onEpochEnd: static _ => { }));
     }
 
     [Fact]

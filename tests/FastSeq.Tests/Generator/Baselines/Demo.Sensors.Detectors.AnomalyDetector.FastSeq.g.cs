@@ -133,7 +133,13 @@ partial class Detectors
         public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize) => Forward(inputs, default, batchSize);
 
         /// <summary>The training forward pass on sequences of <paramref name="lengths"/>, as <see cref="Predict(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float}, int)"/> runs them; Backward then gives them no gradient past their ends.</summary>
-        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize)
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize) => Forward(inputs, lengths, batchSize, training: false);
+
+        /// <summary>
+        /// The forward pass on sequences of <paramref name="lengths"/> (empty: all full); when <paramref name="training"/>, with dropout:
+        /// this model drops nothing, so training gives the bits of Predict too.
+        /// </summary>
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize, bool training)
         {
             global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);
             global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
@@ -149,6 +155,12 @@ partial class Detectors
             t.LengthCount = lengths.Length;
             RunForward(_parameters, t.Inputs.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations);
             t.BatchSize = batchSize;
+        }
+
+        /// <summary>Restarts the source of the dropout masks; this model drops nothing, so nothing changes.</summary>
+        public void ResetDropout(int seed)
+        {
+            // This model drops nothing.
         }
 
         /// <summary>The forward pass of <paramref name="batchSize"/> sequences (of <paramref name="lengths"/>, or full when empty), layer after layer, into <paramref name="a"/>.</summary>
