@@ -84,7 +84,7 @@ public class BidirectionalTests
     private delegate void BidirectionalRun(float[] x, float[] parameters, LayerShape s, float[] output);
 
     private static BidirectionalRun Run<TLayer>(Activation activation)
-        where TLayer : ISequenceLayer =>
+        where TLayer : IRecurrentLayer =>
         (x, parameters, s, output) => BidirectionalLayer<TLayer>.Forward(x, parameters, s, activation, new float[BidirectionalLayer<TLayer>.CacheLength(s)], output);
 
     private static float[] Reversed(float[] sequence, int batch, int timesteps, int width)
