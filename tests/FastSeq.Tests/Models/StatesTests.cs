@@ -194,6 +194,57 @@ public class StatesTests
     }
 
     [Fact]
+    public void Forward_may_continue_from_the_model_s_own_final_states()
+    {
+        var model = new MixedSequenceStack(seed: 5);
+        const int B = 3;
+        var random = new Random(8);
+        float[] first = RandomTensors.Uniform(random, B * MixedSequenceStack.InputLength, -1f, 1f);
+        float[] second = RandomTensors.Uniform(random, B * MixedSequenceStack.InputLength, -1f, 1f);
+        model.Forward(first, [5, 2, 3], default, B);
+        float[] copied = model.FinalStates.ToArray();
+        model.Forward(second, default, copied, B);
+        float[] outputs = model.Outputs.ToArray(), final = model.FinalStates.ToArray();
+
+        model.Forward(first, [5, 2, 3], default, B);
+        model.Forward(second, default, model.FinalStates, B);   // read and overwritten layer by layer
+        Assert.Equal(outputs, model.Outputs.ToArray());
+        Assert.Equal(final, model.FinalStates.ToArray());
+    }
+
+    [Fact]
+    public void Predict_with_states_from_many_threads_on_one_instance_gives_the_bits_of_sequential_calls()
+    {
+        var model = new LstmStackClassifierModel(seed: 3);
+        const int Threads = 6, B = 5, Rounds = 20;
+        int S = LstmStackClassifierModel.StreamStateLength;
+        var random = new Random(9);
+        float[][] inputs = [.. Enumerable.Range(0, Threads).Select(_ => RandomTensors.Uniform(random, B * LstmStackClassifierModel.InputLength, -1f, 1f))];
+        float[][] initial = [.. Enumerable.Range(0, Threads).Select(_ => RandomTensors.Uniform(random, B * S, -1f, 1f))];
+        int[] lengths = Lengths(B, LstmStackClassifierModel.Timesteps);
+        var expectedOutputs = new float[Threads][];
+        var expectedStates = new float[Threads][];
+        for (int k = 0; k < Threads; k++)
+        {
+            expectedStates[k] = [.. initial[k]];
+            expectedOutputs[k] = new float[B * LstmStackClassifierModel.OutputLength];
+            model.Predict(inputs[k], lengths, expectedOutputs[k], expectedStates[k], B);
+        }
+
+        Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, k =>
+        {
+            float[] outputs = new float[expectedOutputs[k].Length];
+            for (int round = 0; round < Rounds; round++)
+            {
+                float[] states = [.. initial[k]];
+                model.Predict(inputs[k], lengths, outputs, states, B);
+                Assert.Equal(expectedOutputs[k], outputs);
+                Assert.Equal(expectedStates[k], states);
+            }
+        });
+    }
+
+    [Fact]
     public void Wrong_or_non_finite_states_are_rejected_naming_them()
     {
         var model = new LstmStackClassifierModel();
