@@ -156,7 +156,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
             w.Line($"    {x}, {Parameters("parameters")}, {Local}Shape, {ActivationArgument}, lengths, {StateSlice("initialStates", "streams", "first", "batchSize")},");
             w.Line($"    {cache}, {Local}Output);");
             w.Line("if (!finalStates.IsEmpty)");
-            w.Line($"    {Runtime}.FinalState({cache}, {Local}Output, {Local}Shape, lengths, {StateSlice("finalStates", "streams", "first", "batchSize", whenEmpty: false)});");
+            w.Line($"    {Runtime}.FinalState({cache}, {Local}Output, {Local}Shape, lengths, {StateSlice("finalStates", "streams", "first", "batchSize", mayBeEmpty: false)});");
         }
         else
         {
@@ -215,7 +215,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         string output = StepWritesCallerOutputs
             ? "outputs.Slice(first * OutputUnits, count * OutputUnits)"
             : $"s.{Id}Output.AsSpan(0, count * {Units})";
-        string state = Layer.StateLength == 0 ? "global::System.Span<float>.Empty" : StateSlice("states", "streams", "first", "count", whenEmpty: false);
+        string state = Layer.StateLength == 0 ? "global::System.Span<float>.Empty" : StateSlice("states", "streams", "first", "count", mayBeEmpty: false);
         w.Line(Heading);
         w.Line($"{Runtime}.Step(");
         w.Line($"    {x}, {Parameters("parameters")}, count, {N(Layer.Inputs)}, {Units}, {ActivationArgument},");
@@ -233,15 +233,15 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     /// <summary>
     /// Its part of a model's <paramref name="states"/> (or their gradients) for <paramref name="count"/> sequences from
     /// <paramref name="first"/> of <paramref name="sequences"/>: each layer's states for all the sequences are contiguous, layer
-    /// after layer (the model's state layout). Empty when the states are, unless <paramref name="whenEmpty"/> is false.
+    /// after layer (the model's state layout). Empty when the states are, unless <paramref name="mayBeEmpty"/> is false.
     /// </summary>
-    private string StateSlice(string states, string sequences, string first, string count, bool whenEmpty = true)
+    private string StateSlice(string states, string sequences, string first, string count, bool mayBeEmpty = true)
     {
         string layerStart = StateOffset == 0 ? "" : $"{N(StateOffset)} * {sequences}";
         string start = first == "0" ? (layerStart.Length == 0 ? "0" : layerStart)
             : (layerStart.Length == 0 ? "" : $"({layerStart}) + ") + $"({first} * {N(StateLength)})";
         string slice = $"{states}.Slice({start}, {count} * {N(StateLength)})";
-        return whenEmpty ? $"{states}.IsEmpty ? default : {slice}" : slice;
+        return mayBeEmpty ? $"{states}.IsEmpty ? default : {slice}" : slice;
     }
 
     /// <summary>Its PyTorch state_dict entries, from the catalogue.</summary>
