@@ -22,7 +22,7 @@ public sealed partial class FastSeqGenerator
         w.Line("public global::System.ReadOnlySpan<global::FastSeq.Models.ModelLayer> Layers => s_layers;");
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// The total d loss / d h_t of recurrent layer <paramref name=\"layer\"/> in the last <see cref=\"Backward\"/>, every step,");
+        w.Line("/// The total d loss / d h_t of recurrent layer <paramref name=\"layer\"/> in the last Backward, every step,");
         w.Line("/// <c>[B, T, OutputUnits]</c>; empty for a layer that is not recurrent and before the first Backward. The next Backward overwrites it.");
         w.Line("/// </summary>");
         w.Open("public global::System.ReadOnlySpan<float> HiddenStateGradients(int layer)");

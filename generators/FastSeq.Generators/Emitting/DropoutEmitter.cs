@@ -55,7 +55,7 @@ internal sealed class DropoutEmitter(ModelSpec model, LayerSpec layer, bool isFi
     }
 
     /// <summary>A stream's step passes its input on, into the caller's outputs when it is the last layer.</summary>
-    public override string WriteStep(SourceWriter w, string x, int stateOffset)
+    public override string WriteStep(SourceWriter w, string x)
     {
         if (!StepWritesCallerOutputs)
             return x;

@@ -11,7 +11,7 @@ namespace FastSeq.Diagnostics;
 /// </summary>
 /// <remarks>
 /// Opt-in: set <see cref="Trainer{TModel}.GradientFlow"/> to one and the trainer calls <see cref="Record"/> after every
-/// batch's Backward (or call it yourself after <see cref="ISequenceModel.Backward"/>). Its buffers are made by the
+/// batch's Backward (or call it yourself after <c>Backward</c>). Its buffers are made by the
 /// constructor; <see cref="Record"/> allocates nothing. <see cref="Report"/> gives the means since the last
 /// <see cref="Reset"/> as a picture (<see cref="GradientFlowReport.ToSvg"/>) or a console view.
 /// </remarks>

@@ -96,23 +96,6 @@ public sealed class DenseLayer : ISequenceLayer
             ElementwiseActivation.Apply(activation, preActivation, output);
     }
 
-    /// <summary>The contract's recurrent-dropout Forward: a Dense layer has no recurrence, so <paramref name="recurrentMask"/> must be empty.</summary>
-    public static void ForwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, ReadOnlySpan<float> recurrentMask,
-                               Span<float> preActivation, Span<float> output)
-    {
-        LayerArguments.LengthOrEmpty(recurrentMask.Length, 0, "no recurrence", nameof(recurrentMask));
-        Forward(x, parameters, s, activation, preActivation, output);
-    }
-
-    /// <summary>The contract's recurrent-dropout Backward: <paramref name="recurrentMask"/> must be empty.</summary>
-    public static void BackwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> preActivation, ReadOnlySpan<float> output,
-                                LayerShape s, Activation activation, ReadOnlySpan<float> recurrentMask,
-                                Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace)
-    {
-        LayerArguments.LengthOrEmpty(recurrentMask.Length, 0, "no recurrence", nameof(recurrentMask));
-        Backward(x, parameters, preActivation, output, s, activation, dOutput, dParameters, dx, workspace);
-    }
-
     /// <summary>Gradients for the last <see cref="Forward"/> on the same inputs.</summary>
     /// <param name="x">Inputs <c>[rows, I]</c> given to <see cref="Forward"/>.</param>
     /// <param name="parameters">The layer's parameters.</param>

@@ -146,6 +146,36 @@ public static class DropoutMask
     }
 
     /// <summary>
+    /// The initial h as it enters the first step's recurrent product, with its row stride in <paramref name="ld"/>: the first
+    /// <c>H</c> floats of each sample's <paramref name="initialState"/> (<paramref name="stateLength"/> apart), or, with a recurrent
+    /// mask, those times the sample's mask, written into step 0's rows of <paramref name="hidden"/> (which step 0 then overwrites).
+    /// </summary>
+    internal static ReadOnlySpan<float> InitialHidden(ReadOnlySpan<float> initialState, int stateLength, Span<float> hidden, ReadOnlySpan<float> recurrentMask,
+                                                      LayerShape s, out int ld)
+    {
+        int T = s.Timesteps, H = s.Units;
+        if (recurrentMask.IsEmpty)
+        {
+            ld = stateLength;
+            return initialState;
+        }
+        for (int b = 0; b < s.Batch; b++)
+            TensorPrimitives.Multiply(initialState.Slice(b * stateLength, H), recurrentMask.Slice(b * H, H), hidden.Slice(b * T * H, H));
+        ld = T * H;
+        return hidden;
+    }
+
+    /// <summary>The gradient through <see cref="InitialHidden"/>: each sample's d loss / d h_{-1} (<paramref name="ld"/> apart) <c>⊙= mask</c>; nothing without a mask.</summary>
+    internal static void MaskInitialHiddenGradient(Span<float> dInitialState, int ld, ReadOnlySpan<float> recurrentMask, LayerShape s)
+    {
+        if (recurrentMask.IsEmpty || dInitialState.IsEmpty)
+            return;
+        int H = s.Units;
+        for (int b = 0; b < s.Batch; b++)
+            TensorPrimitives.Multiply(dInitialState.Slice(b * ld, H), recurrentMask.Slice(b * H, H), dInitialState.Slice(b * ld, H));
+    }
+
+    /// <summary>
     /// Where step t's product with the transposed recurrent kernel goes, rows <c>T*H</c> apart: into dh_{t-1} directly, or,
     /// with a recurrent mask, into the rows of step t of <paramref name="dHidden"/> (spent by then), cleared, for
     /// <see cref="AddPreviousHiddenGradient"/> to mask.
@@ -171,6 +201,17 @@ public static class DropoutMask
             int previous = ((b * T) + t - 1) * H;
             Span<float> dPrevious = dHidden.Slice(previous, H);
             TensorPrimitives.MultiplyAdd(dHidden.Slice(previous + H, H), recurrentMask.Slice(b * H, H), dPrevious, dPrevious);
+        }
+    }
+
+    /// <summary>With a recurrent mask, <c>dh_{-1} += product ⊙ mask</c>, the product being in step 0's rows of <paramref name="dHidden"/> (<see cref="PreviousHiddenGradient"/> at t = 0).</summary>
+    internal static void AddInitialHiddenGradient(ReadOnlySpan<float> dHidden, ReadOnlySpan<float> recurrentMask, LayerShape s, Span<float> dInitialState)
+    {
+        int T = s.Timesteps, H = s.Units;
+        for (int b = 0; b < s.Batch; b++)
+        {
+            Span<float> dInitial = dInitialState.Slice(b * H, H);
+            TensorPrimitives.MultiplyAdd(dHidden.Slice(b * T * H, H), recurrentMask.Slice(b * H, H), dInitial, dInitial);
         }
     }
 

@@ -46,20 +46,6 @@ public interface ISequenceLayer
                                   Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace);
 
     /// <summary>
-    /// <see cref="Forward"/> in training
-    /// with recurrent dropout (Keras <c>recurrent_dropout</c>): <c>h_{t-1} ⊙ recurrentMask[b]</c> enters the recurrent product,
-    /// one mask <c>[B, H]</c> (<see cref="DropoutMask"/>) for every step; empty: none, the same bits as without it. A layer with no
-    /// recurrence takes only an empty mask.
-    /// </summary>
-    static abstract void ForwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, ReadOnlySpan<float> recurrentMask,
-                                 Span<float> cache, Span<float> output);
-
-    /// <summary>The gradients of the masked <see cref="ForwardWithDropout"/>, with the same <paramref name="recurrentMask"/>.</summary>
-    static abstract void BackwardWithDropout(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> output,
-                                  LayerShape s, Activation activation, ReadOnlySpan<float> recurrentMask,
-                                  Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace);
-
-    /// <summary>
     /// What the layer passes on when it does not return sequences, <c>[B, output units]</c>: the state after its last step
     /// (for a layer that reads both directions, the forward state after the last step and the backward one after t = 0).
     /// Sequences of <paramref name="lengths"/> (<see cref="SequenceLengths"/>; empty: all full) end at their last real step.

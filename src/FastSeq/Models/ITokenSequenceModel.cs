@@ -21,6 +21,15 @@ public interface ITokenSequenceModel : ISequenceModel
     /// <summary>The forward pass on token sequences, with dropout when <paramref name="training"/> (as the float overload).</summary>
     void Forward(ReadOnlySpan<int> tokens, int batchSize, bool training);
 
+    /// <summary>The training forward pass on token sequences from <paramref name="initialStates"/> (empty: zeros).</summary>
+    void Forward(ReadOnlySpan<int> tokens, ReadOnlySpan<float> initialStates, int batchSize);
+
+    /// <summary>Predicts token sequences from the recurrent <paramref name="states"/> and overwrites them with the final ones.</summary>
+    void Predict(ReadOnlySpan<int> tokens, Span<float> outputs, Span<float> states, int batchSize);
+
+    /// <summary>The forward pass on token sequences from <paramref name="initialStates"/> (empty: zeros), with dropout when <paramref name="training"/>.</summary>
+    void Forward(ReadOnlySpan<int> tokens, ReadOnlySpan<float> initialStates, int batchSize, bool training);
+
     /// <summary>Advances <paramref name="streams"/> streams by one token each, their states caller-owned.</summary>
     void Step(ReadOnlySpan<int> tokens, Span<float> outputs, Span<float> states, int streams);
 }

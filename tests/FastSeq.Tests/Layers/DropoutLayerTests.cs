@@ -133,15 +133,15 @@ public class DropoutLayerTests
 
         double Loss()
         {
-            BidirectionalLayer<LstmLayer>.ForwardWithDropout(x, parameters, s, Activation.Tanh, lengths, inputMask, recurrentMask, maskedInput, cache, output);
+            BidirectionalLayer<LstmLayer>.ForwardWithDropout(x, parameters, s, Activation.Tanh, lengths, default, inputMask, recurrentMask, maskedInput, cache, output);
             return FiniteDifferences.WeightedSum(weights, output);
         }
 
         Loss();
         var dParameters = new float[parameters.Length];
         var dx = new float[x.Length];
-        BidirectionalLayer<LstmLayer>.BackwardWithDropout(x, parameters, cache, output, s, Activation.Tanh, lengths, inputMask, recurrentMask, maskedInput,
-            (float[])weights.Clone(), dParameters, dx, new float[BidirectionalLayer<LstmLayer>.WorkspaceLength(s)]);
+        BidirectionalLayer<LstmLayer>.BackwardWithDropout(x, parameters, cache, output, s, Activation.Tanh, lengths, default, inputMask, recurrentMask, maskedInput,
+            (float[])weights.Clone(), dParameters, dx, default, new float[BidirectionalLayer<LstmLayer>.WorkspaceLength(s)]);
         FiniteDifferences.Check("parameters", parameters, dParameters, Loss);
         FiniteDifferences.Check("x", x, dx, Loss);
 
@@ -157,15 +157,63 @@ public class DropoutLayerTests
     public void A_recurrent_mask_of_the_wrong_length_or_overlapping_the_output_is_named()
     {
         var s = new LayerShape(2, 3, 2, 4);
-        var e = Assert.Throws<ArgumentException>(() => SimpleRnnLayer.ForwardWithDropout(new float[12], new float[SimpleRnnLayer.ParameterCount(2, 4)], s, Activation.Tanh,
+        var e = Assert.Throws<ArgumentException>(() => SimpleRnnLayer.ForwardWithDropout(new float[12], new float[SimpleRnnLayer.ParameterCount(2, 4)], s, Activation.Tanh, default, default,
             new float[5], new float[SimpleRnnLayer.CacheLength(s)], new float[24]));
         Assert.Equal("recurrentMask", e.ParamName);
         var hidden = new float[24];
-        var overlap = Assert.Throws<ArgumentException>(() => SimpleRnnLayer.ForwardWithDropout(new float[12], new float[SimpleRnnLayer.ParameterCount(2, 4)], s, Activation.Tanh,
+        var overlap = Assert.Throws<ArgumentException>(() => SimpleRnnLayer.ForwardWithDropout(new float[12], new float[SimpleRnnLayer.ParameterCount(2, 4)], s, Activation.Tanh, default, default,
             hidden.AsSpan(0, 8), new float[SimpleRnnLayer.CacheLength(s)], hidden));
         Assert.Equal("hidden", overlap.ParamName);
-        Assert.Throws<ArgumentException>(() => DenseLayer.ForwardWithDropout(new float[12], new float[DenseLayer.ParameterCount(2, 4)], s, Activation.Linear,
-            new float[8], new float[24], new float[24]));
+    }
+
+    /// <summary>Recurrent dropout from given initial states: the mask applies to h_{-1} too, and d loss / d initial state goes back through it.</summary>
+    [Theory]
+    [InlineData("SimpleRnn")]
+    [InlineData("Lstm")]
+    [InlineData("Gru")]
+    public void Recurrent_dropout_from_initial_states_matches_central_differences(string kind)
+    {
+        var s = new LayerShape(2, 4, 3, 5);
+        var random = new Random(21);
+        float[] parameters = RandomTensors.Uniform(random, ParameterCount(kind, s), -0.6f, 0.6f);
+        float[] x = RandomTensors.Uniform(random, s.Batch * s.Timesteps * s.Inputs, -1f, 1f);
+        int stateLength = kind == "Lstm" ? 2 * s.Units : s.Units;
+        float[] initial = RandomTensors.Uniform(random, s.Batch * stateLength, -1f, 1f);
+        float[] weights = RandomTensors.Uniform(random, s.Batch * s.Timesteps * s.Units, -1f, 1f);
+        float[] mask = Mask(s.Batch * s.Units, 0.4f, seed: 3);
+        int[] lengths = [4, 2];
+        var hidden = new float[weights.Length];
+        var cache = new float[kind switch { "SimpleRnn" => SimpleRnnLayer.CacheLength(s), "Lstm" => LstmLayer.CacheLength(s), _ => GruLayer.CacheLength(s) }];
+        void Forward() => (kind switch
+        {
+            "SimpleRnn" => (Action)(() => SimpleRnnLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, lengths, initial, mask, cache, hidden)),
+            "Lstm" => () => LstmLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, lengths, initial, mask, cache, hidden),
+            _ => () => GruLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, lengths, initial, mask, cache, hidden),
+        })();
+        double Loss()
+        {
+            Forward();
+            return FiniteDifferences.WeightedSum(weights, hidden);
+        }
+
+        Forward();
+        var dParameters = new float[parameters.Length];
+        var dInitial = new float[initial.Length];
+        float[] dHidden = (float[])weights.Clone();
+        switch (kind)
+        {
+            case "SimpleRnn":
+                SimpleRnnLayer.BackwardWithDropout(x, parameters, cache, hidden, s, Activation.Tanh, lengths, default, mask, dHidden, dParameters, default, dInitial, new float[SimpleRnnLayer.WorkspaceLength(s)]);
+                break;
+            case "Lstm":
+                LstmLayer.BackwardWithDropout(x, parameters, cache, hidden, s, Activation.Tanh, lengths, default, mask, dHidden, dParameters, default, dInitial, new float[LstmLayer.WorkspaceLength(s)]);
+                break;
+            default:
+                GruLayer.BackwardWithDropout(x, parameters, cache, hidden, s, Activation.Tanh, lengths, default, mask, dHidden, dParameters, default, dInitial, new float[GruLayer.WorkspaceLength(s)]);
+                break;
+        }
+        FiniteDifferences.Check("initial state", initial, dInitial, Loss);
+        FiniteDifferences.Check("parameters", parameters, dParameters, Loss);
     }
 
     private static float[] Mask(int length, float rate, int seed)
@@ -187,13 +235,13 @@ public class DropoutLayerTests
         switch (kind)
         {
             case "SimpleRnn":
-                SimpleRnnLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, mask, new float[SimpleRnnLayer.CacheLength(s)], hidden);
+                SimpleRnnLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, default, mask, new float[SimpleRnnLayer.CacheLength(s)], hidden);
                 break;
             case "Lstm":
-                LstmLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, mask, new float[LstmLayer.CacheLength(s)], hidden);
+                LstmLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, default, mask, new float[LstmLayer.CacheLength(s)], hidden);
                 break;
             default:
-                GruLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, mask, new float[GruLayer.CacheLength(s)], hidden);
+                GruLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, default, mask, new float[GruLayer.CacheLength(s)], hidden);
                 break;
         }
     }
@@ -207,22 +255,22 @@ public class DropoutLayerTests
             case "SimpleRnn":
             {
                 var cache = new float[SimpleRnnLayer.CacheLength(s)];
-                SimpleRnnLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, mask, cache, hidden);
-                SimpleRnnLayer.BackwardWithDropout(x, parameters, cache, hidden, s, Activation.Tanh, mask, dHidden, dParameters, dx, new float[SimpleRnnLayer.WorkspaceLength(s)]);
+                SimpleRnnLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, default, mask, cache, hidden);
+                SimpleRnnLayer.BackwardWithDropout(x, parameters, cache, hidden, s, Activation.Tanh, default, default, mask, dHidden, dParameters, dx, default, new float[SimpleRnnLayer.WorkspaceLength(s)]);
                 break;
             }
             case "Lstm":
             {
                 var cache = new float[LstmLayer.CacheLength(s)];
-                LstmLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, mask, cache, hidden);
-                LstmLayer.BackwardWithDropout(x, parameters, cache, hidden, s, Activation.Tanh, mask, dHidden, dParameters, dx, new float[LstmLayer.WorkspaceLength(s)]);
+                LstmLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, default, mask, cache, hidden);
+                LstmLayer.BackwardWithDropout(x, parameters, cache, hidden, s, Activation.Tanh, default, default, mask, dHidden, dParameters, dx, default, new float[LstmLayer.WorkspaceLength(s)]);
                 break;
             }
             default:
             {
                 var cache = new float[GruLayer.CacheLength(s)];
-                GruLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, mask, cache, hidden);
-                GruLayer.BackwardWithDropout(x, parameters, cache, hidden, s, Activation.Tanh, mask, dHidden, dParameters, dx, new float[GruLayer.WorkspaceLength(s)]);
+                GruLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, default, mask, cache, hidden);
+                GruLayer.BackwardWithDropout(x, parameters, cache, hidden, s, Activation.Tanh, default, default, mask, dHidden, dParameters, dx, default, new float[GruLayer.WorkspaceLength(s)]);
                 break;
             }
         }

@@ -21,8 +21,12 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
     public const int ParameterCount = 738;
     /// <summary>The most sequences one pass holds: larger Predict and Step calls run in slices of this many; Forward takes at most this many.</summary>
     public const int MaxBatchSize = 16;
-    /// <summary>Floats of recurrent state one stream carries between <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, global::System.Span{float})"/> calls.</summary>
-    public const int StreamStateLength = 16;
+    /// <summary>
+    /// Floats of recurrent state of one sequence: every recurrent layer's, layer after layer (h, then c for an LSTM; both directions,
+    /// forward first, for a bidirectional layer). The states of many sequences, in Step, Predict and Forward, hold each layer's
+    /// states for all of them in turn: <c>[B, its state length]</c> per layer, as PyTorch's <c>h_n</c> is <c>[layers, B, H]</c>.
+    /// </summary>
+    public const int StreamStateLength = 24;
 
     // Each layer's place in Parameters (and Gradients), and the shape of its call for a batch: [batch, T, inputs] -> [batch, T, units].
     private const int LstmOffset = 0, LstmLength = 384;
@@ -79,14 +83,26 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
     public global::FastSeq.Activation OutputActivation => global::FastSeq.Activation.Linear;
     /// <summary>All trainable parameters, layer after layer, in Keras layouts.</summary>
     public global::System.Span<float> Parameters => _parameters;
-    /// <summary>d loss / d <see cref="Parameters"/>, accumulated by <see cref="Backward"/> (made, with the training buffers, on first use).</summary>
+    /// <summary>d loss / d <see cref="Parameters"/>, accumulated by <see cref="Backward(global::System.ReadOnlySpan{float}, int, bool, bool)"/> (made, with the training buffers, on first use).</summary>
     public global::System.Span<float> Gradients => TrainingBuffers.Gradients;
     /// <summary>Outputs of the last <see cref="Forward(global::System.ReadOnlySpan{float}, int)"/> (empty before the first).</summary>
     public global::System.ReadOnlySpan<float> Outputs => _training is { } t ? t.Activations.Dropout1Output.AsSpan(0, t.BatchSize * Timesteps * 2) : default;
     /// <summary>Pre-activations of the final layer in the last <see cref="Forward(global::System.ReadOnlySpan{float}, int)"/> (empty before the first).</summary>
     public global::System.ReadOnlySpan<float> Logits => _training is { } t ? t.Activations.Dropout1Output.AsSpan(0, t.BatchSize * Timesteps * 2) : default;
-    /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them (empty before the first).</summary>
+    /// <summary>d loss / d inputs from the last <see cref="Backward(global::System.ReadOnlySpan{float}, int, bool, bool)"/> that computed them (empty before the first).</summary>
     public global::System.ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;
+
+    /// <summary>
+    /// Each sequence's recurrent states after its last real step in the last <see cref="Forward(global::System.ReadOnlySpan{float}, int)"/>,
+    /// <c>batchSize * StreamStateLength</c> floats in the layout of <see cref="StreamStateLength"/> (empty before the first):
+    /// what Step would leave after the same steps, and the initial states a next Forward or Predict may continue from.
+    /// </summary>
+    public global::System.ReadOnlySpan<float> FinalStates => _training is { BatchSize: > 0 } t ? t.FinalStates.AsSpan(0, t.BatchSize * StreamStateLength) : default;
+    /// <summary>
+    /// d loss / d the initial states of the last <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{float}, int)"/>,
+    /// written by the Backward after it, in the layout of <see cref="StreamStateLength"/>; empty when that Forward was given no initial states.
+    /// </summary>
+    public global::System.ReadOnlySpan<float> InitialStateGradients => _training is { BatchSize: > 0, HasInitialStates: true } t ? t.InitialStateGradients.AsSpan(0, t.BatchSize * StreamStateLength) : default;
 
     /// <summary>The lengths of the last <see cref="Forward(global::System.ReadOnlySpan{float}, int)"/>'s sequences; empty when every one was full.</summary>
     public global::System.ReadOnlySpan<int> Lengths => _training is { } t ? t.Lengths.AsSpan(0, t.LengthCount) : default;
@@ -104,14 +120,28 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
     /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
     /// each runs in its own buffers, made on its first call.
     /// </summary>
-    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1) => Predict(inputs, default, outputs, batchSize);
+    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1) => Predict(inputs, global::System.ReadOnlySpan<int>.Empty, outputs, global::System.Span<float>.Empty, batchSize);
 
     /// <summary>
     /// Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> padded at the end to T, sample b having <c>lengths[b]</c> real steps
     /// (PyTorch's packed sequences): every recurrent state stops at a sequence's last real step, and outputs past it are zero.
     /// Empty <paramref name="lengths"/>: every sequence is full. A length outside <c>[1, Timesteps]</c> throws.
     /// </summary>
-    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, int batchSize)
+    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, int batchSize) => Predict(inputs, lengths, outputs, global::System.Span<float>.Empty, batchSize);
+
+    /// <summary>
+    /// Runs <paramref name="batchSize"/> sequences from the recurrent <paramref name="states"/> (<c>batchSize * StreamStateLength</c> floats in the
+    /// layout of <see cref="StreamStateLength"/>, Step's), then overwrites them with each sequence's states after its last step, as Step
+    /// does with its caller-owned states: a long sequence runs in parts, or a Predict primes the states that Step continues from.
+    /// </summary>
+    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, int batchSize) => Predict(inputs, global::System.ReadOnlySpan<int>.Empty, outputs, states, batchSize);
+
+    /// <summary>
+    /// Runs sequences of <paramref name="lengths"/> (empty: all full) from the recurrent <paramref name="states"/>, then overwrites them
+    /// with each sequence's states after its last real step; empty <paramref name="states"/>: from zeros, and no final states. Safe to
+    /// call from any number of threads at once, each with its own states, which must not share memory with the inputs or outputs.
+    /// </summary>
+    public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, global::System.Span<float> states, int batchSize)
     {
         global::FastSeq.Models.ModelArguments.CheckCount(batchSize, nameof(batchSize));
         global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
@@ -121,29 +151,45 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
             global::FastSeq.Layers.SequenceLengths.Check(lengths, batchSize, Timesteps, nameof(lengths));
         if (CheckInputsFinite)
             global::FastSeq.Models.ModelArguments.CheckFinite(inputs, Timesteps, Features, nameof(inputs));
+        if (!states.IsEmpty)
+        {
+            global::FastSeq.Models.ModelArguments.CheckLength(states.Length, batchSize, StreamStateLength, nameof(states));
+            global::FastSeq.Models.ModelArguments.CheckStates(states, inputs, outputs, "Predict");
+            if (CheckInputsFinite)
+                global::FastSeq.Models.ModelArguments.CheckFiniteStates(states, nameof(states));
+        }
         Activations a = t_predictBuffers ??= new Activations();
         for (int first = 0; first < batchSize; first += MaxBatchSize)
         {
             int count = global::System.Math.Min(MaxBatchSize, batchSize - first);
-            RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), lengths.IsEmpty ? default : lengths.Slice(first, count), count, a);
+            RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), lengths.IsEmpty ? default : lengths.Slice(first, count), states, states, batchSize, first, count, a);
             OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
         }
     }
 
     /// <summary>
-    /// Forward pass keeping what <see cref="Backward"/> needs; results in <see cref="Outputs"/>. A training member:
+    /// Forward pass keeping what <see cref="Backward(global::System.ReadOnlySpan{float}, int, bool, bool)"/> needs; results in <see cref="Outputs"/>. A training member:
     /// not for concurrent use (a second thread in a training member throws <see cref="global::System.InvalidOperationException"/>).
     /// </summary>
-    public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize) => Forward(inputs, default, batchSize);
+    public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize) => Forward(inputs, default, default, batchSize);
 
     /// <summary>The training forward pass on sequences of <paramref name="lengths"/>, as <see cref="Predict(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float}, int)"/> runs them; Backward then gives them no gradient past their ends.</summary>
-    public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize) => Forward(inputs, lengths, batchSize, training: false);
+    public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize) => Forward(inputs, lengths, default, batchSize, training: false);
+
+    /// <summary>The forward pass on sequences of <paramref name="lengths"/>, with dropout when <paramref name="training"/>, from zero states.</summary>
+    public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize, bool training) => Forward(inputs, lengths, default, batchSize, training);
+
+    /// <summary>The forward pass on sequences of <paramref name="lengths"/> from <paramref name="initialStates"/>, without dropout.</summary>
+    public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> initialStates, int batchSize) => Forward(inputs, lengths, initialStates, batchSize, training: false);
 
     /// <summary>
-    /// The forward pass on sequences of <paramref name="lengths"/> (empty: all full); when <paramref name="training"/>, with dropout:
-    /// each layer that drops values draws new masks (<see cref="ResetDropout"/>), which Backward applies again. Otherwise the bits of Predict.
+    /// The forward pass on sequences of <paramref name="lengths"/> (empty: all full) from <paramref name="initialStates"/>
+    /// (<c>batchSize * StreamStateLength</c> floats in the layout of <see cref="StreamStateLength"/>; empty: zeros). Each sequence's
+    /// states after its last real step are then in <see cref="FinalStates"/>, and the Backward after it writes
+    /// <see cref="InitialStateGradients"/> if initial states were given. They may be this model's own <see cref="FinalStates"/>.
+    /// When <paramref name="training"/>, each layer that drops values draws new masks (<see cref="ResetDropout"/>), which Backward applies again; otherwise the bits of Predict.
     /// </summary>
-    public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize, bool training)
+    public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> initialStates, int batchSize, bool training)
     {
         global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);
         global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));
@@ -151,6 +197,12 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
             global::FastSeq.Layers.SequenceLengths.Check(lengths, batchSize, Timesteps, nameof(lengths));
         if (CheckInputsFinite)
             global::FastSeq.Models.ModelArguments.CheckFinite(inputs, Timesteps, Features, nameof(inputs));
+        if (!initialStates.IsEmpty)
+        {
+            global::FastSeq.Models.ModelArguments.CheckLength(initialStates.Length, batchSize, StreamStateLength, nameof(initialStates));
+            if (CheckInputsFinite)
+                global::FastSeq.Models.ModelArguments.CheckFiniteStates(initialStates, nameof(initialStates));
+        }
         using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("Forward");
         Training t = TrainingBuffers;
         t.BatchSize = 0;
@@ -160,22 +212,31 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
         t.Dropped = training;
         if (training)
             t.Dropout.Draw(_dropoutSeed, _dropoutPasses++, batchSize);
-        RunForward(_parameters, t.Inputs.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations, training ? t.Dropout : null);
+        t.HasInitialStates = !initialStates.IsEmpty;
+        RunForward(_parameters, t.Inputs.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), initialStates, t.FinalStates.AsSpan(0, batchSize * StreamStateLength), batchSize, 0, batchSize, t.Activations, training ? t.Dropout : null);
         t.BatchSize = batchSize;
     }
 
     /// <summary>
     /// Restarts the source of the dropout masks at <paramref name="seed"/> (the constructor's seed until then): the training passes
-    /// that follow draw the same masks for the same seed. The Trainer's Fit calls it with its seed.
+    /// that follow draw the same masks for the same seed, the next one those of pass <paramref name="pass"/> (a Fit resumed
+    /// after some epochs goes on with the masks it would have drawn). The Trainer's Fit calls it with its seed.
     /// </summary>
-    public void ResetDropout(int seed)
+    public void ResetDropout(int seed, long pass = 0)
     {
+        global::System.ArgumentOutOfRangeException.ThrowIfNegative(pass);
         _dropoutSeed = seed;
-        _dropoutPasses = 0;
+        _dropoutPasses = pass;
     }
 
-    /// <summary>The forward pass of <paramref name="batchSize"/> sequences (of <paramref name="lengths"/>, or full when empty), layer after layer, into <paramref name="a"/>, with the dropout <paramref name="masks"/> of a training pass (null: none).</summary>
-    private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize, Activations a, DropoutMasks? masks = null)
+    /// <summary>
+    /// The forward pass of <paramref name="batchSize"/> sequences (of <paramref name="lengths"/>, or full when empty), layer after layer,
+    /// into <paramref name="a"/>: sequences <paramref name="first"/> on of <paramref name="streams"/> whose states, in the model's layout,
+    /// start from <paramref name="initialStates"/> (empty: zeros) and end in <paramref name="finalStates"/> (empty: not wanted), which may be
+    /// the same: each layer reads its initial states before it writes its final ones.
+    /// A training pass gives its dropout <paramref name="masks"/> (null: none).
+    /// </summary>
+    private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates, int streams, int first, int batchSize, Activations a, DropoutMasks? masks = null)
     {
         // dropout (Dropout): [B, T, 3] -> [B, T, 3]
         global::System.Span<float> dropoutOutput = a.DropoutOutput.AsSpan(0, batchSize * Timesteps * 3);
@@ -189,17 +250,20 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
         global::System.ReadOnlySpan<float> lstmRecurrentMask = masks is null ? default : masks.LstmRecurrentMask.AsSpan(0, batchSize * 8);
         global::System.ReadOnlySpan<float> lstmInput = global::FastSeq.Layers.DropoutMask.PerSampleInputs(dropoutOutput, lstmInputMask, batchSize, Timesteps, 3, lstmMaskedInput);
         global::FastSeq.Layers.LstmLayer.ForwardWithDropout(
-            lstmInput, parameters.Slice(LstmOffset, LstmLength), lstmShape, global::FastSeq.Activation.Tanh, lstmRecurrentMask,
+            lstmInput, parameters.Slice(LstmOffset, LstmLength), lstmShape, global::FastSeq.Activation.Tanh, lengths, initialStates.IsEmpty ? default : initialStates.Slice((first * 16), batchSize * 16), lstmRecurrentMask,
             a.LstmCache.AsSpan(0, global::FastSeq.Layers.LstmLayer.CacheLength(lstmShape)), lstmOutput);
-        global::FastSeq.Layers.SequenceLengths.ZeroPadding(lstmOutput, lengths, Timesteps, 8);
+        if (!finalStates.IsEmpty)
+            global::FastSeq.Layers.LstmLayer.FinalState(a.LstmCache.AsSpan(0, global::FastSeq.Layers.LstmLayer.CacheLength(lstmShape)), lstmOutput, lstmShape, lengths, finalStates.Slice((first * 16), batchSize * 16));
 
         // gru (Bidirectional(GRU)): [B, T, 8] -> [B, T, 8]
         global::FastSeq.Layers.LayerShape gruShape = GruShape(batchSize);
         global::System.Span<float> gruOutput = a.GruOutput.AsSpan(0, batchSize * Timesteps * 8);
         global::System.ReadOnlySpan<float> gruRecurrentMask = masks is null ? default : masks.GruRecurrentMask.AsSpan(0, batchSize * 8);
         global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.ForwardWithDropout(
-            lstmOutput, parameters.Slice(GruOffset, GruLength), gruShape, global::FastSeq.Activation.Tanh, lengths, default, gruRecurrentMask, default,
+            lstmOutput, parameters.Slice(GruOffset, GruLength), gruShape, global::FastSeq.Activation.Tanh, lengths, initialStates.IsEmpty ? default : initialStates.Slice((16 * streams) + (first * 8), batchSize * 8), default, gruRecurrentMask, default,
             a.GruCache.AsSpan(0, global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.CacheLength(gruShape)), gruOutput);
+        if (!finalStates.IsEmpty)
+            global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.FinalState(a.GruCache.AsSpan(0, global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.CacheLength(gruShape)), gruOutput, gruShape, lengths, finalStates.Slice((16 * streams) + (first * 8), batchSize * 8));
 
         // dense (Dense): [B, T, 8] -> [B, T, 2]
         global::FastSeq.Layers.LayerShape denseShape = DenseShape(batchSize);
@@ -222,12 +286,22 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
     /// is d loss / d outputs, or d loss / d <see cref="Logits"/> when <paramref name="withRespectToLogits"/> is true.
     /// A training member: not for concurrent use.
     /// </summary>
-    public void Backward(global::System.ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
+    public void Backward(global::System.ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true) =>
+        Backward(outputGradients, default, batchSize, withRespectToLogits, computeInputGradients);
+
+    /// <summary>
+    /// Backpropagation through time from d loss / d outputs and d loss / d <see cref="FinalStates"/> (<paramref name="finalStateGradients"/>,
+    /// <c>batchSize * StreamStateLength</c> floats, or empty for none): as the overload without them, and writes <see cref="InitialStateGradients"/>
+    /// when the Forward had initial states (an encoder's final states: their gradients are the encoder's <paramref name="finalStateGradients"/>).
+    /// </summary>
+    public void Backward(global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> finalStateGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)
     {
         using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter("Backward");
         Training t = TrainingBuffers;
         global::FastSeq.Models.ModelArguments.CheckBackward(batchSize, t.BatchSize);
         global::FastSeq.Models.ModelArguments.CheckLength(outputGradients.Length, batchSize, OutputLength, nameof(outputGradients));
+        if (!finalStateGradients.IsEmpty)
+            global::FastSeq.Models.ModelArguments.CheckLength(finalStateGradients.Length, batchSize, StreamStateLength, nameof(finalStateGradients));
         Activations a = t.Activations;
         global::System.ReadOnlySpan<float> parameters = _parameters;
         global::System.Span<float> gradients = t.Gradients;
@@ -235,6 +309,7 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
         // The activations of the last Forward, and the gradients that flow back through them.
         global::System.ReadOnlySpan<int> lengths = t.Lengths.AsSpan(0, t.LengthCount);
         DropoutMasks? masks = t.Dropped ? t.Dropout : null;
+        global::System.Span<float> dInitialStates = t.HasInitialStates ? t.InitialStateGradients.AsSpan(0, batchSize * StreamStateLength) : default;
         global::System.ReadOnlySpan<float> inputs = t.Inputs.AsSpan(0, batchSize * InputLength);
         global::System.Span<float> dInputs = computeInputGradients ? t.InputGradients.AsSpan(0, batchSize * InputLength) : default;
         global::System.Span<float> dropoutOutput = a.DropoutOutput.AsSpan(0, batchSize * Timesteps * 3);
@@ -264,8 +339,8 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
         global::System.ReadOnlySpan<float> gruRecurrentMask = masks is null ? default : masks.GruRecurrentMask.AsSpan(0, batchSize * 8);
         global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.BackwardWithDropout(
             lstmOutput, parameters.Slice(GruOffset, GruLength),
-            a.GruCache.AsSpan(0, global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.CacheLength(gruShape)), gruOutput, gruShape, global::FastSeq.Activation.Tanh, lengths, default, gruRecurrentMask, default,
-            dGruOutput, gradients.Slice(GruOffset, GruLength), dLstmOutput, t.Workspace);
+            a.GruCache.AsSpan(0, global::FastSeq.Layers.BidirectionalLayer<global::FastSeq.Layers.GruLayer>.CacheLength(gruShape)), gruOutput, gruShape, global::FastSeq.Activation.Tanh, lengths, finalStateGradients.IsEmpty ? default : finalStateGradients.Slice(16 * batchSize, batchSize * 8), default, gruRecurrentMask, default,
+            dGruOutput, gradients.Slice(GruOffset, GruLength), dLstmOutput, dInitialStates.IsEmpty ? default : dInitialStates.Slice(16 * batchSize, batchSize * 8), t.Workspace);
 
         // lstm (LSTM): [B, T, 3] -> [B, T, 8]
         global::FastSeq.Layers.LayerShape lstmShape = LstmShape(batchSize);
@@ -275,12 +350,43 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
         global::System.ReadOnlySpan<float> lstmInput = lstmInputMask.IsEmpty ? dropoutOutput : lstmMaskedInput;
         global::FastSeq.Layers.LstmLayer.BackwardWithDropout(
             lstmInput, parameters.Slice(LstmOffset, LstmLength),
-            a.LstmCache.AsSpan(0, global::FastSeq.Layers.LstmLayer.CacheLength(lstmShape)), lstmOutput, lstmShape, global::FastSeq.Activation.Tanh, lstmRecurrentMask,
-            dLstmOutput, gradients.Slice(LstmOffset, LstmLength), dDropoutOutput, t.Workspace);
+            a.LstmCache.AsSpan(0, global::FastSeq.Layers.LstmLayer.CacheLength(lstmShape)), lstmOutput, lstmShape, global::FastSeq.Activation.Tanh, lengths, finalStateGradients.IsEmpty ? default : finalStateGradients.Slice(0, batchSize * 16), lstmRecurrentMask,
+            dLstmOutput, gradients.Slice(LstmOffset, LstmLength), dDropoutOutput, dInitialStates.IsEmpty ? default : dInitialStates.Slice(0, batchSize * 16), t.Workspace);
         global::FastSeq.Layers.DropoutMask.PerSampleGradient(dDropoutOutput, lstmInputMask, batchSize, Timesteps, 3);
 
         // dropout (Dropout): [B, T, 3] -> [B, T, 3]
         global::FastSeq.Layers.DropoutMask.Backward(dDropoutOutput, masks is null ? default : masks.DropoutMask.AsSpan(0, batchSize * Timesteps * 3), dInputs);
+        t.BackwardBatchSize = batchSize;
+    }
+
+    private static readonly global::FastSeq.Models.ModelLayer[] s_layers =
+    [
+        new("dropout", "Dropout", 0, 0, false, 3),
+        new("lstm", "LSTM", 0, 384, true, 8),
+        new("gru", "Bidirectional(GRU)", 384, 336, true, 8),
+        new("dense", "Dense", 720, 18, false, 2),
+        new("dropout_1", "Dropout", 738, 0, false, 2),
+    ];
+
+    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, and which are recurrent.</summary>
+    public global::System.ReadOnlySpan<global::FastSeq.Models.ModelLayer> Layers => s_layers;
+
+    /// <summary>
+    /// The total d loss / d h_t of recurrent layer <paramref name="layer"/> in the last Backward, every step,
+    /// <c>[B, T, OutputUnits]</c>; empty for a layer that is not recurrent and before the first Backward. The next Backward overwrites it.
+    /// </summary>
+    public global::System.ReadOnlySpan<float> HiddenStateGradients(int layer)
+    {
+        if ((uint)layer >= (uint)s_layers.Length)
+            throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "NoisyTagger has 5 layers, numbered from 0.");
+        if (_training is not { BackwardBatchSize: > 0 } t)
+            return default;
+        return layer switch
+        {
+            1 => t.LstmOutputGradient.AsSpan(0, t.BackwardBatchSize * Timesteps * 8),
+            2 => t.GruOutputGradient.AsSpan(0, t.BackwardBatchSize * Timesteps * 8),
+            _ => default,
+        };
     }
 
     /// <summary>Clears the state of the built-in stream so the next <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> starts a new sequence.</summary>
@@ -354,11 +460,17 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
         public readonly global::System.ArraySegment<float> Dropout1OutputGradient = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * Timesteps * 2);
         // Backward scratch, shared by the layers since they run one at a time.
         public readonly global::System.ArraySegment<float> Workspace = global::FastSeq.Kernels.AlignedMemory.Allocate(WorkspaceLength());
+        // The final states of the last Forward, and the gradients of its initial states if it had some (HasInitialStates).
+        public readonly global::System.ArraySegment<float> FinalStates = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * StreamStateLength);
+        public readonly global::System.ArraySegment<float> InitialStateGradients = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * StreamStateLength);
+        public bool HasInitialStates;
         // The lengths of the last Forward's sequences: LengthCount of them, or none when every sequence was full.
         public readonly int[] Lengths = new int[MaxBatchSize];
         public int LengthCount;
         // The batch of the last completed Forward; 0 before one (Backward then has nothing to read).
         public int BatchSize;
+        // The batch of the last completed Backward, whose gradients the output gradients hold; 0 before one.
+        public int BackwardBatchSize;
         // The dropout masks of the last training Forward, and whether the last Forward trained (drew them).
         public readonly DropoutMasks Dropout = new();
         public bool Dropped;
