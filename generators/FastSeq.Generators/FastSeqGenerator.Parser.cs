@@ -203,6 +203,7 @@ public sealed partial class FastSeqGenerator
         "Timesteps", "Features", "InputLength", "OutputLength", "OutputUnits", "ParameterCount", "MaxBatchSize", "StreamStateLength",
         "OutputActivation", "Parameters", "Gradients", "Outputs", "Logits", "InputGradients", "Predict", "Forward", "Backward",
         "ResetState", "Step", "Summary", "StateDict", "LoadWeights", "SaveWeights", "FromWeights", "CheckInputsFinite", "VocabularySize", "RunStep", "Lengths",
+        "MaxDegreeOfParallelism", "CreateReplica", "RunPredict", "_maxDegreeOfParallelism",
         "_parameters", "_training", "_streamState", "_exclusive", "t_predictBuffers", "t_stepBuffers", "TrainingBuffers",
         "RunForward", "OutputsOf", "Activations", "Training", "StepBuffers", "EmbeddedWeights", "s_summary", "s_stateDict",
     ];

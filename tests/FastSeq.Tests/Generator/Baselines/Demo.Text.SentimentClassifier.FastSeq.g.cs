@@ -98,6 +98,29 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
 
     private Training TrainingBuffers => _training ??= new Training();
 
+    private int _maxDegreeOfParallelism = global::System.Environment.ProcessorCount;
+
+    /// <summary>
+    /// The most threads (this one included) a Predict of more than <see cref="MaxBatchSize"/> sequences, or a Step of more
+    /// streams, spreads its slices over; by default the processor count. Every degree gives the same bits.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        set => _maxDegreeOfParallelism = global::FastSeq.Models.ModelArguments.CheckDegree(value);
+    }
+
+    /// <summary>
+    /// A model on this model's parameters (the same memory: an update through either shows in both) with gradients and
+    /// training buffers of its own, so that training passes on the two may run on different threads at once.
+    /// </summary>
+    public SentimentClassifier CreateReplica() => new(_parameters);
+
+    global::FastSeq.ISequenceModel global::FastSeq.ISequenceModel.CreateReplica() => CreateReplica();
+
+    private SentimentClassifier(global::System.ArraySegment<float> parameters) => _parameters = parameters;
+
     /// <summary>
     /// Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>, any number,
     /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
@@ -119,10 +142,20 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
         if (!lengths.IsEmpty)
             global::FastSeq.Layers.SequenceLengths.Check(lengths, batchSize, Timesteps, nameof(lengths));
         global::FastSeq.Layers.EmbeddingLayer.CheckTokens(inputs, Timesteps, VocabularySize, nameof(inputs));
+        if (batchSize <= MaxBatchSize)
+            RunPredict(inputs, lengths, outputs, 0, batchSize);
+        else
+            global::FastSeq.Models.BatchSlices.Run(this, inputs, lengths, outputs, default, batchSize, MaxBatchSize, _maxDegreeOfParallelism,
+                static (m, x, l, y, _, start, end) => m.RunPredict(x, l, y, start, end));
+    }
+
+    /// <summary>Rows <c>[start, end)</c> of a Predict, run by one thread in its own buffers, <see cref="MaxBatchSize"/> at a time.</summary>
+    private void RunPredict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, int start, int end)
+    {
         Activations a = t_predictBuffers ??= new Activations();
-        for (int first = 0; first < batchSize; first += MaxBatchSize)
+        for (int first = start; first < end; first += MaxBatchSize)
         {
-            int count = global::System.Math.Min(MaxBatchSize, batchSize - first);
+            int count = global::System.Math.Min(MaxBatchSize, end - first);
             RunForward(_parameters, global::FastSeq.Layers.EmbeddingLayer.TokensOf(inputs.Slice(first * InputLength, count * InputLength), a.Tokens.AsSpan(0, count * InputLength)), lengths.IsEmpty ? default : lengths.Slice(first, count), count, a);
             OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
         }
@@ -138,10 +171,20 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
         global::FastSeq.Models.ModelArguments.CheckLength(tokens.Length, batchSize, InputLength, nameof(tokens));
         global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));
         global::FastSeq.Layers.EmbeddingLayer.CheckTokens(tokens, Timesteps, VocabularySize, nameof(tokens));
+        if (batchSize <= MaxBatchSize)
+            RunPredict(tokens, outputs, 0, batchSize);
+        else
+            global::FastSeq.Models.BatchSlices.Run(this, tokens, default, outputs, default, batchSize, MaxBatchSize, _maxDegreeOfParallelism,
+                static (m, x, _, y, _, start, end) => m.RunPredict(x, y, start, end));
+    }
+
+    /// <summary>Rows <c>[start, end)</c> of a token Predict, run by one thread in its own buffers, <see cref="MaxBatchSize"/> at a time.</summary>
+    private void RunPredict(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs, int start, int end)
+    {
         Activations a = t_predictBuffers ??= new Activations();
-        for (int first = 0; first < batchSize; first += MaxBatchSize)
+        for (int first = start; first < end; first += MaxBatchSize)
         {
-            int count = global::System.Math.Min(MaxBatchSize, batchSize - first);
+            int count = global::System.Math.Min(MaxBatchSize, end - first);
             RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), default, count, a);
             OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
         }
