@@ -5,7 +5,8 @@ namespace FastSeq;
 
 /// <summary>
 /// Trains a generated model with a loss and an optimizer: mini-batch gradient descent with
-/// backpropagation through time. Every buffer is allocated here, so <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>
+/// backpropagation through time. Every buffer is allocated here (but for the shards' replicas, made by the first batch of
+/// more than 32 sequences), so <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>
 /// and each epoch of <see cref="Fit"/> allocate nothing (without an <c>onEpochEnd</c> callback, Fit's own progress builds a
 /// string per epoch, none per batch).
 /// </summary>
