@@ -12,13 +12,20 @@ namespace FastSeq.Models;
 public static class BatchSlices
 {
     /// <summary>
+    /// Items per thread a call is cut into: each takes whole slices, so that slices of a few rows (a model with a small
+    /// MaxBatchSize) do not cost a hand-over each, while a thread that finishes early still finds items left.
+    /// </summary>
+    private const int ItemsPerThread = 8;
+
+    /// <summary>
     /// Runs rows <c>[start, end)</c> of a model's call; the spans are the whole call's (<paramref name="lengths"/> and
     /// <paramref name="states"/> may be empty), of which it reads and writes those rows only.
     /// </summary>
     public delegate void Body<TModel, TInput>(TModel model, ReadOnlySpan<TInput> inputs, ReadOnlySpan<int> lengths, Span<float> outputs, Span<float> states, int start, int end);
 
     /// <summary>
-    /// Runs <paramref name="body"/> over slices of <paramref name="sliceRows"/> of the <paramref name="rows"/> rows on up to
+    /// Runs <paramref name="body"/> over slices of <paramref name="sliceRows"/> of the <paramref name="rows"/> rows (each
+    /// <paramref name="body"/> call takes a run of whole slices) on up to
     /// <paramref name="degree"/> threads, or once over every row when there is one slice, one thread, or outputs that share
     /// memory with the inputs (a row's outputs could then be another row's inputs). The spans are pinned while slices run.
     /// </summary>
@@ -40,14 +47,15 @@ public static class BatchSlices
         fixed (float* s = states)
         {
             Slices<TModel, TInput> work = Slices<TModel, TInput>.ForThisThread ??= new();
-            work.Set(model, body, x, inputs.Length, l, lengths.Length, y, outputs.Length, s, states.Length, rows, sliceRows);
+            int items = (int)Math.Min(slices, (long)degree * ItemsPerThread);
+            work.Set(model, body, x, inputs.Length, l, lengths.Length, y, outputs.Length, s, states.Length, rows, sliceRows, slices, items);
             try
             {
-                ParallelWorkers.Shared.Run(work, slices, degree);
+                ParallelWorkers.Shared.Run(work, items, degree);
             }
             finally
             {
-                work.Set(null, null, null, 0, null, 0, null, 0, null, 0, 0, 0);
+                work.Set(null, null, null, 0, null, 0, null, 0, null, 0, 0, 0, 0, 0);
             }
         }
     }
@@ -65,10 +73,10 @@ public static class BatchSlices
         private int* _lengths;
         private float* _outputs;
         private float* _states;
-        private int _inputCount, _lengthCount, _outputCount, _stateCount, _rows, _sliceRows;
+        private int _inputCount, _lengthCount, _outputCount, _stateCount, _rows, _sliceRows, _slices, _items;
 
         internal void Set(TModel? model, Body<TModel, TInput>? body, TInput* inputs, int inputCount, int* lengths, int lengthCount,
-                          float* outputs, int outputCount, float* states, int stateCount, int rows, int sliceRows)
+                          float* outputs, int outputCount, float* states, int stateCount, int rows, int sliceRows, int slices, int items)
         {
             _model = model;
             _body = body;
@@ -82,19 +90,22 @@ public static class BatchSlices
             _stateCount = stateCount;
             _rows = rows;
             _sliceRows = sliceRows;
+            _slices = slices;
+            _items = items;
         }
 
+        /// <summary>Item <paramref name="index"/>: its share of whole slices, each starting where it starts in the serial call.</summary>
         public void Run(int index)
         {
-            int start = index * _sliceRows;
+            long firstSlice = (long)index * _slices / _items, endSlice = (long)(index + 1) * _slices / _items;
             _body!(
                 _model!,
                 new ReadOnlySpan<TInput>(_inputs, _inputCount),
                 new ReadOnlySpan<int>(_lengths, _lengthCount),
                 new Span<float>(_outputs, _outputCount),
                 new Span<float>(_states, _stateCount),
-                start,
-                Math.Min(start + _sliceRows, _rows));
+                (int)(firstSlice * _sliceRows),
+                (int)Math.Min(endSlice * _sliceRows, _rows));
         }
     }
 }

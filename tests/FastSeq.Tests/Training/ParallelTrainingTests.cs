@@ -171,6 +171,35 @@ public class ParallelTrainingTests
     }
 
     [Fact]
+    public void Runs_of_single_row_slices_give_the_same_bits_for_every_degree()
+    {
+        const int Rows = 45;
+        (float[] inputs, _) = RandomBatch(Rows, SingleRowModel.InputLength, 1, seed: 7);
+        var model = new SingleRowModel(seed: 2);
+
+        (float[] Outputs, float[] Stepped, float[] States) Run(int degree)
+        {
+            model.MaxDegreeOfParallelism = degree;
+            var outputs = new float[Rows * SingleRowModel.OutputLength];
+            model.Predict(inputs, outputs, Rows);
+            var states = new float[Rows * SingleRowModel.StreamStateLength];
+            var stepped = new float[Rows * SingleRowModel.OutputUnits];
+            for (int step = 0; step < SingleRowModel.Timesteps; step++)
+                model.Step(inputs.AsSpan(step * Rows * SingleRowModel.Features, Rows * SingleRowModel.Features), stepped, states, Rows);
+            return (outputs, stepped, states);
+        }
+
+        var serial = Run(1);
+        foreach (int degree in s_degrees[1..])
+        {
+            var parallel = Run(degree);
+            Assert.Equal(serial.Outputs, parallel.Outputs);
+            Assert.Equal(serial.Stepped, parallel.Stepped);
+            Assert.Equal(serial.States, parallel.States);
+        }
+    }
+
+    [Fact]
     public void Token_Predict_gives_the_same_bits_for_every_degree()
     {
         const int Batch = 150;
@@ -236,3 +265,9 @@ public partial class ShardedTokens;
 [SimpleRnn(4)]
 [Dense(2)]
 public partial class SlicedForecaster;
+
+/// <summary>Slices of one row: a call of a few dozen is cut into items of several slices each.</summary>
+[SequenceModel(Timesteps = 3, Features = 2, MaxBatchSize = 1)]
+[Gru(5)]
+[Dense(1)]
+public partial class SingleRowModel;
