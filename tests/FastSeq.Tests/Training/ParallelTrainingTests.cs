@@ -160,6 +160,9 @@ public class ParallelTrainingTests
         }
 
         var serial = Run(1);
+        var alone = new float[SlicedForecaster.OutputLength];
+        model.Predict(inputs.AsSpan(36 * SlicedForecaster.InputLength, SlicedForecaster.InputLength), alone);
+        Assert.Equal(alone, serial.Outputs[(36 * SlicedForecaster.OutputLength)..]);
         foreach (int degree in s_degrees[1..])
         {
             var parallel = Run(degree);
