@@ -42,6 +42,7 @@ public sealed partial class FastSeqGenerator
         EmitFields(w, model);
         EmitConstructors(w, model, layers);
         EmitProperties(w, model, layers);
+        EmitParallelism(w, model);
         EmitPredict(w, model);
         EmitForward(w, model, layers);
         EmitBackward(w, model, layers);
@@ -225,6 +226,37 @@ public sealed partial class FastSeqGenerator
         w.Line();
     }
 
+    /// <summary>
+    /// What spreads work over cores: the degree of Predict and Step, and the replicas (models on the same parameters) in
+    /// which a trainer runs a batch's shards.
+    /// </summary>
+    private static void EmitParallelism(SourceWriter w, ModelSpec model)
+    {
+        string type = Identifier(model.TypeName);
+        w.Line("private int _maxDegreeOfParallelism = global::System.Environment.ProcessorCount;");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The most threads (this one included) a Predict of more than <see cref=\"MaxBatchSize\"/> sequences, or a Step of more");
+        w.Line("/// streams, spreads its slices over; by default the processor count. Every degree gives the same bits.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is below 1.</exception>");
+        w.Open("public int MaxDegreeOfParallelism");
+        w.Line("get => _maxDegreeOfParallelism;");
+        w.Line("set => _maxDegreeOfParallelism = global::FastSeq.Models.ModelArguments.CheckDegree(value);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// A model on this model's parameters (the same memory: an update through either shows in both) with gradients and");
+        w.Line("/// training buffers of its own, so that training passes on the two may run on different threads at once.");
+        w.Line("/// </summary>");
+        w.Line($"public {type} CreateReplica() => new(_parameters);");
+        w.Line();
+        w.Line("global::FastSeq.ISequenceModel global::FastSeq.ISequenceModel.CreateReplica() => CreateReplica();");
+        w.Line();
+        w.Line($"private {type}(global::System.ArraySegment<float> parameters) => _parameters = parameters;");
+        w.Line();
+    }
+
     private static void EmitPredict(SourceWriter w, ModelSpec model)
     {
         w.Line("/// <summary>");
@@ -266,10 +298,19 @@ public sealed partial class FastSeqGenerator
         CheckLengths(w);
         CheckInputs(w, model, "inputs", "Timesteps");
         CheckStates(w, "states", "inputs");
+        w.Line("if (batchSize <= MaxBatchSize)");
+        w.Line("    RunPredict(inputs, lengths, outputs, states, batchSize, 0, batchSize);");
+        w.Line("else");
+        w.Line("    global::FastSeq.Models.BatchSlices.Run(this, inputs, lengths, outputs, states, batchSize, MaxBatchSize, _maxDegreeOfParallelism,");
+        w.Line("        static (m, x, l, y, s, start, end) => m.RunPredict(x, l, y, s, y.Length / OutputLength, start, end));");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Rows <c>[start, end)</c> of a Predict of <paramref name=\"sequences\"/>, run by one thread in its own buffers, <see cref=\"MaxBatchSize\"/> at a time.</summary>");
+        w.Open("private void RunPredict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, global::System.Span<float> states, int sequences, int start, int end)");
         w.Line("Activations a = t_predictBuffers ??= new Activations();");
-        w.Open("for (int first = 0; first < batchSize; first += MaxBatchSize)");
-        w.Line("int count = global::System.Math.Min(MaxBatchSize, batchSize - first);");
-        w.Line($"RunForward(_parameters, {ModelInputs(model, "inputs.Slice(first * InputLength, count * InputLength)", "a.Tokens.AsSpan(0, count * InputLength)")}, {lengths}, states, states, batchSize, first, count, a);");
+        w.Open("for (int first = start; first < end; first += MaxBatchSize)");
+        w.Line("int count = global::System.Math.Min(MaxBatchSize, end - first);");
+        w.Line($"RunForward(_parameters, {ModelInputs(model, "inputs.Slice(first * InputLength, count * InputLength)", "a.Tokens.AsSpan(0, count * InputLength)")}, {lengths}, states, states, sequences, first, count, a);");
         w.Line("OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));");
         w.Close();
         w.Close();
@@ -290,12 +331,21 @@ public sealed partial class FastSeqGenerator
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));");
         CheckInputs(w, model, "tokens", "Timesteps");
         CheckStates(w, "states", "default");
+        w.Line("if (batchSize <= MaxBatchSize)");
+        w.Line("    RunPredict(tokens, outputs, states, batchSize, 0, batchSize);");
+        w.Line("else");
+        w.Line("    global::FastSeq.Models.BatchSlices.Run(this, tokens, default, outputs, states, batchSize, MaxBatchSize, _maxDegreeOfParallelism,");
+        w.Line("        static (m, x, _, y, s, start, end) => m.RunPredict(x, y, s, y.Length / OutputLength, start, end));");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Rows <c>[start, end)</c> of a token Predict of <paramref name=\"sequences\"/>, run by one thread in its own buffers, <see cref=\"MaxBatchSize\"/> at a time.</summary>");
+        w.Open("private void RunPredict(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs, global::System.Span<float> states, int sequences, int start, int end)");
         w.Line("Activations a = t_predictBuffers ??= new Activations();");
-        w.Open("for (int first = 0; first < batchSize; first += MaxBatchSize)");
-        w.Line("int count = global::System.Math.Min(MaxBatchSize, batchSize - first);");
+        w.Open("for (int first = start; first < end; first += MaxBatchSize)");
+        w.Line("int count = global::System.Math.Min(MaxBatchSize, end - first);");
         w.Line(model.MasksZero
-            ? "RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), global::FastSeq.Layers.SequenceLengths.FromTrailingZeros(tokens.Slice(first * InputLength, count * InputLength), Timesteps, a.Lengths.AsSpan(0, count), nameof(tokens)), states, states, batchSize, first, count, a);"
-            : "RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), default, states, states, batchSize, first, count, a);");
+            ? "RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), global::FastSeq.Layers.SequenceLengths.FromTrailingZeros(tokens.Slice(first * InputLength, count * InputLength), Timesteps, a.Lengths.AsSpan(0, count), nameof(tokens)), states, states, sequences, first, count, a);"
+            : "RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), default, states, states, sequences, first, count, a);");
         w.Line("OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));");
         w.Close();
         w.Close();
@@ -622,10 +672,19 @@ public sealed partial class FastSeqGenerator
             w.Line();
             return;
         }
+        w.Line("if (streams <= MaxBatchSize)");
+        w.Line($"    RunStep({inputs}, outputs, states, streams, 0, streams);");
+        w.Line("else");
+        w.Line($"    global::FastSeq.Models.BatchSlices.Run(this, {inputs}, default, outputs, states, streams, MaxBatchSize, _maxDegreeOfParallelism,");
+        w.Line("        static (m, x, _, y, s, start, end) => m.RunStep(x, y, s, y.Length / OutputUnits, start, end));");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Streams <c>[start, end)</c> of a Step of <paramref name=\"streams\"/>, advanced by one thread in its own buffers, <see cref=\"MaxBatchSize\"/> at a time.</summary>");
+        w.Open($"private void RunStep(global::System.ReadOnlySpan<{element}> {inputs}, global::System.Span<float> outputs, global::System.Span<float> states, int streams, int start, int end)");
         w.Line("StepBuffers s = t_stepBuffers ??= new StepBuffers();");
         w.Line("global::System.ReadOnlySpan<float> parameters = _parameters;");
-        w.Open("for (int first = 0; first < streams; first += MaxBatchSize)");
-        w.Line("int count = global::System.Math.Min(MaxBatchSize, streams - first);");
+        w.Open("for (int first = start; first < end; first += MaxBatchSize)");
+        w.Line("int count = global::System.Math.Min(MaxBatchSize, end - first);");
         string x = $"{inputs}.Slice(first * Features, count * Features)";
         if (model.ReadsTokens && element == "float")
             x = ModelInputs(model, x, "s.Tokens.AsSpan(0, count)");

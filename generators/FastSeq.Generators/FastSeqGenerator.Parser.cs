@@ -208,6 +208,7 @@ public sealed partial class FastSeqGenerator
         "Timesteps", "Features", "InputLength", "OutputLength", "OutputUnits", "ParameterCount", "MaxBatchSize", "StreamStateLength",
         "OutputActivation", "Parameters", "Gradients", "Outputs", "Logits", "InputGradients", "Predict", "Forward", "Backward",
         "ResetState", "Step", "Summary", "StateDict", "LoadWeights", "SaveWeights", "FromWeights", "CheckInputsFinite", "VocabularySize", "RunStep", "Lengths",
+        "MaxDegreeOfParallelism", "CreateReplica", "RunPredict", "_maxDegreeOfParallelism",
         "_parameters", "_training", "_streamState", "_exclusive", "t_predictBuffers", "t_stepBuffers", "TrainingBuffers",
         "RunForward", "OutputsOf", "Activations", "Training", "StepBuffers", "EmbeddedWeights", "s_summary", "s_stateDict",
         "Layers", "HiddenStateGradients", "s_layers",
@@ -234,9 +235,9 @@ public sealed partial class FastSeqGenerator
             if (generated.Contains(member.Name))
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.Conflict, location, type.Name, $"it declares '{member.Name}', a member FastSeq generates; rename it"));
             else if (member is IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false } constructor &&
-                     (constructor.Parameters.Length == 0 ? embedsWeights : constructor.Parameters.Length == 1 && constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32))
+                     (constructor.Parameters.Length == 0 ? embedsWeights : constructor.Parameters.Length == 1 && (constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32 || IsFloatSegment(constructor.Parameters[0].Type))))
             {
-                string signature = constructor.Parameters.Length == 0 ? "()" : "(int)";
+                string signature = constructor.Parameters.Length == 0 ? "()" : constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32 ? "(int)" : "(ArraySegment<float>)";
                 diagnostics.Add(Diagnostic(DiagnosticDescriptors.Conflict, location, type.Name, $"it declares a constructor {signature}, which FastSeq generates; remove it"));
             }
         }
@@ -249,6 +250,11 @@ public sealed partial class FastSeqGenerator
                 $"its base class '{baseType.Name}' has no accessible parameterless constructor for the generated constructors to call"));
         }
     }
+
+    /// <summary>Whether <paramref name="type"/> is <c>System.ArraySegment&lt;float&gt;</c>, the parameter of the constructor that makes a replica.</summary>
+    private static bool IsFloatSegment(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: "ArraySegment", TypeArguments.Length: 1, ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } segment &&
+        segment.TypeArguments[0].SpecialType == SpecialType.System_Single;
 
     /// <summary>Keras names layers by class, counting per class: simple_rnn, simple_rnn_1, dense, ...</summary>
     private static string DefaultName(LayerKindInfo kind, Dictionary<string, int> counts)

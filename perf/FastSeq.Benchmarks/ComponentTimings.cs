@@ -175,6 +175,42 @@ public static class ComponentTimings
         Report("  bwd MatMul xᵀ[64,3200]·dP[3200,1024] (once)", 2.0 * B * T * I * G4, () => MatMul.MultiplyAddTransposedA(inputs, I, gates, G4, I, B * T, G4, dWk, G4));
         Report("  bwd MatMul hᵀ[256,3200]·dP[3200,1024] (once)", 2.0 * B * T * H * G4, () => MatMul.MultiplyAddTransposedA(hidden, H, gates, G4, H, B * T, G4, dWh, G4));
         Report("  bwd MatMul dP[3200,1024]·Wkᵀ[1024,64] (once)", 2.0 * B * T * G4 * I, () => MatMul.MultiplyAdd(gates, G4, wkT, I, B * T, G4, I, dx, I));
+        ShardedTraining();
+    }
+
+    /// <summary>
+    /// W4 through <c>Trainer.TrainBatch</c> (two shards of 32), on one thread and on two. The CPU clock counts the calling
+    /// thread only, so with two threads it shows the caller's shard plus the work no other thread can take: the serial
+    /// fraction that bounds the speed-up. That work's parts are timed below it.
+    /// </summary>
+    private static void ShardedTraining()
+    {
+        const int B = Workloads.LargeBatch;
+        Section("-- W4 TrainBatch (MSE on every hidden state, Adam), two shards of 32; CPU time of the calling thread");
+        float[] inputs = Workloads.LargeInputData(), targets = Workloads.LargeOutputGradients();
+        foreach (int degree in (int[])[1, 2])
+        {
+            var trainer = new Trainer<LargeLstm>(new LargeLstm(seed: 1), new Adam(1e-5f), Loss.MeanSquaredError) { MaxDegreeOfParallelism = degree };
+            Report($"Trainer.TrainBatch, MaxDegreeOfParallelism = {degree}", 0, () => Sink = trainer.TrainBatch(inputs, targets, B));
+        }
+        var model = new LargeLstm(seed: 1);
+        var outputs = Filled(B * LargeLstm.OutputLength);
+        var outputGradients = Aligned(outputs.Count);
+        Report("  serial: MSE loss and its gradient [64, 50, 256]", 0, () => Sink = Loss.MeanSquaredError.Compute(outputs, outputs, targets, LargeLstm.OutputUnits, Activation.Linear, outputGradients, out _));
+        Report("  serial: copy both shards' outputs and logits into the batch's", 0, () =>
+        {
+            outputs.AsSpan().CopyTo(outputGradients);
+            outputGradients.AsSpan().CopyTo(outputs);
+        });
+        ArraySegment<float> gradients = Filled(LargeLstm.ParameterCount), other = Filled(LargeLstm.ParameterCount);
+        Report("  serial: sum two shards' gradients", 0, () => TensorPrimitives.Add(gradients, other, gradients));
+        var adam = new Adam(1e-5f);
+        adam.Initialize(LargeLstm.ParameterCount);
+        Report("  serial: sum of squares + Adam step", 0, () =>
+        {
+            float sumOfSquares = TensorPrimitives.SumOfSquares<float>(other);
+            adam.StepWithSumOfSquares(model.Parameters, other, sumOfSquares);
+        });
     }
 
     private static void Section(string title)

@@ -10,9 +10,9 @@ namespace FastSeq.Diagnostics;
 /// learn: the vanishing gradient.
 /// </summary>
 /// <remarks>
-/// Opt-in: set <see cref="Trainer{TModel}.GradientFlow"/> to one and the trainer calls <see cref="Record"/> after every
+/// Opt-in: set <see cref="Trainer{TModel}.GradientFlow"/> to one and the trainer calls <see cref="Record()"/> after every
 /// batch's Backward (or call it yourself after <c>Backward</c>). Its buffers are made by the
-/// constructor; <see cref="Record"/> allocates nothing. <see cref="Report"/> gives the means since the last
+/// constructor; <see cref="Record()"/> allocates nothing. <see cref="Report"/> gives the means since the last
 /// <see cref="Reset"/> as a picture (<see cref="GradientFlowReport.ToSvg"/>) or a console view.
 /// </remarks>
 public sealed class GradientFlowRecorder
@@ -20,6 +20,8 @@ public sealed class GradientFlowRecorder
     private readonly ModelLayer[] _layers;
     private readonly int _timesteps;
     private readonly float[] _lastNorms;          // [layers, T], the last batch's norms (zero for a layer that is not recurrent)
+    private readonly float[] _shardNorms;         // [T], one shard's norms of one layer
+    private readonly ISequenceModel[] _model;     // Model alone, as the shards of an unsharded batch
     private readonly double[] _normSums;          // [layers, T], summed over the batches since Reset
     private readonly float[] _lastParameterNorms; // [layers]
     private readonly double[] _parameterNormSums; // [layers]
@@ -33,6 +35,8 @@ public sealed class GradientFlowRecorder
         _layers = model.Layers.ToArray();
         _timesteps = model.Timesteps;
         _lastNorms = new float[_layers.Length * _timesteps];
+        _shardNorms = new float[_timesteps];
+        _model = [model];
         _normSums = new double[_layers.Length * _timesteps];
         _lastParameterNorms = new float[_layers.Length];
         _parameterNormSums = new double[_layers.Length];
@@ -53,7 +57,13 @@ public sealed class GradientFlowRecorder
     /// Backward, as the trainer does). Allocates nothing.
     /// </summary>
     /// <exception cref="InvalidOperationException">The model has not run a Backward yet.</exception>
-    public void Record()
+    public void Record() => Record(_model);
+
+    /// <summary>
+    /// <see cref="Record()"/> for a batch that ran in shards (the Trainer's replicas, the first being <see cref="Model"/>, whose gradients
+    /// are then the batch's): each step's norm is over every shard's sequences.
+    /// </summary>
+    internal void Record(ReadOnlySpan<ISequenceModel> shards)
     {
         ReadOnlySpan<float> gradients = Model.Gradients;
         for (int i = 0; i < _layers.Length; i++)
@@ -64,11 +74,18 @@ public sealed class GradientFlowRecorder
             _parameterNormSums[i] += parameterNorm;
             if (!layer.IsRecurrent)
                 continue;
-            ReadOnlySpan<float> hidden = Model.HiddenStateGradients(i);   // [B, T, U]
-            if (hidden.IsEmpty)
-                throw new InvalidOperationException($"Record reads the gradients of the last Backward, and {Label} has run none yet.");
+            // ‖g[:, t]‖ over all the shards' sequences: the root of the sum of each shard's squared norm.
             Span<float> norms = _lastNorms.AsSpan(i * _timesteps, _timesteps);
-            StepNorms(hidden, _timesteps, layer.OutputUnits, norms);
+            norms.Clear();
+            foreach (ISequenceModel shard in shards)
+            {
+                ReadOnlySpan<float> hidden = shard.HiddenStateGradients(i);   // [B, T, U]
+                if (hidden.IsEmpty)
+                    throw new InvalidOperationException($"Record reads the gradients of the last Backward, and {Label} has run none yet.");
+                StepNorms(hidden, _timesteps, layer.OutputUnits, _shardNorms);
+                TensorPrimitives.MultiplyAdd(_shardNorms, _shardNorms, norms, norms);
+            }
+            TensorPrimitives.Sqrt(norms, norms);
             Span<double> sums = _normSums.AsSpan(i * _timesteps, _timesteps);
             for (int t = 0; t < _timesteps; t++)
                 sums[t] += norms[t];

@@ -173,6 +173,20 @@ public interface ISequenceModel
     /// </summary>
     void Step(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int streams);
 
+    /// <summary>
+    /// The most threads (the caller's included) a Predict of more than <see cref="MaxBatchSize"/> sequences, or a Step of more
+    /// streams, spreads its slices over; by default <see cref="Environment.ProcessorCount"/>. Every degree gives the same bits.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set below 1.</exception>
+    int MaxDegreeOfParallelism { get; set; }
+
+    /// <summary>
+    /// A model on this model's parameters (the same memory: an update through either shows in both) with gradients and
+    /// training buffers of its own, so that training passes on the two may run on different threads at once. A
+    /// <see cref="Trainer{TModel}"/> runs the shards of a batch in replicas.
+    /// </summary>
+    ISequenceModel CreateReplica();
+
     /// <summary>The Keras-style table of layers, output shapes and parameter counts.</summary>
     string Summary();
 

@@ -104,6 +104,14 @@ public static class ModelArguments
         }
     }
 
+    /// <summary>Returns <paramref name="degree"/>, a MaxDegreeOfParallelism, unless it is below 1.</summary>
+    public static int CheckDegree(int degree)
+    {
+        if (degree < 1)
+            throw new ArgumentOutOfRangeException("value", degree, "MaxDegreeOfParallelism must be at least 1 (1 runs everything on the calling thread).");
+        return degree;
+    }
+
     [DoesNotReturn]
     private static void ThrowBatch(int batchSize, int maxBatchSize) =>
         throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,

@@ -5,7 +5,8 @@ namespace FastSeq;
 
 /// <summary>
 /// Trains a generated model with a loss and an optimizer: mini-batch gradient descent with
-/// backpropagation through time. Every buffer is allocated here, so <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>
+/// backpropagation through time. Every buffer is allocated here (but for the shards' replicas, made by the first batch of
+/// more than 32 sequences), so <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>
 /// and each epoch of <see cref="Fit"/> allocate nothing (without an <c>onEpochEnd</c> callback, Fit's own progress builds a
 /// string per epoch, none per batch).
 /// </summary>
@@ -13,6 +14,13 @@ namespace FastSeq;
 /// A batch whose loss or gradient is NaN or infinite changes nothing: the trainer checks both before the optimizer
 /// step (one pass over the gradients, whose sum of squares the optimizer then reuses for <see cref="Optimizer.ClipNorm"/>)
 /// and throws <see cref="TrainingDivergedException"/>, or, in <see cref="Fit"/> with <c>skipNonFiniteBatches</c>, skips it.
+/// <para>
+/// A batch of more than 32 sequences is cut into shards of at most 32, a cut that depends on the batch size alone; they run
+/// on up to <see cref="MaxDegreeOfParallelism"/> cores, each in a model of its own on the same parameters
+/// (<see cref="ISequenceModel.CreateReplica"/>), and their gradients are summed in shard order: every degree gives the same
+/// bits. The model's own <see cref="ISequenceModel.Outputs"/> and <see cref="ISequenceModel.InputGradients"/> then hold the
+/// first shard's rows; <see cref="InputGradients"/> holds the whole batch's.
+/// </para>
 /// </remarks>
 public sealed class Trainer<TModel>
     where TModel : ISequenceModel
@@ -27,6 +35,11 @@ public sealed class Trainer<TModel>
     private readonly List<Callback> _callbacks = [];
     private int[] _order = [];
     private Diagnostics.GradientFlowRecorder? _gradientFlow;
+    private int _maxDegreeOfParallelism = Environment.ProcessorCount;
+    // Made by the first batch of more than one shard.
+    private BatchShards? _shards;
+    // Whether the last forward pass ran in shards (its results are then in _shards) or in the model alone.
+    private bool _sharded;
 
     /// <summary>Binds a model, an optimizer and a loss; the optimizer's state is sized to the model here.</summary>
     /// <exception cref="ArgumentException">The loss does not fit the model's output activation (binary cross-entropy on a Linear
@@ -64,7 +77,7 @@ public sealed class Trainer<TModel>
     public TrainingHistory History { get; } = new();
 
     /// <summary>
-    /// When set, records every training batch's gradient flow (<see cref="Diagnostics.GradientFlowRecorder.Record"/>, right after
+    /// When set, records every training batch's gradient flow (<see cref="Diagnostics.GradientFlowRecorder.Record()"/>, right after
     /// its Backward): per-timestep norms of each recurrent layer's d loss / d h_t, and each layer's parameter gradient norm.
     /// Null by default, which costs nothing; set, it allocates nothing per batch. The recorder must be of <see cref="Model"/>.
     /// </summary>
@@ -83,13 +96,27 @@ public sealed class Trainer<TModel>
     /// <summary>Where <see cref="Fit"/> writes its own progress when given no <c>onEpochEnd</c>; null (the default): the console, afresh at each Fit.</summary>
     internal FitProgress? Progress { get; set; }
 
+    /// <summary>
+    /// The most threads (this one included) that run the shards of a batch; by default <see cref="Environment.ProcessorCount"/>.
+    /// Every degree gives the same bits: the shards and the order of their sums do not depend on it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        set => _maxDegreeOfParallelism = Models.ModelArguments.CheckDegree(value);
+    }
+
+    /// <summary>d loss / d inputs <c>[B, T, F]</c> of the last <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>, every shard's rows (empty for a token model).</summary>
+    public ReadOnlySpan<float> InputGradients => _sharded ? _shards!.InputGradients : Model.InputGradients;
+
     /// <summary>Floats of target per sample this loss expects from this model.</summary>
     public int TargetLength => _targetLength;
 
     /// <summary>
     /// One optimisation step on a batch: forward, loss, backward, update. Inputs <c>[B, T, F]</c>;
-    /// targets <c>[B, TargetLength]</c>. Returns the batch's mean loss before the update; the model's
-    /// <see cref="ISequenceModel.InputGradients"/> then hold d loss / d inputs.
+    /// targets <c>[B, TargetLength]</c>. Returns the batch's mean loss before the update;
+    /// <see cref="InputGradients"/> then hold d loss / d inputs.
     /// </summary>
     /// <exception cref="TrainingDivergedException">The loss or a gradient is NaN or infinite; the parameters and the
     /// optimizer's state are left unchanged.</exception>
@@ -110,7 +137,7 @@ public sealed class Trainer<TModel>
                                out float loss, out int correct, out double absoluteErrors, out int nonFiniteGradient)
     {
         CheckTargets(targets, batchSize);
-        Model.Forward(inputs, lengths, batchSize, training: true);
+        Forward(inputs, lengths, batchSize, training: true);
         return TryUpdate(targets, batchSize, forFit, out loss, out correct, out absoluteErrors, out nonFiniteGradient);
     }
 
@@ -138,11 +165,75 @@ public sealed class Trainer<TModel>
         if (Model is not ITokenSequenceModel tokenModel)
             throw new InvalidOperationException($"{typeof(TModel).Name} reads floats, not token ids: its first layer is not an Embedding.");
         CheckTargets(targets, batchSize);
-        tokenModel.Forward(tokens, batchSize, training: true);
+        if (BatchShards.Count(batchSize) == 1)
+        {
+            _sharded = false;
+            tokenModel.Forward(tokens, batchSize, training: true);
+        }
+        else
+        {
+            Models.ModelArguments.CheckLength(tokens.Length, batchSize, Model.InputLength, nameof(tokens));
+            RunShards(tokens, lengths: null, batchSize, training: true);
+        }
         if (!TryUpdate(targets, batchSize, forFit: false, out float loss, out _, out _, out int nonFiniteGradient))
             throw Diverged(epoch: null, batch: null, loss, nonFiniteGradient);
         return loss;
     }
+
+    /// <summary>
+    /// The model's forward pass on a batch: in the model alone, or, for more than one shard, in shards (the inputs and lengths
+    /// then copied into the trainer's buffers, where the shards read them).
+    /// </summary>
+    private void Forward(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, int batchSize, bool training)
+    {
+        if (BatchShards.Count(batchSize) == 1)
+        {
+            _sharded = false;
+            Model.Forward(inputs, lengths, batchSize, training);
+            return;
+        }
+        Models.ModelArguments.CheckLength(inputs.Length, batchSize, Model.InputLength, nameof(inputs));
+        if (!lengths.IsEmpty)
+            Layers.SequenceLengths.Check(lengths, batchSize, Model.Timesteps, nameof(lengths));
+        if (!inputs.Overlaps(_batchInputs))
+            inputs.CopyTo(_batchInputs);
+        if (!lengths.IsEmpty && !lengths.Overlaps(_batchLengths))
+            lengths.CopyTo(_batchLengths);
+        RunShards(default, lengths.IsEmpty ? null : _batchLengths, batchSize, training);
+    }
+
+    /// <summary>
+    /// The shards' forward passes on the trainer's batch buffers (or <paramref name="tokens"/>). A shard's model checks only its
+    /// rows and would name a sample by its place in the shard: when one refuses its inputs, the model alone runs the whole
+    /// batch to throw the exception that names it by its place in the batch.
+    /// </summary>
+    private void RunShards(ReadOnlySpan<int> tokens, int[]? lengths, int batchSize, bool training)
+    {
+        _shards ??= new BatchShards(Model);
+        _sharded = true;
+        try
+        {
+            _shards.Forward(_batchInputs, tokens, lengths, batchSize, _maxDegreeOfParallelism, training);
+        }
+        catch (ArgumentException)
+        {
+            _sharded = false;
+            if (!tokens.IsEmpty && Model is ITokenSequenceModel tokenModel)
+                tokenModel.Forward(tokens, batchSize);
+            else
+                Model.Forward(_batchInputs.AsSpan(0, batchSize * Model.InputLength), lengths, batchSize);
+            throw;
+        }
+    }
+
+    /// <summary>The outputs of the last forward pass.</summary>
+    private ReadOnlySpan<float> Outputs => _sharded ? _shards!.Outputs : Model.Outputs;
+
+    /// <summary>The final layer's pre-activations of the last forward pass.</summary>
+    private ReadOnlySpan<float> Logits => _sharded ? _shards!.Logits : Model.Logits;
+
+    /// <summary>The lengths of the last forward pass's sequences; empty when every one was full.</summary>
+    private ReadOnlySpan<int> Lengths => _sharded ? _shards!.Lengths : Model.Lengths;
 
     /// <summary>The loss, backward and update that follow a batch's Forward (see <see cref="TryTrainBatch"/>).</summary>
     private bool TryUpdate(ReadOnlySpan<float> targets, int batchSize, bool forFit, out float loss, out int correct, out double absoluteErrors, out int nonFiniteGradient)
@@ -151,19 +242,27 @@ public sealed class Trainer<TModel>
         bool withRespectToLogits;
         if (!MasksPadding)
         {
-            loss = Loss.Compute(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation, outputGradients, out withRespectToLogits);
-            correct = forFit && Loss.IsClassification ? Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits) : 0;
-            absoluteErrors = forFit && !Loss.IsClassification ? MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(Model.Outputs, targets) : 0;
+            loss = Loss.Compute(Outputs, Logits, targets, Model.OutputUnits, Model.OutputActivation, outputGradients, out withRespectToLogits);
+            correct = forFit && Loss.IsClassification ? Loss.CountCorrect(Outputs, targets, Model.OutputUnits) : 0;
+            absoluteErrors = forFit && !Loss.IsClassification ? MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(Outputs, targets) : 0;
         }
         else
-            loss = MaskedLoss(targets, Model.Lengths, measure: forFit, outputGradients, out withRespectToLogits, out correct, out absoluteErrors);
+            loss = MaskedLoss(targets, Lengths, measure: forFit, outputGradients, out withRespectToLogits, out correct, out absoluteErrors);
         nonFiniteGradient = -1;
         if (!float.IsFinite(loss))
             return false;
 
-        Model.Gradients.Clear();
-        Model.Backward(outputGradients, batchSize, withRespectToLogits, computeInputGradients: !forFit);
-        _gradientFlow?.Record();
+        if (_sharded)
+        {
+            _shards!.Backward(_outputGradients, withRespectToLogits, computeInputGradients: !forFit, _maxDegreeOfParallelism);
+            _gradientFlow?.Record(_shards.Models);
+        }
+        else
+        {
+            Model.Gradients.Clear();
+            Model.Backward(outputGradients, batchSize, withRespectToLogits, computeInputGradients: !forFit);
+            _gradientFlow?.Record();
+        }
         // One pass finds non-finite gradients: a NaN or an infinity makes the sum of squares NaN or infinite (which finite
         // gradients do only by overflowing, so the rare non-finite sum is checked element by element).
         float sumOfSquares = TensorPrimitives.SumOfSquares<float>(Model.Gradients);
@@ -196,8 +295,8 @@ public sealed class Trainer<TModel>
         for (int b = 0; b < lengths.Length; b++)
         {
             int L = lengths[b];
-            ReadOnlySpan<float> outputs = Model.Outputs.Slice(b * Model.OutputLength, L * units);
-            ReadOnlySpan<float> logits = Model.Logits.Slice(b * Model.OutputLength, L * units);
+            ReadOnlySpan<float> outputs = Outputs.Slice(b * Model.OutputLength, L * units);
+            ReadOnlySpan<float> logits = Logits.Slice(b * Model.OutputLength, L * units);
             ReadOnlySpan<float> sampleTargets = targets.Slice(b * _targetLength, L * targetsPerStep);
             Span<float> gradients = outputGradients.Slice(b * Model.OutputLength, L * units);
             float share = (float)L / realSteps;
@@ -296,6 +395,11 @@ public sealed class Trainer<TModel>
             random.Shuffle(order);
         // Each training batch is a pass of the dropout masks: a resumed Fit goes on with the masks of the batches it resumes.
         Model.ResetDropout(seed, (long)initialEpoch * batches);
+        if (BatchShards.Count(batchSize) > 1)
+        {
+            _shards ??= new BatchShards(Model);
+            _shards.ResetDropout(seed, (long)initialEpoch * batches);
+        }
 
         foreach (Callback callback in _callbacks)
             callback.OnTrainBegin(_context);
@@ -394,22 +498,22 @@ public sealed class Trainer<TModel>
             int sample = first + offset;
             ReadOnlySpan<float> targets = data.Targets.AsSpan(sample * _targetLength, batch * _targetLength);
             ReadOnlySpan<int> lengths = data.Lengths is null ? default : data.Lengths.AsSpan(sample, batch);
-            Model.Forward(data.Inputs.AsSpan(sample * Model.InputLength, batch * Model.InputLength), lengths, batch);
+            Forward(data.Inputs.AsSpan(sample * Model.InputLength, batch * Model.InputLength), lengths, batch, training: false);
             double batchMeasured = MeasuredSamples(batch);
             if (batchMeasured != batch)
             {
                 // Per-step outputs of sequences with padding: the mean over real steps (its gradients are not used).
-                lossSum += MaskedLoss(targets, Model.Lengths, measure: true, _outputGradients.AsSpan(0, batch * Model.OutputLength), out _, out int batchCorrect, out double batchErrors) * batchMeasured;
+                lossSum += MaskedLoss(targets, Lengths, measure: true, _outputGradients.AsSpan(0, batch * Model.OutputLength), out _, out int batchCorrect, out double batchErrors) * batchMeasured;
                 correct += batchCorrect;
                 absoluteErrors += batchErrors;
             }
             else
             {
-                lossSum += (double)Loss.Evaluate(Model.Outputs, Model.Logits, targets, Model.OutputUnits, Model.OutputActivation) * batch;
+                lossSum += (double)Loss.Evaluate(Outputs, Logits, targets, Model.OutputUnits, Model.OutputActivation) * batch;
                 if (Loss.IsClassification)
-                    correct += Loss.CountCorrect(Model.Outputs, targets, Model.OutputUnits);
+                    correct += Loss.CountCorrect(Outputs, targets, Model.OutputUnits);
                 else
-                    absoluteErrors += MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(Model.Outputs, targets);
+                    absoluteErrors += MeanAbsoluteErrorLoss.SumOfAbsoluteErrors(Outputs, targets);
             }
             measured += batchMeasured;
         }
@@ -426,11 +530,11 @@ public sealed class Trainer<TModel>
     {
         if (!MasksPadding)
             return count;
-        return (double)Layers.SequenceLengths.RealSteps(Model.Lengths) / Model.Timesteps;
+        return (double)Layers.SequenceLengths.RealSteps(Lengths) / Model.Timesteps;
     }
 
     /// <summary>Whether the last Forward's outputs have steps to leave out: per-step outputs of sequences with padding.</summary>
-    private bool MasksPadding => !Model.Lengths.IsEmpty && Model.OutputLength != Model.OutputUnits;
+    private bool MasksPadding => !Lengths.IsEmpty && Model.OutputLength != Model.OutputUnits;
 
     /// <summary>Copies the callbacks into a list the epochs walk without allocating (and, from an array or list, without an enumerator).</summary>
     private void SetCallbacks(IEnumerable<Callback>? callbacks)

@@ -88,6 +88,7 @@ public class GeneratorTypeShapeTests
     [InlineData($"{Layers} public partial class M {{ public float[] Parameters = []; }}", "M", "FSEQ0013")]
     [InlineData($"{Layers} public partial class M {{ public const int GruOffset = 1; }}", "M", "FSEQ0013")]
     [InlineData($"{Layers} public partial class M {{ public M(int seed) {{ }} }}", "M", "FSEQ0013")]
+    [InlineData($"{Layers} public partial class M {{ public M(System.ArraySegment<float> weights) {{ }} }}", "M", "FSEQ0013")]
     [InlineData($"{Layers} public partial class M(string name) {{ public string Name => name; }}", "M", "FSEQ0013")]
     [InlineData($"public class B {{ public B(int x) {{ }} }} {Layers} public partial class M : B {{ public M(string s) : base(s.Length) {{ }} }}", "M", "FSEQ0013")]
     [InlineData("[SequenceModel(Timesteps = 2, Features = 1)] [Gru(2, Name = \"\")] public partial class M;", "M", "FSEQ0014")]

@@ -115,6 +115,29 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
 
     private Training TrainingBuffers => _training ??= new Training();
 
+    private int _maxDegreeOfParallelism = global::System.Environment.ProcessorCount;
+
+    /// <summary>
+    /// The most threads (this one included) a Predict of more than <see cref="MaxBatchSize"/> sequences, or a Step of more
+    /// streams, spreads its slices over; by default the processor count. Every degree gives the same bits.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        set => _maxDegreeOfParallelism = global::FastSeq.Models.ModelArguments.CheckDegree(value);
+    }
+
+    /// <summary>
+    /// A model on this model's parameters (the same memory: an update through either shows in both) with gradients and
+    /// training buffers of its own, so that training passes on the two may run on different threads at once.
+    /// </summary>
+    public NoisyTagger CreateReplica() => new(_parameters);
+
+    global::FastSeq.ISequenceModel global::FastSeq.ISequenceModel.CreateReplica() => CreateReplica();
+
+    private NoisyTagger(global::System.ArraySegment<float> parameters) => _parameters = parameters;
+
     /// <summary>
     /// Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>, any number,
     /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
@@ -158,11 +181,21 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
             if (CheckInputsFinite)
                 global::FastSeq.Models.ModelArguments.CheckFiniteStates(states, nameof(states));
         }
+        if (batchSize <= MaxBatchSize)
+            RunPredict(inputs, lengths, outputs, states, batchSize, 0, batchSize);
+        else
+            global::FastSeq.Models.BatchSlices.Run(this, inputs, lengths, outputs, states, batchSize, MaxBatchSize, _maxDegreeOfParallelism,
+                static (m, x, l, y, s, start, end) => m.RunPredict(x, l, y, s, y.Length / OutputLength, start, end));
+    }
+
+    /// <summary>Rows <c>[start, end)</c> of a Predict of <paramref name="sequences"/>, run by one thread in its own buffers, <see cref="MaxBatchSize"/> at a time.</summary>
+    private void RunPredict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, global::System.Span<float> states, int sequences, int start, int end)
+    {
         Activations a = t_predictBuffers ??= new Activations();
-        for (int first = 0; first < batchSize; first += MaxBatchSize)
+        for (int first = start; first < end; first += MaxBatchSize)
         {
-            int count = global::System.Math.Min(MaxBatchSize, batchSize - first);
-            RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), lengths.IsEmpty ? default : lengths.Slice(first, count), states, states, batchSize, first, count, a);
+            int count = global::System.Math.Min(MaxBatchSize, end - first);
+            RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), lengths.IsEmpty ? default : lengths.Slice(first, count), states, states, sequences, first, count, a);
             OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
         }
     }

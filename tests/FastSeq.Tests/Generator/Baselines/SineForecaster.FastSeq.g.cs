@@ -110,6 +110,29 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
 
     private Training TrainingBuffers => _training ??= new Training();
 
+    private int _maxDegreeOfParallelism = global::System.Environment.ProcessorCount;
+
+    /// <summary>
+    /// The most threads (this one included) a Predict of more than <see cref="MaxBatchSize"/> sequences, or a Step of more
+    /// streams, spreads its slices over; by default the processor count. Every degree gives the same bits.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        set => _maxDegreeOfParallelism = global::FastSeq.Models.ModelArguments.CheckDegree(value);
+    }
+
+    /// <summary>
+    /// A model on this model's parameters (the same memory: an update through either shows in both) with gradients and
+    /// training buffers of its own, so that training passes on the two may run on different threads at once.
+    /// </summary>
+    public SineForecaster CreateReplica() => new(_parameters);
+
+    global::FastSeq.ISequenceModel global::FastSeq.ISequenceModel.CreateReplica() => CreateReplica();
+
+    private SineForecaster(global::System.ArraySegment<float> parameters) => _parameters = parameters;
+
     /// <summary>
     /// Runs <paramref name="batchSize"/> sequences <c>[B, T, F]</c> through the model into <paramref name="outputs"/>, any number,
     /// <see cref="MaxBatchSize"/> at a time, each with the bits it gets alone. Safe to call from any number of threads at once:
@@ -153,11 +176,21 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
             if (CheckInputsFinite)
                 global::FastSeq.Models.ModelArguments.CheckFiniteStates(states, nameof(states));
         }
+        if (batchSize <= MaxBatchSize)
+            RunPredict(inputs, lengths, outputs, states, batchSize, 0, batchSize);
+        else
+            global::FastSeq.Models.BatchSlices.Run(this, inputs, lengths, outputs, states, batchSize, MaxBatchSize, _maxDegreeOfParallelism,
+                static (m, x, l, y, s, start, end) => m.RunPredict(x, l, y, s, y.Length / OutputLength, start, end));
+    }
+
+    /// <summary>Rows <c>[start, end)</c> of a Predict of <paramref name="sequences"/>, run by one thread in its own buffers, <see cref="MaxBatchSize"/> at a time.</summary>
+    private void RunPredict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, global::System.Span<float> states, int sequences, int start, int end)
+    {
         Activations a = t_predictBuffers ??= new Activations();
-        for (int first = 0; first < batchSize; first += MaxBatchSize)
+        for (int first = start; first < end; first += MaxBatchSize)
         {
-            int count = global::System.Math.Min(MaxBatchSize, batchSize - first);
-            RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), lengths.IsEmpty ? default : lengths.Slice(first, count), states, states, batchSize, first, count, a);
+            int count = global::System.Math.Min(MaxBatchSize, end - first);
+            RunForward(_parameters, inputs.Slice(first * InputLength, count * InputLength), lengths.IsEmpty ? default : lengths.Slice(first, count), states, states, sequences, first, count, a);
             OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));
         }
     }
@@ -375,11 +408,21 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
         global::FastSeq.Models.ModelArguments.CheckStates(states, inputs, outputs);
         if (CheckInputsFinite)
             global::FastSeq.Models.ModelArguments.CheckFinite(inputs, 1, Features, nameof(inputs), "stream");
+        if (streams <= MaxBatchSize)
+            RunStep(inputs, outputs, states, streams, 0, streams);
+        else
+            global::FastSeq.Models.BatchSlices.Run(this, inputs, default, outputs, states, streams, MaxBatchSize, _maxDegreeOfParallelism,
+                static (m, x, _, y, s, start, end) => m.RunStep(x, y, s, y.Length / OutputUnits, start, end));
+    }
+
+    /// <summary>Streams <c>[start, end)</c> of a Step of <paramref name="streams"/>, advanced by one thread in its own buffers, <see cref="MaxBatchSize"/> at a time.</summary>
+    private void RunStep(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, int streams, int start, int end)
+    {
         StepBuffers s = t_stepBuffers ??= new StepBuffers();
         global::System.ReadOnlySpan<float> parameters = _parameters;
-        for (int first = 0; first < streams; first += MaxBatchSize)
+        for (int first = start; first < end; first += MaxBatchSize)
         {
-            int count = global::System.Math.Min(MaxBatchSize, streams - first);
+            int count = global::System.Math.Min(MaxBatchSize, end - first);
             // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
             global::FastSeq.Layers.SimpleRnnLayer.Step(
                 inputs.Slice(first * Features, count * Features), parameters.Slice(SimpleRnnOffset, SimpleRnnLength), count, 1, 32, global::FastSeq.Activation.Tanh,
