@@ -10,6 +10,7 @@ using FastSeq.Benchmarks;
 // (see perf/README.md and perf/peers/setup-torchsharp.sh), ONNX Runtime rows (W1, W2) when its
 // native library loads, RTNeural rows (W1 at six sizes) when perf/peers/build-rtneural.sh builds it. Each workload category has FastSeq as
 // its baseline, so "Ratio (median)" reads "peer time / FastSeq time". Other modes, for profiling:
+// --regression [BASELINE] [--update] (CI's check of each workload's efficiency against a baseline, see RegressionCheck),
 // --breakdown (the parts of each FastSeq workload), --profile NAME SECONDS|xCOUNT, --check-torch,
 // --rtneural [lstm|gru|all] [ROUNDS] (the RTNeural rows on the thread clock, alternating).
 var job = Job.Default
@@ -30,6 +31,8 @@ var config = DefaultConfig.Instance
 
 if (args is ["--profile", string workload, string duration])
     return ProfileHarness.Run(workload, duration);
+if (args is ["--regression", .. var regressionArgs])
+    return RegressionCheck.Run(regressionArgs);
 if (args is ["--breakdown"])
     return ComponentTimings.Run();
 if (args is ["--rtneural", .. var rest])
