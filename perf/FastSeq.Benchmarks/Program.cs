@@ -24,7 +24,7 @@ var config = DefaultConfig.Instance
     .AddJob(job.AsDefault())
     .AddDiagnoser(MemoryDiagnoser.Default)
     .AddColumn(CategoriesColumn.Default, StatisticColumn.Median, StatisticColumn.Min, new MedianRatioColumn(),
-               new FlopColumn(fractionOfPeak: false), new FlopColumn(fractionOfPeak: true))
+               new FlopColumn(fractionOfPeak: false), new FlopColumn(fractionOfPeak: true), new StreamsPerSecondColumn())
     .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory)
     .HideColumns(Column.Job, Column.Error, Column.Ratio, Column.RatioSD, Column.AllocRatio)
     .WithOptions(ConfigOptions.DisableLogFile);
