@@ -37,9 +37,21 @@ public class LargeBenchmarks
     }
 
     [GlobalSetup(Target = nameof(TorchLstm))]
-    public void SetupTorch()
+    public void SetupTorchOneThread()
     {
         TorchPeer.UseOneThread();
+        SetupTorch();
+    }
+
+    [GlobalSetup(Target = nameof(TorchLstmDefaultThreads))]
+    public void SetupTorchDefaultThreads()
+    {
+        TorchPeer.ReportDefaultThreads();
+        SetupTorch();
+    }
+
+    private void SetupTorch()
+    {
         _torchLstm = nn.LSTM(I, H, batchFirst: true);
         _torchInputs = tensor(Workloads.LargeInputData(), [B, T, I]).requires_grad_(true);
         _torchOutputGradients = tensor(Workloads.LargeOutputGradients(), [B, T, H]);
@@ -48,7 +60,14 @@ public class LargeBenchmarks
     [Benchmark(Description = "TorchSharp nn.LSTM forward+backward")]
     [BenchmarkCategory("W4 LSTM(256) B64 T50 ms/iter")]
     [FlopCount(Workloads.LargeFlop)]
-    public void TorchLstm()
+    public void TorchLstm() => TorchForwardBackward();
+
+    [Benchmark(Description = "TorchSharp nn.LSTM forward+backward, default threads")]
+    [BenchmarkCategory("W4 LSTM(256) B64 T50 ms/iter")]
+    [FlopCount(Workloads.LargeFlop)]
+    public void TorchLstmDefaultThreads() => TorchForwardBackward();
+
+    private void TorchForwardBackward()
     {
         using var scope = NewDisposeScope();
         var (output, _, _) = _torchLstm.call(_torchInputs, null);
