@@ -6,7 +6,8 @@ namespace FastSeq.Benchmarks;
 /// <summary>
 /// W5 serving: <see cref="Streams"/> independent streams of W1's model (input 1 -> LSTM(40) -> Dense(1)), each call
 /// one step of every stream, the states owned by the caller and carried from call to call. FastSeq advances them with
-/// <c>Step(inputs, outputs, states, streams)</c> on one thread; ONNX Runtime runs W1's step with the streams as the
+/// <c>Step(inputs, outputs, states, streams)</c> on one thread (and, for comparison, with one <c>Step(input, output,
+/// state)</c> call per stream); ONNX Runtime runs W1's step with the streams as the
 /// batch (perf/peers/onnx/w5_lstm_streams.onnx, the batch a dynamic axis), on one intra-op thread and at its default
 /// (one per physical core), the state bound as in W1. The <c>streams/s</c> column is streams stepped per second.
 /// </summary>
@@ -28,7 +29,7 @@ public class ServingBenchmarks
     [Params(1_000, 10_000)]
     public int Streams { get; set; }
 
-    [GlobalSetup(Target = nameof(FastSeqStep))]
+    [GlobalSetup(Targets = [nameof(FastSeqStep), nameof(FastSeqStepEach)])]
     public void SetupFastSeq()
     {
         SetupData();
@@ -41,6 +42,17 @@ public class ServingBenchmarks
     public float FastSeqStep()
     {
         _model.Step(_inputs, _outputs, _states, Streams);
+        return _outputs[^1];
+    }
+
+    /// <summary>The same streams, one <c>Step(input, output, state)</c> call each (a stream's state its own slice).</summary>
+    [Benchmark(Description = "FastSeq Step(x, y, state) per stream, 1 thread")]
+    [BenchmarkCategory(Category)]
+    public float FastSeqStepEach()
+    {
+        int length = ServingLstm.StreamStateLength;
+        for (int stream = 0; stream < Streams; stream++)
+            _model.Step(_inputs.AsSpan(stream, 1), _outputs.AsSpan(stream, 1), _states.AsSpan(stream * length, length));
         return _outputs[^1];
     }
 
