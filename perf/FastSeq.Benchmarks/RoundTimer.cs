@@ -25,7 +25,7 @@ public static class RoundTimer
             action();
             calls++;
         }
-        return Math.Max(1, calls * 4);
+        return Math.Max(1, (long)Math.Round(calls * (roundTime / clock.Elapsed)));
     }
 
     /// <summary>CPU nanoseconds per call over one round of <paramref name="calls"/> calls.</summary>
