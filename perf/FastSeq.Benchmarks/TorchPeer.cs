@@ -37,7 +37,9 @@ public static class TorchPeer
     public static void UseOneThread()
     {
         torch.set_num_threads(1);
-        torch.set_num_interop_threads(1);
+        // libtorch aborts the process when the inter-op count is set twice (several benchmarks in one process, --inProcess).
+        if (torch.get_num_interop_threads() != 1)
+            torch.set_num_interop_threads(1);
     }
 
     /// <summary>
