@@ -7,7 +7,7 @@ using BenchmarkDotNet.Running;
 using FastSeq.Benchmarks;
 
 // One command runs every workload: FastSeq rows always, TorchSharp rows when libtorch loads
-// (see perf/README.md and perf/peers/setup-torchsharp.sh), ONNX Runtime rows (W1, W2) when its
+// (see perf/README.md and perf/peers/setup-torchsharp.sh), ONNX Runtime rows (W1, W2, W5) when its
 // native library loads, RTNeural rows (W1 at six sizes) when perf/peers/build-rtneural.sh builds it. Each workload category has FastSeq as
 // its baseline, so "Ratio (median)" reads "peer time / FastSeq time". Other modes, for profiling:
 // --regression [BASELINE] [--update] (CI's check of each workload's efficiency against a baseline, see RegressionCheck),
