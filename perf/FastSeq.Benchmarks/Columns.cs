@@ -93,3 +93,36 @@ public sealed class MedianRatioColumn : IColumn
 
     public override string ToString() => ColumnName;
 }
+
+/// <summary>
+/// Streams stepped per second: the benchmark's <c>Streams</c> parameter over its median time per call (W5, where each
+/// call steps every stream once).
+/// </summary>
+public sealed class StreamsPerSecondColumn : IColumn
+{
+    private const string Parameter = "Streams";
+
+    public string Id => "StreamsPerSecond";
+    public string ColumnName => "streams/s";
+    public bool AlwaysShow => true;
+    public ColumnCategory Category => ColumnCategory.Custom;
+    public int PriorityInCategory => 2;
+    public bool IsNumeric => true;
+    public UnitType UnitType => UnitType.Dimensionless;
+    public string Legend => "Streams stepped per second: the Streams parameter over the median time per call";
+
+    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+
+    public bool IsAvailable(Summary summary) => summary.BenchmarksCases.Any(c => c.Parameters.Items.Any(p => p.Name == Parameter));
+
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+    {
+        object? streams = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == Parameter)?.Value;
+        double? nanoseconds = summary[benchmarkCase]?.ResultStatistics?.Median;
+        return streams is not int count || nanoseconds is null or <= 0 ? "-" : (count / (nanoseconds.Value * 1e-9)).ToString("N0", CultureInfo.InvariantCulture);
+    }
+
+    public override string ToString() => ColumnName;
+}

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using FastSeq.Kernels;
@@ -30,8 +29,7 @@ public static class ComponentTimings
         {
             if (s_printing)
                 Console.WriteLine($"{"part",-66} {"best",12} {"GFLOP/s",8}");
-            var peakBenchmark = new LargeBenchmarks();
-            double peak = Report("Vector256 FMA peak (12 chains, 1M trips)", LargeBenchmarks.PeakFlop, () => Sink = peakBenchmark.FmaPeak());
+            double peak = Report("Vector256 FMA peak (12 chains, 1M trips)", FmaPeak.Flop, () => Sink = FmaPeak.Run());
             Streaming();
             Inference();
             Training();
@@ -234,28 +232,10 @@ public static class ComponentTimings
     /// <summary>Prints the best time per call over <see cref="Rounds"/> rounds; returns GFLOP/s (0 when no FLOP count).</summary>
     private static double Report(string name, double flop, Action action)
     {
-        // Long enough for tiered compilation to replace the first code with optimised code: call
-        // counting starts only after 100 ms without new methods being compiled.
-        var warmup = Stopwatch.StartNew();
-        while (warmup.Elapsed < WarmupTime)
-            action();
-        // Calls per round, so one round lasts about RoundTime.
-        var probe = Stopwatch.StartNew();
-        long calls = 0;
-        while (probe.Elapsed < RoundTime / 4)
-        {
-            action();
-            calls++;
-        }
-        calls = Math.Max(1, calls * 4);
+        long calls = RoundTimer.WarmUp(action, WarmupTime, RoundTime);
         double best = double.MaxValue;
         for (int round = 0; round < Rounds; round++)
-        {
-            long start = ThreadClock.Nanoseconds();
-            for (long i = 0; i < calls; i++)
-                action();
-            best = Math.Min(best, (double)(ThreadClock.Nanoseconds() - start) / calls);
-        }
+            best = Math.Min(best, RoundTimer.NanosecondsPerCall(action, calls));
         double gflops = flop > 0 ? flop / best : 0;
         if (s_printing)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-66} {Format(best),12} {(flop > 0 ? gflops.ToString("F1", CultureInfo.InvariantCulture) : ""),8}"));

@@ -95,3 +95,9 @@ public partial class StreamingGru64;
 [Gru(128)]
 [Dense(1)]
 public partial class StreamingGru128;
+
+/// <summary>W5: W1's LSTM(40) -> Dense(1) serving many streams, each call one step of every stream.</summary>
+[SequenceModel(Timesteps = 1, Features = 1, MaxBatchSize = 256)]
+[Lstm(40)]
+[Dense(1)]
+public partial class ServingLstm;

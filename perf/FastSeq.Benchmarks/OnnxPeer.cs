@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace FastSeq.Benchmarks;
 
 /// <summary>
-/// ONNX Runtime as a .NET user would run it at its fastest: one thread, every graph optimisation,
+/// ONNX Runtime as a .NET user would run it at its fastest: one thread (or its default), every graph optimisation,
 /// inputs and outputs bound once to OrtValues over managed arrays (<see cref="OrtIoBinding"/>), so a
 /// run copies nothing in or out. The models are perf/peers/onnx/*.onnx, exported from PyTorch by
 /// perf/peers/export_onnx.py with the workloads' shapes.
@@ -14,11 +14,13 @@ public sealed class OnnxPeer : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
 
-    public OnnxPeer(string modelFile)
+    /// <param name="modelFile">The model's file name in perf/peers/onnx.</param>
+    /// <param name="intraOpThreads">Threads one operator may use; 0 is ONNX Runtime's default, one per physical core.</param>
+    public OnnxPeer(string modelFile, int intraOpThreads = 1)
     {
         using var options = new SessionOptions
         {
-            IntraOpNumThreads = 1,
+            IntraOpNumThreads = intraOpThreads,
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,

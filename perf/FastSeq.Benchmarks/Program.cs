@@ -7,9 +7,10 @@ using BenchmarkDotNet.Running;
 using FastSeq.Benchmarks;
 
 // One command runs every workload: FastSeq rows always, TorchSharp rows when libtorch loads
-// (see perf/README.md and perf/peers/setup-torchsharp.sh), ONNX Runtime rows (W1, W2) when its
+// (see perf/README.md and perf/peers/setup-torchsharp.sh), ONNX Runtime rows (W1, W2, W5) when its
 // native library loads, RTNeural rows (W1 at six sizes) when perf/peers/build-rtneural.sh builds it. Each workload category has FastSeq as
 // its baseline, so "Ratio (median)" reads "peer time / FastSeq time". Other modes, for profiling:
+// --regression [BASELINE] [--update] (CI's check of each workload's efficiency against a baseline, see RegressionCheck),
 // --breakdown (the parts of each FastSeq workload), --profile NAME SECONDS|xCOUNT, --check-torch,
 // --rtneural [lstm|gru|all] [ROUNDS] (the RTNeural rows on the thread clock, alternating).
 var job = Job.Default
@@ -23,13 +24,15 @@ var config = DefaultConfig.Instance
     .AddJob(job.AsDefault())
     .AddDiagnoser(MemoryDiagnoser.Default)
     .AddColumn(CategoriesColumn.Default, StatisticColumn.Median, StatisticColumn.Min, new MedianRatioColumn(),
-               new FlopColumn(fractionOfPeak: false), new FlopColumn(fractionOfPeak: true))
+               new FlopColumn(fractionOfPeak: false), new FlopColumn(fractionOfPeak: true), new StreamsPerSecondColumn())
     .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory)
     .HideColumns(Column.Job, Column.Error, Column.Ratio, Column.RatioSD, Column.AllocRatio)
     .WithOptions(ConfigOptions.DisableLogFile);
 
 if (args is ["--profile", string workload, string duration])
     return ProfileHarness.Run(workload, duration);
+if (args is ["--regression", .. var regressionArgs])
+    return RegressionCheck.Run(regressionArgs);
 if (args is ["--breakdown"])
     return ComponentTimings.Run();
 if (args is ["--rtneural", .. var rest])

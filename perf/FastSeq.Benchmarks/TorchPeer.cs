@@ -3,7 +3,7 @@ using TorchSharp;
 
 namespace FastSeq.Benchmarks;
 
-/// <summary>Whether TorchSharp's native libraries load here, and its one-thread setting.</summary>
+/// <summary>Whether TorchSharp's native libraries load here, and its thread settings.</summary>
 public static class TorchPeer
 {
     /// <summary>
@@ -37,8 +37,17 @@ public static class TorchPeer
     public static void UseOneThread()
     {
         torch.set_num_threads(1);
-        torch.set_num_interop_threads(1);
+        // libtorch aborts the process when the inter-op count is set twice (several benchmarks in one process, --inProcess).
+        if (torch.get_num_interop_threads() != 1)
+            torch.set_num_interop_threads(1);
     }
+
+    /// <summary>
+    /// Leaves libtorch at its default thread counts (intra-op: one per physical core) and prints them, so the output of
+    /// a default-threads row says what it ran on.
+    /// </summary>
+    public static void ReportDefaultThreads() =>
+        Console.WriteLine($"TorchSharp at its default threads: {torch.get_num_threads()} intra-op, {torch.get_num_interop_threads()} inter-op");
 
     private static string? LoaderError()
     {

@@ -52,9 +52,27 @@ public class TrainingBenchmarks
     [BenchmarkCategory("W3 LSTM(32)x2 ms/epoch")]
     public void TorchLstm() => TorchEpoch();
 
-    private void SetupTorch(nn.Module<Tensor, Tensor> model)
+    [GlobalSetup(Target = nameof(TorchRnnDefaultThreads))]
+    public void SetupTorchRnnDefaultThreads() => SetupTorch(new TorchRnnForecaster(32), oneThread: false);
+
+    [Benchmark(Description = "TorchSharp loop, Adam, default threads")]
+    [BenchmarkCategory("W3 RNN(32)x2 ms/epoch")]
+    public void TorchRnnDefaultThreads() => TorchEpoch();
+
+    [GlobalSetup(Target = nameof(TorchLstmDefaultThreads))]
+    public void SetupTorchLstmDefaultThreads() => SetupTorch(new TorchLstmForecaster(32), oneThread: false);
+
+    [Benchmark(Description = "TorchSharp loop, Adam, default threads")]
+    [BenchmarkCategory("W3 LSTM(32)x2 ms/epoch")]
+    public void TorchLstmDefaultThreads() => TorchEpoch();
+
+    /// <summary>The model, Adam and the data as tensors; libtorch on one thread, or left at its default thread counts.</summary>
+    private void SetupTorch(nn.Module<Tensor, Tensor> model, bool oneThread = true)
     {
-        TorchPeer.UseOneThread();
+        if (oneThread)
+            TorchPeer.UseOneThread();
+        else
+            TorchPeer.ReportDefaultThreads();
         _torchModel = model;
         _torchModel.train();
         _torchOptimizer = optim.Adam(_torchModel.parameters(), lr: 1e-3);

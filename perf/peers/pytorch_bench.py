@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""The FastSeq workloads W1-W4 in PyTorch (Debian's python3-torch), one thread, float32.
+"""The FastSeq workloads W1-W4 in PyTorch (Debian's python3-torch), one thread, float32; with --default-threads, W3
+and W4 at PyTorch's (and OpenBLAS's) default thread counts instead.
 
 Same shapes as perf/FastSeq.Benchmarks: W1 one streamed step of LSTM(40)/GRU(40) -> Linear(1)
 with the output read back (.item()); W2 one 10-step sequence (batch 1) through two stacked
@@ -7,7 +8,7 @@ RNN(32)/LSTM(32) and Linear(1) on the last step; W3 one training epoch over the 
 windows, batch 32, Adam, MSE; W4 LSTM(256) on [64, 50, 64], forward + backward with input
 gradients. Each figure is the median (and best) of several timed repeats of a fixed number of
 calls. Run through perf/peers/run-pytorch.sh, which installs the packages and fixes the
-environment (one thread, OpenBLAS's own choice of kernel).
+environment (one thread unless --default-threads, OpenBLAS's own choice of kernel).
 """
 import ctypes
 import statistics
@@ -17,8 +18,10 @@ import time
 import torch
 import torch.nn as nn
 
-torch.set_num_threads(1)
-torch.set_num_interop_threads(1)
+DEFAULT_THREADS = "--default-threads" in sys.argv[1:]
+if not DEFAULT_THREADS:
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
 torch.manual_seed(1)
 
 W4_FLOP = 3.0 * 2 * 64 * 50 * (64 + 256) * 4 * 256
@@ -172,8 +175,10 @@ def main():
           f"{torch.get_num_interop_threads()} inter-op")
     print(next((line.strip() for line in torch.__config__.show().splitlines() if "CPU capability" in line), ""))
     rows = []
-    for workload in (w1, w2, w3, w4):
+    for workload in (w3, w4) if DEFAULT_THREADS else (w1, w2, w3, w4):
         rows += workload()
+    if DEFAULT_THREADS:
+        rows = [(name + ", default threads", *figures) for name, *figures in rows]
     print(f"BLAS: {blas_description()}")
     print()
     print("| Workload | Median | Best | Unit | GFLOP/s |")
