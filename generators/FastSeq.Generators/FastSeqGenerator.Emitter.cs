@@ -620,14 +620,13 @@ public sealed partial class FastSeqGenerator
         w.Line("/// Streams one timestep <c>[Features]</c> of the instance's one built-in stream and writes the output <c>[OutputUnits]</c>");
         w.Line("/// for the sequence so far. That stream belongs to the instance: threads that stream use the overloads with their own state.");
         w.Line("/// </summary>");
-        w.Line("public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState, 1);");
+        w.Line("public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState);");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Advances one stream whose state the caller owns (<see cref=\"StreamStateLength\"/> floats, zero to start).");
         w.Line("/// Safe to call from any number of threads at once, each with its own states.");
         w.Line("/// </summary>");
-        w.Line("public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> state) => Step(input, output, state, 1);");
-        w.Line();
+        WriteStreamStep(w, model, layers);
         w.Line("/// <summary>");
         w.Line("/// Advances <paramref name=\"streams\"/> independent streams by one timestep in one call: inputs <c>[streams, Features]</c>,");
         w.Line("/// outputs <c>[streams, OutputUnits]</c>, and their states in one caller-owned buffer of");
@@ -646,6 +645,41 @@ public sealed partial class FastSeqGenerator
         w.Line();
         w.Line("/// <summary>Advances <paramref name=\"streams\"/> streams by one token id each, as the float overload does; an id out of range throws first.</summary>");
         WriteStep(w, model, layers, "int", "tokens");
+    }
+
+    /// <summary>
+    /// The Step of one stream with the caller's state: the checks of the many-stream Step in one line, then each layer's
+    /// step for one stream, an LSTM's or GRU's h left in the state for the next layer to read (not copied out and back).
+    /// A model that reads tokens or cannot stream passes it to the many-stream Step.
+    /// </summary>
+    private static void WriteStreamStep(SourceWriter w, ModelSpec model, LayerEmitter[] layers)
+    {
+        const string Signature = "public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> state)";
+        if (model.ReadsTokens || !model.CanStream)
+        {
+            w.Line(Signature + " => Step(input, output, state, 1);");
+            w.Line();
+            return;
+        }
+        w.Open(Signature);
+        w.Line("// Whatever this path does not check itself goes to the many-stream Step, which throws as it does for one stream.");
+        w.Open("if (input.Length != Features || output.Length != OutputUnits || state.Length != StreamStateLength || state.Overlaps(input) || state.Overlaps(output) || CheckInputsFinite)");
+        w.Line("Step(input, output, state, 1);");
+        w.Line("return;");
+        w.Close();
+        w.Line("StepBuffers s = t_stepBuffers ??= new StepBuffers();");
+        w.Line("global::System.ReadOnlySpan<float> parameters = _parameters;");
+        string x = "input";
+        int stateOffset = 0;
+        foreach (LayerEmitter layer in layers)
+        {
+            x = layer.WriteStreamStep(w, x, stateOffset);
+            stateOffset += layer.StateLength;
+        }
+        if (x != "output")
+            w.Line($"{x}.CopyTo(output);");
+        w.Close();
+        w.Line();
     }
 
     /// <summary>

@@ -65,6 +65,9 @@ internal sealed class DropoutEmitter(ModelSpec model, LayerSpec layer, bool isFi
         return output;
     }
 
+    /// <summary>One stream's step passes its input on as it is.</summary>
+    public override string WriteStreamStep(SourceWriter w, string x, int stateOffset) => x;
+
     /// <summary>None: it has no parameters.</summary>
     public override void WriteInitialize(SourceWriter w)
     {

@@ -303,6 +303,33 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         return output;
     }
 
+    /// <summary>
+    /// Whether its runtime type has a one-stream Step that leaves the new h in the stream's state (LSTM and GRU), which the
+    /// model's one-stream Step calls so that the next layer reads h where it lies, with nothing copied.
+    /// </summary>
+    private bool StepsInState => !Layer.Bidirectional && Layer.Info.Kind is LayerKind.Lstm or LayerKind.Gru;
+
+    /// <summary>
+    /// The step call of the model's one-stream Step, whose spans that model has checked: as <see cref="WriteStep"/> for one
+    /// stream, reading <paramref name="x"/> and its part of the caller's <c>state</c> at <paramref name="stateOffset"/>; returns
+    /// what the next layer reads (the state's h, for a layer that <see cref="StepsInState"/>).
+    /// </summary>
+    public virtual string WriteStreamStep(SourceWriter w, string x, int stateOffset)
+    {
+        string state = Layer.StateLength == 0 ? "global::System.Span<float>.Empty" : $"state.Slice({N(stateOffset)}, {N(Layer.StateLength)})";
+        w.Line(Heading);
+        if (StepsInState)
+        {
+            w.Line($"{Runtime}.Step({x}, {Parameters("parameters")}, {N(Layer.Inputs)}, {Units}, {ActivationArgument}, {state}, s.{Id}Scratch);");
+            return $"state.Slice({N(stateOffset)}, {Units})";
+        }
+        string output = StepWritesCallerOutputs ? "output" : $"s.{Id}Output.AsSpan(0, {Units})";
+        w.Line($"{Runtime}.Step(");
+        w.Line($"    {x}, {Parameters("parameters")}, 1, {N(Layer.Inputs)}, {Units}, {ActivationArgument},");
+        w.Line($"    {state}, s.{Id}Scratch, {output});");
+        return output;
+    }
+
     /// <summary>Its row in the Keras summary.</summary>
     public string SummaryRow()
     {

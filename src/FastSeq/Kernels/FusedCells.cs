@@ -35,11 +35,23 @@ internal static class FusedCells
     public static bool Serves(int units) => GateActivations.IsVectorized && units % Vector<float>.Count == 0;
 
     /// <summary>
+    /// Whether a served layer of <paramref name="units"/> runs in one block, so that every unit's sums over h are done
+    /// before any output is written: then y may be h itself (a stream's new h written over the old one, no copy).
+    /// </summary>
+    public static bool ReadsAllOfHFirst(int units)
+    {
+        int wide = s_wide ? units / Vector512<float>.Count : 0;
+        int vectors = wide == 0 ? units / Vector<float>.Count : wide;
+        return vectors <= MaxWidth;
+    }
+
+    /// <summary>
     /// LSTM, gates i, f, g, o: pre-activations <c>start + [x | h]·weights</c> (<paramref name="start"/> <c>[4H]</c> is the
     /// bias, or the bias plus the input projection), then <c>c = σ(f) ⊙ c_prev + σ(i) ⊙ tanh(g)</c> and
     /// <c>y = σ(o) ⊙ tanh(c)</c>. An empty <paramref name="previousCell"/> is zero; it may be <paramref name="cell"/>
     /// itself. The activated gates go to <paramref name="activated"/> <c>[4H]</c> unless it is empty; it may be
-    /// <paramref name="start"/> itself. <paramref name="y"/> must not overlap h.
+    /// <paramref name="start"/> itself. <paramref name="y"/> must not overlap h, unless it is h itself and
+    /// <see cref="ReadsAllOfHFirst"/> holds.
     /// </summary>
     public static void Lstm(ReadOnlySpan<float> start, ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> weights,
                             ReadOnlySpan<float> previousCell, Span<float> cell, Span<float> y, Span<float> activated)
@@ -56,18 +68,18 @@ internal static class FusedCells
     }
 
     /// <summary>
-    /// GRU, gates r, z, n: <c>r = σ(start_r + [x | h]·W_r)</c> and z likewise, <c>n = tanh(start_n + x·Wk_n + r ⊙ (b_hn + h·Wh_n))</c>,
-    /// <c>y = n + z ⊙ (h - n)</c>. <paramref name="startRZ"/> <c>[2H]</c> holds <c>b_i + b_h</c> for r and z and <paramref name="startN"/>
-    /// <c>[H]</c> holds b_in, both plus the input projection when x is empty; <paramref name="recurrentBias"/> <c>[H]</c> is b_hn.
-    /// Unless empty, <paramref name="activated"/> <c>[3H]</c> (which may hold the starts) takes r, z, n and <paramref name="recurrentN"/>
-    /// <c>[H]</c> (which may be <paramref name="recurrentBias"/>) takes <c>b_hn + h·Wh_n</c>. <paramref name="y"/> must not overlap h.
+    /// GRU, gates r, z, n: <c>r = σ(b_ir + b_hr + [x | h]·W_r)</c> and z likewise, <c>n = tanh(b_in + x·Wk_n + r ⊙ (b_hn + h·Wh_n))</c>,
+    /// <c>y = n + z ⊙ (h - n)</c>, from <paramref name="biases"/> <c>[2, 3H]</c> (b_i, then b_h). r and z start from <c>b_i + b_h</c>,
+    /// summed here as the unfused path sums them before its products, so the bits are the same and nothing is summed apart.
+    /// Unless empty, <paramref name="activated"/> <c>[3H]</c> takes r, z, n and <paramref name="recurrentN"/> <c>[H]</c> takes
+    /// <c>b_hn + h·Wh_n</c>. <paramref name="y"/> must not overlap h, unless it is h itself and <see cref="ReadsAllOfHFirst"/> holds.
     /// </summary>
-    public static void Gru(ReadOnlySpan<float> startRZ, ReadOnlySpan<float> startN, ReadOnlySpan<float> recurrentBias, ReadOnlySpan<float> x,
-                           ReadOnlySpan<float> h, ReadOnlySpan<float> weights, Span<float> y, Span<float> activated, Span<float> recurrentN)
+    public static void Gru(ReadOnlySpan<float> biases, ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> weights,
+                           Span<float> y, Span<float> activated, Span<float> recurrentN)
     {
         int units = y.Length;
         var io = new GruIo(
-            ref MemoryMarshal.GetReference(startRZ), ref MemoryMarshal.GetReference(startN), ref MemoryMarshal.GetReference(recurrentBias), ref MemoryMarshal.GetReference(x), x.Length,
+            ref MemoryMarshal.GetReference(biases), ref MemoryMarshal.GetReference(x), x.Length,
             ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(y),
             ref MemoryMarshal.GetReference(activated), ref MemoryMarshal.GetReference(recurrentN), !activated.IsEmpty, units);
         ForEachBlock<GruKernel, GruIo>(in io, units);
@@ -180,10 +192,10 @@ internal static class FusedCells
         public readonly bool HasPreviousCell = hasPreviousCell, KeepActivated = keepActivated;
     }
 
-    private readonly ref struct GruIo(ref float startRZ, ref float startN, ref float recurrentBias, ref float x, int inputs, ref float h, int hRows, ref float weights,
+    private readonly ref struct GruIo(ref float biases, ref float x, int inputs, ref float h, int hRows, ref float weights,
                                       ref float y, ref float activated, ref float recurrentN, bool keep, int units)
     {
-        public readonly ref float StartRZ = ref startRZ, StartN = ref startN, RecurrentBias = ref recurrentBias, X = ref x, H = ref h, Weights = ref weights, Y = ref y, Activated = ref activated, RecurrentN = ref recurrentN;
+        public readonly ref float Biases = ref biases, X = ref x, H = ref h, Weights = ref weights, Y = ref y, Activated = ref activated, RecurrentN = ref recurrentN;
         public readonly int Inputs = inputs, HRows = hRows, Units = units;
         public readonly bool Keep = keep;
     }
@@ -370,18 +382,22 @@ internal static class FusedCells
         int v = TWidth.Vectors;
         bool tail = TTail.Has;
         nint W = TLanes.Count, H = io.Units, r = j, z = H + j, n = (2 * H) + j, ld = 3 * H;
-        ref float start = ref io.StartRZ, startN = ref io.StartN;
-        ref float bhn = ref io.RecurrentBias;
-        TVector r0 = TLanes.Load(ref start, r), z0 = TLanes.Load(ref start, z), n0 = TLanes.Load(ref startN, j), m0 = TLanes.Load(ref bhn, j);
+        // The biases [2, 3H]: r and z start from b_i + b_h, n's input part from b_in, its recurrent part from b_hn.
+        ref float bi = ref io.Biases, bh = ref Unsafe.Add(ref bi, ld);
+        TVector r0 = Start<TLanes, TVector>(ref bi, ref bh, r), z0 = Start<TLanes, TVector>(ref bi, ref bh, z), n0 = TLanes.Load(ref bi, n), m0 = TLanes.Load(ref bh, n);
         TVector r1 = default, z1 = default, n1 = default, m1 = default, r2 = default, z2 = default, n2 = default, m2 = default;
         TVector r3 = default, z3 = default, n3 = default, m3 = default, r4 = default, z4 = default, n4 = default, m4 = default;
-        if (v > 1) { r1 = TLanes.Load(ref start, r + W); z1 = TLanes.Load(ref start, z + W); n1 = TLanes.Load(ref startN, j + W); m1 = TLanes.Load(ref bhn, j + W); }
-        if (v > 2) { r2 = TLanes.Load(ref start, r + 2 * W); z2 = TLanes.Load(ref start, z + 2 * W); n2 = TLanes.Load(ref startN, j + 2 * W); m2 = TLanes.Load(ref bhn, j + 2 * W); }
-        if (v > 3) { r3 = TLanes.Load(ref start, r + 3 * W); z3 = TLanes.Load(ref start, z + 3 * W); n3 = TLanes.Load(ref startN, j + 3 * W); m3 = TLanes.Load(ref bhn, j + 3 * W); }
-        if (v > 4) { r4 = TLanes.Load(ref start, r + 4 * W); z4 = TLanes.Load(ref start, z + 4 * W); n4 = TLanes.Load(ref startN, j + 4 * W); m4 = TLanes.Load(ref bhn, j + 4 * W); }
+        if (v > 1) { r1 = Start<TLanes, TVector>(ref bi, ref bh, r + W); z1 = Start<TLanes, TVector>(ref bi, ref bh, z + W); n1 = TLanes.Load(ref bi, n + W); m1 = TLanes.Load(ref bh, n + W); }
+        if (v > 2) { r2 = Start<TLanes, TVector>(ref bi, ref bh, r + 2 * W); z2 = Start<TLanes, TVector>(ref bi, ref bh, z + 2 * W); n2 = TLanes.Load(ref bi, n + 2 * W); m2 = TLanes.Load(ref bh, n + 2 * W); }
+        if (v > 3) { r3 = Start<TLanes, TVector>(ref bi, ref bh, r + 3 * W); z3 = Start<TLanes, TVector>(ref bi, ref bh, z + 3 * W); n3 = TLanes.Load(ref bi, n + 3 * W); m3 = TLanes.Load(ref bh, n + 3 * W); }
+        if (v > 4) { r4 = Start<TLanes, TVector>(ref bi, ref bh, r + 4 * W); z4 = Start<TLanes, TVector>(ref bi, ref bh, z + 4 * W); n4 = TLanes.Load(ref bi, n + 4 * W); m4 = TLanes.Load(ref bh, n + 4 * W); }
         nint e = v * W; // the tail's first unit from j
         Vector<float> rE = default, zE = default, nE = default, mE = default;
-        if (tail) { rE = Load(ref start, r + e); zE = Load(ref start, z + e); nE = Load(ref startN, j + e); mE = Load(ref bhn, j + e); }
+        if (tail)
+        {
+            rE = Load(ref bi, r + e) + Load(ref bh, r + e); zE = Load(ref bi, z + e) + Load(ref bh, z + e);
+            nE = Load(ref bi, n + e); mE = Load(ref bh, n + e);
+        }
 
         ref float w = ref io.Weights;
         for (int p = 0; p < io.Inputs; p++)
@@ -440,6 +456,12 @@ internal static class FusedCells
         }
         TLanes.Store(GateActivations.GruOutput<TLanes, TVector>(z, previous, n), ref io.Y, j);
     }
+
+    // A GRU's r or z start, b_i + b_h, one add as TensorPrimitives.Add makes it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Start<TLanes, TVector>(ref float inputBias, ref float recurrentBias, nint offset)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct => TLanes.Add(TLanes.Load(ref inputBias, offset), TLanes.Load(ref recurrentBias, offset));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Load(ref float source, nint offset) => Vector.LoadUnsafe(ref source, (nuint)offset);

@@ -55,7 +55,7 @@ public sealed class GruLayer : IRecurrentLayer
         return units;
     }
 
-    /// <summary>Scratch floats per stream for <see cref="Step"/>: the gates <c>3H</c>, then the recurrent part of n <c>H</c>.</summary>
+    /// <summary>Scratch floats per stream for <see cref="Step(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, Activation, Span{float}, Span{float}, Span{float})"/>: the gates <c>3H</c>, then the recurrent part of n <c>H</c>.</summary>
     public static int StepScratchLength(int inputs, int units)
     {
         LayerArguments.Positive(inputs, nameof(inputs));
@@ -125,7 +125,7 @@ public sealed class GruLayer : IRecurrentLayer
             {
                 Span<float> gate = gates.Slice(t * gateRow, gateRow);
                 ReadOnlySpan<float> previous = t > 0 ? hidden.Slice((t - 1) * H, H) : hasInitial ? initial : default;
-                FusedStep(x.Slice(t * I, I), previous, parameters, I, H, gate[..(2 * H)], hidden.Slice(t * H, H), gate, recurrentN.Slice(t * H, H));
+                FusedStep(x.Slice(t * I, I), previous, parameters, I, H, hidden.Slice(t * H, H), gate, recurrentN.Slice(t * H, H));
             }
         }
         else
@@ -303,6 +303,43 @@ public sealed class GruLayer : IRecurrentLayer
     {
         LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(inputs, units), output);
+        StepStreams(x, parameters, batch, inputs, units, state, scratch, output);
+    }
+
+    /// <summary>
+    /// Advances one stream by one timestep and leaves its new h in its state, where the next layer can read it:
+    /// <see cref="Step(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, Activation, Span{float}, Span{float}, Span{float})"/>
+    /// for one stream, with the same bits, without an output to copy h from.
+    /// </summary>
+    /// <param name="x">This timestep's input <c>[I]</c>.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="inputs">I.</param>
+    /// <param name="units">H.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
+    /// <param name="state">h <c>[H]</c>, read and overwritten by the new h (zeros to start).</param>
+    /// <param name="scratch">At least <c>StepScratchLength(I, H)</c> floats.</param>
+    public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int inputs, int units, Activation activation,
+                            Span<float> state, Span<float> scratch)
+    {
+        LayerArguments.CellActivation(activation, nameof(activation));
+        LayerArguments.StreamStep(inputs, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(inputs, units));
+        int H = units;
+        if (!FusedCells.Serves(H))
+        {
+            // The batched products read h before the cell writes the new one over it, unit by unit.
+            StepStreams(x, parameters, 1, inputs, H, state, scratch, state);
+            return;
+        }
+        Span<float> y = FusedCells.ReadsAllOfHFirst(H) ? state : scratch[..H];
+        FusedStep(x, state, parameters, inputs, H, y, default, default);
+        if (y != state)
+            y.CopyTo(state);
+    }
+
+    // Step's work after its checks; output may be the state itself when there is one stream and the products are not fused.
+    private static void StepStreams(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units,
+                                    Span<float> state, Span<float> scratch, Span<float> output)
+    {
         int B = batch, I = inputs, H = units, gateRow = G * H, scratchRow = (G + 1) * H;
         ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow);
         ReadOnlySpan<float> biases = parameters[((I + H) * gateRow)..];
@@ -311,7 +348,7 @@ public sealed class GruLayer : IRecurrentLayer
         Span<float> recurrentN = gates[gateRow..];
         if (B == 1 && FusedCells.Serves(H))
         {
-            FusedStep(x[..I], state[..H], parameters, I, H, gates[..(2 * H)], output[..H], default, default);
+            FusedStep(x[..I], state[..H], parameters, I, H, output[..H], default, default);
         }
         else
         {
@@ -327,16 +364,13 @@ public sealed class GruLayer : IRecurrentLayer
 
     /// <summary>
     /// One timestep of one sequence, the products over <c>[x | h]</c> fused with the cell (<see cref="FusedCells.Gru"/>), x, h
-    /// and the biases of n read where they are. r and z start from <c>b_i + b_h</c>, summed first into
-    /// <paramref name="startRZ"/> <c>[2H]</c> as <see cref="StartProjections"/> sums them, so the bits are those of the batched path.
+    /// and the biases read where they are (the kernel sums <c>b_i + b_h</c> for r and z as <see cref="StartProjections"/> does).
     /// </summary>
     private static void FusedStep(ReadOnlySpan<float> x, ReadOnlySpan<float> previousH, ReadOnlySpan<float> parameters, int I, int H,
-                                  Span<float> startRZ, Span<float> y, Span<float> activated, Span<float> recurrentN)
+                                  Span<float> y, Span<float> activated, Span<float> recurrentN)
     {
-        int gateRow = G * H;
-        ReadOnlySpan<float> biases = parameters[((I + H) * gateRow)..];
-        TensorPrimitives.Add(biases[..(2 * H)], biases.Slice(gateRow, 2 * H), startRZ);
-        FusedCells.Gru(startRZ, biases.Slice(2 * H, H), biases[(gateRow + (2 * H))..], x, previousH, parameters[..((I + H) * gateRow)], y, activated, recurrentN);
+        int weights = (I + H) * G * H;
+        FusedCells.Gru(parameters[weights..], x, previousH, parameters[..weights], y, activated, recurrentN);
     }
 
     /// <summary>

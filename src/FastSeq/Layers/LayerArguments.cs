@@ -204,6 +204,22 @@ internal static class LayerArguments
         Disjoint(state, "state", scratch, "scratch");
     }
 
+    /// <summary>
+    /// The spans of a recurrent layer's one-stream Step, which leaves the new h in the state: the state is written while x is
+    /// still read, and the scratch beside both.
+    /// </summary>
+    public static void StreamStep(int inputs, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int parameterCount,
+                                  ReadOnlySpan<float> state, int stateLength, ReadOnlySpan<float> scratch, int scratchLength)
+    {
+        Length(x.Length, inputs, "[I]", "x");
+        Length(parameters.Length, parameterCount, "ParameterCount(I, H)", "parameters");
+        Length(state.Length, stateLength, "StateLength(H)", "state");
+        MinimumLength(scratch.Length, scratchLength, "scratch");
+        Disjoint(x, "x", state, "state");
+        Disjoint(x, "x", scratch, "scratch");
+        Disjoint(state, "state", scratch, "scratch");
+    }
+
     [DoesNotReturn]
     private static void ThrowNotPositive(int value, string name) =>
         throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");

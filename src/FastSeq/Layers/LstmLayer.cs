@@ -49,7 +49,7 @@ public sealed class LstmLayer : IRecurrentLayer
         return checked(2 * units);
     }
 
-    /// <summary>Scratch floats per stream for <see cref="Step"/>: the gates <c>4H</c>, then x and h side by side, <c>I + H</c>.</summary>
+    /// <summary>Scratch floats per stream for <see cref="Step(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, Activation, Span{float}, Span{float}, Span{float})"/>: the gates <c>4H</c>, then x and h side by side, <c>I + H</c>.</summary>
     public static int StepScratchLength(int inputs, int units)
     {
         LayerArguments.Positive(inputs, nameof(inputs));
@@ -289,6 +289,44 @@ public sealed class LstmLayer : IRecurrentLayer
     {
         LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Step(batch, inputs, units, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(inputs, units), output);
+        StepStreams(x, parameters, batch, inputs, units, state, scratch, output);
+    }
+
+    /// <summary>
+    /// Advances one stream by one timestep and leaves its new h at the start of its state, where the next layer can read it:
+    /// <see cref="Step(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, Activation, Span{float}, Span{float}, Span{float})"/>
+    /// for one stream, with the same bits, without an output to copy h from.
+    /// </summary>
+    /// <param name="x">This timestep's input <c>[I]</c>.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="inputs">I.</param>
+    /// <param name="units">H.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
+    /// <param name="state">h then c <c>[2H]</c>, read and updated (zeros to start); the new h is its first H floats.</param>
+    /// <param name="scratch">At least <c>StepScratchLength(I, H)</c> floats.</param>
+    public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int inputs, int units, Activation activation,
+                            Span<float> state, Span<float> scratch)
+    {
+        LayerArguments.CellActivation(activation, nameof(activation));
+        LayerArguments.StreamStep(inputs, x, parameters, ParameterCount(inputs, units), state, StateLength(units), scratch, StepScratchLength(inputs, units));
+        int H = units, K = inputs + H;
+        if (!FusedCells.Serves(H))
+        {
+            // The batched products copy h out before the cell writes the new one over it.
+            StepStreams(x, parameters, 1, inputs, H, state, scratch, state[..H]);
+            return;
+        }
+        Span<float> h = state[..H], c = state.Slice(H, H);
+        Span<float> y = FusedCells.ReadsAllOfHFirst(H) ? h : scratch[..H];
+        FusedCells.Lstm(parameters[(K * G * H)..], x, h, parameters[..(K * G * H)], c, c, y, default);
+        if (y != h)
+            y.CopyTo(h);
+    }
+
+    // Step's work after its checks; output may be the state's h when there is one stream and the products are not fused.
+    private static void StepStreams(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units,
+                                    Span<float> state, Span<float> scratch, Span<float> output)
+    {
         int B = batch, I = inputs, H = units, gateRow = G * H, K = I + H;
         // Wk [I, 4H] directly precedes Wh [H, 4H], so x·Wk + h·Wh = [x | h]·[Wk; Wh], one product over I + H.
         ReadOnlySpan<float> stacked = parameters[..(K * gateRow)];         // [I + H, 4H]

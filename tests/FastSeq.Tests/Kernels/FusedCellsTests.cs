@@ -81,18 +81,19 @@ public class FusedCellsTests
     {
         int H = vectors * Vector<float>.Count, I = inputs, G = 3 * H;
         var random = new Random((vectors * 10) + inputs + 5);
-        float[] start = Uniform(random, G, 1f), recurrentBias = Uniform(random, H, 1f), x = Uniform(random, I, 1f);
+        float[] biases = Uniform(random, 2 * G, 1f), x = Uniform(random, I, 1f);
         float[] h = hasPrevious ? Uniform(random, H, 1f) : [], weights = Uniform(random, (I + h.Length) * G, 0.5f);
-        start[0] = -90f;
+        biases[0] = -90f;
         float[] y = new float[H], activated = new float[G], recurrentN = new float[H];
 
-        FusedCells.Gru(start.AsSpan(0, 2 * H), start.AsSpan(2 * H), recurrentBias, x, h, weights, y, activated, recurrentN);
+        FusedCells.Gru(biases, x, h, weights, y, activated, recurrentN);
 
         for (int j = 0; j < H; j++)
         {
-            double inputN = start[(2 * H) + j] + Product(x, [], weights, G, (2 * H) + j);
-            double hiddenN = recurrentBias[j] + Product([], h, weights.AsSpan(I * G), G, (2 * H) + j);
-            var (r, z, n, expectedY) = CellEquations.Gru(start[j] + Product(x, h, weights, G, j), start[H + j] + Product(x, h, weights, G, H + j),
+            double inputN = biases[(2 * H) + j] + Product(x, [], weights, G, (2 * H) + j);
+            double hiddenN = biases[G + (2 * H) + j] + Product([], h, weights.AsSpan(I * G), G, (2 * H) + j);
+            double startR = biases[j] + biases[G + j], startZ = biases[H + j] + biases[G + H + j];
+            var (r, z, n, expectedY) = CellEquations.Gru(startR + Product(x, h, weights, G, j), startZ + Product(x, h, weights, G, H + j),
                                                          inputN, hiddenN, hasPrevious ? h[j] : 0);
             Assert.Equal(r, activated[j], SumTolerance(1e-6, I + h.Length));
             Assert.Equal(z, activated[H + j], SumTolerance(1e-6, I + h.Length));
@@ -107,16 +108,15 @@ public class FusedCellsTests
     {
         int H = 2 * Vector<float>.Count, G = 3 * H;
         var random = new Random(3);
-        float[] start = Uniform(random, G, 1f), recurrentBias = Uniform(random, H, 1f), x = Uniform(random, 2, 1f), h = Uniform(random, H, 1f);
+        float[] biases = Uniform(random, 2 * G, 1f), x = Uniform(random, 2, 1f), h = Uniform(random, H, 1f);
         float[] weights = Uniform(random, (2 + H) * G, 0.5f), kept = new float[G], recurrentN = new float[H], y = new float[H], alone = new float[H];
-        FusedCells.Gru(start.AsSpan(0, 2 * H), start.AsSpan(2 * H), recurrentBias, x, h, weights, y, kept, recurrentN);
+        FusedCells.Gru(biases, x, h, weights, y, kept, recurrentN);
 
-        float[] startBefore = (float[])start.Clone(), biasBefore = (float[])recurrentBias.Clone();
-        FusedCells.Gru(start.AsSpan(0, 2 * H), start.AsSpan(2 * H), recurrentBias, x, h, weights, alone, default, default);
+        float[] biasesBefore = (float[])biases.Clone();
+        FusedCells.Gru(biases, x, h, weights, alone, default, default);
 
         Assert.Equal(y, alone);
-        Assert.Equal(startBefore, start);
-        Assert.Equal(biasBefore, recurrentBias);
+        Assert.Equal(biasesBefore, biases);
     }
 
     /// <summary>

@@ -364,13 +364,31 @@ partial class Detectors
         /// Streams one timestep <c>[Features]</c> of the instance's one built-in stream and writes the output <c>[OutputUnits]</c>
         /// for the sequence so far. That stream belongs to the instance: threads that stream use the overloads with their own state.
         /// </summary>
-        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState, 1);
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState);
 
         /// <summary>
         /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start).
         /// Safe to call from any number of threads at once, each with its own states.
         /// </summary>
-        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> state) => Step(input, output, state, 1);
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> state)
+        {
+            // Whatever this path does not check itself goes to the many-stream Step, which throws as it does for one stream.
+            if (input.Length != Features || output.Length != OutputUnits || state.Length != StreamStateLength || state.Overlaps(input) || state.Overlaps(output) || CheckInputsFinite)
+            {
+                Step(input, output, state, 1);
+                return;
+            }
+            StepBuffers s = t_stepBuffers ??= new StepBuffers();
+            global::System.ReadOnlySpan<float> parameters = _parameters;
+            // encoder (SimpleRNN): [B, T, 2] -> [B, 6]
+            global::FastSeq.Layers.SimpleRnnLayer.Step(
+                input, parameters.Slice(EncoderOffset, EncoderLength), 1, 2, 6, global::FastSeq.Activation.Relu,
+                state.Slice(0, 6), s.EncoderScratch, s.EncoderOutput.AsSpan(0, 6));
+            // head (Dense): [B, 6] -> [B, 1]
+            global::FastSeq.Layers.DenseLayer.Step(
+                s.EncoderOutput.AsSpan(0, 6), parameters.Slice(HeadOffset, HeadLength), 1, 6, 1, global::FastSeq.Activation.Sigmoid,
+                global::System.Span<float>.Empty, s.HeadScratch, output);
+        }
 
         /// <summary>
         /// Advances <paramref name="streams"/> independent streams by one timestep in one call: inputs <c>[streams, Features]</c>,

@@ -381,13 +381,31 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     /// Streams one timestep <c>[Features]</c> of the instance's one built-in stream and writes the output <c>[OutputUnits]</c>
     /// for the sequence so far. That stream belongs to the instance: threads that stream use the overloads with their own state.
     /// </summary>
-    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState, 1);
+    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState);
 
     /// <summary>
     /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start).
     /// Safe to call from any number of threads at once, each with its own states.
     /// </summary>
-    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> state) => Step(input, output, state, 1);
+    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> state)
+    {
+        // Whatever this path does not check itself goes to the many-stream Step, which throws as it does for one stream.
+        if (input.Length != Features || output.Length != OutputUnits || state.Length != StreamStateLength || state.Overlaps(input) || state.Overlaps(output) || CheckInputsFinite)
+        {
+            Step(input, output, state, 1);
+            return;
+        }
+        StepBuffers s = t_stepBuffers ??= new StepBuffers();
+        global::System.ReadOnlySpan<float> parameters = _parameters;
+        // lstm (LSTM): [B, T, 3] -> [B, T, 16]
+        global::FastSeq.Layers.LstmLayer.Step(input, parameters.Slice(LstmOffset, LstmLength), 3, 16, global::FastSeq.Activation.Tanh, state.Slice(0, 32), s.LstmScratch);
+        // gru (GRU): [B, T, 16] -> [B, T, 8]
+        global::FastSeq.Layers.GruLayer.Step(state.Slice(0, 16), parameters.Slice(GruOffset, GruLength), 16, 8, global::FastSeq.Activation.Tanh, state.Slice(32, 8), s.GruScratch);
+        // dense (Dense): [B, T, 8] -> [B, T, 4]
+        global::FastSeq.Layers.DenseLayer.Step(
+            state.Slice(32, 8), parameters.Slice(DenseOffset, DenseLength), 1, 8, 4, global::FastSeq.Activation.Softmax,
+            global::System.Span<float>.Empty, s.DenseScratch, output);
+    }
 
     /// <summary>
     /// Advances <paramref name="streams"/> independent streams by one timestep in one call: inputs <c>[streams, Features]</c>,

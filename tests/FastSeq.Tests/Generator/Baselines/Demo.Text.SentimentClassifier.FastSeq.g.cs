@@ -446,7 +446,7 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
     /// Streams one timestep <c>[Features]</c> of the instance's one built-in stream and writes the output <c>[OutputUnits]</c>
     /// for the sequence so far. That stream belongs to the instance: threads that stream use the overloads with their own state.
     /// </summary>
-    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState, 1);
+    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState);
 
     /// <summary>
     /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start).

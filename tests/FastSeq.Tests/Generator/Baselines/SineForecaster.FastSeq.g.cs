@@ -383,13 +383,35 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// Streams one timestep <c>[Features]</c> of the instance's one built-in stream and writes the output <c>[OutputUnits]</c>
     /// for the sequence so far. That stream belongs to the instance: threads that stream use the overloads with their own state.
     /// </summary>
-    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState, 1);
+    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(input, output, _streamState);
 
     /// <summary>
     /// Advances one stream whose state the caller owns (<see cref="StreamStateLength"/> floats, zero to start).
     /// Safe to call from any number of threads at once, each with its own states.
     /// </summary>
-    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> state) => Step(input, output, state, 1);
+    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> state)
+    {
+        // Whatever this path does not check itself goes to the many-stream Step, which throws as it does for one stream.
+        if (input.Length != Features || output.Length != OutputUnits || state.Length != StreamStateLength || state.Overlaps(input) || state.Overlaps(output) || CheckInputsFinite)
+        {
+            Step(input, output, state, 1);
+            return;
+        }
+        StepBuffers s = t_stepBuffers ??= new StepBuffers();
+        global::System.ReadOnlySpan<float> parameters = _parameters;
+        // simple_rnn (SimpleRNN): [B, T, 1] -> [B, T, 32]
+        global::FastSeq.Layers.SimpleRnnLayer.Step(
+            input, parameters.Slice(SimpleRnnOffset, SimpleRnnLength), 1, 1, 32, global::FastSeq.Activation.Tanh,
+            state.Slice(0, 32), s.SimpleRnnScratch, s.SimpleRnnOutput.AsSpan(0, 32));
+        // simple_rnn_1 (SimpleRNN): [B, T, 32] -> [B, 32]
+        global::FastSeq.Layers.SimpleRnnLayer.Step(
+            s.SimpleRnnOutput.AsSpan(0, 32), parameters.Slice(SimpleRnn1Offset, SimpleRnn1Length), 1, 32, 32, global::FastSeq.Activation.Tanh,
+            state.Slice(32, 32), s.SimpleRnn1Scratch, s.SimpleRnn1Output.AsSpan(0, 32));
+        // dense (Dense): [B, 32] -> [B, 1]
+        global::FastSeq.Layers.DenseLayer.Step(
+            s.SimpleRnn1Output.AsSpan(0, 32), parameters.Slice(DenseOffset, DenseLength), 1, 32, 1, global::FastSeq.Activation.Linear,
+            global::System.Span<float>.Empty, s.DenseScratch, output);
+    }
 
     /// <summary>
     /// Advances <paramref name="streams"/> independent streams by one timestep in one call: inputs <c>[streams, Features]</c>,
