@@ -82,7 +82,11 @@ public sealed partial class FastSeqGenerator
         w.Line("public const int ParameterCount = " + N(model.ParameterCount) + ";");
         w.Line("/// <summary>The most sequences one pass holds: larger Predict and Step calls run in slices of this many; Forward takes at most this many.</summary>");
         w.Line("public const int MaxBatchSize = " + N(model.MaxBatchSize) + ";");
-        w.Line("/// <summary>Floats of recurrent state one stream carries between <see cref=\"Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, global::System.Span{float})\"/> calls.</summary>");
+        w.Line("/// <summary>");
+        w.Line("/// Floats of recurrent state of one sequence: every recurrent layer's, layer after layer (h, then c for an LSTM; both directions,");
+        w.Line("/// forward first, for a bidirectional layer). The states of many sequences, in Step, Predict and Forward, hold each layer's");
+        w.Line("/// states for all of them in turn: <c>[B, its state length]</c> per layer, as PyTorch's <c>h_n</c> is <c>[layers, B, H]</c>.");
+        w.Line("/// </summary>");
         w.Line("public const int StreamStateLength = " + N(model.StreamStateLength) + ";");
         if (model.ReadsTokens)
         {
@@ -175,16 +179,28 @@ public sealed partial class FastSeqGenerator
         w.Line("public global::FastSeq.Activation OutputActivation => global::FastSeq.Activation." + (model.Output.Info.IsRecurrent ? "Linear" : model.Output.Activation.ToString()) + ";");
         w.Line("/// <summary>All trainable parameters, layer after layer, in Keras layouts.</summary>");
         w.Line("public global::System.Span<float> Parameters => _parameters;");
-        w.Line("/// <summary>d loss / d <see cref=\"Parameters\"/>, accumulated by <see cref=\"Backward\"/> (made, with the training buffers, on first use).</summary>");
+        w.Line("/// <summary>d loss / d <see cref=\"Parameters\"/>, accumulated by <see cref=\"Backward(global::System.ReadOnlySpan{float}, int, bool, bool)\"/> (made, with the training buffers, on first use).</summary>");
         w.Line("public global::System.Span<float> Gradients => TrainingBuffers.Gradients;");
         w.Line("/// <summary>Outputs of the last <see cref=\"Forward(global::System.ReadOnlySpan{float}, int)\"/> (empty before the first).</summary>");
         w.Line($"public global::System.ReadOnlySpan<float> Outputs => _training is {{ }} t ? {output.VisibleOutput("t.Activations", "t.BatchSize")} : default;");
         w.Line("/// <summary>Pre-activations of the final layer in the last <see cref=\"Forward(global::System.ReadOnlySpan{float}, int)\"/> (empty before the first).</summary>");
         w.Line($"public global::System.ReadOnlySpan<float> Logits => _training is {{ }} t ? {output.Logits("t.Activations", "t.BatchSize")} : default;");
-        w.Line("/// <summary>d loss / d inputs from the last <see cref=\"Backward\"/> that computed them (empty before the first).</summary>");
+        w.Line("/// <summary>d loss / d inputs from the last <see cref=\"Backward(global::System.ReadOnlySpan{float}, int, bool, bool)\"/> that computed them (empty before the first).</summary>");
         w.Line(model.ReadsTokens
             ? "public global::System.ReadOnlySpan<float> InputGradients => default;   // token ids have no gradient"
             : "public global::System.ReadOnlySpan<float> InputGradients => _training is { } t ? t.InputGradients.AsSpan(0, t.BatchSize * InputLength) : default;");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Each sequence's recurrent states after its last real step in the last <see cref=\"Forward(global::System.ReadOnlySpan{float}, int)\"/>,");
+        w.Line("/// <c>batchSize * StreamStateLength</c> floats in the layout of <see cref=\"StreamStateLength\"/> (empty before the first):");
+        w.Line("/// what Step would leave after the same steps, and the initial states a next Forward or Predict may continue from.");
+        w.Line("/// </summary>");
+        w.Line("public global::System.ReadOnlySpan<float> FinalStates => _training is { BatchSize: > 0 } t ? t.FinalStates.AsSpan(0, t.BatchSize * StreamStateLength) : default;");
+        w.Line("/// <summary>");
+        w.Line("/// d loss / d the initial states of the last <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{float}, int)\"/>,");
+        w.Line("/// written by the Backward after it, in the layout of <see cref=\"StreamStateLength\"/>; empty when that Forward was given no initial states.");
+        w.Line("/// </summary>");
+        w.Line("public global::System.ReadOnlySpan<float> InitialStateGradients => _training is { BatchSize: > 0, HasInitialStates: true } t ? t.InitialStateGradients.AsSpan(0, t.BatchSize * StreamStateLength) : default;");
         w.Line();
         w.Line("/// <summary>The lengths of the last <see cref=\"Forward(global::System.ReadOnlySpan{float}, int)\"/>'s sequences; empty when every one was full.</summary>");
         w.Line("public global::System.ReadOnlySpan<int> Lengths => _training is { } t ? t.Lengths.AsSpan(0, t.LengthCount) : default;");
@@ -210,25 +226,40 @@ public sealed partial class FastSeqGenerator
         string lengths = model.MasksZero
             ? "!lengths.IsEmpty ? lengths.Slice(first, count) : global::FastSeq.Layers.SequenceLengths.FromTrailingZeros(a.Tokens.AsSpan(0, count * InputLength), Timesteps, a.Lengths.AsSpan(0, count), nameof(inputs))"
             : "lengths.IsEmpty ? default : lengths.Slice(first, count)";
-        // The overload without lengths runs every sequence in full.
-        w.Line("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1) => Predict(inputs, default, outputs, batchSize);");
+        // The overloads without lengths run every sequence in full; those without states start from zeros and keep no final states.
+        w.Line("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize = 1) => Predict(inputs, global::System.ReadOnlySpan<int>.Empty, outputs, global::System.Span<float>.Empty, batchSize);");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Runs <paramref name=\"batchSize\"/> sequences <c>[B, T, F]</c> padded at the end to T, sample b having <c>lengths[b]</c> real steps");
         w.Line("/// (PyTorch's packed sequences): every recurrent state stops at a sequence's last real step, and outputs past it are zero.");
         w.Line("/// Empty <paramref name=\"lengths\"/>: every sequence is full. A length outside <c>[1, Timesteps]</c> throws.");
         w.Line("/// </summary>");
-        w.Open("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, int batchSize)");
+        w.Line("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, int batchSize) => Predict(inputs, lengths, outputs, global::System.Span<float>.Empty, batchSize);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Runs <paramref name=\"batchSize\"/> sequences from the recurrent <paramref name=\"states\"/> (<c>batchSize * StreamStateLength</c> floats in the");
+        w.Line("/// layout of <see cref=\"StreamStateLength\"/>, Step's), then overwrites them with each sequence's states after its last step, as Step");
+        w.Line("/// does with its caller-owned states: a long sequence runs in parts, or a Predict primes the states that Step continues from.");
+        w.Line("/// </summary>");
+        w.Line("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, int batchSize) => Predict(inputs, global::System.ReadOnlySpan<int>.Empty, outputs, states, batchSize);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Runs sequences of <paramref name=\"lengths\"/> (empty: all full) from the recurrent <paramref name=\"states\"/>, then overwrites them");
+        w.Line("/// with each sequence's states after its last real step; empty <paramref name=\"states\"/>: from zeros, and no final states. Safe to");
+        w.Line("/// call from any number of threads at once, each with its own states, which must not share memory with the inputs or outputs.");
+        w.Line("/// </summary>");
+        w.Open("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, global::System.Span<float> states, int batchSize)");
         w.Line("global::FastSeq.Models.ModelArguments.CheckCount(batchSize, nameof(batchSize));");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));");
         w.Line("global::FastSeq.Models.ModelArguments.CheckDisjoint(inputs, outputs);");
         CheckLengths(w);
         CheckInputs(w, model, "inputs", "Timesteps");
+        CheckStates(w, "states", "inputs");
         w.Line("Activations a = t_predictBuffers ??= new Activations();");
         w.Open("for (int first = 0; first < batchSize; first += MaxBatchSize)");
         w.Line("int count = global::System.Math.Min(MaxBatchSize, batchSize - first);");
-        w.Line($"RunForward(_parameters, {ModelInputs(model, "inputs.Slice(first * InputLength, count * InputLength)", "a.Tokens.AsSpan(0, count * InputLength)")}, {lengths}, count, a);");
+        w.Line($"RunForward(_parameters, {ModelInputs(model, "inputs.Slice(first * InputLength, count * InputLength)", "a.Tokens.AsSpan(0, count * InputLength)")}, {lengths}, states, states, batchSize, first, count, a);");
         w.Line("OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));");
         w.Close();
         w.Close();
@@ -240,21 +271,48 @@ public sealed partial class FastSeqGenerator
         w.Line("/// Runs <paramref name=\"batchSize\"/> token sequences <c>[B, T]</c> through the model into <paramref name=\"outputs\"/>, as the float");
         w.Line("/// overload does. An id outside <c>[0, VocabularySize)</c> throws, naming its sample, step and value, before anything runs.");
         w.Line("/// </summary>");
-        w.Open("public void Predict(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs, int batchSize = 1)");
+        w.Line("public void Predict(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs, int batchSize = 1) => Predict(tokens, outputs, global::System.Span<float>.Empty, batchSize);");
+        w.Line();
+        w.Line("/// <summary>Runs token sequences from the recurrent <paramref name=\"states\"/> and overwrites them with their final states, as the float overload does.</summary>");
+        w.Open("public void Predict(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs, global::System.Span<float> states, int batchSize)");
         w.Line("global::FastSeq.Models.ModelArguments.CheckCount(batchSize, nameof(batchSize));");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(tokens.Length, batchSize, InputLength, nameof(tokens));");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(outputs.Length, batchSize, OutputLength, nameof(outputs));");
         CheckInputs(w, model, "tokens", "Timesteps");
+        CheckStates(w, "states", "default");
         w.Line("Activations a = t_predictBuffers ??= new Activations();");
         w.Open("for (int first = 0; first < batchSize; first += MaxBatchSize)");
         w.Line("int count = global::System.Math.Min(MaxBatchSize, batchSize - first);");
         w.Line(model.MasksZero
-            ? "RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), global::FastSeq.Layers.SequenceLengths.FromTrailingZeros(tokens.Slice(first * InputLength, count * InputLength), Timesteps, a.Lengths.AsSpan(0, count), nameof(tokens)), count, a);"
-            : "RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), default, count, a);");
+            ? "RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), global::FastSeq.Layers.SequenceLengths.FromTrailingZeros(tokens.Slice(first * InputLength, count * InputLength), Timesteps, a.Lengths.AsSpan(0, count), nameof(tokens)), states, states, batchSize, first, count, a);"
+            : "RunForward(_parameters, tokens.Slice(first * InputLength, count * InputLength), default, states, states, batchSize, first, count, a);");
         w.Line("OutputsOf(a, count).CopyTo(outputs.Slice(first * OutputLength, count * OutputLength));");
         w.Close();
         w.Close();
         w.Line();
+    }
+
+    /// <summary>
+    /// The checks of a call's recurrent <paramref name="states"/>, unless empty: <c>batchSize * StreamStateLength</c> floats, finite when
+    /// asked for, and (for a caller's states that are written) apart from the <paramref name="inputs"/> and outputs.
+    /// </summary>
+    private static void CheckStates(SourceWriter w, string states, string? inputs)
+    {
+        w.Open($"if (!{states}.IsEmpty)");
+        w.Line($"global::FastSeq.Models.ModelArguments.CheckLength({states}.Length, batchSize, StreamStateLength, nameof({states}));");
+        if (inputs is not null)
+            w.Line($"global::FastSeq.Models.ModelArguments.CheckStates({states}, {inputs}, outputs, \"Predict\");");
+        w.Line("if (CheckInputsFinite)");
+        w.Line($"    global::FastSeq.Models.ModelArguments.CheckFiniteStates({states}, nameof({states}));");
+        w.Close();
+    }
+
+    /// <summary>The end of a training Forward: the whole batch from <c>t.{inputs}</c> and the initial states, its final states kept.</summary>
+    private static void WriteTrainingForward(SourceWriter w, string inputs)
+    {
+        w.Line("t.HasInitialStates = !initialStates.IsEmpty;");
+        w.Line($"RunForward(_parameters, t.{inputs}.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), initialStates, t.FinalStates.AsSpan(0, batchSize * StreamStateLength), batchSize, 0, batchSize, t.Activations);");
+        w.Line("t.BatchSize = batchSize;");
     }
 
     /// <summary>The check of a call's lengths, when it has them: one per sample, each in <c>[1, Timesteps]</c>.</summary>
@@ -295,17 +353,26 @@ public sealed partial class FastSeqGenerator
     private static void EmitForward(SourceWriter w, ModelSpec model, LayerEmitter[] layers)
     {
         w.Line("/// <summary>");
-        w.Line("/// Forward pass keeping what <see cref=\"Backward\"/> needs; results in <see cref=\"Outputs\"/>. A training member:");
+        w.Line("/// Forward pass keeping what <see cref=\"Backward(global::System.ReadOnlySpan{float}, int, bool, bool)\"/> needs; results in <see cref=\"Outputs\"/>. A training member:");
         w.Line("/// not for concurrent use (a second thread in a training member throws <see cref=\"global::System.InvalidOperationException\"/>).");
         w.Line("/// </summary>");
-        w.Line("public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize) => Forward(inputs, default, batchSize);");
+        w.Line("public void Forward(global::System.ReadOnlySpan<float> inputs, int batchSize) => Forward(inputs, default, default, batchSize);");
         w.Line();
         w.Line("/// <summary>The training forward pass on sequences of <paramref name=\"lengths\"/>, as <see cref=\"Predict(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float}, int)\"/> runs them; Backward then gives them no gradient past their ends.</summary>");
-        w.Open("public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize)");
+        w.Line("public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize) => Forward(inputs, lengths, default, batchSize);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The training forward pass on sequences of <paramref name=\"lengths\"/> (empty: all full) from <paramref name=\"initialStates\"/>");
+        w.Line("/// (<c>batchSize * StreamStateLength</c> floats in the layout of <see cref=\"StreamStateLength\"/>; empty: zeros). Each sequence's");
+        w.Line("/// states after its last real step are then in <see cref=\"FinalStates\"/>, and the Backward after it writes");
+        w.Line("/// <see cref=\"InitialStateGradients\"/> if initial states were given. They may be this model's own <see cref=\"FinalStates\"/>.");
+        w.Line("/// </summary>");
+        w.Open("public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> initialStates, int batchSize)");
         w.Line("global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(inputs.Length, batchSize, InputLength, nameof(inputs));");
         CheckLengths(w);
         CheckInputs(w, model, "inputs", "Timesteps");
+        CheckStates(w, "initialStates", null);
         w.Line("using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter(\"Forward\");");
         w.Line("Training t = TrainingBuffers;");
         w.Line("t.BatchSize = 0;");
@@ -325,17 +392,20 @@ public sealed partial class FastSeqGenerator
             w.Line("lengths.CopyTo(t.Lengths);");
             w.Line("t.LengthCount = lengths.Length;");
         }
-        w.Line($"RunForward(_parameters, t.{(model.ReadsTokens ? "Tokens" : "Inputs")}.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations);");
-        w.Line("t.BatchSize = batchSize;");
+        WriteTrainingForward(w, model.ReadsTokens ? "Tokens" : "Inputs");
         w.Close();
         w.Line();
         if (model.ReadsTokens)
         {
             w.Line("/// <summary>The training forward pass on token ids <c>[B, T]</c>; an id out of range throws before anything changes.</summary>");
-            w.Open("public void Forward(global::System.ReadOnlySpan<int> tokens, int batchSize)");
+            w.Line("public void Forward(global::System.ReadOnlySpan<int> tokens, int batchSize) => Forward(tokens, default, batchSize);");
+            w.Line();
+            w.Line("/// <summary>The training forward pass on token ids <c>[B, T]</c> from <paramref name=\"initialStates\"/> (empty: zeros), as the float overload runs it.</summary>");
+            w.Open("public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> initialStates, int batchSize)");
             w.Line("global::FastSeq.Models.ModelArguments.CheckBatch(batchSize, MaxBatchSize);");
             w.Line("global::FastSeq.Models.ModelArguments.CheckLength(tokens.Length, batchSize, InputLength, nameof(tokens));");
             CheckInputs(w, model, "tokens", "Timesteps");
+            CheckStates(w, "initialStates", null);
             w.Line("using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter(\"Forward\");");
             w.Line("Training t = TrainingBuffers;");
             w.Line("t.BatchSize = 0;");
@@ -347,14 +417,19 @@ public sealed partial class FastSeqGenerator
             }
             else
                 w.Line("t.LengthCount = 0;");
-            w.Line("RunForward(_parameters, t.Tokens.AsSpan(0, batchSize * InputLength), t.Lengths.AsSpan(0, t.LengthCount), batchSize, t.Activations);");
-            w.Line("t.BatchSize = batchSize;");
+            WriteTrainingForward(w, "Tokens");
             w.Close();
             w.Line();
         }
 
-        w.Line("/// <summary>The forward pass of <paramref name=\"batchSize\"/> sequences (of <paramref name=\"lengths\"/>, or full when empty), layer after layer, into <paramref name=\"a\"/>.</summary>");
-        w.Open($"private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<{(model.ReadsTokens ? "int" : "float")}> inputs, global::System.ReadOnlySpan<int> lengths, int batchSize, Activations a)");
+        w.Line("/// <summary>");
+        w.Line("/// The forward pass of <paramref name=\"batchSize\"/> sequences (of <paramref name=\"lengths\"/>, or full when empty), layer after layer,");
+        w.Line("/// into <paramref name=\"a\"/>: sequences <paramref name=\"first\"/> on of <paramref name=\"streams\"/> whose states, in the model's layout,");
+        w.Line("/// start from <paramref name=\"initialStates\"/> (empty: zeros) and end in <paramref name=\"finalStates\"/> (empty: not wanted), which may be");
+        w.Line("/// the same: each layer reads its initial states before it writes its final ones.");
+        w.Line("/// </summary>");
+        w.Open($"private static void RunForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<{(model.ReadsTokens ? "int" : "float")}> inputs, global::System.ReadOnlySpan<int> lengths, " +
+               "global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates, int streams, int first, int batchSize, Activations a)");
         string x = "inputs";
         for (int i = 0; i < layers.Length; i++)
         {
@@ -378,17 +453,28 @@ public sealed partial class FastSeqGenerator
         w.Line("/// is d loss / d outputs, or d loss / d <see cref=\"Logits\"/> when <paramref name=\"withRespectToLogits\"/> is true.");
         w.Line("/// A training member: not for concurrent use.");
         w.Line("/// </summary>");
-        w.Open("public void Backward(global::System.ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)");
+        w.Line("public void Backward(global::System.ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true) =>");
+        w.Line("    Backward(outputGradients, default, batchSize, withRespectToLogits, computeInputGradients);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Backpropagation through time from d loss / d outputs and d loss / d <see cref=\"FinalStates\"/> (<paramref name=\"finalStateGradients\"/>,");
+        w.Line("/// <c>batchSize * StreamStateLength</c> floats, or empty for none): as the overload without them, and writes <see cref=\"InitialStateGradients\"/>");
+        w.Line("/// when the Forward had initial states (an encoder's final states: their gradients are the encoder's <paramref name=\"finalStateGradients\"/>).");
+        w.Line("/// </summary>");
+        w.Open("public void Backward(global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> finalStateGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true)");
         w.Line("using global::FastSeq.Models.ExclusiveUse.Scope scope = _exclusive.Enter(\"Backward\");");
         w.Line("Training t = TrainingBuffers;");
         w.Line("global::FastSeq.Models.ModelArguments.CheckBackward(batchSize, t.BatchSize);");
         w.Line("global::FastSeq.Models.ModelArguments.CheckLength(outputGradients.Length, batchSize, OutputLength, nameof(outputGradients));");
+        w.Line("if (!finalStateGradients.IsEmpty)");
+        w.Line("    global::FastSeq.Models.ModelArguments.CheckLength(finalStateGradients.Length, batchSize, StreamStateLength, nameof(finalStateGradients));");
         w.Line("Activations a = t.Activations;");
         w.Line("global::System.ReadOnlySpan<float> parameters = _parameters;");
         w.Line("global::System.Span<float> gradients = t.Gradients;");
         w.Line();
         w.Line("// The activations of the last Forward, and the gradients that flow back through them.");
         w.Line("global::System.ReadOnlySpan<int> lengths = t.Lengths.AsSpan(0, t.LengthCount);");
+        w.Line("global::System.Span<float> dInitialStates = t.HasInitialStates ? t.InitialStateGradients.AsSpan(0, batchSize * StreamStateLength) : default;");
         if (model.ReadsTokens)
             w.Line("global::System.ReadOnlySpan<int> inputs = t.Tokens.AsSpan(0, batchSize * InputLength);");
         else
@@ -479,12 +565,8 @@ public sealed partial class FastSeqGenerator
         string x = $"{inputs}.Slice(first * Features, count * Features)";
         if (model.ReadsTokens && element == "float")
             x = ModelInputs(model, x, "s.Tokens.AsSpan(0, count)");
-        int stateOffset = 0;
         foreach (LayerEmitter layer in layers)
-        {
-            x = layer.WriteStep(w, x, stateOffset);
-            stateOffset += layer.StateLength;
-        }
+            x = layer.WriteStep(w, x);
         if (!layers[layers.Length - 1].StepWritesCallerOutputs)
             w.Line($"{x}.CopyTo(outputs.Slice(first * OutputUnits, count * OutputUnits));");
         w.Close();
@@ -513,6 +595,10 @@ public sealed partial class FastSeqGenerator
             layer.WriteGradientFields(w);
         w.Line("// Backward scratch, shared by the layers since they run one at a time.");
         w.Line("public readonly global::System.ArraySegment<float> Workspace = global::FastSeq.Kernels.AlignedMemory.Allocate(WorkspaceLength());");
+        w.Line("// The final states of the last Forward, and the gradients of its initial states if it had some (HasInitialStates).");
+        w.Line("public readonly global::System.ArraySegment<float> FinalStates = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * StreamStateLength);");
+        w.Line("public readonly global::System.ArraySegment<float> InitialStateGradients = global::FastSeq.Kernels.AlignedMemory.Allocate(MaxBatchSize * StreamStateLength);");
+        w.Line("public bool HasInitialStates;");
         w.Line("// The lengths of the last Forward's sequences: LengthCount of them, or none when every sequence was full.");
         w.Line("public readonly int[] Lengths = new int[MaxBatchSize];");
         w.Line("public int LengthCount;");

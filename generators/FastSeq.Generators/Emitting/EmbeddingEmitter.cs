@@ -43,7 +43,7 @@ internal sealed class EmbeddingEmitter(ModelSpec model, LayerSpec layer, bool is
         w.Line($"{Runtime}.Backward({x}, {Local}Shape, d{Id}Output, {Parameters("gradients")});");
     }
 
-    public override string WriteStep(SourceWriter w, string x, int stateOffset)
+    public override string WriteStep(SourceWriter w, string x)
     {
         string output = $"s.{Id}Output.AsSpan(0, count * {Units})";
         w.Line(Heading);

@@ -23,8 +23,14 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
     /// <summary>The same in camelCase, for locals.</summary>
     protected string Local => char.ToLowerInvariant(Id[0]) + Id.Substring(1);
 
-    /// <summary>Floats of state one stream of it carries.</summary>
+    /// <summary>Floats of state one sequence of it carries.</summary>
     public int StateLength => Layer.StateLength;
+
+    /// <summary>Floats of one sequence's state in the layers before it: its states sit at this many times the sequences.</summary>
+    private int StateOffset => System.Linq.Enumerable.Sum(System.Linq.Enumerable.TakeWhile(Model.Layers, layer => layer != Layer), layer => layer.StateLength);
+
+    /// <summary>Whether it takes initial states and gives final ones (<c>IRecurrentLayer</c>).</summary>
+    private bool HasState => Layer.Info.IsRecurrent;
 
     /// <summary>The runtime type of its contract; a bidirectional layer wraps its kind's.</summary>
     protected string Runtime => Layer.Bidirectional
@@ -142,11 +148,23 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         w.Line(Heading);
         w.Line($"global::FastSeq.Layers.LayerShape {Local}Shape = {Shape("batchSize")};");
         WriteOutputViews(w);
+        string cache = $"a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape))";
         w.Line($"{Runtime}.Forward(");
-        w.Line($"    {x}, {Parameters("parameters")}, {Local}Shape, {ActivationArgument},{Lengths}");
-        w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output);");
-        // Steps past a sequence's end: a layer that reads both directions zeroes them itself; any other ran them, and they go.
-        if (CallTimesteps == "Timesteps" && !Layer.Bidirectional)
+        if (HasState)
+        {
+            // From its initial states, if given; its final states, if wanted, after its last real steps.
+            w.Line($"    {x}, {Parameters("parameters")}, {Local}Shape, {ActivationArgument}, lengths, {StateSlice("initialStates", "streams", "first", "batchSize")},");
+            w.Line($"    {cache}, {Local}Output);");
+            w.Line("if (!finalStates.IsEmpty)");
+            w.Line($"    {Runtime}.FinalState({cache}, {Local}Output, {Local}Shape, lengths, {StateSlice("finalStates", "streams", "first", "batchSize", whenEmpty: false)});");
+        }
+        else
+        {
+            w.Line($"    {x}, {Parameters("parameters")}, {Local}Shape, {ActivationArgument},");
+            w.Line($"    {cache}, {Local}Output);");
+        }
+        // Steps past a sequence's end: a recurrent layer zeroes them itself; any other ran them, and they go.
+        if (CallTimesteps == "Timesteps" && !HasState)
             w.Line($"global::FastSeq.Layers.SequenceLengths.ZeroPadding({Local}Output, lengths, Timesteps, {OutputUnits});");
         if (PassesLastStep)
             w.Line($"{Runtime}.LastStep({Local}Output, {Local}Shape, lengths, {Local}Last);");
@@ -168,8 +186,17 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
             w.Line($"{Runtime}.LastStepBackward(d{Id}Last, {Local}Shape, lengths, d{Id}Output);");
         w.Line($"{Runtime}.Backward(");
         w.Line($"    {x}, {Parameters("parameters")},");
-        w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output, {Local}Shape, {activation},{Lengths}");
-        w.Line($"    d{Id}Output, {Parameters("gradients")}, {dx}, t.Workspace);");
+        if (HasState)
+        {
+            // The gradients of its final states, if given, and of its initial states, if the Forward had them.
+            w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output, {Local}Shape, {activation}, lengths, {StateSlice("finalStateGradients", "batchSize", "0", "batchSize")},");
+            w.Line($"    d{Id}Output, {Parameters("gradients")}, {dx}, {StateSlice("dInitialStates", "batchSize", "0", "batchSize")}, t.Workspace);");
+        }
+        else
+        {
+            w.Line($"    a.{Id}Cache.AsSpan(0, {Runtime}.CacheLength({Local}Shape)), {Local}Output, {Local}Shape, {activation},");
+            w.Line($"    d{Id}Output, {Parameters("gradients")}, {dx}, t.Workspace);");
+        }
     }
 
     /// <summary>
@@ -181,22 +208,14 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
 
     /// <summary>
     /// The step call for <c>count</c> streams from <c>first</c>: reads <paramref name="x"/>, updates its slice of the caller's
-    /// states (one layer's states for all streams are contiguous, at <paramref name="stateOffset"/> times the streams),
-    /// and returns what the next layer reads.
+    /// states, and returns what the next layer reads.
     /// </summary>
-    public virtual string WriteStep(SourceWriter w, string x, int stateOffset)
+    public virtual string WriteStep(SourceWriter w, string x)
     {
         string output = StepWritesCallerOutputs
             ? "outputs.Slice(first * OutputUnits, count * OutputUnits)"
             : $"s.{Id}Output.AsSpan(0, count * {Units})";
-        string state;
-        if (Layer.StateLength == 0)
-            state = "global::System.Span<float>.Empty";
-        else
-        {
-            string start = stateOffset == 0 ? "" : $"({N(stateOffset)} * streams) + ";
-            state = $"states.Slice({start}(first * {N(Layer.StateLength)}), count * {N(Layer.StateLength)})";
-        }
+        string state = Layer.StateLength == 0 ? "global::System.Span<float>.Empty" : StateSlice("states", "streams", "first", "count", whenEmpty: false);
         w.Line(Heading);
         w.Line($"{Runtime}.Step(");
         w.Line($"    {x}, {Parameters("parameters")}, count, {N(Layer.Inputs)}, {Units}, {ActivationArgument},");
@@ -211,8 +230,19 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
         return $"new({SourceWriter.Literal(Layer.Name)}, \"{KerasClass}\", \"{shape}\", {N(Layer.ParameterCount)}),";
     }
 
-    /// <summary>The lengths argument of a layer that reads both directions (it starts each backward pass at a sequence's end); nothing for any other.</summary>
-    private string Lengths => Layer.Bidirectional ? " lengths," : "";
+    /// <summary>
+    /// Its part of a model's <paramref name="states"/> (or their gradients) for <paramref name="count"/> sequences from
+    /// <paramref name="first"/> of <paramref name="sequences"/>: each layer's states for all the sequences are contiguous, layer
+    /// after layer (the model's state layout). Empty when the states are, unless <paramref name="whenEmpty"/> is false.
+    /// </summary>
+    private string StateSlice(string states, string sequences, string first, string count, bool whenEmpty = true)
+    {
+        string layerStart = StateOffset == 0 ? "" : $"{N(StateOffset)} * {sequences}";
+        string start = first == "0" ? (layerStart.Length == 0 ? "0" : layerStart)
+            : (layerStart.Length == 0 ? "" : $"({layerStart}) + ") + $"({first} * {N(StateLength)})";
+        string slice = $"{states}.Slice({start}, {count} * {N(StateLength)})";
+        return whenEmpty ? $"{states}.IsEmpty ? default : {slice}" : slice;
+    }
 
     /// <summary>Its PyTorch state_dict entries, from the catalogue.</summary>
     public void WriteStateDict(SourceWriter w)

@@ -32,8 +32,8 @@ internal sealed record LayerSpec(
     /// <summary>The width of its output: the units, twice over for a bidirectional layer.</summary>
     public int OutputUnits => Bidirectional ? 2 * Units : Units;
 
-    /// <summary>Floats of streaming state per stream (none for a bidirectional layer, which cannot stream).</summary>
-    public int StateLength => Bidirectional ? 0 : Info.StateVectors * Units;
+    /// <summary>Floats of state per sequence: both directions' for a bidirectional layer (which cannot stream, but starts from and ends in them).</summary>
+    public int StateLength => (Bidirectional ? 2 : 1) * Info.StateVectors * Units;
 }
 
 /// <summary>A type that contains the model: its declaration keyword ("class", "record struct", ...), name and type parameters.</summary>

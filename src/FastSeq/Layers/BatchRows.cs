@@ -35,16 +35,18 @@ internal static class BatchRows
     }
 
     /// <summary>
-    /// The inputs of the recurrent product at each step: <c>previous[b, t] = hidden[b, t - 1]</c>,
-    /// zero at <c>t = 0</c> (the initial state). Both <c>[B, T, H]</c>.
+    /// The inputs of the recurrent product at each step: <c>previous[b, t] = hidden[b, t - 1]</c>, and at <c>t = 0</c> the
+    /// initial h, the first <paramref name="units"/> floats of each sample's state in <paramref name="initialState"/>
+    /// (<paramref name="stateLength"/> apart). <paramref name="hidden"/> and <paramref name="previous"/> are <c>[B, T, H]</c>.
     /// </summary>
-    public static void ShiftOneTimestep(ReadOnlySpan<float> hidden, int batch, int timesteps, int units, Span<float> previous)
+    public static void ShiftOneTimestep(ReadOnlySpan<float> hidden, ReadOnlySpan<float> initialState, int stateLength, int batch, int timesteps, int units,
+                                        Span<float> previous)
     {
         int sequence = timesteps * units;
         for (int b = 0; b < batch; b++)
         {
             Span<float> destination = previous.Slice(b * sequence, sequence);
-            destination[..units].Clear();
+            initialState.Slice(b * stateLength, units).CopyTo(destination);
             hidden.Slice(b * sequence, sequence - units).CopyTo(destination[units..]);
         }
     }
@@ -52,32 +54,39 @@ internal static class BatchRows
     /// <summary>
     /// The weight gradients of a one-bias recurrent layer (SimpleRnn, LSTM) over all B*T rows at once:
     /// <c>dWk += xᵀ·dP</c>, <c>dWh += h_prevᵀ·dP</c>, <c>db += Σ dP</c>, where dP <c>[B, T, G*H]</c> holds the
-    /// gate pre-activation gradients. <paramref name="previousHidden"/> <c>[B, T, H]</c> is scratch for h_prev.
+    /// gate pre-activation gradients and h_prev starts from the initial state (<see cref="ShiftOneTimestep"/>).
+    /// <paramref name="previousHidden"/> <c>[B, T, H]</c> is scratch for h_prev.
     /// </summary>
-    public static void AccumulateWeightGradients(ReadOnlySpan<float> x, ReadOnlySpan<float> hidden, ReadOnlySpan<float> dP, LayerShape s, int gateRow,
-                                                 Span<float> dParameters, Span<float> previousHidden)
+    public static void AccumulateWeightGradients(ReadOnlySpan<float> x, ReadOnlySpan<float> hidden, ReadOnlySpan<float> initialState, int stateLength,
+                                                 ReadOnlySpan<float> dP, LayerShape s, int gateRow, Span<float> dParameters, Span<float> previousHidden)
     {
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units, rows = B * T;
         Span<float> dKernel = dParameters[..(I * gateRow)];
         Span<float> dRecurrent = dParameters.Slice(I * gateRow, H * gateRow);
         Span<float> dBias = dParameters[((I + H) * gateRow)..];
         MatMul.MultiplyAddTransposedA(x, I, dP, gateRow, I, rows, gateRow, dKernel, gateRow);
-        AccumulateRecurrentGradient(hidden, dP, s, gateRow, dRecurrent, previousHidden);
+        AccumulateRecurrentGradient(hidden, initialState, stateLength, dP, s, gateRow, dRecurrent, previousHidden);
         AddColumnSums(dP, rows, gateRow, dBias);
     }
 
     /// <summary>
-    /// <c>dWh += h_prevᵀ·dP</c> over all B*T rows, dP <c>[B, T, G*H]</c> and dWh <c>[H, G*H]</c>; <paramref name="previousHidden"/>
-    /// <c>[B, T, H]</c> is scratch for h_prev. Nothing at T = 1, where h_prev is the zero initial state.
+    /// <c>dWh += h_prevᵀ·dP</c> over all B*T rows, dP <c>[B, T, G*H]</c> and dWh <c>[H, G*H]</c>, h_prev starting from the
+    /// initial state (zeros when none was given, which add nothing); <paramref name="previousHidden"/> <c>[B, T, H]</c> is scratch for h_prev.
     /// </summary>
-    public static void AccumulateRecurrentGradient(ReadOnlySpan<float> hidden, ReadOnlySpan<float> dP, LayerShape s, int gateRow,
-                                                   Span<float> dRecurrent, Span<float> previousHidden)
+    public static void AccumulateRecurrentGradient(ReadOnlySpan<float> hidden, ReadOnlySpan<float> initialState, int stateLength, ReadOnlySpan<float> dP,
+                                                   LayerShape s, int gateRow, Span<float> dRecurrent, Span<float> previousHidden)
     {
         int B = s.Batch, T = s.Timesteps, H = s.Units;
-        if (T > 1)
-        {
-            ShiftOneTimestep(hidden, B, T, H, previousHidden);
-            MatMul.MultiplyAddTransposedA(previousHidden, H, dP, gateRow, H, B * T, gateRow, dRecurrent, gateRow);
-        }
+        ShiftOneTimestep(hidden, initialState, stateLength, B, T, H, previousHidden);
+        MatMul.MultiplyAddTransposedA(previousHidden, H, dP, gateRow, H, B * T, gateRow, dRecurrent, gateRow);
+    }
+
+    /// <summary>Keeps a Forward's initial state for its Backward: a copy of <paramref name="initialState"/>, or zeros when it is empty.</summary>
+    public static void KeepInitialState(ReadOnlySpan<float> initialState, Span<float> kept)
+    {
+        if (initialState.IsEmpty)
+            kept.Clear();
+        else
+            initialState.CopyTo(kept);
     }
 }

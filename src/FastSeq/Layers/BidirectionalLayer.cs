@@ -10,10 +10,12 @@ namespace FastSeq.Layers;
 /// </summary>
 /// <remarks>
 /// It cannot stream: the backward direction needs a sequence's end before its start. Its <see cref="Step"/> throws
-/// <see cref="NotSupportedException"/>, and its state and step scratch are empty.
+/// <see cref="NotSupportedException"/>, and its step scratch is empty. Its state is both directions' (the forward
+/// direction's <c>[B, S]</c>, then the backward direction's, PyTorch's <c>h_n</c> order): initial states start each
+/// direction, and the backward direction's final state is the one after it reaches t = 0.
 /// </remarks>
-public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
-    where TLayer : ISequenceLayer
+public sealed class BidirectionalLayer<TLayer> : IRecurrentLayer
+    where TLayer : IRecurrentLayer
 {
     private BidirectionalLayer() { }
 
@@ -29,12 +31,8 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
     /// <summary>The gradients of both directions' outputs <c>[B, T, H]</c> each, of the reversed input <c>[B, T, I]</c>, and the layer's own scratch.</summary>
     public static int WorkspaceLength(LayerShape s) => checked((2 * Sequence(s, s.Units)) + Sequence(s, s.Inputs) + TLayer.WorkspaceLength(s));
 
-    /// <summary>None: it cannot stream.</summary>
-    public static int StateLength(int units)
-    {
-        LayerArguments.Positive(units, nameof(units));
-        return 0;
-    }
+    /// <summary>Both directions' states, forward first (it cannot stream, but its sequences start from and end in these).</summary>
+    public static int StateLength(int units) => checked(2 * TLayer.StateLength(units));
 
     /// <summary>None: it cannot stream.</summary>
     public static int StepScratchLength(int inputs, int units)
@@ -55,24 +53,46 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
 
     /// <summary>Both directions over whole sequences; <paramref name="output"/> is <c>[B, T, 2H]</c>.</summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> output) =>
-        Forward(x, parameters, s, activation, default, cache, output);
+        Forward(x, parameters, s, activation, default, default, cache, output);
 
     /// <summary>
     /// Both directions over sequences of <paramref name="lengths"/> (<see cref="SequenceLengths"/>; empty: all full): the backward
     /// direction starts at each sequence's last real step, and the outputs past a sequence's end are zero.
     /// </summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, ReadOnlySpan<int> lengths,
-                               Span<float> cache, Span<float> output)
+                               Span<float> cache, Span<float> output) =>
+        Forward(x, parameters, s, activation, lengths, default, cache, output);
+
+    /// <summary>
+    /// Both directions over sequences of <paramref name="lengths"/>, each from its half of <paramref name="initialState"/>
+    /// <c>[2, B, S]</c> (empty: zeros): the forward direction's, then the backward direction's, which starts at each sequence's end.
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, ReadOnlySpan<int> lengths,
+                               ReadOnlySpan<float> initialState, Span<float> cache, Span<float> output)
     {
         Check(s, x, parameters, cache, output);
-        if (!lengths.IsEmpty)
-            SequenceLengths.Check(lengths, s.Batch, s.Timesteps, nameof(lengths));
+        LayerArguments.InitialState(s, lengths, initialState, StateLength(s.Units), cache, output);
         Parts p = Parts.Of(s);
-        int half = parameters.Length / 2;
-        TLayer.Forward(x, parameters[..half], s, activation, cache[p.ForwardCache], cache[p.ForwardOutput]);
+        int half = parameters.Length / 2, state = initialState.Length / 2;
+        TLayer.Forward(x, parameters[..half], s, activation, lengths, initialState[..state], cache[p.ForwardCache], cache[p.ForwardOutput]);
         ReverseTime(x, s.Batch, s.Timesteps, s.Inputs, lengths, cache[p.ReversedInput]);
-        TLayer.Forward(cache[p.ReversedInput], parameters[half..], s, activation, cache[p.BackwardCache], cache[p.BackwardOutput]);
+        TLayer.Forward(cache[p.ReversedInput], parameters[half..], s, activation, lengths, initialState[state..], cache[p.BackwardCache], cache[p.BackwardOutput]);
         Interleave(cache[p.ForwardOutput], cache[p.BackwardOutput], s, lengths, output);
+    }
+
+    /// <summary>
+    /// <c>[2, B, S]</c>: the forward direction's state after each sequence's last real step, then the backward direction's after
+    /// t = 0, from the last <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, LayerShape, Activation, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, Span{float})"/>'s cache.
+    /// </summary>
+    public static void FinalState(ReadOnlySpan<float> cache, ReadOnlySpan<float> output, LayerShape s, ReadOnlySpan<int> lengths, Span<float> finalState)
+    {
+        LayerArguments.Length(cache.Length, CacheLength(s), "CacheLength(shape)", nameof(cache));
+        LayerArguments.Length(output.Length, checked(2 * Sequence(s, s.Units)), "[B, T, 2H]", nameof(output));
+        LayerArguments.Length(finalState.Length, checked(s.Batch * StateLength(s.Units)), "[B, StateLength(H)]", nameof(finalState));
+        Parts p = Parts.Of(s);
+        int state = finalState.Length / 2;
+        TLayer.FinalState(cache[p.ForwardCache], cache[p.ForwardOutput], s, lengths, finalState[..state]);
+        TLayer.FinalState(cache[p.BackwardCache], cache[p.BackwardOutput], s, lengths, finalState[state..]);
     }
 
     /// <summary>
@@ -83,12 +103,22 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> output,
                                 LayerShape s, Activation activation,
                                 Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace) =>
-        Backward(x, parameters, cache, output, s, activation, default, dOutput, dParameters, dx, workspace);
+        Backward(x, parameters, cache, output, s, activation, default, default, dOutput, dParameters, dx, default, workspace);
 
     /// <summary>Gradients for the last <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, LayerShape, Activation, ReadOnlySpan{int}, Span{float}, Span{float})"/> with the same <paramref name="lengths"/>.</summary>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> output,
                                 LayerShape s, Activation activation, ReadOnlySpan<int> lengths,
-                                Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace)
+                                Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> workspace) =>
+        Backward(x, parameters, cache, output, s, activation, lengths, default, dOutput, dParameters, dx, default, workspace);
+
+    /// <summary>
+    /// Gradients for the last Forward with the same <paramref name="lengths"/>, with those of the final states
+    /// <paramref name="dFinalState"/> <c>[2, B, S]</c> (unless empty) entering each direction where its state ended, and those
+    /// of the initial states written to <paramref name="dInitialState"/> <c>[2, B, S]</c> (unless empty).
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> output,
+                                LayerShape s, Activation activation, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dFinalState,
+                                Span<float> dOutput, Span<float> dParameters, Span<float> dx, Span<float> dInitialState, Span<float> workspace)
     {
         Check(s, x, parameters, cache, output);
         if (!lengths.IsEmpty)
@@ -96,18 +126,22 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
         LayerArguments.Length(dOutput.Length, checked(2 * Sequence(s, s.Units)), "[B, T, 2H]", nameof(dOutput));
         LayerArguments.Length(dParameters.Length, parameters.Length, "ParameterCount(I, H)", nameof(dParameters));
         LayerArguments.LengthOrEmpty(dx.Length, Sequence(s, s.Inputs), "[B, T, I]", nameof(dx));
+        LayerArguments.LengthOrEmpty(dFinalState.Length, checked(s.Batch * StateLength(s.Units)), "[B, StateLength(H)]", nameof(dFinalState));
+        LayerArguments.LengthOrEmpty(dInitialState.Length, checked(s.Batch * StateLength(s.Units)), "[B, StateLength(H)]", nameof(dInitialState));
         LayerArguments.MinimumLength(workspace.Length, WorkspaceLength(s), nameof(workspace));
         Parts p = Parts.Of(s);
         int hidden = p.Hidden, inputs = p.Inputs, half = parameters.Length / 2;
+        int finalHalf = dFinalState.Length / 2, initialHalf = dInitialState.Length / 2;
         Span<float> dForward = workspace[..hidden];
         Span<float> dBackward = workspace.Slice(hidden, hidden);
         Span<float> dReversedInput = dx.IsEmpty ? default : workspace.Slice(2 * hidden, inputs);
         Span<float> layerWorkspace = workspace[((2 * hidden) + inputs)..];
 
         Split(dOutput, s, lengths, dForward, dBackward);
-        TLayer.Backward(x, parameters[..half], cache[p.ForwardCache], cache[p.ForwardOutput], s, activation, dForward, dParameters[..half], dx, layerWorkspace);
-        TLayer.Backward(cache[p.ReversedInput], parameters[half..], cache[p.BackwardCache], cache[p.BackwardOutput], s, activation,
-                        dBackward, dParameters[half..], dReversedInput, layerWorkspace);
+        TLayer.Backward(x, parameters[..half], cache[p.ForwardCache], cache[p.ForwardOutput], s, activation, lengths, dFinalState[..finalHalf],
+                        dForward, dParameters[..half], dx, dInitialState[..initialHalf], layerWorkspace);
+        TLayer.Backward(cache[p.ReversedInput], parameters[half..], cache[p.BackwardCache], cache[p.BackwardOutput], s, activation, lengths, dFinalState[finalHalf..],
+                        dBackward, dParameters[half..], dReversedInput, dInitialState[initialHalf..], layerWorkspace);
         if (!dx.IsEmpty)
             AddReversedTime(dReversedInput, s.Batch, s.Timesteps, s.Inputs, lengths, dx);
     }
@@ -177,8 +211,7 @@ public sealed class BidirectionalLayer<TLayer> : ISequenceLayer
         LayerArguments.Length(output.Length, checked(2 * Sequence(s, s.Units)), "[B, T, 2H]", nameof(output));
     }
 
-    /// <summary>Sample <paramref name="b"/>'s real steps: its length, or all <paramref name="timesteps"/> when no lengths are given.</summary>
-    private static int Length(ReadOnlySpan<int> lengths, int b, int timesteps) => lengths.IsEmpty ? timesteps : lengths[b];
+    private static int Length(ReadOnlySpan<int> lengths, int b, int timesteps) => SequenceLengths.Of(lengths, b, timesteps);
 
     /// <summary><c>reversed[b, t] = x[b, L-1-t]</c> for the L real steps of each sample, rows of <paramref name="width"/>; zero past them.</summary>
     private static void ReverseTime(ReadOnlySpan<float> x, int batch, int timesteps, int width, ReadOnlySpan<int> lengths, Span<float> reversed)

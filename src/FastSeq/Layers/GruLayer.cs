@@ -7,12 +7,13 @@ namespace FastSeq.Layers;
 /// <summary>
 /// GRU with PyTorch's equations and gate order r, z, n (Keras <c>reset_after=True</c>):
 /// <c>r = σ(x_t·Wk_r + b_ir + h_{t-1}·Wh_r + b_hr)</c>, z likewise,
-/// <c>n = tanh(x_t·Wk_n + b_in + r ⊙ (h_{t-1}·Wh_n + b_hn))</c>, <c>h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}</c>, from <c>h_{-1} = 0</c>.
+/// <c>n = tanh(x_t·Wk_n + b_in + r ⊙ (h_{t-1}·Wh_n + b_hn))</c>, <c>h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}</c>, from <c>h_{-1} = 0</c>
+/// or a given initial state.
 /// Parameters, in order: kernel <c>Wk [I, 3H]</c>, recurrent kernel <c>Wh [H, 3H]</c>, biases <c>[2, 3H]</c>:
 /// input bias <c>b_i</c> then recurrent bias <c>b_h</c> (kept apart, as PyTorch does).
 /// Activations are batch-major: <c>x [B, T, I]</c>, <c>hidden [B, T, H]</c>.
 /// </summary>
-public sealed class GruLayer : ISequenceLayer
+public sealed class GruLayer : IRecurrentLayer
 {
     private GruLayer() { }
 
@@ -27,17 +28,17 @@ public sealed class GruLayer : ISequenceLayer
     }
 
     /// <summary>
-    /// Floats <see cref="Forward"/> keeps for <see cref="Backward"/>: activated gates r, z, n <c>[B, T, 3H]</c>,
-    /// then the recurrent part of n, <c>h_{t-1}·Wh_n + b_hn</c> <c>[B, T, H]</c>.
+    /// Floats Forward keeps for Backward: activated gates r, z, n <c>[B, T, 3H]</c>, the recurrent part of n,
+    /// <c>h_{t-1}·Wh_n + b_hn</c> <c>[B, T, H]</c>, then the initial state <c>[B, H]</c>.
     /// </summary>
     public static int CacheLength(LayerShape s)
     {
         LayerArguments.Shape(s);
-        return checked(s.Batch * s.Timesteps * (G + 1) * s.Units);
+        return checked(s.Batch * ((s.Timesteps * (G + 1)) + 1) * s.Units);
     }
 
     /// <summary>
-    /// Scratch floats <see cref="Backward"/> needs: gradients of the recurrent pre-activations <c>[B, T, 3H]</c>,
+    /// Scratch floats Backward needs: gradients of the recurrent pre-activations <c>[B, T, 3H]</c>,
     /// of the input pre-activation of n <c>[B, T, H]</c>, and the transposed weights <c>[3H, H + I]</c>.
     /// </summary>
     public static int WorkspaceLength(LayerShape s)
@@ -77,20 +78,37 @@ public sealed class GruLayer : ISequenceLayer
     /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
     /// <param name="s">Sizes.</param>
     /// <param name="activation">The cell activation: <see cref="Activation.Tanh"/>, the only one the gates' equations take.</param>
-    /// <param name="cache">Kept for <see cref="Backward"/>: <see cref="CacheLength"/> floats.</param>
+    /// <param name="cache">Kept for Backward: <see cref="CacheLength"/> floats.</param>
     /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden)
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden) =>
+        Forward(x, parameters, s, activation, default, default, cache, hidden);
+
+    /// <summary>Runs the layer over whole sequences of <paramref name="lengths"/> from <paramref name="initialState"/>.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c>.</param>
+    /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
+    /// <param name="s">Sizes.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
+    /// <param name="lengths">Each sequence's real steps (<see cref="SequenceLengths"/>); empty: all full. The outputs past them are zero.</param>
+    /// <param name="initialState">h_{-1} of each sequence <c>[B, H]</c>; empty: zeros.</param>
+    /// <param name="cache">Kept for Backward: <see cref="CacheLength"/> floats.</param>
+    /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation,
+                               ReadOnlySpan<int> lengths, ReadOnlySpan<float> initialState, Span<float> cache, Span<float> hidden)
     {
         LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
+        LayerArguments.InitialState(s, lengths, initialState, StateLength(s.Units), cache, hidden);
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
         int rows = B * T, gateRow = G * H;
         ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];                   // [I, 3H]
         ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow); // [H, 3H]
         ReadOnlySpan<float> biases = parameters[((I + H) * gateRow)..];             // [2, 3H]
         Span<float> gates = cache[..(rows * gateRow)];                              // [B, T, 3H]
-        Span<float> recurrentN = cache[(rows * gateRow)..];                         // [B, T, H]
+        Span<float> recurrentN = cache.Slice(rows * gateRow, rows * H);             // [B, T, H]
+        Span<float> initial = cache[(rows * (gateRow + H))..];                      // [B, H] h_{-1}
+        BatchRows.KeepInitialState(initialState, initial);
+        bool hasInitial = !initialState.IsEmpty;
 
         if (B == 1 && FusedCells.Serves(H))
         {
@@ -98,38 +116,51 @@ public sealed class GruLayer : ISequenceLayer
             for (int t = 0; t < T; t++)
             {
                 Span<float> gate = gates.Slice(t * gateRow, gateRow);
-                FusedStep(x.Slice(t * I, I), t > 0 ? hidden.Slice((t - 1) * H, H) : default, parameters, I, H, gate[..(2 * H)],
-                          hidden.Slice(t * H, H), gate, recurrentN.Slice(t * H, H));
+                ReadOnlySpan<float> previous = t > 0 ? hidden.Slice((t - 1) * H, H) : hasInitial ? initial : default;
+                FusedStep(x.Slice(t * I, I), previous, parameters, I, H, gate[..(2 * H)], hidden.Slice(t * H, H), gate, recurrentN.Slice(t * H, H));
             }
-            return;
         }
-        // Input projection of every timestep at once: gates = b + x·Wk, [B*T, 3H], with the recurrent
-        // biases of r and z folded in; b_hn starts the recurrent part of n.
-        StartProjections(biases, rows, gates, gateRow, recurrentN, H);
-        MatMul.MultiplyAdd(x, I, kernel, gateRow, rows, I, gateRow, gates, gateRow);
-        for (int t = 0; t < T; t++)
+        else
         {
-            // Rows of timestep t sit T*H and T*3H apart: gates[:, t, r|z] += h[:, t-1]·Wh_rz, recurrentN[:, t] += h[:, t-1]·Wh_n.
-            if (t > 0)
+            // Input projection of every timestep at once: gates = b + x·Wk, [B*T, 3H], with the recurrent
+            // biases of r and z folded in; b_hn starts the recurrent part of n.
+            StartProjections(biases, rows, gates, gateRow, recurrentN, H);
+            MatMul.MultiplyAdd(x, I, kernel, gateRow, rows, I, gateRow, gates, gateRow);
+            for (int t = 0; t < T; t++)
             {
-                ReadOnlySpan<float> previous = hidden[((t - 1) * H)..];
-                MatMul.MultiplyAdd(previous, T * H, recurrent, gateRow, B, H, 2 * H, gates[(t * gateRow)..], T * gateRow);
-                MatMul.MultiplyAdd(previous, T * H, recurrent[(2 * H)..], gateRow, B, H, H, recurrentN[(t * H)..], T * H);
-            }
-            for (int b = 0; b < B; b++)
-            {
-                int row = b * T + t;
-                ReadOnlySpan<float> previousH = t > 0 ? hidden.Slice((row - 1) * H, H) : default;
-                GateActivations.GruCell(gates.Slice(row * gateRow, gateRow), recurrentN.Slice(row * H, H), previousH, hidden.Slice(row * H, H));
+                // Rows of timestep t sit T*H and T*3H apart: gates[:, t, r|z] += h[:, t-1]·Wh_rz, recurrentN[:, t] += h[:, t-1]·Wh_n
+                // (h_{-1} only if given).
+                if (t > 0 || hasInitial)
+                {
+                    ReadOnlySpan<float> previous = t > 0 ? hidden[((t - 1) * H)..] : initial;
+                    int ld = t > 0 ? T * H : H;
+                    MatMul.MultiplyAdd(previous, ld, recurrent, gateRow, B, H, 2 * H, gates[(t * gateRow)..], T * gateRow);
+                    MatMul.MultiplyAdd(previous, ld, recurrent[(2 * H)..], gateRow, B, H, H, recurrentN[(t * H)..], T * H);
+                }
+                for (int b = 0; b < B; b++)
+                {
+                    int row = b * T + t;
+                    ReadOnlySpan<float> previousH = t > 0 ? hidden.Slice((row - 1) * H, H) : hasInitial ? initial.Slice(b * H, H) : default;
+                    GateActivations.GruCell(gates.Slice(row * gateRow, gateRow), recurrentN.Slice(row * H, H), previousH, hidden.Slice(row * H, H));
+                }
             }
         }
+        if (!lengths.IsEmpty)
+            SequenceLengths.ZeroPadding(hidden, lengths, T, H);
     }
 
-    /// <summary>Backpropagation through time for the last <see cref="Forward"/> on the same x, parameters and cache.</summary>
-    /// <param name="x">Inputs <c>[B, T, I]</c> given to <see cref="Forward"/>.</param>
+    /// <summary>Each sequence's h after its last real step, <c>[B, H]</c>.</summary>
+    public static void FinalState(ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, ReadOnlySpan<int> lengths, Span<float> finalState)
+    {
+        LayerArguments.FinalState(s, lengths, cache, CacheLength(s), hidden, finalState, StateLength(s.Units));
+        SequenceLengths.CopyLast(hidden, lengths, s.Batch, s.Timesteps, s.Units, finalState, s.Units, 0);
+    }
+
+    /// <summary>Backpropagation through time for the last Forward on the same x, parameters and cache.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c> given to Forward.</param>
     /// <param name="parameters">The layer's parameters.</param>
-    /// <param name="cache">What <see cref="Forward"/> kept.</param>
-    /// <param name="hidden">The outputs of <see cref="Forward"/>, <c>[B, T, H]</c>.</param>
+    /// <param name="cache">What Forward kept.</param>
+    /// <param name="hidden">The outputs of Forward, <c>[B, T, H]</c>.</param>
     /// <param name="s">Sizes.</param>
     /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
     /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
@@ -137,18 +168,39 @@ public sealed class GruLayer : ISequenceLayer
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
-                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
+                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace) =>
+        Backward(x, parameters, cache, hidden, s, activation, default, default, dHidden, dParameters, dx, default, workspace);
+
+    /// <summary>Backpropagation through time for the last Forward with the same lengths, from the gradients of the outputs and of the final states.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c> given to Forward.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="cache">What Forward kept.</param>
+    /// <param name="hidden">The outputs of Forward, <c>[B, T, H]</c>.</param>
+    /// <param name="s">Sizes.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
+    /// <param name="lengths">The lengths Forward was given.</param>
+    /// <param name="dFinalState">d loss / d final h <c>[B, H]</c> (<see cref="FinalState"/>), added at each last real step; empty: none.</param>
+    /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
+    /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
+    /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
+    /// <param name="dInitialState">d loss / d h_{-1} <c>[B, H]</c>, overwritten; empty to skip it.</param>
+    /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx, dInitialState and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
+                                ReadOnlySpan<int> lengths, ReadOnlySpan<float> dFinalState,
+                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> dInitialState, Span<float> workspace)
     {
         LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         LayerArguments.SequenceGradients(s, x, parameters, cache, hidden, dHidden, dParameters, dx, workspace, WorkspaceLength(s));
+        LayerArguments.StateGradients(s, lengths, StateLength(s.Units), x, parameters, cache, hidden, dFinalState, dHidden, dParameters, dx, dInitialState, workspace, WorkspaceLength(s));
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
         int rows = B * T, gateRow = G * H;
         ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];
         ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow);
         ReadOnlySpan<float> gates = cache[..(rows * gateRow)];
-        ReadOnlySpan<float> recurrentN = cache[(rows * gateRow)..];
+        ReadOnlySpan<float> recurrentN = cache.Slice(rows * gateRow, rows * H);
+        ReadOnlySpan<float> initial = cache[(rows * (gateRow + H))..];       // [B, H]
         // The pre-activation gradients of r and z are the same for both projections; those of n differ
         // by the factor r: dRecurrentP holds [dr, dz, dn ⊙ r] per row, dInputN holds dn.
         Span<float> dRecurrentP = workspace[..(rows * gateRow)];             // [B, T, 3H]
@@ -157,20 +209,28 @@ public sealed class GruLayer : ISequenceLayer
         Span<float> recurrentT = workspace.Slice(rows * (gateRow + H), gateRow * H);                // [3H, H]
         Span<float> kernelT = workspace.Slice((rows * (gateRow + H)) + (gateRow * H), gateRow * I); // [3H, I]
         MatMul.Transpose(recurrent, H, gateRow, recurrentT);
+        // Forward zeroed the outputs past each sequence's end: nothing flows back from them.
+        if (!lengths.IsEmpty)
+            SequenceLengths.ZeroPadding(dHidden, lengths, T, H);
+        if (!dFinalState.IsEmpty)
+            SequenceLengths.AddToLast(dFinalState, H, 0, lengths, B, T, H, dHidden);
+        dInitialState.Clear();
 
         for (int t = T - 1; t >= 0; t--)
         {
             for (int b = 0; b < B; b++)
             {
                 int row = b * T + t;
-                ReadOnlySpan<float> previousH = t > 0 ? hidden.Slice((row - 1) * H, H) : default;
-                Span<float> dPreviousH = t > 0 ? dHidden.Slice((row - 1) * H, H) : default;
+                ReadOnlySpan<float> previousH = t > 0 ? hidden.Slice((row - 1) * H, H) : initial.Slice(b * H, H);
+                Span<float> dPreviousH = t > 0 ? dHidden.Slice((row - 1) * H, H) : dInitialState.IsEmpty ? default : dInitialState.Slice(b * H, H);
                 GateGradients(gates.Slice(row * gateRow, gateRow), recurrentN.Slice(row * H, H), previousH, dHidden.Slice(row * H, H), dPreviousH,
                               dRecurrentP.Slice(row * gateRow, gateRow), dInputN.Slice(row * H, H));
             }
             // dh_{t-1} += dP_t·Whᵀ (the direct path through z was added above).
             if (t > 0)
                 MatMul.MultiplyAdd(dRecurrentP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
+            else if (!dInitialState.IsEmpty)
+                MatMul.MultiplyAdd(dRecurrentP, T * gateRow, recurrentT, H, B, gateRow, H, dInitialState, H);
         }
 
         // Weight gradients over all B*T rows at once; dHidden is consumed, so it holds h_prev [B, T, H].
@@ -180,7 +240,7 @@ public sealed class GruLayer : ISequenceLayer
         Span<float> dRecurrentBias = dParameters.Slice((I + H + 1) * gateRow, gateRow);
         MatMul.MultiplyAddTransposedA(x, I, dRecurrentP, gateRow, I, rows, 2 * H, dKernel, gateRow);
         MatMul.MultiplyAddTransposedA(x, I, dInputN, H, I, rows, H, dKernel[(2 * H)..], gateRow);
-        BatchRows.AccumulateRecurrentGradient(hidden, dRecurrentP, s, gateRow, dRecurrent, dHidden);
+        BatchRows.AccumulateRecurrentGradient(hidden, initial, H, dRecurrentP, s, gateRow, dRecurrent, dHidden);
         BatchRows.AddColumnSums(dRecurrentP, rows, gateRow, dInputBias[..(2 * H)]);
         BatchRows.AddColumnSums(dInputN, rows, H, dInputBias[(2 * H)..]);
         BatchRows.AddColumnSums(dRecurrentP, rows, gateRow, dRecurrentBias);
@@ -273,7 +333,7 @@ public sealed class GruLayer : ISequenceLayer
     /// <summary>
     /// One timestep of one sample backwards: from dh_t, the pre-activation gradients <c>[dr, dz, dn ⊙ r]</c> of the
     /// recurrent projection into <paramref name="dRecurrentP"/> and dn into <paramref name="dInputN"/>; adds the direct
-    /// path <c>dh_t ⊙ z</c> into <paramref name="dPreviousH"/> (empty at t = 0, as is <paramref name="previousH"/>).
+    /// path <c>dh_t ⊙ z</c> into <paramref name="dPreviousH"/> unless it is empty (at t = 0 when the initial state's gradient is not wanted).
     /// </summary>
     private static void GateGradients(ReadOnlySpan<float> gates, ReadOnlySpan<float> recurrentN, ReadOnlySpan<float> previousH, ReadOnlySpan<float> dh,
                                       Span<float> dPreviousH, Span<float> dRecurrentP, Span<float> dInputN)
@@ -289,7 +349,7 @@ public sealed class GruLayer : ISequenceLayer
         for (; j <= H - Vector<float>.Count; j += Vector<float>.Count)
         {
             Vector<float> vr = new(r[j..]), vz = new(z[j..]), vn = new(n[j..]), vdh = new(dh[j..]);
-            Vector<float> hPrevious = previousH.IsEmpty ? Vector<float>.Zero : new Vector<float>(previousH[j..]);
+            Vector<float> hPrevious = new(previousH[j..]);
             Vector<float> dn = vdh * (Vector<float>.One - vz) * (Vector<float>.One - (vn * vn));
             dn.CopyTo(dInputN[j..]);
             (dn * vr).CopyTo(dRecurrentN[j..]);
@@ -298,7 +358,7 @@ public sealed class GruLayer : ISequenceLayer
         }
         for (; j < H; j++)
         {
-            float hPrevious = previousH.IsEmpty ? 0f : previousH[j];
+            float hPrevious = previousH[j];
             float dn = dh[j] * (1f - z[j]) * (1f - n[j] * n[j]);
             dInputN[j] = dn;
             dRecurrentN[j] = dn * r[j];

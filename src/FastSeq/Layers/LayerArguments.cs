@@ -113,6 +113,61 @@ internal static class LayerArguments
     }
 
     /// <summary>
+    /// The lengths and initial state of a recurrent layer's Forward (<see cref="IRecurrentLayer"/>): the state empty or
+    /// <c>[B, <paramref name="stateLength"/>]</c>, read while the cache and hidden are written.
+    /// </summary>
+    public static void InitialState(LayerShape s, ReadOnlySpan<int> lengths, ReadOnlySpan<float> initialState, int stateLength,
+                                    ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden)
+    {
+        if (!lengths.IsEmpty)
+            SequenceLengths.Check(lengths, s.Batch, s.Timesteps, "lengths");
+        LengthOrEmpty(initialState.Length, checked(s.Batch * stateLength), "[B, StateLength(H)]", "initialState");
+        Disjoint(initialState, "initialState", cache, "cache");
+        Disjoint(initialState, "initialState", hidden, "hidden");
+    }
+
+    /// <summary>The spans of a recurrent layer's FinalState: what its Forward kept, and the <c>[B, <paramref name="stateLength"/>]</c> it writes.</summary>
+    public static void FinalState(LayerShape s, ReadOnlySpan<int> lengths, ReadOnlySpan<float> cache, int cacheLength, ReadOnlySpan<float> hidden,
+                                  ReadOnlySpan<float> finalState, int stateLength)
+    {
+        Shape(s);
+        if (!lengths.IsEmpty)
+            SequenceLengths.Check(lengths, s.Batch, s.Timesteps, "lengths");
+        Length(cache.Length, cacheLength, "CacheLength(shape)", "cache");
+        Length(hidden.Length, checked(s.Batch * s.Timesteps * s.Units), "[B, T, H]", "hidden");
+        Length(finalState.Length, checked(s.Batch * stateLength), "[B, StateLength(H)]", "finalState");
+        Disjoint(cache, "cache", finalState, "finalState");
+        Disjoint(hidden, "hidden", finalState, "finalState");
+    }
+
+    /// <summary>
+    /// The spans only a recurrent layer's stateful Backward takes, after <see cref="SequenceGradients"/>: the lengths, and the
+    /// state gradients, each empty or <c>[B, <paramref name="stateLength"/>]</c>. dFinalState is read while every gradient is
+    /// written; dInitialState is written, so it overlaps nothing else.
+    /// </summary>
+    public static void StateGradients(LayerShape s, ReadOnlySpan<int> lengths, int stateLength, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters,
+                                      ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, ReadOnlySpan<float> dFinalState,
+                                      ReadOnlySpan<float> dHidden, ReadOnlySpan<float> dParameters, ReadOnlySpan<float> dx,
+                                      ReadOnlySpan<float> dInitialState, ReadOnlySpan<float> workspace, int workspaceLength)
+    {
+        if (!lengths.IsEmpty)
+            SequenceLengths.Check(lengths, s.Batch, s.Timesteps, "lengths");
+        LengthOrEmpty(dFinalState.Length, checked(s.Batch * stateLength), "[B, StateLength(H)]", "dFinalState");
+        LengthOrEmpty(dInitialState.Length, checked(s.Batch * stateLength), "[B, StateLength(H)]", "dInitialState");
+        workspace = workspace[..workspaceLength];
+        Disjoint(dFinalState, "dFinalState", dHidden, "dHidden");
+        Disjoint(dFinalState, "dFinalState", dParameters, "dParameters");
+        Disjoint(dFinalState, "dFinalState", dx, "dx");
+        Disjoint(dFinalState, "dFinalState", workspace, "workspace");
+        Disjoint(dFinalState, "dFinalState", dInitialState, "dInitialState");
+        new BackwardReads(x, parameters, cache, "cache", hidden, "hidden").Disjoint(dInitialState, "dInitialState");
+        Disjoint(dHidden, "dHidden", dInitialState, "dInitialState");
+        Disjoint(dParameters, "dParameters", dInitialState, "dInitialState");
+        Disjoint(dx, "dx", dInitialState, "dInitialState");
+        Disjoint(workspace, "workspace", dInitialState, "dInitialState");
+    }
+
+    /// <summary>
     /// The spans a layer's Backward reads throughout: x, the parameters and two results of its Forward. A span Backward
     /// writes must not overlap them (nor change them under the caller).
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using FastSeq.Kernels;
 
 namespace FastSeq.Layers;
@@ -6,11 +7,11 @@ namespace FastSeq.Layers;
 /// <summary>
 /// LSTM with PyTorch's equations and gate order i, f, g, o:
 /// <c>[i f g o] = [σ σ tanh σ](x_t·Wk + h_{t-1}·Wh + b)</c>, <c>c_t = f ⊙ c_{t-1} + i ⊙ g</c>,
-/// <c>h_t = o ⊙ tanh(c_t)</c>, from <c>h_{-1} = c_{-1} = 0</c>.
+/// <c>h_t = o ⊙ tanh(c_t)</c>, from <c>h_{-1} = c_{-1} = 0</c> or a given initial state.
 /// Parameters, in order: kernel <c>Wk [I, 4H]</c>, recurrent kernel <c>Wh [H, 4H]</c>, bias <c>b [4H]</c>
 /// (PyTorch's <c>bias_ih + bias_hh</c>). Activations are batch-major: <c>x [B, T, I]</c>, <c>hidden [B, T, H]</c>.
 /// </summary>
-public sealed class LstmLayer : ISequenceLayer
+public sealed class LstmLayer : IRecurrentLayer
 {
     private LstmLayer() { }
 
@@ -24,15 +25,15 @@ public sealed class LstmLayer : ISequenceLayer
         return checked((int)LayerCatalog.Lstm.ParameterCount(inputs, units));
     }
 
-    /// <summary>Floats <see cref="Forward"/> keeps for <see cref="Backward"/>: activated gates <c>[B, T, 4H]</c>, then cells <c>c [B, T, H]</c>.</summary>
+    /// <summary>Floats Forward keeps for Backward: activated gates <c>[B, T, 4H]</c>, cells <c>c [B, T, H]</c>, then the initial state <c>[B, 2H]</c>.</summary>
     public static int CacheLength(LayerShape s)
     {
         LayerArguments.Shape(s);
-        return checked(s.Batch * s.Timesteps * (G + 1) * s.Units);
+        return checked(s.Batch * ((s.Timesteps * (G + 1)) + 2) * s.Units);
     }
 
     /// <summary>
-    /// Scratch floats <see cref="Backward"/> needs: gate gradients <c>[B, T, 4H]</c>, the cell gradient carried back
+    /// Scratch floats Backward needs: gate gradients <c>[B, T, 4H]</c>, the cell gradient carried back
     /// <c>[B, H]</c>, and the transposed weights <c>[4H, H + I]</c>.
     /// </summary>
     public static int WorkspaceLength(LayerShape s)
@@ -74,20 +75,37 @@ public sealed class LstmLayer : ISequenceLayer
     /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
     /// <param name="s">Sizes.</param>
     /// <param name="activation">The cell activation: <see cref="Activation.Tanh"/>, the only one the gates' equations take.</param>
-    /// <param name="cache">Kept for <see cref="Backward"/>: <see cref="CacheLength"/> floats.</param>
+    /// <param name="cache">Kept for Backward: <see cref="CacheLength"/> floats.</param>
     /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden)
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden) =>
+        Forward(x, parameters, s, activation, default, default, cache, hidden);
+
+    /// <summary>Runs the layer over whole sequences of <paramref name="lengths"/> from <paramref name="initialState"/>.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c>.</param>
+    /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
+    /// <param name="s">Sizes.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
+    /// <param name="lengths">Each sequence's real steps (<see cref="SequenceLengths"/>); empty: all full. The outputs past them are zero.</param>
+    /// <param name="initialState">h_{-1} then c_{-1} of each sequence <c>[B, 2H]</c>; empty: zeros.</param>
+    /// <param name="cache">Kept for Backward: <see cref="CacheLength"/> floats.</param>
+    /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation,
+                               ReadOnlySpan<int> lengths, ReadOnlySpan<float> initialState, Span<float> cache, Span<float> hidden)
     {
         LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
+        LayerArguments.InitialState(s, lengths, initialState, StateLength(s.Units), cache, hidden);
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
         int rows = B * T, gateRow = G * H;
         ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];                 // [I, 4H]
         ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow); // [H, 4H]
         ReadOnlySpan<float> bias = parameters[((I + H) * gateRow)..];             // [4H]
         Span<float> gates = cache[..(rows * gateRow)];                            // [B, T, 4H]
-        Span<float> cells = cache[(rows * gateRow)..];                            // [B, T, H]
+        Span<float> cells = cache.Slice(rows * gateRow, rows * H);                // [B, T, H]
+        Span<float> initial = cache[(rows * (gateRow + H))..];                    // [B, 2H] h_{-1} then c_{-1}
+        BatchRows.KeepInitialState(initialState, initial);
+        bool hasInitial = !initialState.IsEmpty;
 
         if (B == 1 && FusedCells.Serves(H))
         {
@@ -95,38 +113,50 @@ public sealed class LstmLayer : ISequenceLayer
             ReadOnlySpan<float> stacked = parameters[..((I + H) * gateRow)];
             for (int t = 0; t < T; t++)
             {
-                bool first = t == 0;
-                FusedCells.Lstm(bias, x.Slice(t * I, I), first ? default : hidden.Slice((t - 1) * H, H), stacked,
-                                first ? default : cells.Slice((t - 1) * H, H), cells.Slice(t * H, H), hidden.Slice(t * H, H), gates.Slice(t * gateRow, gateRow));
+                ReadOnlySpan<float> h = t > 0 ? hidden.Slice((t - 1) * H, H) : hasInitial ? initial[..H] : default;
+                ReadOnlySpan<float> c = t > 0 ? cells.Slice((t - 1) * H, H) : hasInitial ? initial[H..] : default;
+                FusedCells.Lstm(bias, x.Slice(t * I, I), h, stacked, c, cells.Slice(t * H, H), hidden.Slice(t * H, H), gates.Slice(t * gateRow, gateRow));
             }
-            return;
         }
-        // Input projection of every timestep at once: gates = b + x·Wk, [B*T, 4H].
-        BatchRows.Broadcast(bias, rows, gates, gateRow);
-        MatMul.MultiplyAdd(x, I, kernel, gateRow, rows, I, gateRow, gates, gateRow);
-        for (int t = 0; t < T; t++)
+        else
         {
-            // Rows of timestep t sit T*H (hidden) and T*4H (gates) apart: gates[:, t] += h[:, t-1]·Wh.
-            if (t > 0)
-                MatMul.MultiplyAdd(hidden[((t - 1) * H)..], T * H, recurrent, gateRow, B, H, gateRow, gates[(t * gateRow)..], T * gateRow);
-            for (int b = 0; b < B; b++)
+            // Input projection of every timestep at once: gates = b + x·Wk, [B*T, 4H].
+            BatchRows.Broadcast(bias, rows, gates, gateRow);
+            MatMul.MultiplyAdd(x, I, kernel, gateRow, rows, I, gateRow, gates, gateRow);
+            for (int t = 0; t < T; t++)
             {
-                int row = b * T + t;
-                Span<float> cell = cells.Slice(row * H, H);
+                // Rows of timestep t sit T*H (hidden) and T*4H (gates) apart: gates[:, t] += h[:, t-1]·Wh (h_{-1} only if given).
                 if (t > 0)
-                    cells.Slice((row - 1) * H, H).CopyTo(cell);
-                else
-                    cell.Clear();
-                GateActivations.LstmCell(gates.Slice(row * gateRow, gateRow), cell, hidden.Slice(row * H, H));
+                    MatMul.MultiplyAdd(hidden[((t - 1) * H)..], T * H, recurrent, gateRow, B, H, gateRow, gates[(t * gateRow)..], T * gateRow);
+                else if (hasInitial)
+                    MatMul.MultiplyAdd(initial, 2 * H, recurrent, gateRow, B, H, gateRow, gates, T * gateRow);
+                for (int b = 0; b < B; b++)
+                {
+                    int row = b * T + t;
+                    Span<float> cell = cells.Slice(row * H, H);
+                    (t > 0 ? cells.Slice((row - 1) * H, H) : initial.Slice((b * 2 * H) + H, H)).CopyTo(cell);
+                    GateActivations.LstmCell(gates.Slice(row * gateRow, gateRow), cell, hidden.Slice(row * H, H));
+                }
             }
         }
+        if (!lengths.IsEmpty)
+            SequenceLengths.ZeroPadding(hidden, lengths, T, H);
     }
 
-    /// <summary>Backpropagation through time for the last <see cref="Forward"/> on the same x, parameters and cache.</summary>
-    /// <param name="x">Inputs <c>[B, T, I]</c> given to <see cref="Forward"/>.</param>
+    /// <summary>Each sequence's h then c after its last real step, <c>[B, 2H]</c>.</summary>
+    public static void FinalState(ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, ReadOnlySpan<int> lengths, Span<float> finalState)
+    {
+        LayerArguments.FinalState(s, lengths, cache, CacheLength(s), hidden, finalState, StateLength(s.Units));
+        int B = s.Batch, T = s.Timesteps, H = s.Units, rows = B * T;
+        SequenceLengths.CopyLast(hidden, lengths, B, T, H, finalState, 2 * H, 0);
+        SequenceLengths.CopyLast(cache.Slice(rows * G * H, rows * H), lengths, B, T, H, finalState, 2 * H, H);
+    }
+
+    /// <summary>Backpropagation through time for the last Forward on the same x, parameters and cache.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c> given to Forward.</param>
     /// <param name="parameters">The layer's parameters.</param>
-    /// <param name="cache">What <see cref="Forward"/> kept.</param>
-    /// <param name="hidden">The outputs of <see cref="Forward"/>, <c>[B, T, H]</c>.</param>
+    /// <param name="cache">What Forward kept.</param>
+    /// <param name="hidden">The outputs of Forward, <c>[B, T, H]</c>.</param>
     /// <param name="s">Sizes.</param>
     /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
     /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
@@ -134,18 +164,39 @@ public sealed class LstmLayer : ISequenceLayer
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
-                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
+                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace) =>
+        Backward(x, parameters, cache, hidden, s, activation, default, default, dHidden, dParameters, dx, default, workspace);
+
+    /// <summary>Backpropagation through time for the last Forward with the same lengths, from the gradients of the outputs and of the final states.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c> given to Forward.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="cache">What Forward kept.</param>
+    /// <param name="hidden">The outputs of Forward, <c>[B, T, H]</c>.</param>
+    /// <param name="s">Sizes.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
+    /// <param name="lengths">The lengths Forward was given.</param>
+    /// <param name="dFinalState">d loss / d final h and c <c>[B, 2H]</c> (<see cref="FinalState"/>), entering at each last real step; empty: none.</param>
+    /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
+    /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
+    /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
+    /// <param name="dInitialState">d loss / d h_{-1} and c_{-1} <c>[B, 2H]</c>, overwritten; empty to skip it.</param>
+    /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx, dInitialState and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
+                                ReadOnlySpan<int> lengths, ReadOnlySpan<float> dFinalState,
+                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> dInitialState, Span<float> workspace)
     {
         LayerArguments.CellActivation(activation, nameof(activation));
         LayerArguments.Shape(s);
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         LayerArguments.SequenceGradients(s, x, parameters, cache, hidden, dHidden, dParameters, dx, workspace, WorkspaceLength(s));
+        LayerArguments.StateGradients(s, lengths, StateLength(s.Units), x, parameters, cache, hidden, dFinalState, dHidden, dParameters, dx, dInitialState, workspace, WorkspaceLength(s));
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
         int rows = B * T, gateRow = G * H;
         ReadOnlySpan<float> kernel = parameters[..(I * gateRow)];
         ReadOnlySpan<float> recurrent = parameters.Slice(I * gateRow, H * gateRow);
         ReadOnlySpan<float> gates = cache[..(rows * gateRow)];
-        ReadOnlySpan<float> cells = cache[(rows * gateRow)..];
+        ReadOnlySpan<float> cells = cache.Slice(rows * gateRow, rows * H);
+        ReadOnlySpan<float> initial = cache[(rows * (gateRow + H))..];       // [B, 2H]
         Span<float> dP = workspace[..(rows * gateRow)];                      // [B, T, 4H] d loss / d gate pre-activations
         Span<float> dCell = workspace.Slice(rows * gateRow, B * H);          // [B, H] d loss / d c_t through c_{t+1}
         dCell.Clear();
@@ -153,23 +204,39 @@ public sealed class LstmLayer : ISequenceLayer
         Span<float> recurrentT = workspace.Slice((rows * gateRow) + (B * H), gateRow * H);   // [4H, H]
         Span<float> kernelT = workspace.Slice((rows * gateRow) + (B * H) + (gateRow * H), gateRow * I); // [4H, I]
         MatMul.Transpose(recurrent, H, gateRow, recurrentT);
+        // Forward zeroed the outputs past each sequence's end: nothing flows back from them.
+        if (!lengths.IsEmpty)
+            SequenceLengths.ZeroPadding(dHidden, lengths, T, H);
+        // The final h's gradient joins dh at each last real step; the final c's joins the carried dc there.
+        if (!dFinalState.IsEmpty)
+            SequenceLengths.AddToLast(dFinalState, 2 * H, 0, lengths, B, T, H, dHidden);
 
         for (int t = T - 1; t >= 0; t--)
         {
             for (int b = 0; b < B; b++)
             {
                 int row = b * T + t;
+                if (!dFinalState.IsEmpty && t == SequenceLengths.Of(lengths, b, T) - 1)
+                    TensorPrimitives.Add(dCell.Slice(b * H, H), dFinalState.Slice((b * 2 * H) + H, H), dCell.Slice(b * H, H));
                 ReadOnlySpan<float> gate = gates.Slice(row * gateRow, gateRow);
-                ReadOnlySpan<float> previousCell = t > 0 ? cells.Slice((row - 1) * H, H) : default;
+                ReadOnlySpan<float> previousCell = t > 0 ? cells.Slice((row - 1) * H, H) : initial.Slice((b * 2 * H) + H, H);
                 GateGradients(gate, cells.Slice(row * H, H), previousCell, dHidden.Slice(row * H, H), dCell.Slice(b * H, H), dP.Slice(row * gateRow, gateRow));
             }
             // dh_{t-1} += dP_t·Whᵀ.
             if (t > 0)
                 MatMul.MultiplyAdd(dP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, dHidden[((t - 1) * H)..], T * H);
         }
+        if (!dInitialState.IsEmpty)
+        {
+            // dh_{-1} = dP_0·Whᵀ; dc_{-1} is what the loop carried past t = 0.
+            dInitialState.Clear();
+            MatMul.MultiplyAdd(dP, T * gateRow, recurrentT, H, B, gateRow, H, dInitialState, 2 * H);
+            for (int b = 0; b < B; b++)
+                dCell.Slice(b * H, H).CopyTo(dInitialState.Slice((b * 2 * H) + H, H));
+        }
 
         // Weight gradients over all B*T rows at once; dHidden is consumed, so it takes h_prev.
-        BatchRows.AccumulateWeightGradients(x, hidden, dP, s, gateRow, dParameters, dHidden);
+        BatchRows.AccumulateWeightGradients(x, hidden, initial, 2 * H, dP, s, gateRow, dParameters, dHidden);
 
         if (!dx.IsEmpty)
         {
@@ -247,7 +314,7 @@ public sealed class LstmLayer : ISequenceLayer
         for (; j <= H - Vector<float>.Count; j += Vector<float>.Count)
         {
             Vector<float> vi = new(i[j..]), vf = new(f[j..]), vg = new(g[j..]), vo = new(o[j..]), vdh = new(dh[j..]), tanhC = new(dO[j..]);
-            Vector<float> cPrevious = previousCell.IsEmpty ? Vector<float>.Zero : new Vector<float>(previousCell[j..]);
+            Vector<float> cPrevious = new(previousCell[j..]);
             Vector<float> dc = new Vector<float>(dCell[j..]) + (vdh * vo * (Vector<float>.One - (tanhC * tanhC)));
             (dc * vg * vi * (Vector<float>.One - vi)).CopyTo(dI[j..]);
             (dc * cPrevious * vf * (Vector<float>.One - vf)).CopyTo(dF[j..]);
@@ -259,7 +326,7 @@ public sealed class LstmLayer : ISequenceLayer
         {
             float tanhC = dO[j];
             float dc = dCell[j] + dh[j] * o[j] * (1f - tanhC * tanhC);
-            float cPrevious = previousCell.IsEmpty ? 0f : previousCell[j];
+            float cPrevious = previousCell[j];
             dI[j] = dc * g[j] * i[j] * (1f - i[j]);
             dF[j] = dc * cPrevious * f[j] * (1f - f[j]);
             dG[j] = dc * i[j] * (1f - g[j] * g[j]);

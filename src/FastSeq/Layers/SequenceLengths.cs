@@ -106,6 +106,31 @@ public static class SequenceLengths
             dLast.Slice(b * width, width).CopyTo(dSequence.Slice(((b * timesteps) + lengths[b] - 1) * width, width));
     }
 
+    /// <summary>Sample <paramref name="b"/>'s real steps: its length, or all <paramref name="timesteps"/> when no lengths are given.</summary>
+    internal static int Of(ReadOnlySpan<int> lengths, int b, int timesteps) => lengths.IsEmpty ? timesteps : lengths[b];
+
+    /// <summary>
+    /// <c>states[b, offset..offset + width] = sequence[b, L_b - 1]</c>: part of each sample's state, <paramref name="stateLength"/>
+    /// floats apart, taken from its last real step of <paramref name="sequence"/> <c>[B, T, width]</c>.
+    /// </summary>
+    internal static void CopyLast(ReadOnlySpan<float> sequence, ReadOnlySpan<int> lengths, int batch, int timesteps, int width,
+                                  Span<float> states, int stateLength, int offset)
+    {
+        for (int b = 0; b < batch; b++)
+            sequence.Slice(((b * timesteps) + Of(lengths, b, timesteps) - 1) * width, width).CopyTo(states.Slice((b * stateLength) + offset, width));
+    }
+
+    /// <summary>The gradient of <see cref="CopyLast"/>, added: <c>dSequence[b, L_b - 1] += dStates[b, offset..offset + width]</c>.</summary>
+    internal static void AddToLast(ReadOnlySpan<float> dStates, int stateLength, int offset, ReadOnlySpan<int> lengths, int batch, int timesteps, int width,
+                                   Span<float> dSequence)
+    {
+        for (int b = 0; b < batch; b++)
+        {
+            Span<float> row = dSequence.Slice(((b * timesteps) + Of(lengths, b, timesteps) - 1) * width, width);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, dStates.Slice((b * stateLength) + offset, width), row);
+        }
+    }
+
     [DoesNotReturn]
     private static void ThrowLength(int length, int sample, int timesteps, string name) =>
         throw new ArgumentOutOfRangeException(name, length, $"{name}: sample {sample} has length {length}; a length must be from 1 to Timesteps ({timesteps}).");

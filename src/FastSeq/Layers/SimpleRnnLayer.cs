@@ -3,12 +3,13 @@ using FastSeq.Kernels;
 namespace FastSeq.Layers;
 
 /// <summary>
-/// Elman RNN (Keras <c>SimpleRNN</c>, PyTorch <c>nn.RNN</c>): <c>h_t = act(x_t·Wk + h_{t-1}·Wh + b)</c>, <c>h_{-1} = 0</c>.
+/// Elman RNN (Keras <c>SimpleRNN</c>, PyTorch <c>nn.RNN</c>): <c>h_t = act(x_t·Wk + h_{t-1}·Wh + b)</c>, from <c>h_{-1} = 0</c>
+/// or a given initial state.
 /// Parameters, in order: kernel <c>Wk [I, H]</c>, recurrent kernel <c>Wh [H, H]</c>, bias <c>b [H]</c>
 /// (PyTorch's <c>bias_ih + bias_hh</c>). Activations are batch-major: <c>x [B, T, I]</c>, <c>hidden [B, T, H]</c>.
 /// The activation is Tanh (the default of both frameworks), Relu, Sigmoid or Linear.
 /// </summary>
-public sealed class SimpleRnnLayer : ISequenceLayer
+public sealed class SimpleRnnLayer : IRecurrentLayer
 {
     private SimpleRnnLayer() { }
 
@@ -21,16 +22,16 @@ public sealed class SimpleRnnLayer : ISequenceLayer
     }
 
     /// <summary>
-    /// Floats <see cref="Forward"/> keeps besides x and hidden: the pre-activations <c>[B, T, H]</c>. Backward takes the
+    /// Floats <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, LayerShape, Activation, Span{float}, Span{float})"/> keeps besides x and hidden: the pre-activations <c>[B, T, H]</c>, then the initial state <c>[B, H]</c>. Backward takes the
     /// derivative from h alone; the pre-activations live apart from h so that no matrix product writes the buffer it reads.
     /// </summary>
     public static int CacheLength(LayerShape s)
     {
         LayerArguments.Shape(s);
-        return checked(s.Batch * s.Timesteps * s.Units);
+        return checked(s.Batch * (s.Timesteps + 1) * s.Units);
     }
 
-    /// <summary>Scratch floats <see cref="Backward"/> needs: the pre-activation gradients <c>[B, T, H]</c> and the transposed weights <c>[H, H + I]</c>.</summary>
+    /// <summary>Scratch floats Backward needs: the pre-activation gradients <c>[B, T, H]</c> and the transposed weights <c>[H, H + I]</c>.</summary>
     public static int WorkspaceLength(LayerShape s)
     {
         LayerArguments.Shape(s);
@@ -68,58 +69,111 @@ public sealed class SimpleRnnLayer : ISequenceLayer
     /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
     /// <param name="s">Sizes.</param>
     /// <param name="activation">Linear, Tanh, Sigmoid or Relu.</param>
-    /// <param name="cache">Kept for <see cref="Backward"/>: <see cref="CacheLength"/> floats.</param>
+    /// <param name="cache">Kept for <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, LayerShape, Activation, Span{float}, Span{float}, Span{float}, Span{float})"/>: <see cref="CacheLength"/> floats.</param>
     /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden)
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation, Span<float> cache, Span<float> hidden) =>
+        Forward(x, parameters, s, activation, default, default, cache, hidden);
+
+    /// <summary>Runs the layer over whole sequences of <paramref name="lengths"/> from <paramref name="initialState"/>.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c>.</param>
+    /// <param name="parameters">The layer's parameters, <see cref="ParameterCount"/> floats.</param>
+    /// <param name="s">Sizes.</param>
+    /// <param name="activation">Linear, Tanh, Sigmoid or Relu.</param>
+    /// <param name="lengths">Each sequence's real steps (<see cref="SequenceLengths"/>); empty: all full. The outputs past them are zero.</param>
+    /// <param name="initialState">h_{-1} of each sequence <c>[B, H]</c>; empty: zeros.</param>
+    /// <param name="cache">Kept for <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, LayerShape, Activation, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float}, Span{float})"/>: <see cref="CacheLength"/> floats.</param>
+    /// <param name="hidden">Output <c>[B, T, H]</c>, every timestep.</param>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, LayerShape s, Activation activation,
+                               ReadOnlySpan<int> lengths, ReadOnlySpan<float> initialState, Span<float> cache, Span<float> hidden)
     {
         LayerArguments.Shape(s);
         LayerArguments.ElementwiseActivation(activation, nameof(activation));
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
+        LayerArguments.InitialState(s, lengths, initialState, StateLength(s.Units), cache, hidden);
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
         int rows = B * T, sequence = T * H;
         ReadOnlySpan<float> kernel = parameters[..(I * H)];              // [I, H]
         ReadOnlySpan<float> recurrent = parameters.Slice(I * H, H * H);  // [H, H]
         ReadOnlySpan<float> bias = parameters[((I + H) * H)..];          // [H]
-        Span<float> preActivation = cache;                               // [B, T, H]
+        Span<float> preActivation = cache[..(rows * H)];                 // [B, T, H]
+        Span<float> initial = cache[(rows * H)..];                       // [B, H] h_{-1}
+        BatchRows.KeepInitialState(initialState, initial);
 
         // Input projection of every timestep at once: z = b + x·Wk, [B*T, H].
         BatchRows.Broadcast(bias, rows, preActivation, H);
         MatMul.MultiplyAdd(x, I, kernel, H, rows, I, H, preActivation, H);
         for (int t = 0; t < T; t++)
         {
-            // Rows of timestep t sit T*H apart: z[:, t] += h[:, t-1]·Wh, then h[:, t] = act(z[:, t]).
+            // Rows of timestep t sit T*H apart: z[:, t] += h[:, t-1]·Wh (h_{-1} only if given), then h[:, t] = act(z[:, t]).
             if (t > 0)
                 MatMul.MultiplyAdd(hidden[((t - 1) * H)..], sequence, recurrent, H, B, H, H, preActivation[(t * H)..], sequence);
+            else if (!initialState.IsEmpty)
+                MatMul.MultiplyAdd(initial, H, recurrent, H, B, H, H, preActivation, sequence);
             for (int b = 0; b < B; b++)
             {
                 int offset = b * sequence + t * H;
                 ElementwiseActivation.Apply(activation, preActivation.Slice(offset, H), hidden.Slice(offset, H));
             }
         }
+        if (!lengths.IsEmpty)
+            SequenceLengths.ZeroPadding(hidden, lengths, T, H);
     }
 
-    /// <summary>Backpropagation through time for the last <see cref="Forward"/> on the same x, parameters and cache.</summary>
-    /// <param name="x">Inputs <c>[B, T, I]</c> given to <see cref="Forward"/>.</param>
+    /// <summary>Each sequence's h after its last real step, <c>[B, H]</c>.</summary>
+    public static void FinalState(ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, ReadOnlySpan<int> lengths, Span<float> finalState)
+    {
+        LayerArguments.FinalState(s, lengths, cache, CacheLength(s), hidden, finalState, StateLength(s.Units));
+        SequenceLengths.CopyLast(hidden, lengths, s.Batch, s.Timesteps, s.Units, finalState, s.Units, 0);
+    }
+
+    /// <summary>Backpropagation through time for the last <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, LayerShape, Activation, Span{float}, Span{float})"/> on the same x, parameters and cache.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c> given to Forward.</param>
     /// <param name="parameters">The layer's parameters.</param>
-    /// <param name="cache">What <see cref="Forward"/> kept.</param>
-    /// <param name="hidden">The outputs of <see cref="Forward"/>, <c>[B, T, H]</c>.</param>
+    /// <param name="cache">What Forward kept.</param>
+    /// <param name="hidden">The outputs of Forward, <c>[B, T, H]</c>.</param>
     /// <param name="s">Sizes.</param>
-    /// <param name="activation">The activation <see cref="Forward"/> used.</param>
+    /// <param name="activation">The activation Forward used.</param>
     /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
     /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
     /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
-                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace)
+                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> workspace) =>
+        Backward(x, parameters, cache, hidden, s, activation, default, default, dHidden, dParameters, dx, default, workspace);
+
+    /// <summary>Backpropagation through time for the last Forward with the same lengths, from the gradients of the outputs and of the final states.</summary>
+    /// <param name="x">Inputs <c>[B, T, I]</c> given to Forward.</param>
+    /// <param name="parameters">The layer's parameters.</param>
+    /// <param name="cache">What Forward kept.</param>
+    /// <param name="hidden">The outputs of Forward, <c>[B, T, H]</c>.</param>
+    /// <param name="s">Sizes.</param>
+    /// <param name="activation">The activation Forward used.</param>
+    /// <param name="lengths">The lengths Forward was given.</param>
+    /// <param name="dFinalState">d loss / d final h <c>[B, H]</c> (<see cref="FinalState"/>), added at each last real step; empty: none.</param>
+    /// <param name="dHidden">d loss / d h_t from above for every t, <c>[B, T, H]</c> (zeros where unused); overwritten.</param>
+    /// <param name="dParameters">Gradients, accumulated (<c>+=</c>), same layout as <paramref name="parameters"/>.</param>
+    /// <param name="dx">d loss / d x, <c>[B, T, I]</c>, overwritten; empty to skip it (first layer).</param>
+    /// <param name="dInitialState">d loss / d h_{-1} <c>[B, H]</c>, overwritten; empty to skip it.</param>
+    /// <param name="workspace">At least <see cref="WorkspaceLength"/> floats of scratch. The spans Backward writes (dHidden, dParameters, dx, dInitialState and workspace) must not overlap one another or the spans it reads; only dx may overlap dHidden.</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, Activation activation,
+                                ReadOnlySpan<int> lengths, ReadOnlySpan<float> dFinalState,
+                                Span<float> dHidden, Span<float> dParameters, Span<float> dx, Span<float> dInitialState, Span<float> workspace)
     {
         LayerArguments.Shape(s);
         LayerArguments.ElementwiseActivation(activation, nameof(activation));
         LayerArguments.Sequences(s, x, parameters, ParameterCount(s.Inputs, s.Units), cache, CacheLength(s), hidden);
         LayerArguments.SequenceGradients(s, x, parameters, cache, hidden, dHidden, dParameters, dx, workspace, WorkspaceLength(s));
+        LayerArguments.StateGradients(s, lengths, StateLength(s.Units), x, parameters, cache, hidden, dFinalState, dHidden, dParameters, dx, dInitialState, workspace, WorkspaceLength(s));
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
         int rows = B * T, sequence = T * H;
         ReadOnlySpan<float> kernel = parameters[..(I * H)];
         ReadOnlySpan<float> recurrent = parameters.Slice(I * H, H * H);
+        ReadOnlySpan<float> initial = cache[(rows * H)..];
+        // Forward zeroed the outputs past each sequence's end: nothing flows back from them.
+        if (!lengths.IsEmpty)
+            SequenceLengths.ZeroPadding(dHidden, lengths, T, H);
+        if (!dFinalState.IsEmpty)
+            SequenceLengths.AddToLast(dFinalState, H, 0, lengths, B, T, H, dHidden);
 
         // dP = d loss / d pre-activation [B, T, H], step by step from the last:
         // dP_t = dh_t ⊙ act'(h_t), then dh_{t-1} += dP_t·Whᵀ.
@@ -138,9 +192,14 @@ public sealed class SimpleRnnLayer : ISequenceLayer
             if (t > 0)
                 MatMul.MultiplyAdd(dP[(t * H)..], sequence, recurrentT, H, B, H, H, dHidden[((t - 1) * H)..], sequence);
         }
+        if (!dInitialState.IsEmpty)
+        {
+            dInitialState.Clear();
+            MatMul.MultiplyAdd(dP, sequence, recurrentT, H, B, H, H, dInitialState, H);
+        }
 
         // Weight gradients over all B*T rows at once; dHidden is consumed, so it takes h_prev.
-        BatchRows.AccumulateWeightGradients(x, hidden, dP, s, H, dParameters, dHidden);
+        BatchRows.AccumulateWeightGradients(x, hidden, initial, H, dP, s, H, dParameters, dHidden);
 
         if (!dx.IsEmpty)
         {

@@ -9,7 +9,7 @@ namespace FastSeq;
 /// An instance holds its weights, and its gradients once trained. <see cref="Predict(ReadOnlySpan{float}, Span{float}, int)"/> and the <c>Step</c> overloads
 /// with caller-owned states run in buffers of the calling thread (made on its first call), so any number of threads
 /// may call them on one instance at once and get the bits of sequential calls. The training members
-/// (<see cref="Forward(ReadOnlySpan{float}, int)"/>, <see cref="Backward"/>) and <see cref="LoadWeights"/> change the instance and are not for
+/// (<see cref="Forward(ReadOnlySpan{float}, int)"/>, <see cref="Backward(ReadOnlySpan{float}, int, bool, bool)"/>) and <see cref="LoadWeights"/> change the instance and are not for
 /// concurrent use; a second thread entering one while another runs gets an <see cref="InvalidOperationException"/>.
 /// The training buffers (gradients, activations kept for Backward) are made by the first training call.
 /// </remarks>
@@ -64,6 +64,32 @@ public interface ISequenceModel
     /// <summary>Predicts sequences of <paramref name="lengths"/>, as <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/> runs them; any batch size.</summary>
     void Predict(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, Span<float> outputs, int batchSize);
 
+    /// <summary>
+    /// Predicts sequences (of <paramref name="lengths"/>; empty: all full) from the recurrent <paramref name="states"/>, then overwrites
+    /// them with each sequence's states after its last real step, as <c>Step</c> does with its caller-owned states (same layout, see
+    /// <see cref="StreamStateLength"/>); empty states: from zeros, none kept. Any batch size; safe from several threads at once.
+    /// </summary>
+    void Predict(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, Span<float> outputs, Span<float> states, int batchSize);
+
+    /// <summary>Predicts whole sequences from the recurrent <paramref name="states"/> and overwrites them with the final ones.</summary>
+    void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int batchSize);
+
+    /// <summary>
+    /// <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/> from <paramref name="initialStates"/>, <c>batchSize * StreamStateLength</c>
+    /// floats (empty: zeros). Then <see cref="FinalStates"/> holds each sequence's states after its last real step, and
+    /// <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, int, bool, bool)"/> writes <see cref="InitialStateGradients"/>.
+    /// </summary>
+    void Forward(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<float> initialStates, int batchSize);
+
+    /// <summary>Each sequence's recurrent states after its last real step in the last <see cref="Forward(ReadOnlySpan{float}, int)"/>, <c>batchSize * StreamStateLength</c> floats.</summary>
+    ReadOnlySpan<float> FinalStates { get; }
+
+    /// <summary>
+    /// d loss / d the initial states of the last <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, int)"/>, written by the
+    /// Backward after it; empty when that Forward had no initial states.
+    /// </summary>
+    ReadOnlySpan<float> InitialStateGradients { get; }
+
     /// <summary>The outputs of the last <see cref="Forward(ReadOnlySpan{float}, int)"/>, <c>batchSize * OutputLength</c> floats.</summary>
     ReadOnlySpan<float> Outputs { get; }
 
@@ -83,7 +109,14 @@ public interface ISequenceModel
     /// </summary>
     void Backward(ReadOnlySpan<float> outputGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true);
 
-    /// <summary>d loss / d inputs from the last <see cref="Backward"/> that computed them, <c>[B, T, F]</c>.</summary>
+    /// <summary>
+    /// <see cref="Backward(ReadOnlySpan{float}, int, bool, bool)"/> with d loss / d <see cref="FinalStates"/> as well
+    /// (<paramref name="finalStateGradients"/>, <c>batchSize * StreamStateLength</c> floats; empty: none), entering each sequence at its
+    /// last real step; writes <see cref="InitialStateGradients"/> when the Forward had initial states.
+    /// </summary>
+    void Backward(ReadOnlySpan<float> outputGradients, ReadOnlySpan<float> finalStateGradients, int batchSize, bool withRespectToLogits = false, bool computeInputGradients = true);
+
+    /// <summary>d loss / d inputs from the last <see cref="Backward(ReadOnlySpan{float}, int, bool, bool)"/> that computed them, <c>[B, T, F]</c>.</summary>
     ReadOnlySpan<float> InputGradients { get; }
 
     /// <summary>Clears the streaming state of <see cref="Step(ReadOnlySpan{float}, Span{float})"/>.</summary>
@@ -92,7 +125,11 @@ public interface ISequenceModel
     /// <summary>Streams one timestep <c>[F]</c> in; writes the model's output <c>[OutputUnits]</c> for the sequence so far.</summary>
     void Step(ReadOnlySpan<float> input, Span<float> output);
 
-    /// <summary>Floats of recurrent state one stream carries between steps.</summary>
+    /// <summary>
+    /// Floats of recurrent state of one sequence (what one stream carries between steps): every recurrent layer's, layer after layer
+    /// (h, then c for an LSTM; both directions, forward first, for a bidirectional layer). States of B sequences hold each layer's
+    /// states for all B in turn, <c>[B, its state length]</c>, as PyTorch's <c>h_n</c> is <c>[layers, B, H]</c>.
+    /// </summary>
     int StreamStateLength { get; }
 
     /// <summary>Advances one stream whose state (<see cref="StreamStateLength"/> floats, zero to start) the caller owns.</summary>

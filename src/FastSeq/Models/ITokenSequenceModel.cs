@@ -18,6 +18,12 @@ public interface ITokenSequenceModel : ISequenceModel
     /// <summary>The training forward pass on token sequences; a bad id throws before anything changes.</summary>
     void Forward(ReadOnlySpan<int> tokens, int batchSize);
 
+    /// <summary>The training forward pass on token sequences from <paramref name="initialStates"/> (empty: zeros).</summary>
+    void Forward(ReadOnlySpan<int> tokens, ReadOnlySpan<float> initialStates, int batchSize);
+
+    /// <summary>Predicts token sequences from the recurrent <paramref name="states"/> and overwrites them with the final ones.</summary>
+    void Predict(ReadOnlySpan<int> tokens, Span<float> outputs, Span<float> states, int batchSize);
+
     /// <summary>Advances <paramref name="streams"/> streams by one token each, their states caller-owned.</summary>
     void Step(ReadOnlySpan<int> tokens, Span<float> outputs, Span<float> states, int streams);
 }

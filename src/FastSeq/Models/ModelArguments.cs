@@ -46,14 +46,29 @@ public static class ModelArguments
             throw new ArgumentException("outputs must not share memory with inputs: Predict writes outputs while it still reads inputs.", nameof(outputs));
     }
 
-    /// <summary>Throws if the caller's <paramref name="states"/> share memory with its inputs or outputs, which Step reads and writes while the states change.</summary>
+    /// <summary>Throws if the caller's <paramref name="states"/> share memory with its inputs or outputs, which <paramref name="member"/> (Step or Predict) reads and writes while the states change.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void CheckStates(ReadOnlySpan<float> states, ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputs)
+    public static void CheckStates(ReadOnlySpan<float> states, ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputs, string member = "Step")
     {
         if (states.Overlaps(inputs))
-            ThrowOverlap("inputs");
+            ThrowOverlap("inputs", member);
         if (states.Overlaps(outputs))
-            ThrowOverlap("outputs");
+            ThrowOverlap("outputs", member);
+    }
+
+    /// <summary>Throws if recurrent <paramref name="states"/> hold a NaN or an infinity, naming the first by its index.</summary>
+    public static void CheckFiniteStates(ReadOnlySpan<float> states, string name)
+    {
+        if (float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(states)))
+            return;
+        for (int i = 0; i < states.Length; i++)
+        {
+            if (!float.IsFinite(states[i]))
+            {
+                throw new ArgumentException(
+                    $"{name} hold {states[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} at index {i}; the model accepts only finite states (CheckInputsFinite is on).", name);
+            }
+        }
     }
 
     /// <summary>
@@ -95,8 +110,8 @@ public static class ModelArguments
             $"batchSize must be between 1 and the model's MaxBatchSize ({maxBatchSize}), but is {batchSize}. Raise MaxBatchSize in [SequenceModel] for larger batches.");
 
     [DoesNotReturn]
-    private static void ThrowOverlap(string name) =>
-        throw new ArgumentException($"{name} and states must not share memory: Step reads and writes both while the states change.", name);
+    private static void ThrowOverlap(string name, string member) =>
+        throw new ArgumentException($"{name} and states must not share memory: {member} reads and writes both while the states change.", name);
 
     [DoesNotReturn]
     private static void ThrowCount(int count, string name) =>

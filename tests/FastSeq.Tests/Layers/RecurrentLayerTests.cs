@@ -168,9 +168,9 @@ public class RecurrentLayerTests
 
         Assert.Equal(batch.Forward().AsSpan(Chosen * T * H, T * H).ToArray(), alone.Forward());
         // The cache is blocks [B, T, width] one after another: the gates (pre-activations for SimpleRnn), then, for
-        // LSTM and GRU, the cells or the recurrent part of n.
+        // LSTM and GRU, the cells or the recurrent part of n; then the initial state [B, StateLength(H)].
         int[] widths = layer.Gates == 1 ? [H] : [layer.Gates * H, H];
-        Assert.Equal(layer.CacheLength(batch.Shape), B * T * widths.Sum());
+        Assert.Equal(layer.CacheLength(batch.Shape), (B * T * widths.Sum()) + (B * layer.StateLength(H)));
         int start = 0;
         foreach (int width in widths)
         {

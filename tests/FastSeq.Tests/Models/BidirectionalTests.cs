@@ -68,7 +68,8 @@ public class BidirectionalTests
     public void A_model_that_reads_both_directions_refuses_to_step()
     {
         var model = new StackedBidirectional();
-        Assert.Equal(0, StackedBidirectional.StreamStateLength);
+        // Its states (both directions of each layer) start and end whole sequences, but do not step.
+        Assert.Equal((2 * 2 * 3) + (2 * 2 * 3), StackedBidirectional.StreamStateLength);
         var e = Assert.Throws<NotSupportedException>(() => model.Step(new float[2], new float[1]));
         Assert.Contains("its layer 'lstm' reads each sequence from its end too", e.Message, StringComparison.Ordinal);
     }
@@ -84,7 +85,7 @@ public class BidirectionalTests
     private delegate void BidirectionalRun(float[] x, float[] parameters, LayerShape s, float[] output);
 
     private static BidirectionalRun Run<TLayer>(Activation activation)
-        where TLayer : ISequenceLayer =>
+        where TLayer : IRecurrentLayer =>
         (x, parameters, s, output) => BidirectionalLayer<TLayer>.Forward(x, parameters, s, activation, new float[BidirectionalLayer<TLayer>.CacheLength(s)], output);
 
     private static float[] Reversed(float[] sequence, int batch, int timesteps, int width)

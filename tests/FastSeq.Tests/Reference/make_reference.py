@@ -60,8 +60,8 @@ def init_uniform(model):
         nn.init.uniform_(p, -0.5, 0.5)
 
 
-def finish(path, model, inputs, extra_inputs, target, output, loss, meta, check=None):
-    """Backward, one SGD step, optional independent checks, then the file."""
+def finish(path, model, inputs, extra_inputs, target, output, loss, meta, check=None, extra_outputs=None):
+    """Backward, one SGD step, optional independent checks, then the file (ending with extra_outputs(), if given)."""
     params = list(model.named_parameters())
     loss.backward()
     with torch.no_grad():
@@ -76,6 +76,8 @@ def finish(path, model, inputs, extra_inputs, target, output, loss, meta, check=
         tensors += [("grad." + name, p.grad), ("sgd." + name, s)]
     if inputs.requires_grad:
         tensors.append(("grad.input", inputs.grad))
+    if extra_outputs is not None:
+        tensors.extend(extra_outputs())
     write_safetensors(path, tensors, meta)
 
 
@@ -408,6 +410,60 @@ def embedding_lstm_classifier(out_dir):
            target.float(), output, loss, meta, check)
 
 
+# ---------------------------------------------------------------------------------------------
+# Initial and final states: an LSTM started from given h0 and c0, its h_n and c_n in the loss.
+
+class LstmStatesTagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 5, batch_first=True)
+        self.dense = nn.Linear(5, 2)
+
+    def forward(self, x, lengths, h0, c0):
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, (h_n, c_n) = self.lstm(packed, (h0, c0))
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        return self.dense(out), out, h_n, c_n
+
+
+def lstm_states(out_dir):
+    torch.manual_seed(11)
+    model = LstmStatesTagger()
+    init_uniform(model)
+    batch, timesteps, features, units, lengths = 3, 4, 3, 5, torch.tensor([4, 2, 3])
+    x = torch.randn(batch, timesteps, features).requires_grad_(True)
+    h0 = torch.randn(1, batch, units).requires_grad_(True)
+    c0 = torch.randn(1, batch, units).requires_grad_(True)
+    output, out, h_n, c_n = model(x, lengths, h0, c0)
+    mask = mask_of(lengths, timesteps)[:, :, None]
+    output = zero_padded(output, mask)
+    target = zero_padded(torch.randn_like(output), mask)
+    h_n_weight, c_n_weight = torch.randn_like(h_n), torch.randn_like(c_n)
+    loss = ((output - target) ** 2 * mask).sum() / (lengths.sum() * output.shape[2]) + (h_n * h_n_weight).sum() + (c_n * c_n_weight).sum()
+
+    def check():
+        with torch.no_grad():
+            for b, length in enumerate(lengths.tolist()):
+                alone, (h, c) = model.lstm(x[b:b + 1, :length], (h0[:, b:b + 1], c0[:, b:b + 1]))
+                close(out[b, :length], alone[0], f"sequence {b} alone from its initial state, outputs")
+                close(h_n[:, b], h[:, 0], f"sequence {b} alone, h_n")
+                close(c_n[:, b], c[:, 0], f"sequence {b} alone, c_n")
+
+    layers = [{"kind": "lstm", "name": "lstm", "units": units, "return_sequences": True},
+              {"kind": "dense", "name": "dense", "units": 2}]
+    meta = metadata({"features": features, "timesteps": timesteps, "batch": batch}, layers,
+                    {"loss": "mse", "loss_mean": "real_steps", "learning_rate": LEARNING_RATE, "lengths": LENGTHS_NOTE,
+                     "states": STATES_NOTE})
+    finish(out_dir / "lstm_states.safetensors", model, x,
+           [("lengths", lengths.float()), ("h0", h0), ("c0", c0), ("h_n_weight", h_n_weight), ("c_n_weight", c_n_weight)],
+           target.detach(), output, loss, meta, check,
+           lambda: [("h_n", h_n), ("c_n", c_n), ("grad.h0", h0.grad), ("grad.c0", c0.grad)])
+
+
+STATES_NOTE = ("the LSTM starts from h0, c0 [1, B, H]; h_n, c_n [1, B, H] are its states after each sequence's last real "
+               "step; loss adds sum(h_n * h_n_weight) + sum(c_n * c_n_weight); grad.h0, grad.c0 are d loss / d h0, c0")
+
+
 def main():
     out_dir = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).parent)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -417,6 +473,7 @@ def main():
     tagger_masked(out_dir)
     stacked_bidirectional(out_dir)
     embedding_lstm_classifier(out_dir)
+    lstm_states(out_dir)
 
 
 if __name__ == "__main__":
