@@ -263,18 +263,8 @@ public sealed class Trainer<TModel>
             Model.Backward(outputGradients, batchSize, withRespectToLogits, computeInputGradients: !forFit);
             _gradientFlow?.Record();
         }
-        // One pass finds non-finite gradients: a NaN or an infinity makes the sum of squares NaN or infinite (which finite
-        // gradients do only by overflowing, so the rare non-finite sum is checked element by element).
-        float sumOfSquares = TensorPrimitives.SumOfSquares<float>(Model.Gradients);
-        if (!float.IsFinite(sumOfSquares))
-        {
-            nonFiniteGradient = IndexOfNonFinite(Model.Gradients);
-            if (nonFiniteGradient >= 0)
-                return false;
-        }
-        Optimizer.CheckSizes(Model.Parameters, Model.Gradients);
-        Optimizer.StepWithSumOfSquares(Model.Parameters, Model.Gradients, sumOfSquares);
-        return true;
+        nonFiniteGradient = GuardedStep.TryApply(Optimizer, Model.Parameters, Model.Gradients);
+        return nonFiniteGradient < 0;
     }
 
     /// <summary>
@@ -561,16 +551,6 @@ public sealed class Trainer<TModel>
 
     private TrainingDivergedException Diverged(int? epoch, int? batch, float loss, int nonFiniteGradient) =>
         new(epoch, batch, loss, nonFiniteGradient, nonFiniteGradient < 0 ? float.NaN : Model.Gradients[nonFiniteGradient]);
-
-    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (!float.IsFinite(values[i]))
-                return i;
-        }
-        return -1;
-    }
 
     private void CheckTargets(ReadOnlySpan<float> targets, int batchSize)
     {
