@@ -55,4 +55,44 @@ public static class TimeSeries
         }
         return new SequenceDataset(inputs, targets, window, features);
     }
+
+    /// <summary>
+    /// Consecutive windows of a univariate series for <see cref="Trainer{TModel}.Stateful"/> training: the series is cut into
+    /// <paramref name="streams"/> parts of equal length, and batch k (samples <c>k * streams</c> to <c>k * streams + streams - 1</c>)
+    /// holds window k of each part, so that in a batch of <paramref name="streams"/> samples, sample b continues sample b of the
+    /// batch before. A window's target is the value after it, or, with <paramref name="targetEveryStep"/>, the value after each of its
+    /// steps (<c>[window]</c>, for a model that returns sequences).
+    /// </summary>
+    /// <param name="series">The values, in time order.</param>
+    /// <param name="streams">Parts the series is cut into: the batch size of the stateful training, at least 1.</param>
+    /// <param name="window">Timesteps per sample, at least 1.</param>
+    /// <param name="targetEveryStep">Whether each step has its target (the next value), rather than the window only.</param>
+    public static SequenceDataset StatefulWindows(ReadOnlySpan<float> series, int streams, int window, bool targetEveryStep = false)
+    {
+        if (streams < 1)
+            throw new ArgumentException($"streams is {streams}; it must be at least 1.", nameof(streams));
+        if (window < 1)
+            throw new ArgumentException($"window is {window}; it must be at least 1.", nameof(window));
+        int part = series.Length / streams;
+        int windows = (part - 1) / window;   // each window needs the value after it
+        if (windows < 1)
+            throw new ArgumentException($"series has {series.Length} values: {streams} parts of {part} hold no window of {window} and the value after it.", nameof(series));
+
+        int targetLength = targetEveryStep ? window : 1;
+        float[] inputs = new float[windows * streams * window];
+        float[] targets = new float[windows * streams * targetLength];
+        for (int k = 0; k < windows; k++)
+        {
+            for (int b = 0; b < streams; b++)
+            {
+                int sample = (k * streams) + b, first = (b * part) + (k * window);
+                series.Slice(first, window).CopyTo(inputs.AsSpan(sample * window));
+                if (targetEveryStep)
+                    series.Slice(first + 1, window).CopyTo(targets.AsSpan(sample * window));
+                else
+                    targets[sample] = series[first + window];
+            }
+        }
+        return new SequenceDataset(inputs, targets, window, features: 1, targetLength);
+    }
 }

@@ -40,6 +40,10 @@ public sealed class Trainer<TModel>
     private BatchShards? _shards;
     // Whether the last forward pass ran in shards (its results are then in _shards) or in the model alone.
     private bool _sharded;
+    // Stateful training: the final recurrent states of the last batch, _statesBatch sequences of them (0: none yet, start from zeros).
+    private bool _stateful;
+    private float[] _states = [];
+    private int _statesBatch;
 
     /// <summary>Binds a model, an optimizer and a loss; the optimizer's state is sized to the model here.</summary>
     /// <exception cref="ArgumentException">The loss does not fit the model's output activation (binary cross-entropy on a Linear
@@ -107,6 +111,43 @@ public sealed class Trainer<TModel>
         set => _maxDegreeOfParallelism = Models.ModelArguments.CheckDegree(value);
     }
 
+    /// <summary>
+    /// Stateful training (Keras <c>stateful=True</c>, truncated backpropagation through time): each training batch starts from the
+    /// final recurrent states of the batch before, sample b continuing sample b, so that consecutive chunks of long series (see
+    /// <see cref="TimeSeries.StatefulWindows"/>) train a model to carry its state past one window, as a stream or
+    /// <c>Generate</c> will run it; the gradient stops at each batch's start. The batches must keep their size until
+    /// <see cref="ResetStates"/>; <see cref="Fit"/> needs <c>shuffle: false</c> and a batch size that divides the training
+    /// samples, resets the states at each epoch's start, and validates from zero states. A stateful batch runs in the model
+    /// alone, not in shards. Setting it resets the states.
+    /// </summary>
+    public bool Stateful
+    {
+        get => _stateful;
+        set
+        {
+            if (value && _states.Length == 0)
+                _states = new float[Model.MaxBatchSize * Model.StreamStateLength];
+            _stateful = value;
+            ResetStates();
+        }
+    }
+
+    /// <summary>Forgets the carried states of <see cref="Stateful"/> training: the next batch starts from zeros, and may change size.</summary>
+    public void ResetStates() => _statesBatch = 0;
+
+    /// <summary>The initial states of a stateful batch: the last batch's final states, or zeros (empty) at the start.</summary>
+    private ReadOnlySpan<float> CarriedStates(int batchSize)
+    {
+        if (_statesBatch == 0)
+            return default;
+        if (_statesBatch != batchSize)
+        {
+            throw new InvalidOperationException(
+                $"A stateful trainer carries the states of {_statesBatch} sequences, but this batch has {batchSize}: keep the batch size, or call ResetStates() first.");
+        }
+        return _states.AsSpan(0, batchSize * Model.StreamStateLength);
+    }
+
     /// <summary>d loss / d inputs <c>[B, T, F]</c> of the last <see cref="TrainBatch(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>, every shard's rows (empty for a token model).</summary>
     public ReadOnlySpan<float> InputGradients => _sharded ? _shards!.InputGradients : Model.InputGradients;
 
@@ -165,10 +206,10 @@ public sealed class Trainer<TModel>
         if (Model is not ITokenSequenceModel tokenModel)
             throw new InvalidOperationException($"{typeof(TModel).Name} reads floats, not token ids: its first layer is not an Embedding.");
         CheckTargets(targets, batchSize);
-        if (BatchShards.Count(batchSize) == 1)
+        if (_stateful || BatchShards.Count(batchSize) == 1)
         {
             _sharded = false;
-            tokenModel.Forward(tokens, batchSize, training: true);
+            tokenModel.Forward(tokens, _stateful ? CarriedStates(batchSize) : default, batchSize, training: true);
         }
         else
         {
@@ -186,6 +227,12 @@ public sealed class Trainer<TModel>
     /// </summary>
     private void Forward(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, int batchSize, bool training)
     {
+        if (_stateful && training)
+        {
+            _sharded = false;
+            Model.Forward(inputs, lengths, CarriedStates(batchSize), batchSize, training);
+            return;
+        }
         if (BatchShards.Count(batchSize) == 1)
         {
             _sharded = false;
@@ -264,7 +311,14 @@ public sealed class Trainer<TModel>
             _gradientFlow?.Record();
         }
         nonFiniteGradient = GuardedStep.TryApply(Optimizer, Model.Parameters, Model.Gradients);
-        return nonFiniteGradient < 0;
+        if (nonFiniteGradient >= 0)
+            return false;
+        if (_stateful)
+        {
+            Model.FinalStates.CopyTo(_states);
+            _statesBatch = batchSize;
+        }
+        return true;
     }
 
     /// <summary>
@@ -369,6 +423,13 @@ public sealed class Trainer<TModel>
         int validationCount = data.Count - trainCount;
         if (trainCount < 1)
             throw new ArgumentException($"validationSplit {validationSplit} leaves no training samples out of {data.Count}.", nameof(validationSplit));
+        if (_stateful && shuffle)
+            throw new ArgumentException("A stateful Fit keeps the samples in order, each batch continuing the one before: pass shuffle: false.", nameof(shuffle));
+        if (_stateful && trainCount % batchSize != 0)
+        {
+            throw new ArgumentException(
+                $"A stateful Fit needs batches of one size: {trainCount} training samples are not a whole number of batches of {batchSize}.", nameof(batchSize));
+        }
         SetCallbacks(callbacks);
 
         FitProgress? progress = onEpochEnd is null ? Progress ?? FitProgress.ForConsole() : null;
@@ -397,6 +458,7 @@ public sealed class Trainer<TModel>
         {
             foreach (Callback callback in _callbacks)
                 callback.OnEpochBegin(epoch, _context);
+            ResetStates();
             long start = Stopwatch.GetTimestamp();
             float learningRate = Optimizer.LearningRate;
             if (shuffle)
