@@ -1,5 +1,11 @@
 namespace FastSeq.Tests.Training;
 
+/// <summary>SumSignLogit with dropout on its inputs and state.</summary>
+[SequenceModel(Timesteps = 8, Features = 1, MaxBatchSize = 32)]
+[SimpleRnn(8, Dropout = 0.2f, RecurrentDropout = 0.2f)]
+[Dense(1)]
+public partial class DroppingLogit;
+
 /// <summary>ModelCheckpoint, SaveCheckpoint and LoadCheckpoint: weights with the optimizer's state, and a resumed Fit with the bits of an unbroken one.</summary>
 public sealed class CheckpointTests : IDisposable
 {
@@ -42,6 +48,20 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(unbroken.History.Epochs[3].Loss, history.Epochs[1].Loss);
         Assert.Equal(unbroken.Model.Parameters.ToArray(), resumed.Model.Parameters.ToArray());
         Assert.Equal(unbroken.Optimizer.Iterations, resumed.Optimizer.Iterations);
+    }
+
+    [Fact]
+    public void A_resumed_Fit_draws_the_dropout_masks_the_unbroken_one_drew()
+    {
+        static TrainingHistory Fit(Trainer<DroppingLogit> trainer, int epochs, int initialEpoch = 0, params Callback[] callbacks) =>
+            trainer.Fit(s_data, epochs, batchSize: 8, seed: 7, onEpochEnd: _ => { }, callbacks: callbacks, initialEpoch: initialEpoch);
+        var unbroken = new Trainer<DroppingLogit>(new DroppingLogit(seed: 1), new Adam(0.01f), Loss.BinaryCrossEntropyFromLogits);
+        Fit(unbroken, epochs: 4, callbacks: new ModelCheckpoint(File("dropping-{epoch}.safetensors"), monitor: "loss"));
+
+        var resumed = new Trainer<DroppingLogit>(new DroppingLogit(seed: 99), new Adam(0.01f), Loss.BinaryCrossEntropyFromLogits);
+        Fit(resumed, epochs: 4, initialEpoch: resumed.LoadCheckpoint(File("dropping-2.safetensors")));
+
+        Assert.Equal(unbroken.Model.Parameters.ToArray(), resumed.Model.Parameters.ToArray());
     }
 
     [Fact]

@@ -31,6 +31,25 @@ public class ParallelTrainingTests
     }
 
     [Fact]
+    public void Fit_with_dropout_gives_the_same_bits_for_every_degree_and_its_shards_draw_masks_of_their_own()
+    {
+        const int Count = 150;
+        (float[] inputs, float[] targets) = RandomBatch(Count, DroppingTagger.InputLength, DroppingTagger.OutputLength, seed: 8);
+        var data = new SequenceDataset(inputs, targets, DroppingTagger.Timesteps, DroppingTagger.Features, DroppingTagger.OutputLength);
+        int[] Fit(int degree, int seed)
+        {
+            var trainer = new Trainer<DroppingTagger>(new DroppingTagger(seed: 3), new Adam(1e-2f), Loss.MeanSquaredError) { MaxDegreeOfParallelism = degree };
+            trainer.Fit(data, epochs: 2, batchSize: 75, seed: seed, onEpochEnd: _ => { });
+            return Bits(trainer.Model.Parameters);
+        }
+
+        int[] serial = Fit(1, seed: 4);
+        Assert.Equal(serial, Fit(2, seed: 4));
+        Assert.Equal(serial, Fit(3, seed: 4));
+        Assert.NotEqual(serial, Fit(2, seed: 5));
+    }
+
+    [Fact]
     public void Fit_with_lengths_validation_and_a_last_partial_batch_gives_the_same_bits_for_every_degree()
     {
         const int Count = 250;
@@ -247,6 +266,13 @@ public class ParallelTrainingTests
 
     private static int[] Bits(ReadOnlySpan<float> values) => [.. values.ToArray().Select(BitConverter.SingleToInt32Bits)];
 }
+
+/// <summary>Shards that drop their inputs, states and outputs in training.</summary>
+[SequenceModel(Timesteps = 6, Features = 3, MaxBatchSize = 128)]
+[Lstm(8, ReturnSequences = true, Dropout = 0.2f, RecurrentDropout = 0.3f)]
+[Dropout(0.25f)]
+[Dense(2)]
+public partial class DroppingTagger;
 
 /// <summary>Up to four shards per batch, per-step outputs (so lengths mask the loss).</summary>
 [SequenceModel(Timesteps = 7, Features = 3, MaxBatchSize = 128)]
