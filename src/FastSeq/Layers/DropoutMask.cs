@@ -177,41 +177,41 @@ public static class DropoutMask
 
     /// <summary>
     /// Where step t's product with the transposed recurrent kernel goes, rows <c>T*H</c> apart: into dh_{t-1} directly, or,
-    /// with a recurrent mask, into the rows of step t of <paramref name="dHidden"/> (spent by then), cleared, for
-    /// <see cref="AddPreviousHiddenGradient"/> to mask.
+    /// with a recurrent mask, into step t's rows of <paramref name="scratch"/> <c>[B, T, H]</c>, cleared, for
+    /// <see cref="AddPreviousHiddenGradient"/> to mask (dHidden keeps the total d loss / d h_t of every step).
     /// </summary>
-    internal static Span<float> PreviousHiddenGradient(Span<float> dHidden, ReadOnlySpan<float> recurrentMask, LayerShape s, int t)
+    internal static Span<float> PreviousHiddenGradient(Span<float> dHidden, Span<float> scratch, ReadOnlySpan<float> recurrentMask, LayerShape s, int t)
     {
         int T = s.Timesteps, H = s.Units;
         if (recurrentMask.IsEmpty)
             return dHidden[((t - 1) * H)..];
         for (int b = 0; b < s.Batch; b++)
-            dHidden.Slice(((b * T) + t) * H, H).Clear();
-        return dHidden[(t * H)..];
+            scratch.Slice(((b * T) + t) * H, H).Clear();
+        return scratch[(t * H)..];
     }
 
     /// <summary>With a recurrent mask, <c>dh_{t-1} += product ⊙ mask</c>, the product being where <see cref="PreviousHiddenGradient"/> put it.</summary>
-    internal static void AddPreviousHiddenGradient(Span<float> dHidden, ReadOnlySpan<float> recurrentMask, LayerShape s, int t)
+    internal static void AddPreviousHiddenGradient(Span<float> dHidden, ReadOnlySpan<float> scratch, ReadOnlySpan<float> recurrentMask, LayerShape s, int t)
     {
         if (recurrentMask.IsEmpty)
             return;
         int T = s.Timesteps, H = s.Units;
         for (int b = 0; b < s.Batch; b++)
         {
-            int previous = ((b * T) + t - 1) * H;
-            Span<float> dPrevious = dHidden.Slice(previous, H);
-            TensorPrimitives.MultiplyAdd(dHidden.Slice(previous + H, H), recurrentMask.Slice(b * H, H), dPrevious, dPrevious);
+            int step = ((b * T) + t) * H;
+            Span<float> dPrevious = dHidden.Slice(step - H, H);
+            TensorPrimitives.MultiplyAdd(scratch.Slice(step, H), recurrentMask.Slice(b * H, H), dPrevious, dPrevious);
         }
     }
 
-    /// <summary>With a recurrent mask, <c>dh_{-1} += product ⊙ mask</c>, the product being in step 0's rows of <paramref name="dHidden"/> (<see cref="PreviousHiddenGradient"/> at t = 0).</summary>
-    internal static void AddInitialHiddenGradient(ReadOnlySpan<float> dHidden, ReadOnlySpan<float> recurrentMask, LayerShape s, Span<float> dInitialState)
+    /// <summary>With a recurrent mask, <c>dh_{-1} += product ⊙ mask</c>, the product being in step 0's rows of <paramref name="scratch"/> (<see cref="PreviousHiddenGradient"/> at t = 0).</summary>
+    internal static void AddInitialHiddenGradient(ReadOnlySpan<float> scratch, ReadOnlySpan<float> recurrentMask, LayerShape s, Span<float> dInitialState)
     {
         int T = s.Timesteps, H = s.Units;
         for (int b = 0; b < s.Batch; b++)
         {
             Span<float> dInitial = dInitialState.Slice(b * H, H);
-            TensorPrimitives.MultiplyAdd(dHidden.Slice(b * T * H, H), recurrentMask.Slice(b * H, H), dInitial, dInitial);
+            TensorPrimitives.MultiplyAdd(scratch.Slice(b * T * H, H), recurrentMask.Slice(b * H, H), dInitial, dInitial);
         }
     }
 

@@ -246,16 +246,16 @@ public sealed class GruLayer : IRecurrentLayer
             // dh_{t-1} += dP_t·Whᵀ, masked as h_{t-1} was (the direct path through z was added above).
             if (t > 0)
             {
-                MatMul.MultiplyAdd(dRecurrentP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, DropoutMask.PreviousHiddenGradient(dHidden, recurrentMask, s, t), T * H);
-                DropoutMask.AddPreviousHiddenGradient(dHidden, recurrentMask, s, t);
+                MatMul.MultiplyAdd(dRecurrentP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, DropoutMask.PreviousHiddenGradient(dHidden, previousHidden, recurrentMask, s, t), T * H);
+                DropoutMask.AddPreviousHiddenGradient(dHidden, previousHidden, recurrentMask, s, t);
             }
             else if (!dInitialState.IsEmpty && recurrentMask.IsEmpty)
                 MatMul.MultiplyAdd(dRecurrentP, T * gateRow, recurrentT, H, B, gateRow, H, dInitialState, H);
             else if (!dInitialState.IsEmpty)
             {
-                // Masked as h_{-1} was: the product goes into step 0's spent rows, then dh_{-1} += product ⊙ mask.
-                MatMul.MultiplyAdd(dRecurrentP, T * gateRow, recurrentT, H, B, gateRow, H, DropoutMask.PreviousHiddenGradient(dHidden, recurrentMask, s, 0), T * H);
-                DropoutMask.AddInitialHiddenGradient(dHidden, recurrentMask, s, dInitialState);
+                // Masked as h_{-1} was: the product goes into step 0's rows of the scratch, then dh_{-1} += product ⊙ mask.
+                MatMul.MultiplyAdd(dRecurrentP, T * gateRow, recurrentT, H, B, gateRow, H, DropoutMask.PreviousHiddenGradient(dHidden, previousHidden, recurrentMask, s, 0), T * H);
+                DropoutMask.AddInitialHiddenGradient(previousHidden, recurrentMask, s, dInitialState);
             }
         }
 

@@ -241,8 +241,8 @@ public sealed class LstmLayer : IRecurrentLayer
             // dh_{t-1} += dP_t·Whᵀ, masked as h_{t-1} was.
             if (t > 0)
             {
-                MatMul.MultiplyAdd(dP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, DropoutMask.PreviousHiddenGradient(dHidden, recurrentMask, s, t), T * H);
-                DropoutMask.AddPreviousHiddenGradient(dHidden, recurrentMask, s, t);
+                MatMul.MultiplyAdd(dP[(t * gateRow)..], T * gateRow, recurrentT, H, B, gateRow, H, DropoutMask.PreviousHiddenGradient(dHidden, previousHidden, recurrentMask, s, t), T * H);
+                DropoutMask.AddPreviousHiddenGradient(dHidden, previousHidden, recurrentMask, s, t);
             }
         }
         if (!dInitialState.IsEmpty)

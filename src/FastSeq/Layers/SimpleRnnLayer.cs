@@ -210,8 +210,8 @@ public sealed class SimpleRnnLayer : IRecurrentLayer
             }
             if (t > 0)
             {
-                MatMul.MultiplyAdd(dP[(t * H)..], sequence, recurrentT, H, B, H, H, DropoutMask.PreviousHiddenGradient(dHidden, recurrentMask, s, t), sequence);
-                DropoutMask.AddPreviousHiddenGradient(dHidden, recurrentMask, s, t);
+                MatMul.MultiplyAdd(dP[(t * H)..], sequence, recurrentT, H, B, H, H, DropoutMask.PreviousHiddenGradient(dHidden, previousHidden, recurrentMask, s, t), sequence);
+                DropoutMask.AddPreviousHiddenGradient(dHidden, previousHidden, recurrentMask, s, t);
             }
         }
         if (!dInitialState.IsEmpty)

@@ -59,6 +59,68 @@ public class HiddenStateGradientTests
     }
 
     /// <summary>
+    /// With recurrent dropout the totals are still there: a mask of ones leaves what no mask leaves in dOutput (but for rounding:
+    /// the recurrent part is summed apart, then added), and a mask that
+    /// drops some units leaves each step's gradient from above plus the masked recurrent part, not the recurrent product alone.
+    /// </summary>
+    [Theory]
+    [InlineData("Lstm")]
+    [InlineData("Gru")]
+    [InlineData("SimpleRnn")]
+    public void Recurrent_dropout_leaves_the_totals_in_dOutput(string kind)
+    {
+        var s = new LayerShape(2, 5, 3, 4);
+        var random = new Random(31);
+        int count = kind switch { "Lstm" => LstmLayer.ParameterCount(3, 4), "Gru" => GruLayer.ParameterCount(3, 4), _ => SimpleRnnLayer.ParameterCount(3, 4) };
+        float[] parameters = RandomTensors.Uniform(random, count, -0.5f, 0.5f);
+        float[] x = RandomTensors.Uniform(random, s.Batch * s.Timesteps * s.Inputs, -1f, 1f);
+        float[] fromAbove = RandomTensors.Uniform(random, s.Batch * s.Timesteps * s.Units, -1f, 1f);
+        float[] ones = [.. Enumerable.Repeat(1f, s.Batch * s.Units)];
+        float[] Totals(float[]? mask)
+        {
+            var hidden = new float[fromAbove.Length];
+            float[] dHidden = (float[])fromAbove.Clone();
+            var dParameters = new float[parameters.Length];
+            switch (kind)
+            {
+                case "Lstm":
+                {
+                    var cache = new float[LstmLayer.CacheLength(s)];
+                    LstmLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, default, mask, cache, hidden);
+                    LstmLayer.BackwardWithDropout(x, parameters, cache, hidden, s, Activation.Tanh, default, default, mask, dHidden, dParameters, default, default, new float[LstmLayer.WorkspaceLength(s)]);
+                    break;
+                }
+                case "Gru":
+                {
+                    var cache = new float[GruLayer.CacheLength(s)];
+                    GruLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, default, mask, cache, hidden);
+                    GruLayer.BackwardWithDropout(x, parameters, cache, hidden, s, Activation.Tanh, default, default, mask, dHidden, dParameters, default, default, new float[GruLayer.WorkspaceLength(s)]);
+                    break;
+                }
+                default:
+                {
+                    var cache = new float[SimpleRnnLayer.CacheLength(s)];
+                    SimpleRnnLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, default, mask, cache, hidden);
+                    SimpleRnnLayer.BackwardWithDropout(x, parameters, cache, hidden, s, Activation.Tanh, default, default, mask, dHidden, dParameters, default, default, new float[SimpleRnnLayer.WorkspaceLength(s)]);
+                    break;
+                }
+            }
+            return dHidden;
+        }
+
+        float[] plain = Totals(null), withOnes = Totals(ones);
+        for (int i = 0; i < plain.Length; i++)
+            Assert.Equal(plain[i], withOnes[i], 1e-5f);
+        // The last step gets nothing through the recurrence: its total is what came from above, mask or not.
+        float[] masked = Totals([.. Enumerable.Range(0, s.Batch * s.Units).Select(i => i % 2 == 0 ? 2f : 0f)]);
+        for (int b = 0; b < s.Batch; b++)
+        {
+            int last = ((b * s.Timesteps) + s.Timesteps - 1) * s.Units;
+            Assert.Equal(fromAbove[last..(last + s.Units)], masked[last..(last + s.Units)]);
+        }
+    }
+
+    /// <summary>
     /// A layer that reads both directions leaves each direction's total in its half of dOutput, the backward one in the
     /// input's time: what each direction's own Backward leaves, run on its own.
     /// </summary>
