@@ -90,8 +90,7 @@ public sealed class EncoderDecoder<TEncoder, TDecoder>
     public float TrainBatch(ReadOnlySpan<float> sources, ReadOnlySpan<float> decoderInputs, ReadOnlySpan<float> targets, int batchSize)
     {
         CheckBatch(targets, batchSize);
-        Encoder.Forward(sources, default, default, batchSize, training: true);
-        Decoder.Forward(decoderInputs, default, Encoder.FinalStates, batchSize, training: true);
+        Forward(sources, decoderInputs, batchSize, training: true);
         return Update(targets, batchSize);
     }
 
@@ -105,8 +104,7 @@ public sealed class EncoderDecoder<TEncoder, TDecoder>
     public float TrainBatch(ReadOnlySpan<int> sources, ReadOnlySpan<int> decoderInputs, ReadOnlySpan<float> targets, int batchSize)
     {
         CheckBatch(targets, batchSize);
-        TokenModel(Encoder, "encoder").Forward(sources, default, batchSize, training: true);
-        TokenModel(Decoder, "decoder").Forward(decoderInputs, Encoder.FinalStates, batchSize, training: true);
+        Forward(sources, decoderInputs, batchSize, training: true);
         return Update(targets, batchSize);
     }
 
@@ -114,8 +112,7 @@ public sealed class EncoderDecoder<TEncoder, TDecoder>
     public float Evaluate(ReadOnlySpan<float> sources, ReadOnlySpan<float> decoderInputs, ReadOnlySpan<float> targets, int batchSize)
     {
         CheckBatch(targets, batchSize);
-        Encoder.Forward(sources, default, default, batchSize);
-        Decoder.Forward(decoderInputs, default, Encoder.FinalStates, batchSize);
+        Forward(sources, decoderInputs, batchSize, training: false);
         return Loss.Evaluate(Decoder.Outputs, Decoder.Logits, targets, Decoder.OutputUnits, Decoder.OutputActivation);
     }
 
@@ -123,8 +120,7 @@ public sealed class EncoderDecoder<TEncoder, TDecoder>
     public float Evaluate(ReadOnlySpan<int> sources, ReadOnlySpan<int> decoderInputs, ReadOnlySpan<float> targets, int batchSize)
     {
         CheckBatch(targets, batchSize);
-        TokenModel(Encoder, "encoder").Forward(sources, default, batchSize);
-        TokenModel(Decoder, "decoder").Forward(decoderInputs, Encoder.FinalStates, batchSize);
+        Forward(sources, decoderInputs, batchSize, training: false);
         return Loss.Evaluate(Decoder.Outputs, Decoder.Logits, targets, Decoder.OutputUnits, Decoder.OutputActivation);
     }
 
@@ -165,6 +161,20 @@ public sealed class EncoderDecoder<TEncoder, TDecoder>
                 outputs[(b * steps) + n] = tokens[b];
             }
         }
+    }
+
+    /// <summary>The encoder on float sources, then the decoder from its final states (dropout on when <paramref name="training"/>).</summary>
+    private void Forward(ReadOnlySpan<float> sources, ReadOnlySpan<float> decoderInputs, int batchSize, bool training)
+    {
+        Encoder.Forward(sources, default, default, batchSize, training);
+        Decoder.Forward(decoderInputs, default, Encoder.FinalStates, batchSize, training);
+    }
+
+    /// <summary>The encoder on token sources, then the decoder from its final states (dropout on when <paramref name="training"/>).</summary>
+    private void Forward(ReadOnlySpan<int> sources, ReadOnlySpan<int> decoderInputs, int batchSize, bool training)
+    {
+        TokenModel(Encoder, "encoder").Forward(sources, default, batchSize, training);
+        TokenModel(Decoder, "decoder").Forward(decoderInputs, Encoder.FinalStates, batchSize, training);
     }
 
     /// <summary>The decoder's loss and both models' backward passes, the decoder's state gradients going into the encoder, then the update.</summary>
