@@ -12,7 +12,7 @@ using FastSeq.Benchmarks;
 // its baseline, so "Ratio (median)" reads "peer time / FastSeq time". Other modes, for profiling:
 // --regression [BASELINE] [--update] (CI's check of each workload's efficiency against a baseline, see RegressionCheck),
 // --breakdown (the parts of each FastSeq workload), --profile NAME SECONDS|xCOUNT, --check-torch,
-// --rtneural [lstm|gru|all] [ROUNDS] (the RTNeural rows on the thread clock, alternating).
+// --rtneural [lstm|gru|all] [ROUNDS] [UNITS,UNITS,...] (the RTNeural rows on the thread clock, alternating; all six sizes by default).
 var job = Job.Default
     .WithLaunchCount(1)
     .WithWarmupCount(5)
@@ -36,7 +36,8 @@ if (args is ["--regression", .. var regressionArgs])
 if (args is ["--breakdown"])
     return ComponentTimings.Run();
 if (args is ["--rtneural", .. var rest])
-    return RtNeuralComparison.Run(rest.Length > 0 ? rest[0] : "all", rest.Length > 1 ? int.Parse(rest[1], System.Globalization.CultureInfo.InvariantCulture) : 31);
+    return RtNeuralComparison.Run(rest.Length > 0 ? rest[0] : "all", rest.Length > 1 ? int.Parse(rest[1], System.Globalization.CultureInfo.InvariantCulture) : 31,
+        rest.Length > 2 ? [.. rest[2].Split(',').Select(u => int.Parse(u, System.Globalization.CultureInfo.InvariantCulture))] : null);
 
 bool torchLoads = TorchPeer.TryLoad(out string torchReason);
 if (args is ["--check-torch"])

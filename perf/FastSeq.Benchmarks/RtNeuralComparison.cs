@@ -21,7 +21,7 @@ public static class RtNeuralComparison
     /// <summary>Where results go so that the JIT cannot drop the work that made them.</summary>
     public static float Sink { get; private set; }
 
-    public static int Run(string kinds, int rounds)
+    public static int Run(string kinds, int rounds, int[]? sizes = null)
     {
         if (!RtNeuralPeer.TryLoad(out string reason))
         {
@@ -31,7 +31,7 @@ public static class RtNeuralComparison
         Console.WriteLine($"{"model",-10} {"FastSeq",9} {"RTNeural",9} {"ratio",6} {"lowest",7} {"highest",7} {"best",6} {"layer",7} {"+dot",7} {"dense",7}   (ns/step, thread clock, {rounds} alternating rounds of {Steps} steps)");
         foreach (bool gru in new[] { false, true }.Where(g => kinds == "all" || kinds == (g ? "gru" : "lstm")))
         {
-            foreach (int units in new[] { 8, 16, 32, 40, 64, 128 })
+            foreach (int units in sizes ?? [8, 16, 32, 40, 64, 128])
                 Compare(gru, units, rounds);
         }
         return 0;
