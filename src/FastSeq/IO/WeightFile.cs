@@ -59,7 +59,8 @@ public static class WeightFile
         Commit(entries, staging, parameters);
     }
 
-    private static void CheckFinite(string name, ReadOnlySpan<float> values)
+    /// <summary>Throws <see cref="InvalidDataException"/> naming tensor <paramref name="name"/> and the index of its first NaN or infinity.</summary>
+    internal static void CheckFinite(string name, ReadOnlySpan<float> values)
     {
         for (int i = 0; i < values.Length; i++)
         {
@@ -69,7 +70,7 @@ public static class WeightFile
     }
 
     /// <summary>Names the first few tensors the model does not have, and how many more there are.</summary>
-    private static void CheckNoUnexpectedTensors(SafeTensorsFile file, HashSet<string> expected)
+    internal static void CheckNoUnexpectedTensors(SafeTensorsFile file, HashSet<string> expected)
     {
         const int Named = 3;
         string[] unexpected = [.. file.Tensors.Select(t => t.Name).Where(name => !expected.Contains(name))];

@@ -81,15 +81,9 @@ internal static class TrainingCheckpoint
             if (tensor.Shape.Count != 1 || tensor.Shape[0] != buffer.Length)
                 throw new InvalidDataException($"'{path}' has '{name}' of shape {SafeTensor.Format(tensor.Shape)}; expected [{buffer.Length}].");
             staged[i] = tensor.ToFloatArray();
-            int nonFinite = Array.FindIndex(staged[i], value => !float.IsFinite(value));
-            if (nonFinite >= 0)
-                throw new InvalidDataException($"'{path}' has a non-finite value in '{name}' at index {nonFinite}.");
+            WeightFile.CheckFinite(name, staged[i]);
         }
-        foreach (SafeTensor tensor in file.Tensors)
-        {
-            if (!expected.Contains(tensor.Name))
-                throw new InvalidDataException($"'{path}' has a tensor '{tensor.Name}' that neither the model nor this {optimizer.GetType().Name} has.");
-        }
+        WeightFile.CheckNoUnexpectedTensors(file, expected);
 
         parameters.CopyTo(model.Parameters);
         for (int i = 0; i < buffers.Count; i++)

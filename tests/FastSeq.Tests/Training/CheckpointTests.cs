@@ -136,6 +136,35 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Optimizer_state_that_is_not_finite_or_not_the_optimizers_is_refused()
+    {
+        var trainer = new Trainer<SumSignLogit>(new SumSignLogit(seed: 1), new Adam(0.01f), Loss.BinaryCrossEntropyFromLogits);
+        Fit(trainer, epochs: 1);
+        trainer.SaveCheckpoint(File("good.safetensors"), epoch: 1);
+        FastSeq.IO.SafeTensorsFile good = FastSeq.IO.SafeTensorsFile.Read(File("good.safetensors"));
+        void Rewrite(string name, Func<FastSeq.IO.SafeTensor, float[]> values, string? extra = null)
+        {
+            var file = new FastSeq.IO.SafeTensorsFile();
+            foreach (KeyValuePair<string, string> pair in good.Metadata)
+                file.Metadata.Add(pair);
+            foreach (FastSeq.IO.SafeTensor tensor in good.Tensors)
+                file.Add(tensor.Name, [.. tensor.Shape], values(tensor));
+            if (extra is not null)
+                file.Add(extra, [1], [0f]);
+            using FileStream stream = System.IO.File.Create(File(name));
+            file.Write(stream);
+        }
+        Rewrite("nan.safetensors", t => t.Name == "optimizer.exp_avg_sq" ? [.. t.ToFloatArray().Select((v, i) => i == 3 ? float.NaN : v)] : t.ToFloatArray());
+        Rewrite("extra.safetensors", t => t.ToFloatArray(), extra: "optimizer.momentum_buffer");
+
+        float[] before = trainer.Model.Parameters.ToArray();
+        Assert.Contains("optimizer.exp_avg_sq", Assert.Throws<InvalidDataException>(() => trainer.LoadCheckpoint(File("nan.safetensors"))).Message);
+        Assert.Contains("optimizer.momentum_buffer", Assert.Throws<InvalidDataException>(() => trainer.LoadCheckpoint(File("extra.safetensors"))).Message);
+        Assert.Equal(before, trainer.Model.Parameters.ToArray());
+        Assert.Equal(1, trainer.LoadCheckpoint(File("good.safetensors")));
+    }
+
+    [Fact]
     public void InitialEpoch_must_leave_an_epoch_to_run()
     {
         var trainer = new Trainer<SumSignLogit>(new SumSignLogit(seed: 1), new Adam(), Loss.BinaryCrossEntropyFromLogits);

@@ -50,6 +50,35 @@ public class ParallelTrainingTests
     }
 
     [Fact]
+    public void The_gradient_flow_of_a_sharded_batch_is_over_every_shards_sequences()
+    {
+        const int Batch = 70;   // three shards
+        (float[] inputs, float[] targets) = RandomBatch(Batch, ShardedTagger.InputLength, ShardedTagger.OutputLength, seed: 12);
+        var trainer = new Trainer<ShardedTagger>(new ShardedTagger(seed: 3), new Sgd(1e-30f), Loss.MeanSquaredError) { MaxDegreeOfParallelism = 2 };
+        trainer.GradientFlow = new FastSeq.Diagnostics.GradientFlowRecorder(trainer.Model);
+        trainer.TrainBatch(inputs, targets, Batch);
+
+        // The same batch in one piece, through the model's own Forward and Backward.
+        var whole = new ShardedTagger(seed: 3);
+        var flow = new FastSeq.Diagnostics.GradientFlowRecorder(whole);
+        whole.Forward(inputs, Batch);
+        var outputGradients = new float[Batch * ShardedTagger.OutputLength];
+        Loss.MeanSquaredError.Compute(whole.Outputs, whole.Logits, targets, ShardedTagger.OutputUnits, whole.OutputActivation, outputGradients, out bool withRespectToLogits);
+        whole.Gradients.Clear();
+        whole.Backward(outputGradients, Batch, withRespectToLogits);
+        flow.Record();
+
+        for (int layer = 0; layer < whole.Layers.Length; layer++)
+        {
+            float[] expected = flow.HiddenStateNorms(layer).ToArray(), sharded = trainer.GradientFlow.HiddenStateNorms(layer).ToArray();
+            Assert.Equal(expected.Length, sharded.Length);
+            for (int t = 0; t < expected.Length; t++)
+                Assert.Equal(expected[t], sharded[t], expected[t] * 1e-4f);
+            Assert.Equal(flow.ParameterGradientNorm(layer), trainer.GradientFlow.ParameterGradientNorm(layer), flow.ParameterGradientNorm(layer) * 1e-4f);
+        }
+    }
+
+    [Fact]
     public void Fit_with_lengths_validation_and_a_last_partial_batch_gives_the_same_bits_for_every_degree()
     {
         const int Count = 250;
