@@ -232,14 +232,14 @@ internal static class FusedCells
         {
             for (int p = 0; p < rows; p++)
             {
-                float value = Unsafe.Add(ref a, p);
-                var s = TLanes.Create(value);
+                // Broadcast straight from memory, one load: read into a local first, the value cost a load and a shuffle.
+                var s = TLanes.Create(Unsafe.Add(ref a, p));
                 i0 = Fma<TLanes, TVector>(s, ref w, i, i0); f0 = Fma<TLanes, TVector>(s, ref w, f, f0); g0 = Fma<TLanes, TVector>(s, ref w, g, g0); o0 = Fma<TLanes, TVector>(s, ref w, o, o0);
                 if (v > 1) { i1 = Fma<TLanes, TVector>(s, ref w, i + W, i1); f1 = Fma<TLanes, TVector>(s, ref w, f + W, f1); g1 = Fma<TLanes, TVector>(s, ref w, g + W, g1); o1 = Fma<TLanes, TVector>(s, ref w, o + W, o1); }
                 if (v > 2) { i2 = Fma<TLanes, TVector>(s, ref w, i + 2 * W, i2); f2 = Fma<TLanes, TVector>(s, ref w, f + 2 * W, f2); g2 = Fma<TLanes, TVector>(s, ref w, g + 2 * W, g2); o2 = Fma<TLanes, TVector>(s, ref w, o + 2 * W, o2); }
                 if (v > 3) { i3 = Fma<TLanes, TVector>(s, ref w, i + 3 * W, i3); f3 = Fma<TLanes, TVector>(s, ref w, f + 3 * W, f3); g3 = Fma<TLanes, TVector>(s, ref w, g + 3 * W, g3); o3 = Fma<TLanes, TVector>(s, ref w, o + 3 * W, o3); }
                 if (v > 4) { i4 = Fma<TLanes, TVector>(s, ref w, i + 4 * W, i4); f4 = Fma<TLanes, TVector>(s, ref w, f + 4 * W, f4); g4 = Fma<TLanes, TVector>(s, ref w, g + 4 * W, g4); o4 = Fma<TLanes, TVector>(s, ref w, o + 4 * W, o4); }
-                if (tail) { var sE = new Vector<float>(value); iE = Fma(sE, ref w, i + e, iE); fE = Fma(sE, ref w, f + e, fE); gE = Fma(sE, ref w, g + e, gE); oE = Fma(sE, ref w, o + e, oE); }
+                if (tail) { var sE = new Vector<float>(Unsafe.Add(ref a, p)); iE = Fma(sE, ref w, i + e, iE); fE = Fma(sE, ref w, f + e, fE); gE = Fma(sE, ref w, g + e, gE); oE = Fma(sE, ref w, o + e, oE); }
                 w = ref Unsafe.Add(ref w, ld);
             }
             a = ref io.H;
@@ -400,28 +400,28 @@ internal static class FusedCells
         }
 
         ref float w = ref io.Weights;
+        // Read through the GruIo inside the loops, x's and h's addresses were loaded again for every row.
+        ref float x = ref io.X, hv = ref io.H;
         for (int p = 0; p < io.Inputs; p++)
         {
-            float value = Unsafe.Add(ref io.X, p);
-            var s = TLanes.Create(value);
+            var s = TLanes.Create(Unsafe.Add(ref x, p));
             r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); n0 = Fma<TLanes, TVector>(s, ref w, n, n0);
             if (v > 1) { r1 = Fma<TLanes, TVector>(s, ref w, r + W, r1); z1 = Fma<TLanes, TVector>(s, ref w, z + W, z1); n1 = Fma<TLanes, TVector>(s, ref w, n + W, n1); }
             if (v > 2) { r2 = Fma<TLanes, TVector>(s, ref w, r + 2 * W, r2); z2 = Fma<TLanes, TVector>(s, ref w, z + 2 * W, z2); n2 = Fma<TLanes, TVector>(s, ref w, n + 2 * W, n2); }
             if (v > 3) { r3 = Fma<TLanes, TVector>(s, ref w, r + 3 * W, r3); z3 = Fma<TLanes, TVector>(s, ref w, z + 3 * W, z3); n3 = Fma<TLanes, TVector>(s, ref w, n + 3 * W, n3); }
             if (v > 4) { r4 = Fma<TLanes, TVector>(s, ref w, r + 4 * W, r4); z4 = Fma<TLanes, TVector>(s, ref w, z + 4 * W, z4); n4 = Fma<TLanes, TVector>(s, ref w, n + 4 * W, n4); }
-            if (tail) { var sE = new Vector<float>(value); rE = Fma(sE, ref w, r + e, rE); zE = Fma(sE, ref w, z + e, zE); nE = Fma(sE, ref w, n + e, nE); }
+            if (tail) { var sE = new Vector<float>(Unsafe.Add(ref x, p)); rE = Fma(sE, ref w, r + e, rE); zE = Fma(sE, ref w, z + e, zE); nE = Fma(sE, ref w, n + e, nE); }
             w = ref Unsafe.Add(ref w, ld);
         }
         for (int p = 0; p < io.HRows; p++)
         {
-            float value = Unsafe.Add(ref io.H, p);
-            var s = TLanes.Create(value);
+            var s = TLanes.Create(Unsafe.Add(ref hv, p));
             r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); m0 = Fma<TLanes, TVector>(s, ref w, n, m0);
             if (v > 1) { r1 = Fma<TLanes, TVector>(s, ref w, r + W, r1); z1 = Fma<TLanes, TVector>(s, ref w, z + W, z1); m1 = Fma<TLanes, TVector>(s, ref w, n + W, m1); }
             if (v > 2) { r2 = Fma<TLanes, TVector>(s, ref w, r + 2 * W, r2); z2 = Fma<TLanes, TVector>(s, ref w, z + 2 * W, z2); m2 = Fma<TLanes, TVector>(s, ref w, n + 2 * W, m2); }
             if (v > 3) { r3 = Fma<TLanes, TVector>(s, ref w, r + 3 * W, r3); z3 = Fma<TLanes, TVector>(s, ref w, z + 3 * W, z3); m3 = Fma<TLanes, TVector>(s, ref w, n + 3 * W, m3); }
             if (v > 4) { r4 = Fma<TLanes, TVector>(s, ref w, r + 4 * W, r4); z4 = Fma<TLanes, TVector>(s, ref w, z + 4 * W, z4); m4 = Fma<TLanes, TVector>(s, ref w, n + 4 * W, m4); }
-            if (tail) { var sE = new Vector<float>(value); rE = Fma(sE, ref w, r + e, rE); zE = Fma(sE, ref w, z + e, zE); mE = Fma(sE, ref w, n + e, mE); }
+            if (tail) { var sE = new Vector<float>(Unsafe.Add(ref hv, p)); rE = Fma(sE, ref w, r + e, rE); zE = Fma(sE, ref w, z + e, zE); mE = Fma(sE, ref w, n + e, mE); }
             w = ref Unsafe.Add(ref w, ld);
         }
 

@@ -251,18 +251,20 @@ internal static class GateActivations
     internal static TVector Sigmoid<TLanes, TVector>(TVector x)
         where TLanes : struct, IFloatLanes<TVector>
         where TVector : struct =>
-        TLanes.Divide(TLanes.Create(1f), TLanes.Add(TLanes.Create(1f), ExpOfNegated<TLanes, TVector>(x, 1f)));
+        TLanes.Divide(TLanes.Create(1f), TLanes.Add(TLanes.Create(1f), ExpOfNegated<TLanes, TVector>(x)));
 
     /// <summary>
-    /// <see cref="Tanh(Vector{float})"/> on any vector type: <c>(1 - e^-2x) / (1 + e^-2x)</c>, the two sums side by side and
-    /// the doubling folded into the exp's constants, so the chain from x is the exp, one add and the division.
+    /// <see cref="Tanh(Vector{float})"/> on any vector type: <c>(1 - e^-2x) / (1 + e^-2x)</c>, the two sums side by side, so the
+    /// chain from x is the doubling, the exp, one add and the division. The sigmoid's exp serves both: with constants of its own
+    /// (the doubling folded in) the two functions held so many constants in registers that an LSTM block spilled 19 times in its
+    /// activations, on the path from one step's h to the next; x + x is exact, so the bits are those of the folded constants.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector Tanh<TLanes, TVector>(TVector x)
         where TLanes : struct, IFloatLanes<TVector>
         where TVector : struct
     {
-        TVector e = ExpOfNegated<TLanes, TVector>(x, 2f);
+        TVector e = ExpOfNegated<TLanes, TVector>(TLanes.Add(x, x));
         return TLanes.Divide(TLanes.Subtract(TLanes.Create(1f), e), TLanes.Add(TLanes.Create(1f), e));
     }
 
@@ -291,13 +293,12 @@ internal static class GateActivations
         where TVector : struct => TLanes.MultiplyAdd(z, TLanes.Subtract(previousH, n), n);
 
     /// <summary>
-    /// <c>e^-(scale·x)</c> in float arithmetic, for a constant <paramref name="scale"/> of 1 or 2 folded into the constants (exact:
-    /// powers of 2), as is the negation: -scale·x = n ln 2 + r with |r| &lt;= ln 2 / 2, e^r by a degree-5 polynomial (relative
-    /// error about 2e-7), times 2^n built in the exponent bits. scale·x is clamped to [-88, 87], where the result stays a
-    /// normal float; the gates only need that range.
+    /// <c>e^-x</c> in float arithmetic, the negation folded into the constants: -x = n ln 2 + r with |r| &lt;= ln 2 / 2, e^r by
+    /// a degree-5 polynomial (relative error about 2e-7), times 2^n built in the exponent bits. x is clamped to [-88, 87], where
+    /// the result stays a normal float; the gates only need that range.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector ExpOfNegated<TLanes, TVector>(TVector x, float scale)
+    private static TVector ExpOfNegated<TLanes, TVector>(TVector x)
         where TLanes : struct, IFloatLanes<TVector>
         where TVector : struct
     {
@@ -305,21 +306,20 @@ internal static class GateActivations
         // exponent, 1 to 254 in the clamped range) lands in the low mantissa bits of t.
         TVector roundingShift = TLanes.Create(12583039f);
         // The bound goes first: x86's max and min return their second operand when one is NaN, so NaN stays NaN.
-        x = TLanes.Clamp(x, -88f / scale, 87f / scale);
-        TVector t = TLanes.MultiplyAdd(x, TLanes.Create(-1.44269504f * scale), roundingShift);
+        x = TLanes.Clamp(x, -88f, 87f);
+        TVector t = TLanes.MultiplyAdd(x, TLanes.Create(-1.44269504f), roundingShift);
         TVector n = TLanes.Subtract(t, roundingShift);
-        // q = x + n ln 2 / scale = -r / scale, with ln 2 split in a part exact in float and a small correction, so q keeps its precision.
-        TVector q = TLanes.MultiplyAdd(n, TLanes.Create(0.693359375f / scale), x);
-        q = TLanes.MultiplyAdd(n, TLanes.Create(-2.12194440e-4f / scale), q);
+        // q = x + n ln 2 = -r, with ln 2 split in a part exact in float and a small correction, so q keeps its precision.
+        TVector q = TLanes.MultiplyAdd(n, TLanes.Create(0.693359375f), x);
+        q = TLanes.MultiplyAdd(n, TLanes.Create(-2.12194440e-4f), q);
         // e^r by a degree-5 polynomial fitted for least maximum relative error on |r| <= ln 2 / 2 (2.1e-7 evaluated in float,
-        // against 2.3e-7 for the degree-6 Taylor polynomial), in q: its odd coefficients negated, the k-th times scale^k.
+        // against 2.3e-7 for the degree-6 Taylor polynomial), in q: its odd coefficients negated.
         // Evaluated as (c0 + c1 q) + q²((c2 + c3 q) + q²(c4 + c5 q)): three multiply-adds deep after q² where Horner's
         // scheme is five, on the path from one step's h to the next.
-        float s2 = scale * scale, s4 = s2 * s2;
         TVector q2 = TLanes.Multiply(q, q);
-        TVector low = TLanes.MultiplyAdd(TLanes.Create(-0.9999997f * scale), q, TLanes.Create(1.0000001f));
-        TVector middle = TLanes.MultiplyAdd(TLanes.Create(-0.16667575f * s2 * scale), q, TLanes.Create(0.49998894f * s2));
-        TVector high = TLanes.MultiplyAdd(TLanes.Create(-0.008297638f * s4 * scale), q, TLanes.Create(0.041915365f * s4));
+        TVector low = TLanes.MultiplyAdd(TLanes.Create(-0.9999997f), q, TLanes.Create(1.0000001f));
+        TVector middle = TLanes.MultiplyAdd(TLanes.Create(-0.16667575f), q, TLanes.Create(0.49998894f));
+        TVector high = TLanes.MultiplyAdd(TLanes.Create(-0.008297638f), q, TLanes.Create(0.041915365f));
         TVector p = TLanes.MultiplyAdd(TLanes.MultiplyAdd(high, q2, middle), q2, low);
         // 2^n: the biased exponent n + 127 shifted into the exponent field (the shift drops t's own exponent).
         return TLanes.Multiply(p, TLanes.ExponentBits(t));
