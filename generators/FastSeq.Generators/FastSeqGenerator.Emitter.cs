@@ -106,7 +106,8 @@ public sealed partial class FastSeqGenerator
 
     private static void EmitFields(SourceWriter w, ModelSpec model)
     {
-        w.Line("private readonly global::System.ArraySegment<float> _parameters = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);");
+        w.Line("// The weights: a buffer of the model's own, or its original's in a replica (CreateReplica).");
+        w.Line("private readonly global::System.ArraySegment<float> _parameters;");
         w.Line("// The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.");
         w.Line("private Training? _training;");
         w.Line("// The state of the one stream that Step(input, output) advances.");
@@ -133,11 +134,11 @@ public sealed partial class FastSeqGenerator
         if (embedded)
         {
             w.Line($"/// <summary>Creates the model with the weights embedded at compile time from &quot;{SourceWriter.XmlText(model.WeightsFile!)}&quot;.</summary>");
-            w.Line($"public {type}() => global::FastSeq.IO.WeightFile.LoadRaw(EmbeddedWeights, s_stateDict, _parameters);");
+            w.Line($"public {type}() : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount)) => global::FastSeq.IO.WeightFile.LoadRaw(EmbeddedWeights, s_stateDict, _parameters);");
             w.Line();
         }
         w.Line("/// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name=\"seed\"/>.</summary>");
-        w.Open($"public {type}(int seed{(embedded ? "" : " = 0")})");
+        w.Open($"public {type}(int seed{(embedded ? "" : " = 0")}) : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount))");
         w.Line("var random = new global::System.Random(seed);");
         if (model.HasDropout)
             w.Line("_dropoutSeed = seed;");
@@ -155,7 +156,7 @@ public sealed partial class FastSeqGenerator
         w.Line($"/// <inheritdoc cref=\"FromWeights(string)\"/>");
         w.Line($"public static {type} FromWeights(global::System.IO.Stream stream) => new(global::FastSeq.IO.SafeTensorsFile.Read(stream));");
         w.Line();
-        w.Line($"private {type}(global::FastSeq.IO.SafeTensorsFile weights) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);");
+        w.Line($"private {type}(global::FastSeq.IO.SafeTensorsFile weights) : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount)) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);");
         w.Line();
         if (embedded)
         {

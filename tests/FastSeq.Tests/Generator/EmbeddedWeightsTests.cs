@@ -61,7 +61,7 @@ public class EmbeddedWeightsTests
         var (errors, source) = Generate(ReferenceBytes());
         Assert.Empty(errors);
         Assert.Contains("private static global::System.ReadOnlySpan<byte> EmbeddedWeights =>", source, StringComparison.Ordinal);
-        Assert.Contains("public Sine() => global::FastSeq.IO.WeightFile.LoadRaw(", source, StringComparison.Ordinal);
+        Assert.Contains("public Sine() : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount)) => global::FastSeq.IO.WeightFile.LoadRaw(", source, StringComparison.Ordinal);
     }
 
     [Theory]

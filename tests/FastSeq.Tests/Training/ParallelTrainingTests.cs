@@ -12,6 +12,22 @@ public class ParallelTrainingTests
     private static readonly int[] s_degrees = [1, 2, 3, 4];
 
     [Fact]
+    public void A_replica_shares_its_originals_weights_and_allocates_no_buffer_for_them()
+    {
+        var model = new ShardedTagger(seed: 1);
+        model.CreateReplica();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ShardedTagger replica = model.CreateReplica();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(allocated < ShardedTagger.ParameterCount * sizeof(float),
+            $"a replica allocated {allocated} B; its {ShardedTagger.ParameterCount} weights alone would take {ShardedTagger.ParameterCount * sizeof(float)} B");
+        Assert.True(model.Parameters.Overlaps(replica.Parameters));
+        model.Parameters[5] = 42f;
+        Assert.Equal(42f, replica.Parameters[5]);
+    }
+
+    [Fact]
     public void TrainBatch_gives_the_same_bits_for_every_degree()
     {
         int[] Train(int degree)

@@ -36,7 +36,8 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
     private const int DenseOffset = 720, DenseLength = 18;
     private static global::FastSeq.Layers.LayerShape DenseShape(int batch) => new(batch, Timesteps, 8, 2);
 
-    private readonly global::System.ArraySegment<float> _parameters = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);
+    // The weights: a buffer of the model's own, or its original's in a replica (CreateReplica).
+    private readonly global::System.ArraySegment<float> _parameters;
     // The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.
     private Training? _training;
     // The state of the one stream that Step(input, output) advances.
@@ -50,7 +51,7 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
     [global::System.ThreadStatic] private static Activations? t_predictBuffers;
 
     /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
-    public NoisyTagger(int seed = 0)
+    public NoisyTagger(int seed = 0) : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount))
     {
         var random = new global::System.Random(seed);
         _dropoutSeed = seed;
@@ -69,7 +70,7 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
     /// <inheritdoc cref="FromWeights(string)"/>
     public static NoisyTagger FromWeights(global::System.IO.Stream stream) => new(global::FastSeq.IO.SafeTensorsFile.Read(stream));
 
-    private NoisyTagger(global::FastSeq.IO.SafeTensorsFile weights) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
+    private NoisyTagger(global::FastSeq.IO.SafeTensorsFile weights) : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount)) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
 
     int global::FastSeq.ISequenceModel.Timesteps => Timesteps;
     int global::FastSeq.ISequenceModel.Features => Features;

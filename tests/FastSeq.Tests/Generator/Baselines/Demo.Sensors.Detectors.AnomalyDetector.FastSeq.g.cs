@@ -36,7 +36,8 @@ partial class Detectors
         private const int HeadOffset = 54, HeadLength = 7;
         private static global::FastSeq.Layers.LayerShape HeadShape(int batch) => new(batch, 1, 6, 1);
 
-        private readonly global::System.ArraySegment<float> _parameters = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);
+        // The weights: a buffer of the model's own, or its original's in a replica (CreateReplica).
+        private readonly global::System.ArraySegment<float> _parameters;
         // The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.
         private Training? _training;
         // The state of the one stream that Step(input, output) advances.
@@ -48,7 +49,7 @@ partial class Detectors
         [global::System.ThreadStatic] private static StepBuffers? t_stepBuffers;
 
         /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
-        public AnomalyDetector(int seed = 0)
+        public AnomalyDetector(int seed = 0) : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount))
         {
             var random = new global::System.Random(seed);
             global::FastSeq.Layers.SimpleRnnLayer.Initialize(_parameters.AsSpan(EncoderOffset, EncoderLength), 2, 6, random);
@@ -65,7 +66,7 @@ partial class Detectors
         /// <inheritdoc cref="FromWeights(string)"/>
         public static AnomalyDetector FromWeights(global::System.IO.Stream stream) => new(global::FastSeq.IO.SafeTensorsFile.Read(stream));
 
-        private AnomalyDetector(global::FastSeq.IO.SafeTensorsFile weights) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
+        private AnomalyDetector(global::FastSeq.IO.SafeTensorsFile weights) : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount)) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
 
         int global::FastSeq.ISequenceModel.Timesteps => Timesteps;
         int global::FastSeq.ISequenceModel.Features => Features;

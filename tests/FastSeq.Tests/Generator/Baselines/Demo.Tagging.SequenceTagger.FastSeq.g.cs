@@ -36,7 +36,8 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     private const int DenseOffset = 1904, DenseLength = 36;
     private static global::FastSeq.Layers.LayerShape DenseShape(int batch) => new(batch, Timesteps, 8, 4);
 
-    private readonly global::System.ArraySegment<float> _parameters = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);
+    // The weights: a buffer of the model's own, or its original's in a replica (CreateReplica).
+    private readonly global::System.ArraySegment<float> _parameters;
     // The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.
     private Training? _training;
     // The state of the one stream that Step(input, output) advances.
@@ -48,7 +49,7 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     [global::System.ThreadStatic] private static StepBuffers? t_stepBuffers;
 
     /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
-    public SequenceTagger(int seed = 0)
+    public SequenceTagger(int seed = 0) : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount))
     {
         var random = new global::System.Random(seed);
         global::FastSeq.Layers.LstmLayer.Initialize(_parameters.AsSpan(LstmOffset, LstmLength), 3, 16, random);
@@ -66,7 +67,7 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
     /// <inheritdoc cref="FromWeights(string)"/>
     public static SequenceTagger FromWeights(global::System.IO.Stream stream) => new(global::FastSeq.IO.SafeTensorsFile.Read(stream));
 
-    private SequenceTagger(global::FastSeq.IO.SafeTensorsFile weights) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
+    private SequenceTagger(global::FastSeq.IO.SafeTensorsFile weights) : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount)) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
 
     int global::FastSeq.ISequenceModel.Timesteps => Timesteps;
     int global::FastSeq.ISequenceModel.Features => Features;

@@ -39,7 +39,8 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
     private const int DenseOffset = 18160, DenseLength = 50;
     private static global::FastSeq.Layers.LayerShape DenseShape(int batch) => new(batch, 1, 24, 2);
 
-    private readonly global::System.ArraySegment<float> _parameters = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);
+    // The weights: a buffer of the model's own, or its original's in a replica (CreateReplica).
+    private readonly global::System.ArraySegment<float> _parameters;
     // The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.
     private Training? _training;
     // The state of the one stream that Step(input, output) advances.
@@ -50,7 +51,7 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
     [global::System.ThreadStatic] private static Activations? t_predictBuffers;
 
     /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
-    public SentimentClassifier(int seed = 0)
+    public SentimentClassifier(int seed = 0) : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount))
     {
         var random = new global::System.Random(seed);
         global::FastSeq.Layers.EmbeddingLayer.Initialize(_parameters.AsSpan(EmbeddingOffset, EmbeddingLength), 1000, 16, random);
@@ -68,7 +69,7 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
     /// <inheritdoc cref="FromWeights(string)"/>
     public static SentimentClassifier FromWeights(global::System.IO.Stream stream) => new(global::FastSeq.IO.SafeTensorsFile.Read(stream));
 
-    private SentimentClassifier(global::FastSeq.IO.SafeTensorsFile weights) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
+    private SentimentClassifier(global::FastSeq.IO.SafeTensorsFile weights) : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount)) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
 
     int global::FastSeq.ISequenceModel.Timesteps => Timesteps;
     int global::FastSeq.ISequenceModel.Features => Features;

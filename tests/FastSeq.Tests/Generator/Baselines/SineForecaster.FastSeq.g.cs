@@ -34,7 +34,8 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     private const int DenseOffset = 3168, DenseLength = 33;
     private static global::FastSeq.Layers.LayerShape DenseShape(int batch) => new(batch, 1, 32, 1);
 
-    private readonly global::System.ArraySegment<float> _parameters = global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount);
+    // The weights: a buffer of the model's own, or its original's in a replica (CreateReplica).
+    private readonly global::System.ArraySegment<float> _parameters;
     // The gradients and the buffers of Forward and Backward: made by the first training call, never by inference.
     private Training? _training;
     // The state of the one stream that Step(input, output) advances.
@@ -46,7 +47,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     [global::System.ThreadStatic] private static StepBuffers? t_stepBuffers;
 
     /// <summary>Creates the model with Keras default initialisation, deterministic for <paramref name="seed"/>.</summary>
-    public SineForecaster(int seed = 0)
+    public SineForecaster(int seed = 0) : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount))
     {
         var random = new global::System.Random(seed);
         global::FastSeq.Layers.SimpleRnnLayer.Initialize(_parameters.AsSpan(SimpleRnnOffset, SimpleRnnLength), 1, 32, random);
@@ -64,7 +65,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     /// <inheritdoc cref="FromWeights(string)"/>
     public static SineForecaster FromWeights(global::System.IO.Stream stream) => new(global::FastSeq.IO.SafeTensorsFile.Read(stream));
 
-    private SineForecaster(global::FastSeq.IO.SafeTensorsFile weights) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
+    private SineForecaster(global::FastSeq.IO.SafeTensorsFile weights) : this(global::FastSeq.Kernels.AlignedMemory.Allocate(ParameterCount)) => global::FastSeq.IO.WeightFile.Load(weights, s_stateDict, _parameters);
 
     int global::FastSeq.ISequenceModel.Timesteps => Timesteps;
     int global::FastSeq.ISequenceModel.Features => Features;
