@@ -18,7 +18,7 @@ public sealed partial class FastSeqGenerator
             w.Line("    " + layer.LayerRow());
         w.Line("];");
         w.Line();
-        w.Line("/// <summary>The model's layers in order: names, Keras classes, places in <see cref=\"Parameters\"/>, and which are recurrent.</summary>");
+        w.Line("/// <summary>The model's layers in order: names, Keras classes, places in <see cref=\"Parameters\"/>, which are recurrent and how much state each carries.</summary>");
         w.Line("public global::System.ReadOnlySpan<global::FastSeq.Models.ModelLayer> Layers => s_layers;");
         w.Line();
         w.Line("/// <summary>");

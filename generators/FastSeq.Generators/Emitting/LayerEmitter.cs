@@ -339,7 +339,7 @@ internal class LayerEmitter(ModelSpec model, LayerSpec layer, bool isFirst, bool
 
     /// <summary>Its entry in the model's <c>Layers</c>.</summary>
     public string LayerRow() =>
-        $"new({SourceWriter.Literal(Layer.Name)}, \"{KerasClass}\", {N(Layer.ParameterOffset)}, {N(Layer.ParameterCount)}, {(Layer.Info.IsRecurrent ? "true" : "false")}, {OutputUnits}),";
+        $"new({SourceWriter.Literal(Layer.Name)}, \"{KerasClass}\", {N(Layer.ParameterOffset)}, {N(Layer.ParameterCount)}, {(Layer.Info.IsRecurrent ? "true" : "false")}, {OutputUnits}, {N(StateLength)}),";
 
     /// <summary>
     /// The total d loss / d h_t that its Backward leaves in its output gradient, for <paramref name="batch"/> samples of

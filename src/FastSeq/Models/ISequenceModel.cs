@@ -139,7 +139,7 @@ public interface ISequenceModel
     /// <summary>d loss / d inputs from the last <see cref="Backward(ReadOnlySpan{float}, int, bool, bool)"/> that computed them, <c>[B, T, F]</c>.</summary>
     ReadOnlySpan<float> InputGradients { get; }
 
-    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, and which are recurrent.</summary>
+    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, which are recurrent and how much state each carries.</summary>
     ReadOnlySpan<Models.ModelLayer> Layers { get; }
 
     /// <summary>

@@ -7,4 +7,8 @@ namespace FastSeq.Models;
 /// <param name="ParameterCount">How many parameters it has.</param>
 /// <param name="IsRecurrent">Whether it carries a hidden state from step to step (SimpleRNN, LSTM, GRU, in one direction or both).</param>
 /// <param name="OutputUnits">The width of its output at a step: twice the units for a layer that reads both directions.</param>
-public readonly record struct ModelLayer(string Name, string KerasClass, int ParameterOffset, int ParameterCount, bool IsRecurrent, int OutputUnits);
+/// <param name="StateLength">
+/// Floats of recurrent state it carries per sequence, its part of <see cref="ISequenceModel.StreamStateLength"/> (h, then c for an
+/// LSTM; both directions for a bidirectional layer); 0 for a layer that is not recurrent.
+/// </param>
+public readonly record struct ModelLayer(string Name, string KerasClass, int ParameterOffset, int ParameterCount, bool IsRecurrent, int OutputUnits, int StateLength);

@@ -117,8 +117,8 @@ public sealed class Trainer<TModel>
     /// <see cref="TimeSeries.StatefulWindows"/>) train a model to carry its state past one window, as a stream or
     /// <c>Generate</c> will run it; the gradient stops at each batch's start. The batches must keep their size until
     /// <see cref="ResetStates"/>; <see cref="Fit"/> needs <c>shuffle: false</c> and a batch size that divides the training
-    /// samples, resets the states at each epoch's start, and validates from zero states. A stateful batch runs in the model
-    /// alone, not in shards. Setting it resets the states.
+    /// samples, resets the states at each epoch's start, and validates from zero states. A batch of more than 32 sequences runs
+    /// in shards as any other, each shard from its sequences' carried states. Setting it resets the states.
     /// </summary>
     public bool Stateful
     {
@@ -206,15 +206,16 @@ public sealed class Trainer<TModel>
         if (Model is not ITokenSequenceModel tokenModel)
             throw new InvalidOperationException($"{typeof(TModel).Name} reads floats, not token ids: its first layer is not an Embedding.");
         CheckTargets(targets, batchSize);
-        if (_stateful || BatchShards.Count(batchSize) == 1)
+        ReadOnlySpan<float> carried = _stateful ? CarriedStates(batchSize) : default;
+        if (BatchShards.Count(batchSize) == 1)
         {
             _sharded = false;
-            tokenModel.Forward(tokens, _stateful ? CarriedStates(batchSize) : default, batchSize, training: true);
+            tokenModel.Forward(tokens, carried, batchSize, training: true);
         }
         else
         {
             Models.ModelArguments.CheckLength(tokens.Length, batchSize, Model.InputLength, nameof(tokens));
-            RunShards(tokens, lengths: null, batchSize, training: true);
+            RunShards(tokens, lengths: null, carried.IsEmpty ? null : _states, batchSize, training: true);
         }
         if (!TryUpdate(targets, batchSize, forFit: false, out float loss, out _, out _, out int nonFiniteGradient))
             throw Diverged(epoch: null, batch: null, loss, nonFiniteGradient);
@@ -223,20 +224,15 @@ public sealed class Trainer<TModel>
 
     /// <summary>
     /// The model's forward pass on a batch: in the model alone, or, for more than one shard, in shards (the inputs and lengths
-    /// then copied into the trainer's buffers, where the shards read them).
+    /// then copied into the trainer's buffers, where the shards read them). A stateful training batch starts from the carried states.
     /// </summary>
     private void Forward(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, int batchSize, bool training)
     {
-        if (_stateful && training)
-        {
-            _sharded = false;
-            Model.Forward(inputs, lengths, CarriedStates(batchSize), batchSize, training);
-            return;
-        }
+        ReadOnlySpan<float> carried = _stateful && training ? CarriedStates(batchSize) : default;
         if (BatchShards.Count(batchSize) == 1)
         {
             _sharded = false;
-            Model.Forward(inputs, lengths, batchSize, training);
+            Model.Forward(inputs, lengths, carried, batchSize, training);
             return;
         }
         Models.ModelArguments.CheckLength(inputs.Length, batchSize, Model.InputLength, nameof(inputs));
@@ -246,7 +242,7 @@ public sealed class Trainer<TModel>
             inputs.CopyTo(_batchInputs);
         if (!lengths.IsEmpty && !lengths.Overlaps(_batchLengths))
             lengths.CopyTo(_batchLengths);
-        RunShards(default, lengths.IsEmpty ? null : _batchLengths, batchSize, training);
+        RunShards(default, lengths.IsEmpty ? null : _batchLengths, carried.IsEmpty ? null : _states, batchSize, training);
     }
 
     /// <summary>
@@ -254,13 +250,13 @@ public sealed class Trainer<TModel>
     /// rows and would name a sample by its place in the shard: when one refuses its inputs, the model alone runs the whole
     /// batch to throw the exception that names it by its place in the batch.
     /// </summary>
-    private void RunShards(ReadOnlySpan<int> tokens, int[]? lengths, int batchSize, bool training)
+    private void RunShards(ReadOnlySpan<int> tokens, int[]? lengths, float[]? initialStates, int batchSize, bool training)
     {
         _shards ??= new BatchShards(Model);
         _sharded = true;
         try
         {
-            _shards.Forward(_batchInputs, tokens, lengths, batchSize, _maxDegreeOfParallelism, training);
+            _shards.Forward(_batchInputs, tokens, lengths, initialStates, batchSize, _maxDegreeOfParallelism, training);
         }
         catch (ArgumentException)
         {
@@ -315,7 +311,10 @@ public sealed class Trainer<TModel>
             return false;
         if (_stateful)
         {
-            Model.FinalStates.CopyTo(_states);
+            if (_sharded)
+                _shards!.CopyFinalStates(_states);
+            else
+                Model.FinalStates.CopyTo(_states);
             _statesBatch = batchSize;
         }
         return true;

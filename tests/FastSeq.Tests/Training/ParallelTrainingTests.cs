@@ -282,7 +282,7 @@ public class ParallelTrainingTests
     }
 
     [Fact]
-    public void Sharded_training_and_sliced_Predict_and_Step_allocate_nothing()
+    public void Sharded_training_stateful_or_not_and_sliced_Predict_and_Step_allocate_nothing()
     {
         const int Batch = 64, Streams = 40;
         (float[] inputs, float[] targets) = RandomBatch(Batch, ShardedTagger.InputLength, ShardedTagger.OutputLength, seed: 1);
@@ -290,6 +290,8 @@ public class ParallelTrainingTests
         Allocations.AssertNone(() => trainer.TrainBatch(inputs, targets, Batch));
         var data = new SequenceDataset(inputs, targets, ShardedTagger.Timesteps, ShardedTagger.Features, ShardedTagger.OutputLength);
         Allocations.AssertNone(() => trainer.Fit(data, epochs: 1, batchSize: Batch, validationSplit: 0.5f, onEpochEnd: static _ => { }));
+        trainer.Stateful = true;
+        Allocations.AssertNone(() => trainer.TrainBatch(inputs, targets, Batch));
 
         var model = new SlicedForecaster { MaxDegreeOfParallelism = 2 };
         (float[] predictInputs, _) = RandomBatch(Streams, SlicedForecaster.InputLength, 1, seed: 2);
@@ -299,6 +301,70 @@ public class ParallelTrainingTests
         var stepOutputs = new float[Streams * SlicedForecaster.OutputUnits];
         var states = new float[Streams * SlicedForecaster.StreamStateLength];
         Allocations.AssertNone(() => model.Step(stepInputs, stepOutputs, states, Streams));
+    }
+
+    [Fact]
+    public void A_stateful_batch_in_shards_starts_each_sequence_from_its_carried_states()
+    {
+        const int Batch = 97;
+        (float[] first, float[] firstTargets) = RandomBatch(Batch, ShardedTagger.InputLength, ShardedTagger.OutputLength, seed: 21);
+        (float[] second, float[] secondTargets) = RandomBatch(Batch, ShardedTagger.InputLength, ShardedTagger.OutputLength, seed: 22);
+        // A rate that moves nothing: each batch's loss is that of the model as it was made.
+        var trainer = new Trainer<ShardedTagger>(new ShardedTagger(seed: 4), new Sgd(1e-30f), Loss.MeanSquaredError) { Stateful = true, MaxDegreeOfParallelism = 2 };
+        trainer.TrainBatch(first, firstTargets, Batch);
+        float stateful = trainer.TrainBatch(second, secondTargets, Batch);
+
+        // The whole batch in one model, from the first batch's final states.
+        var model = new ShardedTagger(seed: 4);
+        model.Forward(first, default, Batch);
+        float[] carried = model.FinalStates.ToArray();
+        model.Forward(second, default, carried, Batch);
+        Assert.Equal(Loss.MeanSquaredError.Evaluate(model.Outputs, model.Logits, secondTargets, ShardedTagger.OutputUnits, Activation.Linear), stateful);
+
+        model.Forward(second, default, Batch);
+        float fromZeros = Loss.MeanSquaredError.Evaluate(model.Outputs, model.Logits, secondTargets, ShardedTagger.OutputUnits, Activation.Linear);
+        Assert.NotEqual(fromZeros, stateful);
+        trainer.ResetStates();
+        Assert.Equal(fromZeros, trainer.TrainBatch(second, secondTargets, Batch));
+    }
+
+    [Fact]
+    public void Stateful_training_in_shards_gives_the_same_bits_for_every_degree()
+    {
+        const int Batch = 97;
+        int[] Train(int degree)
+        {
+            var trainer = new Trainer<ShardedTagger>(new ShardedTagger(seed: 5), new Adam(1e-2f), Loss.MeanSquaredError) { Stateful = true, MaxDegreeOfParallelism = degree };
+            for (int batch = 0; batch < 4; batch++)
+            {
+                (float[] inputs, float[] targets) = RandomBatch(Batch, ShardedTagger.InputLength, ShardedTagger.OutputLength, seed: 30 + batch);
+                trainer.TrainBatch(inputs, targets, Batch);
+            }
+            return Bits(trainer.Model.Parameters);
+        }
+
+        int[] serial = Train(1);
+        foreach (int degree in s_degrees[1..])
+            Assert.Equal(serial, Train(degree));
+    }
+
+    [Fact]
+    public void A_stateful_token_batch_in_shards_starts_each_sequence_from_its_carried_states()
+    {
+        const int Batch = 70;
+        var random = new Random(9);
+        int[] Tokens() => [.. Enumerable.Range(0, Batch * ShardedTokens.Timesteps).Select(_ => random.Next(1, ShardedTokens.VocabularySize))];
+        int[] first = Tokens(), second = Tokens();
+        float[] targets = [.. Enumerable.Range(0, Batch).Select(_ => (float)random.Next(ShardedTokens.OutputUnits))];
+        var trainer = new Trainer<ShardedTokens>(new ShardedTokens(seed: 6), new Sgd(1e-30f), Loss.SparseCategoricalCrossEntropy) { Stateful = true, MaxDegreeOfParallelism = 3 };
+        trainer.TrainBatch(first, targets, Batch);
+        float stateful = trainer.TrainBatch(second, targets, Batch);
+
+        var model = new ShardedTokens(seed: 6);
+        model.Forward(first, default, Batch);
+        float[] carried = model.FinalStates.ToArray();
+        model.Forward(second, carried, Batch);
+        Assert.Equal(Loss.SparseCategoricalCrossEntropy.Evaluate(model.Outputs, model.Logits, targets, ShardedTokens.OutputUnits, Activation.Softmax), stateful);
     }
 
     private static (float[] Inputs, float[] Targets) RandomBatch(int count, int inputLength, int targetLength, int seed)

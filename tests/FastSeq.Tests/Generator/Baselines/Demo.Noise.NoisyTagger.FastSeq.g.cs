@@ -395,14 +395,14 @@ partial class NoisyTagger : global::FastSeq.ISequenceModel
 
     private static readonly global::FastSeq.Models.ModelLayer[] s_layers =
     [
-        new("dropout", "Dropout", 0, 0, false, 3),
-        new("lstm", "LSTM", 0, 384, true, 8),
-        new("gru", "Bidirectional(GRU)", 384, 336, true, 8),
-        new("dense", "Dense", 720, 18, false, 2),
-        new("dropout_1", "Dropout", 738, 0, false, 2),
+        new("dropout", "Dropout", 0, 0, false, 3, 0),
+        new("lstm", "LSTM", 0, 384, true, 8, 16),
+        new("gru", "Bidirectional(GRU)", 384, 336, true, 8, 8),
+        new("dense", "Dense", 720, 18, false, 2, 0),
+        new("dropout_1", "Dropout", 738, 0, false, 2, 0),
     ];
 
-    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, and which are recurrent.</summary>
+    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, which are recurrent and how much state each carries.</summary>
     public global::System.ReadOnlySpan<global::FastSeq.Models.ModelLayer> Layers => s_layers;
 
     /// <summary>

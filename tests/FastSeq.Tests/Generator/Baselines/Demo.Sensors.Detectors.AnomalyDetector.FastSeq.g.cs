@@ -334,11 +334,11 @@ partial class Detectors
 
         private static readonly global::FastSeq.Models.ModelLayer[] s_layers =
         [
-            new("encoder", "SimpleRNN", 0, 54, true, 6),
-            new("head", "Dense", 54, 7, false, 1),
+            new("encoder", "SimpleRNN", 0, 54, true, 6, 6),
+            new("head", "Dense", 54, 7, false, 1, 0),
         ];
 
-        /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, and which are recurrent.</summary>
+        /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, which are recurrent and how much state each carries.</summary>
         public global::System.ReadOnlySpan<global::FastSeq.Models.ModelLayer> Layers => s_layers;
 
         /// <summary>

@@ -349,12 +349,12 @@ partial class SequenceTagger : global::FastSeq.ISequenceModel
 
     private static readonly global::FastSeq.Models.ModelLayer[] s_layers =
     [
-        new("lstm", "LSTM", 0, 1280, true, 16),
-        new("gru", "GRU", 1280, 624, true, 8),
-        new("dense", "Dense", 1904, 36, false, 4),
+        new("lstm", "LSTM", 0, 1280, true, 16, 32),
+        new("gru", "GRU", 1280, 624, true, 8, 8),
+        new("dense", "Dense", 1904, 36, false, 4, 0),
     ];
 
-    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, and which are recurrent.</summary>
+    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, which are recurrent and how much state each carries.</summary>
     public global::System.ReadOnlySpan<global::FastSeq.Models.ModelLayer> Layers => s_layers;
 
     /// <summary>

@@ -415,12 +415,12 @@ partial class SentimentClassifier : global::FastSeq.ITokenSequenceModel
 
     private static readonly global::FastSeq.Models.ModelLayer[] s_layers =
     [
-        new("embedding", "Embedding", 0, 16000, false, 16),
-        new("gru", "Bidirectional(GRU)", 16000, 2160, true, 24),
-        new("dense", "Dense", 18160, 50, false, 2),
+        new("embedding", "Embedding", 0, 16000, false, 16, 0),
+        new("gru", "Bidirectional(GRU)", 16000, 2160, true, 24, 24),
+        new("dense", "Dense", 18160, 50, false, 2, 0),
     ];
 
-    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, and which are recurrent.</summary>
+    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, which are recurrent and how much state each carries.</summary>
     public global::System.ReadOnlySpan<global::FastSeq.Models.ModelLayer> Layers => s_layers;
 
     /// <summary>

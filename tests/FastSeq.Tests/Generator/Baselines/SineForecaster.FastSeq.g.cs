@@ -351,12 +351,12 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
 
     private static readonly global::FastSeq.Models.ModelLayer[] s_layers =
     [
-        new("simple_rnn", "SimpleRNN", 0, 1088, true, 32),
-        new("simple_rnn_1", "SimpleRNN", 1088, 2080, true, 32),
-        new("dense", "Dense", 3168, 33, false, 1),
+        new("simple_rnn", "SimpleRNN", 0, 1088, true, 32, 32),
+        new("simple_rnn_1", "SimpleRNN", 1088, 2080, true, 32, 32),
+        new("dense", "Dense", 3168, 33, false, 1, 0),
     ];
 
-    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, and which are recurrent.</summary>
+    /// <summary>The model's layers in order: names, Keras classes, places in <see cref="Parameters"/>, which are recurrent and how much state each carries.</summary>
     public global::System.ReadOnlySpan<global::FastSeq.Models.ModelLayer> Layers => s_layers;
 
     /// <summary>
