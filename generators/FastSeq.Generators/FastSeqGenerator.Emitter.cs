@@ -664,7 +664,7 @@ public sealed partial class FastSeqGenerator
         }
         w.Open(Signature);
         w.Line("// Whatever this path does not check itself goes to the many-stream Step, which throws as it does for one stream.");
-        w.Open("if (input.Length != Features || output.Length != OutputUnits || state.Length != StreamStateLength || state.Overlaps(input) || state.Overlaps(output) || CheckInputsFinite)");
+        w.Open("if (input.Length != Features || output.Length != OutputUnits || state.Length != StreamStateLength || global::FastSeq.Models.ModelArguments.Overlap(state, input) || global::FastSeq.Models.ModelArguments.Overlap(state, output) || CheckInputsFinite)");
         w.Line("Step(input, output, state, 1);");
         w.Line("return;");
         w.Close();

@@ -32,12 +32,14 @@ internal static class FusedCells
     private static readonly bool s_wide = Vector512.IsHardwareAccelerated && 2 * Vector<float>.Count == Vector512<float>.Count;
 
     /// <summary>Whether the fused kernels serve layers of <paramref name="units"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Serves(int units) => GateActivations.IsVectorized && units % Vector<float>.Count == 0;
 
     /// <summary>
     /// Whether a served layer of <paramref name="units"/> runs in one block, so that every unit's sums over h are done
     /// before any output is written: then y may be h itself (a stream's new h written over the old one, no copy).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool ReadsAllOfHFirst(int units)
     {
         int wide = s_wide ? units / Vector512<float>.Count : 0;
@@ -53,6 +55,7 @@ internal static class FusedCells
     /// <paramref name="start"/> itself. <paramref name="y"/> must not overlap h, unless it is h itself and
     /// <see cref="ReadsAllOfHFirst"/> holds.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Lstm(ReadOnlySpan<float> start, ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> weights,
                             ReadOnlySpan<float> previousCell, Span<float> cell, Span<float> y, Span<float> activated)
     {
@@ -74,6 +77,7 @@ internal static class FusedCells
     /// Unless empty, <paramref name="activated"/> <c>[3H]</c> takes r, z, n and <paramref name="recurrentN"/> <c>[H]</c> takes
     /// <c>b_hn + h·Wh_n</c>. <paramref name="y"/> must not overlap h, unless it is h itself and <see cref="ReadsAllOfHFirst"/> holds.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Gru(ReadOnlySpan<float> biases, ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> weights,
                            Span<float> y, Span<float> activated, Span<float> recurrentN)
     {
@@ -132,6 +136,7 @@ internal static class FusedCells
     /// half that (on a core with two 512-bit FMA pipes that halves the product's time; the lanes give the same bits at
     /// any width), a last 256-bit vector of units in the last block, so that its sums run beside the others'.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ForEachBlock<TKernel, TIo>(in TIo io, int units)
         where TKernel : IBlockKernel<TIo>
         where TIo : allows ref struct
@@ -147,6 +152,7 @@ internal static class FusedCells
     /// Runs the kernel over <paramref name="vectors"/> vectors of units in as few blocks as <see cref="MaxWidth"/> allows,
     /// as even as possible, the last with a <see cref="Vector{T}"/> of units more if <paramref name="tail"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ForEachBlock<TKernel, TIo, TLanes, TVector>(in TIo io, int vectors, bool tail)
         where TKernel : IBlockKernel<TIo>
         where TIo : allows ref struct

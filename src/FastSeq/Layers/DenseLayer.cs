@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using FastSeq.Kernels;
 
 namespace FastSeq.Layers;
@@ -14,6 +15,7 @@ public sealed class DenseLayer : ISequenceLayer
     private DenseLayer() { }
 
     /// <summary>Floats of parameters: <c>I*U + U</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int ParameterCount(int inputs, int units)
     {
         LayerArguments.Positive(inputs, nameof(inputs));
@@ -166,6 +168,7 @@ public sealed class DenseLayer : ISequenceLayer
     /// <param name="state">Empty: a Dense layer has none.</param>
     /// <param name="scratch">At least <c>batch × U</c> floats, for the pre-activations.</param>
     /// <param name="output"><c>[batch, U]</c>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int batch, int inputs, int units, Activation activation,
                             Span<float> state, Span<float> scratch, Span<float> output)
     {
@@ -175,12 +178,14 @@ public sealed class DenseLayer : ISequenceLayer
         Forward(x, parameters, new LayerShape(batch, 1, inputs, units), activation, scratch[..(batch * units)], output);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Rows(LayerShape s)
     {
         LayerArguments.Shape(s);
         return checked(s.Batch * s.Timesteps);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckSizes(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int rows, int inputs, int units, Activation activation,
                                    ReadOnlySpan<float> preActivation, ReadOnlySpan<float> output)
     {

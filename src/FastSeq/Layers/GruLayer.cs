@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using FastSeq.Kernels;
 
 namespace FastSeq.Layers;
@@ -20,6 +21,7 @@ public sealed class GruLayer : IRecurrentLayer
     private const int G = 3;
 
     /// <summary>Floats of parameters: <c>3(I*H + H*H + 2H)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int ParameterCount(int inputs, int units)
     {
         LayerArguments.Positive(inputs, nameof(inputs));
@@ -56,6 +58,7 @@ public sealed class GruLayer : IRecurrentLayer
     }
 
     /// <summary>Scratch floats per stream for <see cref="Step(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, Activation, Span{float}, Span{float}, Span{float})"/>: the gates <c>3H</c>, then the recurrent part of n <c>H</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int StepScratchLength(int inputs, int units)
     {
         LayerArguments.Positive(inputs, nameof(inputs));
@@ -318,6 +321,7 @@ public sealed class GruLayer : IRecurrentLayer
     /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
     /// <param name="state">h <c>[H]</c>, read and overwritten by the new h (zeros to start).</param>
     /// <param name="scratch">At least <c>StepScratchLength(I, H)</c> floats.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int inputs, int units, Activation activation,
                             Span<float> state, Span<float> scratch)
     {

@@ -1,4 +1,5 @@
 // Compiled into the runtime and, linked, into the generator (FASTSEQ_GENERATOR), so both read one definition.
+using System.Runtime.CompilerServices;
 #if FASTSEQ_GENERATOR
 using System.Collections.Generic;
 using System.Linq;
@@ -105,6 +106,7 @@ internal sealed class LayerKindInfo(
     /// Keras' parameter count, which is also the length of the layer's slice of the flat buffer (64-bit: declared sizes can
     /// overflow int); twice the one direction's for a bidirectional layer.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long ParameterCount(long inputs, long units, bool bidirectional = false) => DropsOut ? 0 : (bidirectional ? 2 : 1) * (IsRecurrent
         ? Gates * ((inputs * units) + (units * units) + (BiasVectors * units))
         : (inputs * units) + (BiasVectors * units));

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using FastSeq.Kernels;
 
 namespace FastSeq.Layers;
@@ -18,6 +19,7 @@ public sealed class LstmLayer : IRecurrentLayer
     private const int G = 4;
 
     /// <summary>Floats of parameters: <c>4(I*H + H*H + H)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int ParameterCount(int inputs, int units)
     {
         LayerArguments.Positive(inputs, nameof(inputs));
@@ -50,6 +52,7 @@ public sealed class LstmLayer : IRecurrentLayer
     }
 
     /// <summary>Scratch floats per stream for <see cref="Step(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, Activation, Span{float}, Span{float}, Span{float})"/>: the gates <c>4H</c>, then x and h side by side, <c>I + H</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int StepScratchLength(int inputs, int units)
     {
         LayerArguments.Positive(inputs, nameof(inputs));
@@ -304,6 +307,7 @@ public sealed class LstmLayer : IRecurrentLayer
     /// <param name="activation"><see cref="Activation.Tanh"/>.</param>
     /// <param name="state">h then c <c>[2H]</c>, read and updated (zeros to start); the new h is its first H floats.</param>
     /// <param name="scratch">At least <c>StepScratchLength(I, H)</c> floats.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Step(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int inputs, int units, Activation activation,
                             Span<float> state, Span<float> scratch)
     {

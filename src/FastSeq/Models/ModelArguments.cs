@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace FastSeq.Models;
 
@@ -11,6 +12,19 @@ namespace FastSeq.Models;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class ModelArguments
 {
+    /// <summary>
+    /// Whether two spans share memory: <c>MemoryExtensions.Overlaps</c>, written here so that NativeAOT inlines it too (its
+    /// out-of-line call took 6 % of a streaming step's time there).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Overlap(ReadOnlySpan<float> first, ReadOnlySpan<float> second)
+    {
+        if (first.IsEmpty || second.IsEmpty)
+            return false;
+        nint offset = Unsafe.ByteOffset(ref MemoryMarshal.GetReference(first), ref MemoryMarshal.GetReference(second));
+        return (nuint)offset < (nuint)((nint)first.Length * sizeof(float)) || (nuint)(-offset) < (nuint)((nint)second.Length * sizeof(float));
+    }
+
     /// <summary>Throws unless <c>1 &lt;= batchSize &lt;= maxBatchSize</c> (the batches Forward's buffers hold).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void CheckBatch(int batchSize, int maxBatchSize)

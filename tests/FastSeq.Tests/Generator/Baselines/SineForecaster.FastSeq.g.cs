@@ -393,7 +393,7 @@ partial class SineForecaster : global::FastSeq.ISequenceModel
     public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> state)
     {
         // Whatever this path does not check itself goes to the many-stream Step, which throws as it does for one stream.
-        if (input.Length != Features || output.Length != OutputUnits || state.Length != StreamStateLength || state.Overlaps(input) || state.Overlaps(output) || CheckInputsFinite)
+        if (input.Length != Features || output.Length != OutputUnits || state.Length != StreamStateLength || global::FastSeq.Models.ModelArguments.Overlap(state, input) || global::FastSeq.Models.ModelArguments.Overlap(state, output) || CheckInputsFinite)
         {
             Step(input, output, state, 1);
             return;
