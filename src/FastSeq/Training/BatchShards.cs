@@ -28,7 +28,8 @@ internal sealed class BatchShards : IParallelWork
     // Each recurrent layer's floats of state per sequence, in the order of the states' layout.
     private readonly int[] _stateLengths;
     // The shards' initial states, each shard's sequences in the layout of a batch of that many: shard k's at first_k * StreamStateLength.
-    private readonly float[] _shardStates;
+    // Made by the first stateful batch.
+    private float[] _shardStates = [];
 
     // The call in progress: which pass, its batch, and where its shards read.
     private bool _backward;
@@ -62,7 +63,6 @@ internal sealed class BatchShards : IParallelWork
                 stateLengths.Add(layer.StateLength);
         }
         _stateLengths = [.. stateLengths];
-        _shardStates = new float[model.MaxBatchSize * model.StreamStateLength];
     }
 
     /// <summary>The shards of a batch: one up to <see cref="RowsPerShard"/> sequences, then one more per further RowsPerShard.</summary>
@@ -91,6 +91,8 @@ internal sealed class BatchShards : IParallelWork
         ISequenceModel model = _models[0];
         (_backward, _batchSize, _count, _inputs, _inputLengths, _readsTokens) = (false, batchSize, Count(batchSize), inputs, lengths, !tokens.IsEmpty);
         _initialStates = initialStates;
+        if (initialStates is not null && _shardStates.Length == 0)
+            _shardStates = new float[model.MaxBatchSize * model.StreamStateLength];
         tokens.CopyTo(_tokens);
         for (int shard = 1; shard < _count; shard++)
             _models[shard].CheckInputsFinite = model.CheckInputsFinite;
