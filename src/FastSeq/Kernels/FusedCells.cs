@@ -359,10 +359,10 @@ internal static class FusedCells
         where TLanes : struct, GateActivations.IFloatLanes<TVector>
         where TVector : struct
     {
-        i = GateActivations.Sigmoid<TLanes, TVector>(i);
-        f = GateActivations.Sigmoid<TLanes, TVector>(f);
-        g = GateActivations.Tanh<TLanes, TVector>(g);
-        o = GateActivations.Sigmoid<TLanes, TVector>(o);
+        i = GateActivations.GateSigmoid<TLanes, TVector>(i);
+        f = GateActivations.GateSigmoid<TLanes, TVector>(f);
+        g = GateActivations.GateTanh<TLanes, TVector>(g);
+        o = GateActivations.GateSigmoid<TLanes, TVector>(o);
         if (io.KeepActivated)
         {
             nint H = io.Units;
@@ -448,8 +448,8 @@ internal static class FusedCells
         where TLanes : struct, GateActivations.IFloatLanes<TVector>
         where TVector : struct
     {
-        r = GateActivations.Sigmoid<TLanes, TVector>(r);
-        z = GateActivations.Sigmoid<TLanes, TVector>(z);
+        r = GateActivations.GateSigmoid<TLanes, TVector>(r);
+        z = GateActivations.GateSigmoid<TLanes, TVector>(z);
         TVector n = GateActivations.GruCandidate<TLanes, TVector>(inputN, r, recurrentN);
         TVector previous = io.HRows > 0 ? TLanes.Load(ref io.H, j) : TLanes.Create(0f);
         if (io.Keep)

@@ -7,9 +7,12 @@ using System.Runtime.Intrinsics;
 namespace FastSeq.Kernels;
 
 /// <summary>
-/// The nonlinear part of one LSTM or GRU timestep, and the sigmoid and tanh the other layers use:
-/// a float exp of its own (cheaper than TensorPrimitives' double-precision one) and no per-gate calls.
-/// Vectorised with <see cref="Vector{T}"/> unless <see cref="MatMul.Path"/> is Scalar.
+/// The nonlinear part of one LSTM or GRU timestep, and the sigmoid and tanh the other layers use, in two kinds:
+/// the gates' (<see cref="GateSigmoid{TLanes, TVector}"/>, <see cref="GateTanh{TLanes, TVector}"/>), a rational function
+/// short enough that the path from one step's h to the next waits less on it, and the activations'
+/// (<see cref="Sigmoid(Vector{float})"/>, <see cref="Tanh(Vector{float})"/>), from a float exp of its own (cheaper than
+/// TensorPrimitives' double-precision one), whose sigmoid keeps its relative precision near 0 for a model's outputs.
+/// No per-gate calls. Vectorised with <see cref="Vector{T}"/> unless <see cref="MatMul.Path"/> is Scalar.
 /// </summary>
 internal static class GateActivations
 {
@@ -29,9 +32,9 @@ internal static class GateActivations
         Check(h.Length, units, nameof(h));
         // Each gate block is activated in its own pass: the vectors of a pass are independent, so
         // their long exp chains overlap in the pipeline instead of waiting on one another.
-        Sigmoid(gates[..(2 * units)]);
-        Tanh(gates.Slice(2 * units, units));
-        Sigmoid(gates[(3 * units)..]);
+        GateSigmoid(gates[..(2 * units)], gates[..(2 * units)]);
+        GateTanh(gates.Slice(2 * units, units), gates.Slice(2 * units, units));
+        GateSigmoid(gates[(3 * units)..], gates[(3 * units)..]);
 
         ref float i = ref MemoryMarshal.GetReference(gates);
         ref float f = ref Unsafe.Add(ref i, units);
@@ -93,7 +96,7 @@ internal static class GateActivations
         Check(recurrentN.Length, units, nameof(recurrentN));
         if (!previousH.IsEmpty)
             Check(previousH.Length, units, nameof(previousH));
-        Sigmoid(gates[..(2 * units)]);
+        GateSigmoid(gates[..(2 * units)], gates[..(2 * units)]);
 
         ref float r = ref MemoryMarshal.GetReference(gates);
         ref float z = ref Unsafe.Add(ref r, units);
@@ -156,6 +159,12 @@ internal static class GateActivations
     /// <summary><c>y = tanh(x)</c>, element by element, to about 1e-7 absolute; <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => Apply<TanhFunction>(x, y);
 
+    /// <summary><c>y = σ(x)</c> as the gates take it (<see cref="GateSigmoid{TLanes, TVector}"/>); <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
+    public static void GateSigmoid(ReadOnlySpan<float> x, Span<float> y) => Apply<GateSigmoidFunction>(x, y);
+
+    /// <summary><c>y = tanh(x)</c> as the gates take it (<see cref="GateTanh{TLanes, TVector}"/>); <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
+    public static void GateTanh(ReadOnlySpan<float> x, Span<float> y) => Apply<GateTanhFunction>(x, y);
+
     /// <summary>A function applied element by element, in its vector form and its scalar (Scalar path) form.</summary>
     private interface IElementwise
     {
@@ -176,6 +185,22 @@ internal static class GateActivations
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector<float> Vector(Vector<float> x) => Tanh(x);
+
+        public static float Scalar(float x) => MathF.Tanh(x);
+    }
+
+    private readonly struct GateSigmoidFunction : IElementwise
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Vector(Vector<float> x) => GateSigmoid<VectorLanes, Vector<float>>(x);
+
+        public static float Scalar(float x) => SigmoidFunction.Scalar(x);
+    }
+
+    private readonly struct GateTanhFunction : IElementwise
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Vector(Vector<float> x) => GateTanh<VectorLanes, Vector<float>>(x);
 
         public static float Scalar(float x) => MathF.Tanh(x);
     }
@@ -255,9 +280,8 @@ internal static class GateActivations
 
     /// <summary>
     /// <see cref="Tanh(Vector{float})"/> on any vector type: <c>(1 - e^-2x) / (1 + e^-2x)</c>, the two sums side by side, so the
-    /// chain from x is the doubling, the exp, one add and the division. The sigmoid's exp serves both: with constants of its own
-    /// (the doubling folded in) the two functions held so many constants in registers that an LSTM block spilled 19 times in its
-    /// activations, on the path from one step's h to the next; x + x is exact, so the bits are those of the folded constants.
+    /// chain from x is the doubling, the exp, one add and the division. The sigmoid's exp serves both, one set of constants for
+    /// the two (x + x is exact, so the bits are those of an exp with the doubling folded into its constants).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector Tanh<TLanes, TVector>(TVector x)
@@ -278,19 +302,60 @@ internal static class GateActivations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector LstmOutput<TLanes, TVector>(TVector o, TVector cell)
         where TLanes : struct, IFloatLanes<TVector>
-        where TVector : struct => TLanes.Multiply(o, Tanh<TLanes, TVector>(cell));
+        where TVector : struct => TLanes.Multiply(o, GateTanh<TLanes, TVector>(cell));
 
     /// <summary><see cref="GruCandidate"/> on any vector type.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector GruCandidate<TLanes, TVector>(TVector inputN, TVector r, TVector recurrentN)
         where TLanes : struct, IFloatLanes<TVector>
-        where TVector : struct => Tanh<TLanes, TVector>(TLanes.MultiplyAdd(r, recurrentN, inputN));
+        where TVector : struct => GateTanh<TLanes, TVector>(TLanes.MultiplyAdd(r, recurrentN, inputN));
 
     /// <summary><see cref="GruOutput"/> on any vector type.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector GruOutput<TLanes, TVector>(TVector z, TVector previousH, TVector n)
         where TLanes : struct, IFloatLanes<TVector>
         where TVector : struct => TLanes.MultiplyAdd(z, TLanes.Subtract(previousH, n), n);
+
+    /// <summary>
+    /// The gates' tanh: <c>x·P(x²)/Q(x²)</c>, x clamped to ±9.25 (beyond 9.01, tanh rounds to 1), where the quotient is exactly ±1.
+    /// P and Q (degrees 5 and 4 in x²) were fitted for least maximum relative error on [0, 9.25], their coefficients rounded to float
+    /// one by one, each time refitting the rest (docs/fit_gate_tanh.py). Evaluated in float the error is under 3e-7, absolute and
+    /// relative (<see cref="Tanh{TLanes, TVector}"/>'s: 1.3e-7 absolute); near ±1 that rounding may pass the bound by up to two
+    /// ulps, left unclamped. Its chain from x is 9 operations (the clamp's two, x², x⁴, two multiply-adds, the product with x and the
+    /// division) where the exp's is 15, and an LSTM step has two gate activations in a row on the path from one step's h to the next.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector GateTanh<TLanes, TVector>(TVector x)
+        where TLanes : struct, IFloatLanes<TVector>
+        where TVector : struct
+    {
+        x = TLanes.Clamp(x, -9.25f, 9.25f);
+        TVector u = TLanes.Multiply(x, x), u2 = TLanes.Multiply(u, u);
+        // P and Q by Estrin's scheme, (c0 + c1 u) + u²((c2 + c3 u) + u²(c4 + c5 u)): three multiply-adds deep after u where Horner's is five.
+        TVector p = TLanes.MultiplyAdd(
+            TLanes.MultiplyAdd(TLanes.MultiplyAdd(TLanes.Create(-1.0202104e-11f), u, TLanes.Create(2.767441e-08f)), u2,
+                               TLanes.MultiplyAdd(TLanes.Create(2.6730124e-05f), u, TLanes.Create(0.003803212f))), u2,
+            TLanes.MultiplyAdd(TLanes.Create(0.13627523f), u, TLanes.Create(1f)));
+        TVector q = TLanes.MultiplyAdd(
+            TLanes.MultiplyAdd(TLanes.Create(1.2002164e-06f), u2, TLanes.MultiplyAdd(TLanes.Create(0.0003825083f), u, TLanes.Create(0.02700611f))), u2,
+            TLanes.MultiplyAdd(TLanes.Create(0.46960858f), u, TLanes.Create(1f)));
+        return TLanes.Divide(TLanes.Multiply(x, p), q);
+    }
+
+    /// <summary>
+    /// The gates' sigmoid, <c>1/2 + tanh(x/2)/2</c> by <see cref="GateTanh{TLanes, TVector}"/> (halving is exact): under 1.4e-7 absolute
+    /// error, and like tanh up to two ulps past 0 or 1. A gate needs no more, while <see cref="Sigmoid{TLanes, TVector}"/> keeps its
+    /// relative precision far below 1/2 for a model's outputs. Its own quotient, with P and Q's coefficients scaled to x²/4, would be
+    /// one multiplication shorter, but its constants beside tanh's made an LSTM(64) block spill 55 vectors to the stack, 5 % slower.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector GateSigmoid<TLanes, TVector>(TVector x)
+        where TLanes : struct, IFloatLanes<TVector>
+        where TVector : struct
+    {
+        TVector half = TLanes.Create(0.5f);
+        return TLanes.MultiplyAdd(half, GateTanh<TLanes, TVector>(TLanes.Multiply(half, x)), half);
+    }
 
     /// <summary>
     /// <c>e^-x</c> in float arithmetic, the negation folded into the constants: -x = n ln 2 + r with |r| &lt;= ln 2 / 2, e^r by

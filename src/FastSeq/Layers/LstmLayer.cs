@@ -371,7 +371,7 @@ public sealed class LstmLayer : IRecurrentLayer
         dCell = dCell[..H];
 
         // dO holds tanh(c_t) until its own value replaces it, element by element.
-        GateActivations.Tanh(cell, dO);
+        GateActivations.GateTanh(cell, dO);
         int j = 0;
         for (; j <= H - Vector<float>.Count; j += Vector<float>.Count)
         {

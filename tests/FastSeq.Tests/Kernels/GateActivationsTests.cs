@@ -71,29 +71,36 @@ public class GateActivationsTests
         }
     }
 
-    [Fact]
-    public void Sigmoid_and_tanh_match_the_functions_and_do_not_depend_on_position()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Sigmoid_and_tanh_match_the_functions_and_do_not_depend_on_position(bool gates)
     {
+        // The activations' functions and the gates' own.
+        SpanAction sigmoidOf = gates ? GateActivations.GateSigmoid : GateActivations.Sigmoid;
+        SpanAction tanhOf = gates ? GateActivations.GateTanh : GateActivations.Tanh;
         var random = new Random(3);
         float[] values = Values(random, 37, 12f);
         values[0] = 500f;
         values[1] = -500f;
-        float[] sigmoid = (float[])values.Clone(), tanh = (float[])values.Clone();
-        GateActivations.Sigmoid(sigmoid);
-        GateActivations.Tanh(tanh);
+        float[] sigmoid = new float[values.Length], tanh = new float[values.Length];
+        sigmoidOf(values, sigmoid);
+        tanhOf(values, tanh);
         for (int j = 0; j < values.Length; j++)
         {
             Assert.Equal(CellEquations.Sigmoid(values[j]), sigmoid[j], 1e-6);
             Assert.Equal(Math.Tanh(values[j]), tanh[j], 1e-6);
             // The same value alone, in a span of one, gives the same bits as inside a vector.
             float[] one = [values[j]];
-            GateActivations.Tanh(one);
+            tanhOf(one, one);
             Assert.Equal(tanh[j], one[0]);
             one[0] = values[j];
-            GateActivations.Sigmoid(one);
+            sigmoidOf(one, one);
             Assert.Equal(sigmoid[j], one[0]);
         }
     }
+
+    private delegate void SpanAction(ReadOnlySpan<float> x, Span<float> y);
 
     [Fact]
     public void Sigmoid_is_within_a_few_ulps_and_tanh_within_3e_7_over_the_gate_range()
@@ -115,6 +122,67 @@ public class GateActivationsTests
         }
         Assert.True(worstSigmoid < 4e-7, $"sigmoid's worst relative error is {worstSigmoid:E2}");
         Assert.True(worstTanh < 3e-7, $"tanh's worst absolute error is {worstTanh:E2}");
+    }
+
+    [Fact]
+    public void Gate_sigmoid_and_tanh_are_within_4e_7_absolute_and_tanh_within_4e_7_relative_near_0()
+    {
+        // The gates' rational functions, 400,001 points over [-20, 20] and 100,001 from 1e-6 to 1 (where tanh's relative error counts).
+        const int Points = 400_001, SmallPoints = 100_001;
+        float[] x = new float[Points + SmallPoints];
+        for (int j = 0; j < Points; j++)
+            x[j] = -20f + (40f * j / (Points - 1));
+        for (int j = 0; j < SmallPoints; j++)
+            x[Points + j] = MathF.Pow(10f, -6f + (6f * j / (SmallPoints - 1)));
+        float[] sigmoid = new float[x.Length], tanh = new float[x.Length];
+        GateActivations.GateSigmoid(x, sigmoid);
+        GateActivations.GateTanh(x, tanh);
+        double worstSigmoid = 0, worstTanh = 0, worstRelativeTanh = 0;
+        for (int j = 0; j < x.Length; j++)
+        {
+            double exact = Math.Tanh(x[j]);
+            worstSigmoid = Math.Max(worstSigmoid, Math.Abs(sigmoid[j] - CellEquations.Sigmoid(x[j])));
+            worstTanh = Math.Max(worstTanh, Math.Abs(tanh[j] - exact));
+            if (Math.Abs(x[j]) <= 1 && x[j] != 0)
+                worstRelativeTanh = Math.Max(worstRelativeTanh, Math.Abs(tanh[j] - exact) / Math.Abs(exact));
+        }
+        Assert.True(worstSigmoid < 2.5e-7, $"the gate sigmoid's worst absolute error is {worstSigmoid:E2}");
+        Assert.True(worstTanh < 4e-7, $"the gate tanh's worst absolute error is {worstTanh:E2}");
+        Assert.True(worstRelativeTanh < 4e-7, $"the gate tanh's worst relative error on (0, 1] is {worstRelativeTanh:E2}");
+    }
+
+    [Fact]
+    public void Gate_sigmoid_and_tanh_stay_within_2_ulps_of_their_range_and_saturate_exactly()
+    {
+        // Every float where the quotient comes within a few ulps of saturating: tanh on ±[6, 10], the sigmoid on ±[12, 20]. The
+        // quotient is not clamped (a clamp on the path from one step's h to the next cost an LSTM(32) step 5 %): near 1 its
+        // rounding may pass the bound by up to its error, never more than two ulps of 1.
+        foreach ((float low, float high, bool gateTanh) in new[] { (6f, 10f, true), (12f, 20f, false) })
+        {
+            var x = new List<float>();
+            for (float v = low; v <= high; v = MathF.BitIncrement(v))
+            {
+                x.Add(v);
+                x.Add(-v);
+            }
+            float[] y = new float[x.Count];
+            if (gateTanh)
+                GateActivations.GateTanh(x.ToArray(), y);
+            else
+                GateActivations.GateSigmoid(x.ToArray(), y);
+            float lowest = gateTanh ? -1f : 0f, slack = 2.5e-7f;
+            Assert.InRange(y.Min(), lowest - slack, 1f);
+            Assert.InRange(y.Max(), 0f, 1f + slack);
+        }
+        float[] far = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e30f, -1e30f, 20f, -20f];
+        float[] s = new float[far.Length], t = new float[far.Length];
+        GateActivations.GateSigmoid(far, s);
+        GateActivations.GateTanh(far, t);
+        Assert.True(float.IsNaN(s[0]) && float.IsNaN(t[0]), $"sigmoid(NaN) = {s[0]}, tanh(NaN) = {t[0]}");
+        Assert.Equal([1f, -1f, 1f, -1f, 1f, -1f], t[1..]);
+        // Far below, the gate sigmoid ends within its absolute error of σ's tiny value, not at exactly 0.
+        Assert.Equal([1f, 1f, 1f], [s[1], s[3], s[5]]);
+        Assert.All([s[2], s[4], s[6]], v => Assert.InRange(v, -3e-8f, 3e-8f));
     }
 
     [Fact]
