@@ -72,7 +72,7 @@ internal static class FusedCells
 
     /// <summary>
     /// GRU, gates r, z, n: <c>r = σ(b_ir + b_hr + [x | h]·W_r)</c> and z likewise, <c>n = tanh(b_in + x·Wk_n + r ⊙ (b_hn + h·Wh_n))</c>,
-    /// <c>y = n + z ⊙ (h - n)</c>, from <paramref name="biases"/> <c>[2, 3H]</c> (b_i, then b_h). r and z start from <c>b_i + b_h</c>,
+    /// <c>y = (1 - z) ⊙ n + z ⊙ h</c>, from <paramref name="biases"/> <c>[2, 3H]</c> (b_i, then b_h). r and z start from <c>b_i + b_h</c>,
     /// summed here as the unfused path sums them before its products, so the bits are the same and nothing is summed apart.
     /// Unless empty, <paramref name="activated"/> <c>[3H]</c> takes r, z, n and <paramref name="recurrentN"/> <c>[H]</c> takes
     /// <c>b_hn + h·Wh_n</c>. <paramref name="y"/> must not overlap h, unless it is h itself and <see cref="ReadsAllOfHFirst"/> holds.

@@ -112,7 +112,7 @@ internal static class GateActivations
                 float tn = MathF.Tanh(Unsafe.Add(ref n, j) + (Unsafe.Add(ref r, j) * Unsafe.Add(ref hn, j)));
                 float previous = fromZero ? 0f : Unsafe.Add(ref p, j);
                 Unsafe.Add(ref n, j) = tn;
-                Unsafe.Add(ref y, j) = tn + (Unsafe.Add(ref z, j) * (previous - tn));
+                Unsafe.Add(ref y, j) = ((1f - Unsafe.Add(ref z, j)) * tn) + (Unsafe.Add(ref z, j) * previous);
             }
             return;
         }
@@ -123,7 +123,7 @@ internal static class GateActivations
             GruCombinePartial(ref r, ref z, ref n, ref hn, ref p, fromZero, ref y, full, units - (int)full);
     }
 
-    /// <summary><c>n = tanh(n_in + r ⊙ recurrentN)</c>, <c>h = n + z ⊙ (h_prev - n)</c> for the <paramref name="lanes"/> elements at <paramref name="j"/>.</summary>
+    /// <summary><c>n = tanh(n_in + r ⊙ recurrentN)</c>, <c>h = (1 - z) ⊙ n + z ⊙ h_prev</c> for the <paramref name="lanes"/> elements at <paramref name="j"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GruCombine(ref float r, ref float z, ref float n, ref float hn, ref float p, bool fromZero, ref float y, nint j, int lanes)
     {
@@ -138,7 +138,10 @@ internal static class GateActivations
     internal static Vector<float> GruCandidate(Vector<float> inputN, Vector<float> r, Vector<float> recurrentN) =>
         GruCandidate<VectorLanes, Vector<float>>(inputN, r, recurrentN);
 
-    /// <summary><c>h = n + z ⊙ (h_prev - n)</c>.</summary>
+    /// <summary>
+    /// <c>h = (1 - z) ⊙ n + z ⊙ h_prev</c>, one multiply-add after n: 1 - z and z ⊙ h_prev are ready before n, whose tanh is the
+    /// last link of the path from one step's h to the next (<c>n + z ⊙ (h_prev - n)</c> would be two).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector<float> GruOutput(Vector<float> z, Vector<float> previousH, Vector<float> n) =>
         GruOutput<VectorLanes, Vector<float>>(z, previousH, n);
@@ -314,36 +317,38 @@ internal static class GateActivations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector GruOutput<TLanes, TVector>(TVector z, TVector previousH, TVector n)
         where TLanes : struct, IFloatLanes<TVector>
-        where TVector : struct => TLanes.MultiplyAdd(z, TLanes.Subtract(previousH, n), n);
+        where TVector : struct => TLanes.MultiplyAdd(n, TLanes.Subtract(TLanes.Create(1f), z), TLanes.Multiply(z, previousH));
 
     /// <summary>
     /// The gates' tanh: <c>x·P(x²)/Q(x²)</c>, x clamped to ±9.25 (beyond 9.01, tanh rounds to 1), where the quotient is exactly ±1.
     /// P and Q (degrees 5 and 4 in x²) were fitted for least maximum relative error on [0, 9.25], their coefficients rounded to float
-    /// one by one, each time refitting the rest (docs/fit_gate_tanh.py). Evaluated in float the error is under 3e-7, absolute and
+    /// one by one, each time refitting the rest (docs/fit_gate_tanh.py). Evaluated in float the error is under 2.6e-7, absolute and
     /// relative (<see cref="Tanh{TLanes, TVector}"/>'s: 1.3e-7 absolute); near ±1 that rounding may pass the bound by up to two
-    /// ulps, left unclamped. Its chain from x is 9 operations (the clamp's two, x², x⁴, two multiply-adds, the product with x and the
-    /// division) where the exp's is 15, and an LSTM step has two gate activations in a row on the path from one step's h to the next.
+    /// ulps, left unclamped. Its chain from x is 6 operations (x², its bound, x⁴, two multiply-adds, the division) where the exp's
+    /// tanh is 13, and an LSTM step has two gate activations in a row on the path from one step's h to the next.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector GateTanh<TLanes, TVector>(TVector x)
         where TLanes : struct, IFloatLanes<TVector>
         where TVector : struct
     {
+        // u = x² bounded, one min where clamping x first would be two operations more on the way to u; x's own clamp runs beside.
+        TVector u = TLanes.AtMost(TLanes.Multiply(x, x), 9.25f * 9.25f), u2 = TLanes.Multiply(u, u);
         x = TLanes.Clamp(x, -9.25f, 9.25f);
-        TVector u = TLanes.Multiply(x, x), u2 = TLanes.Multiply(u, u);
-        // P and Q by Estrin's scheme, (c0 + c1 u) + u²((c2 + c3 u) + u²(c4 + c5 u)): three multiply-adds deep after u where Horner's is five.
-        TVector p = TLanes.MultiplyAdd(
+        // x·P and Q by Estrin's scheme, (c0 + c1 u) + u²((c2 + c3 u) + u²(c4 + c5 u)), x multiplied into P's two halves
+        // (x·low + x·u²·high) so that the product with x is not a step of its own: three multiply-adds deep after u.
+        TVector xP = TLanes.MultiplyAdd(
             TLanes.MultiplyAdd(TLanes.MultiplyAdd(TLanes.Create(-1.0202104e-11f), u, TLanes.Create(2.767441e-08f)), u2,
-                               TLanes.MultiplyAdd(TLanes.Create(2.6730124e-05f), u, TLanes.Create(0.003803212f))), u2,
-            TLanes.MultiplyAdd(TLanes.Create(0.13627523f), u, TLanes.Create(1f)));
+                               TLanes.MultiplyAdd(TLanes.Create(2.6730124e-05f), u, TLanes.Create(0.003803212f))), TLanes.Multiply(x, u2),
+            TLanes.Multiply(x, TLanes.MultiplyAdd(TLanes.Create(0.13627523f), u, TLanes.Create(1f))));
         TVector q = TLanes.MultiplyAdd(
             TLanes.MultiplyAdd(TLanes.Create(1.2002164e-06f), u2, TLanes.MultiplyAdd(TLanes.Create(0.0003825083f), u, TLanes.Create(0.02700611f))), u2,
             TLanes.MultiplyAdd(TLanes.Create(0.46960858f), u, TLanes.Create(1f)));
-        return TLanes.Divide(TLanes.Multiply(x, p), q);
+        return TLanes.Divide(xP, q);
     }
 
     /// <summary>
-    /// The gates' sigmoid, <c>1/2 + tanh(x/2)/2</c> by <see cref="GateTanh{TLanes, TVector}"/> (halving is exact): under 1.4e-7 absolute
+    /// The gates' sigmoid, <c>1/2 + tanh(x/2)/2</c> by <see cref="GateTanh{TLanes, TVector}"/> (halving is exact): under 1.6e-7 absolute
     /// error, and like tanh up to two ulps past 0 or 1. A gate needs no more, while <see cref="Sigmoid{TLanes, TVector}"/> keeps its
     /// relative precision far below 1/2 for a model's outputs. Its own quotient, with P and Q's coefficients scaled to x²/4, would be
     /// one multiplication shorter, but its constants beside tanh's made an LSTM(64) block spill 55 vectors to the stack, 5 % slower.
@@ -420,6 +425,9 @@ internal static class GateActivations
         /// <summary><c>min(upper, max(lower, x))</c> with the CPU's own min and max (NaN stays NaN on x86).</summary>
         static abstract TVector Clamp(TVector x, float lower, float upper);
 
+        /// <summary><c>min(upper, x)</c> with the CPU's own min (NaN stays NaN on x86).</summary>
+        static abstract TVector AtMost(TVector x, float upper);
+
         /// <summary>The low 9 bits of each lane shifted into the exponent field: <c>2^(k - 127)</c> for a biased exponent k there.</summary>
         static abstract TVector ExponentBits(TVector t);
     }
@@ -458,6 +466,9 @@ internal static class GateActivations
             Vector.MinNative(new Vector<float>(upper), Vector.MaxNative(new Vector<float>(lower), x));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> AtMost(Vector<float> x, float upper) => Vector.MinNative(new Vector<float>(upper), x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector<float> ExponentBits(Vector<float> t) => Vector.AsVectorSingle(Vector.AsVectorInt32(t) << 23);
     }
 
@@ -493,6 +504,9 @@ internal static class GateActivations
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Clamp(Vector512<float> x, float lower, float upper) =>
             Vector512.MinNative(Vector512.Create(upper), Vector512.MaxNative(Vector512.Create(lower), x));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> AtMost(Vector512<float> x, float upper) => Vector512.MinNative(Vector512.Create(upper), x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> ExponentBits(Vector512<float> t) => (t.AsInt32() << 23).AsSingle();
