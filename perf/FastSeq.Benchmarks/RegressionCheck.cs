@@ -15,8 +15,10 @@ namespace FastSeq.Benchmarks;
 /// between runs and between machines of one model whatever their clocks, where a time would not. A CPU model with no
 /// baseline is measured and reported, not checked. Rounds of every workload alternate with rounds of the peak, each
 /// timed on this thread's CPU clock, and the best round of each counts, so load on the other core moves the figures
-/// little. A workload below its baseline by more than the baseline file's tolerance fails the check (exit code 1).
-/// perf/README.md gives the calibration behind the tolerance.
+/// little. A workload below its baseline by more than the baseline file's tolerance is measured again, with the peak, after a
+/// pause, up to <see cref="Retries"/> times (its best efficiency counts): the shared host has slow spells of seconds that
+/// slow every latency-bound workload and not the peak, and a whole pass can fall in one. A workload still past the
+/// tolerance fails the check (exit code 1). perf/README.md gives the calibration behind the tolerance.
 /// </summary>
 public static class RegressionCheck
 {
@@ -27,6 +29,10 @@ public static class RegressionCheck
     private const double DefaultTolerance = 0.25;
     private static readonly TimeSpan RoundTime = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan WarmupTime = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>Passes more for the workloads past the tolerance, each after <see cref="RetryPause"/>.</summary>
+    private const int Retries = 2;
+    private static readonly TimeSpan RetryPause = TimeSpan.FromSeconds(5);
 
     /// <summary>Where results go so that the JIT cannot drop the work that made them.</summary>
     public static float Sink { get; private set; }
@@ -63,14 +69,11 @@ public static class RegressionCheck
             return 0;
         }
 
-        Workload peak = new("FMA peak", FmaPeak.Flop, () => Sink = FmaPeak.Run());
         Workload[] workloads = Workloads();
-        double[] best = Measure([peak, .. workloads], rounds);
-        double peakGflops = peak.Flop / best[0];
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Vector256 FMA peak: {peakGflops:F1} GFLOP/s (best of {rounds} rounds, thread CPU time)"));
         var efficiency = new Dictionary<string, double>();
-        for (int i = 0; i < workloads.Length; i++)
-            efficiency[workloads[i].Name] = workloads[i].Flop / best[i + 1] / peakGflops;
+        var gflops = new Dictionary<string, double>();
+        double peakGflops = MeasureEfficiencies(workloads, rounds, efficiency, gflops);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Vector256 FMA peak: {peakGflops:F1} GFLOP/s (best of {rounds} rounds, thread CPU time)"));
 
         (double allowed, Dictionary<string, Dictionary<string, double>> baselines) = File.Exists(baselinePath) || !update
             ? ReadBaselines(baselinePath)
@@ -84,15 +87,24 @@ public static class RegressionCheck
         }
 
         Dictionary<string, double>? expected = baselines.GetValueOrDefault(cpu);
+        for (int pass = 2; pass <= Retries + 1 && expected is not null; pass++)
+        {
+            Workload[] behind = [.. workloads.Where(w => expected.TryGetValue(w.Name, out double baseline) && efficiency[w.Name] / baseline - 1 < -allowed)];
+            if (behind.Length == 0)
+                break;
+            Console.WriteLine($"Past the tolerance, measured again after {RetryPause.TotalSeconds:F0} s (pass {pass} of {Retries + 1}, the best counts): {string.Join(", ", behind.Select(w => w.Name))}");
+            Thread.Sleep(RetryPause);
+            MeasureEfficiencies(behind, rounds, efficiency, gflops);
+        }
         Console.WriteLine($"{"workload",-28} {"GFLOP/s",8} {"efficiency",10} {"baseline",9} {"change",8}  tolerance -{allowed:P0}");
         var failures = new List<string>();
         for (int i = 0; i < workloads.Length; i++)
         {
             string name = workloads[i].Name;
-            double measured = efficiency[name], gflops = workloads[i].Flop / best[i + 1];
+            double measured = efficiency[name];
             if (expected is null || !expected.TryGetValue(name, out double baseline))
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-28} {gflops,8:F2} {measured,10:P1} {"-",9} {"-",8}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-28} {gflops[name],8:F2} {measured,10:P1} {"-",9} {"-",8}"));
                 if (expected is not null)
                     failures.Add($"{name}: no baseline for this CPU in {baselinePath}; record one with --regression --update");
                 continue;
@@ -100,7 +112,7 @@ public static class RegressionCheck
             double change = measured / baseline - 1;
             bool fails = change < -allowed;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-28} {gflops,8:F2} {measured,10:P1} {baseline,9:P1} {change,8:+0.0%;-0.0%}  {(fails ? "REGRESSION" : "ok")}"));
+                $"{name,-28} {gflops[name],8:F2} {measured,10:P1} {baseline,9:P1} {change,8:+0.0%;-0.0%}  {(fails ? "REGRESSION" : "ok")}"));
             if (fails)
                 failures.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{name}: efficiency {measured:P1} of the FMA peak is {-change:P0} below the baseline's {baseline:P1} (tolerance {allowed:P0})"));
@@ -181,6 +193,28 @@ public static class RegressionCheck
     }
 
     private delegate void StepFunction(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>
+    /// Measures <paramref name="workloads"/> with the FMA peak in one pass and keeps each one's best efficiency (its GFLOP/s
+    /// over the pass's peak) and GFLOP/s so far; returns the pass's peak in GFLOP/s.
+    /// </summary>
+    private static double MeasureEfficiencies(Workload[] workloads, int rounds, Dictionary<string, double> efficiency, Dictionary<string, double> gflops)
+    {
+        Workload peak = new("FMA peak", FmaPeak.Flop, () => Sink = FmaPeak.Run());
+        double[] best = Measure([peak, .. workloads], rounds);
+        double peakGflops = peak.Flop / best[0];
+        for (int i = 0; i < workloads.Length; i++)
+        {
+            string name = workloads[i].Name;
+            double measured = workloads[i].Flop / best[i + 1] / peakGflops;
+            if (measured > efficiency.GetValueOrDefault(name))
+            {
+                efficiency[name] = measured;
+                gflops[name] = workloads[i].Flop / best[i + 1];
+            }
+        }
+        return peakGflops;
+    }
 
     /// <summary>Warms every workload up, then times <paramref name="rounds"/> rounds of each in turn; returns each one's best CPU ns per call.</summary>
     private static double[] Measure(Workload[] workloads, int rounds)
