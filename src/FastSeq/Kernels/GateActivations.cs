@@ -31,7 +31,7 @@ internal static class GateActivations
         Check(gates.Length, 4 * units, nameof(gates));
         Check(h.Length, units, nameof(h));
         // Each gate block is activated in its own pass: the vectors of a pass are independent, so
-        // their long exp chains overlap in the pipeline instead of waiting on one another.
+        // their long activation chains overlap in the pipeline instead of waiting on one another.
         GateSigmoid(gates[..(2 * units)], gates[..(2 * units)]);
         GateTanh(gates.Slice(2 * units, units), gates.Slice(2 * units, units));
         GateSigmoid(gates[(3 * units)..], gates[(3 * units)..]);
@@ -268,31 +268,17 @@ internal static class GateActivations
 
     /// <summary><c>1 / (1 + e^-x)</c>: within a few float ulps, saturating to 0 and 1 without overflow.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector<float> Sigmoid(Vector<float> x) => Sigmoid<VectorLanes, Vector<float>>(x);
-
-    /// <summary><c>tanh x = (1 - e^-2x) / (1 + e^-2x)</c>: absolute error about 1e-7, exactly ±1 far out.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector<float> Tanh(Vector<float> x) => Tanh<VectorLanes, Vector<float>>(x);
-
-    /// <summary><see cref="Sigmoid(Vector{float})"/> on any vector type: lane by lane the same operations, so the same bits.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static TVector Sigmoid<TLanes, TVector>(TVector x)
-        where TLanes : struct, IFloatLanes<TVector>
-        where TVector : struct =>
-        TLanes.Divide(TLanes.Create(1f), TLanes.Add(TLanes.Create(1f), ExpOfNegated<TLanes, TVector>(x)));
+    internal static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + ExpOfNegated(x));
 
     /// <summary>
-    /// <see cref="Tanh(Vector{float})"/> on any vector type: <c>(1 - e^-2x) / (1 + e^-2x)</c>, the two sums side by side, so the
-    /// chain from x is the doubling, the exp, one add and the division. The sigmoid's exp serves both, one set of constants for
-    /// the two (x + x is exact, so the bits are those of an exp with the doubling folded into its constants).
+    /// <c>tanh x = (1 - e^-2x) / (1 + e^-2x)</c>: absolute error about 1e-7, exactly ±1 far out. The two sums side by side, so the
+    /// chain from x is the doubling, the exp, one add and the division; the sigmoid's exp serves both (x + x is exact).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static TVector Tanh<TLanes, TVector>(TVector x)
-        where TLanes : struct, IFloatLanes<TVector>
-        where TVector : struct
+    internal static Vector<float> Tanh(Vector<float> x)
     {
-        TVector e = ExpOfNegated<TLanes, TVector>(TLanes.Add(x, x));
-        return TLanes.Divide(TLanes.Subtract(TLanes.Create(1f), e), TLanes.Add(TLanes.Create(1f), e));
+        Vector<float> e = ExpOfNegated(x + x);
+        return (Vector<float>.One - e) / (Vector<float>.One + e);
     }
 
     /// <summary><see cref="LstmCellState"/> on any vector type.</summary>
@@ -323,7 +309,7 @@ internal static class GateActivations
     /// The gates' tanh: <c>x·P(x²)/Q(x²)</c>, x clamped to ±9.25 (beyond 9.01, tanh rounds to 1), where the quotient is exactly ±1.
     /// P and Q (degrees 5 and 4 in x²) were fitted for least maximum relative error on [0, 9.25], their coefficients rounded to float
     /// one by one, each time refitting the rest (docs/fit_gate_tanh.py). Evaluated in float the error is under 2.6e-7, absolute and
-    /// relative (<see cref="Tanh{TLanes, TVector}"/>'s: 1.3e-7 absolute); near ±1 that rounding may pass the bound by up to two
+    /// relative (<see cref="Tanh(Vector{float})"/>'s: 1.3e-7 absolute); near ±1 that rounding may pass the bound by up to two
     /// ulps, left unclamped. Its chain from x is 6 operations (x², its bound, x⁴, two multiply-adds, the division) where the exp's
     /// tanh is 13, and an LSTM step has two gate activations in a row on the path from one step's h to the next.
     /// </summary>
@@ -349,7 +335,7 @@ internal static class GateActivations
 
     /// <summary>
     /// The gates' sigmoid, <c>1/2 + tanh(x/2)/2</c> by <see cref="GateTanh{TLanes, TVector}"/> (halving is exact): under 1.6e-7 absolute
-    /// error, and like tanh up to two ulps past 0 or 1. A gate needs no more, while <see cref="Sigmoid{TLanes, TVector}"/> keeps its
+    /// error, and like tanh up to two ulps past 0 or 1. A gate needs no more, while <see cref="Sigmoid(Vector{float})"/> keeps its
     /// relative precision far below 1/2 for a model's outputs. Its own quotient, with P and Q's coefficients scaled to x²/4, would be
     /// one multiplication shorter, but its constants beside tanh's made an LSTM(64) block spill 55 vectors to the stack, 5 % slower.
     /// </summary>
@@ -365,34 +351,32 @@ internal static class GateActivations
     /// <summary>
     /// <c>e^-x</c> in float arithmetic, the negation folded into the constants: -x = n ln 2 + r with |r| &lt;= ln 2 / 2, e^r by
     /// a degree-5 polynomial (relative error about 2e-7), times 2^n built in the exponent bits. x is clamped to [-88, 87], where
-    /// the result stays a normal float; the gates only need that range.
+    /// the result stays a normal float; the sigmoid and tanh only need that range.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector ExpOfNegated<TLanes, TVector>(TVector x)
-        where TLanes : struct, IFloatLanes<TVector>
-        where TVector : struct
+    private static Vector<float> ExpOfNegated(Vector<float> x)
     {
         // Adding 1.5 * 2^23 + 127 rounds -x log2(e) to the nearest integer n, and n + 127 (2^n's biased
         // exponent, 1 to 254 in the clamped range) lands in the low mantissa bits of t.
-        TVector roundingShift = TLanes.Create(12583039f);
+        Vector<float> roundingShift = VectorLanes.Create(12583039f);
         // The bound goes first: x86's max and min return their second operand when one is NaN, so NaN stays NaN.
-        x = TLanes.Clamp(x, -88f, 87f);
-        TVector t = TLanes.MultiplyAdd(x, TLanes.Create(-1.44269504f), roundingShift);
-        TVector n = TLanes.Subtract(t, roundingShift);
+        x = VectorLanes.Clamp(x, -88f, 87f);
+        Vector<float> t = VectorLanes.MultiplyAdd(x, VectorLanes.Create(-1.44269504f), roundingShift);
+        Vector<float> n = VectorLanes.Subtract(t, roundingShift);
         // q = x + n ln 2 = -r, with ln 2 split in a part exact in float and a small correction, so q keeps its precision.
-        TVector q = TLanes.MultiplyAdd(n, TLanes.Create(0.693359375f), x);
-        q = TLanes.MultiplyAdd(n, TLanes.Create(-2.12194440e-4f), q);
+        Vector<float> q = VectorLanes.MultiplyAdd(n, VectorLanes.Create(0.693359375f), x);
+        q = VectorLanes.MultiplyAdd(n, VectorLanes.Create(-2.12194440e-4f), q);
         // e^r by a degree-5 polynomial fitted for least maximum relative error on |r| <= ln 2 / 2 (2.1e-7 evaluated in float,
         // against 2.3e-7 for the degree-6 Taylor polynomial), in q: its odd coefficients negated.
         // Evaluated as (c0 + c1 q) + q²((c2 + c3 q) + q²(c4 + c5 q)): three multiply-adds deep after q² where Horner's
-        // scheme is five, on the path from one step's h to the next.
-        TVector q2 = TLanes.Multiply(q, q);
-        TVector low = TLanes.MultiplyAdd(TLanes.Create(-0.9999997f), q, TLanes.Create(1.0000001f));
-        TVector middle = TLanes.MultiplyAdd(TLanes.Create(-0.16667575f), q, TLanes.Create(0.49998894f));
-        TVector high = TLanes.MultiplyAdd(TLanes.Create(-0.008297638f), q, TLanes.Create(0.041915365f));
-        TVector p = TLanes.MultiplyAdd(TLanes.MultiplyAdd(high, q2, middle), q2, low);
+        // scheme is five.
+        Vector<float> q2 = VectorLanes.Multiply(q, q);
+        Vector<float> low = VectorLanes.MultiplyAdd(VectorLanes.Create(-0.9999997f), q, VectorLanes.Create(1.0000001f));
+        Vector<float> middle = VectorLanes.MultiplyAdd(VectorLanes.Create(-0.16667575f), q, VectorLanes.Create(0.49998894f));
+        Vector<float> high = VectorLanes.MultiplyAdd(VectorLanes.Create(-0.008297638f), q, VectorLanes.Create(0.041915365f));
+        Vector<float> p = VectorLanes.MultiplyAdd(VectorLanes.MultiplyAdd(high, q2, middle), q2, low);
         // 2^n: the biased exponent n + 127 shifted into the exponent field (the shift drops t's own exponent).
-        return TLanes.Multiply(p, TLanes.ExponentBits(t));
+        return VectorLanes.Multiply(p, Vector.AsVectorSingle(Vector.AsVectorInt32(t) << 23));
     }
 
     /// <summary>
@@ -427,9 +411,6 @@ internal static class GateActivations
 
         /// <summary><c>min(upper, x)</c> with the CPU's own min (NaN stays NaN on x86).</summary>
         static abstract TVector AtMost(TVector x, float upper);
-
-        /// <summary>The low 9 bits of each lane shifted into the exponent field: <c>2^(k - 127)</c> for a biased exponent k there.</summary>
-        static abstract TVector ExponentBits(TVector t);
     }
 
     /// <summary><see cref="Vector{T}"/> of floats, the width the runtime chose.</summary>
@@ -467,9 +448,6 @@ internal static class GateActivations
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector<float> AtMost(Vector<float> x, float upper) => Vector.MinNative(new Vector<float>(upper), x);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector<float> ExponentBits(Vector<float> t) => Vector.AsVectorSingle(Vector.AsVectorInt32(t) << 23);
     }
 
     /// <summary><see cref="Vector512{T}"/> of floats, for the fused cells where the CPU runs it natively.</summary>
@@ -507,9 +485,6 @@ internal static class GateActivations
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> AtMost(Vector512<float> x, float upper) => Vector512.MinNative(Vector512.Create(upper), x);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> ExponentBits(Vector512<float> t) => (t.AsInt32() << 23).AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
