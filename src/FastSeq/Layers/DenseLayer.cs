@@ -85,7 +85,7 @@ public sealed class DenseLayer : ISequenceLayer
             // One output per row (a regression head, once per streaming step): a dot product per row costs
             // 12 ns for 40 inputs, where the bias broadcast and the product's set-up make it 28 ns.
             for (int r = 0; r < rows; r++)
-                preActivation[r] = bias[0] + TensorPrimitives.Dot(x.Slice(r * I, I), kernel);
+                preActivation[r] = OneUnit(x.Slice(r * I, I), kernel, bias[0]);
         }
         else
         {
@@ -175,8 +175,24 @@ public sealed class DenseLayer : ISequenceLayer
         LayerArguments.Length(state.Length, 0, "no state", nameof(state));
         LayerArguments.Positive(batch, nameof(batch));
         LayerArguments.MinimumLength(scratch.Length, checked(batch * units), nameof(scratch));
+        if (batch == 1 && units == 1 && activation == Activation.Linear)
+        {
+            // One stream into one linear unit, a streaming regression head: Forward's checks and sum, without the calls around
+            // them (NativeAOT made each a call of its own) and without the pre-activation's copy to the output.
+            Span<float> preActivation = scratch[..1];
+            CheckSizes(x, parameters, 1, inputs, 1, activation, preActivation, output);
+            LayerArguments.Disjoint(x, nameof(x), preActivation, nameof(preActivation));
+            LayerArguments.Disjoint(x, nameof(x), output, nameof(output));
+            LayerArguments.Disjoint(preActivation, nameof(preActivation), output, nameof(output));
+            output[0] = OneUnit(x, parameters[..inputs], parameters[inputs]);
+            return;
+        }
         Forward(x, parameters, new LayerShape(batch, 1, inputs, units), activation, scratch[..(batch * units)], output);
     }
+
+    /// <summary>One row into one unit, <c>bias + row·kernel</c>: the one sum <see cref="Forward"/> and <see cref="Step"/> share, so their bits agree.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float OneUnit(ReadOnlySpan<float> row, ReadOnlySpan<float> kernel, float bias) => bias + TensorPrimitives.Dot(row, kernel);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Rows(LayerShape s)

@@ -152,6 +152,40 @@ public class DenseLayerTests
         Assert.Equal("dx", e.ParamName);
     }
 
+    [Theory]
+    [InlineData(1, 1, Activation.Linear)]   // a streaming regression head: Step's own path
+    [InlineData(1, 1, Activation.Sigmoid)]
+    [InlineData(3, 1, Activation.Linear)]
+    [InlineData(1, 4, Activation.Linear)]
+    [InlineData(2, 4, Activation.Softmax)]
+    public void Step_gives_the_bits_of_Forward_and_rejects_what_it_rejects(int batch, int units, Activation activation)
+    {
+        const int inputs = 37;
+        var random = new Random(batch * 10 + units);
+        float[] parameters = RandomTensors.Uniform(random, DenseLayer.ParameterCount(inputs, units), -1f, 1f);
+        float[] x = RandomTensors.Uniform(random, batch * inputs, -1f, 1f);
+        float[] forward = new float[batch * units], step = new float[batch * units];
+        DenseLayer.Forward(x, parameters, new LayerShape(batch, 1, inputs, units), activation, new float[batch * units], forward);
+        float[] scratch = new float[DenseLayer.StepScratchLength(inputs, units) * batch];
+        DenseLayer.Step(x, parameters, batch, inputs, units, activation, [], scratch, step);
+        Assert.Equal(forward, step);
+
+        var e = Assert.Throws<ArgumentException>(() => DenseLayer.Step(x.AsSpan(1), parameters, batch, inputs, units, activation, [], scratch, step));
+        Assert.Equal("x", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => DenseLayer.Step(x, parameters.AsSpan(1), batch, inputs, units, activation, [], scratch, step));
+        Assert.Equal("parameters", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => DenseLayer.Step(x, parameters, batch, inputs, units, activation, [], scratch, new float[step.Length + 1]));
+        Assert.Equal("output", e.ParamName);
+        // The output over the input or over the scratch, as Forward refuses them.
+        float[] shared = new float[x.Length + step.Length];
+        x.CopyTo(shared, 0);
+        e = Assert.Throws<ArgumentException>(() => DenseLayer.Step(shared.AsSpan(0, x.Length), parameters, batch, inputs, units, activation, [],
+                                                                    scratch, shared.AsSpan(x.Length - 1, step.Length)));
+        Assert.Equal("output", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => DenseLayer.Step(x, parameters, batch, inputs, units, activation, [], scratch, scratch.AsSpan(0, step.Length)));
+        Assert.Equal("output", e.ParamName);
+    }
+
     [Fact]
     public void Backward_rejects_written_spans_that_overlap_the_others()
     {
