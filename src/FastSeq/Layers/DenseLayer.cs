@@ -72,10 +72,7 @@ public sealed class DenseLayer : ISequenceLayer
                                Span<float> preActivation, Span<float> output)
     {
         int rows = Rows(s), inputs = s.Inputs, units = s.Units;
-        CheckSizes(x, parameters, rows, inputs, units, activation, preActivation, output);
-        LayerArguments.Disjoint(x, nameof(x), preActivation, nameof(preActivation));
-        LayerArguments.Disjoint(x, nameof(x), output, nameof(output));
-        LayerArguments.Disjoint(preActivation, nameof(preActivation), output, nameof(output));
+        CheckForward(x, parameters, rows, inputs, units, activation, preActivation, output);
         int I = inputs, U = units;
         ReadOnlySpan<float> kernel = parameters[..(I * U)];   // [I, U]
         ReadOnlySpan<float> bias = parameters[(I * U)..];     // [U]
@@ -180,10 +177,7 @@ public sealed class DenseLayer : ISequenceLayer
             // One stream into one linear unit, a streaming regression head: Forward's checks and sum, without the calls around
             // them (NativeAOT made each a call of its own) and without the pre-activation's copy to the output.
             Span<float> preActivation = scratch[..1];
-            CheckSizes(x, parameters, 1, inputs, 1, activation, preActivation, output);
-            LayerArguments.Disjoint(x, nameof(x), preActivation, nameof(preActivation));
-            LayerArguments.Disjoint(x, nameof(x), output, nameof(output));
-            LayerArguments.Disjoint(preActivation, nameof(preActivation), output, nameof(output));
+            CheckForward(x, parameters, 1, inputs, 1, activation, preActivation, output);
             output[0] = OneUnit(x, parameters[..inputs], parameters[inputs]);
             return;
         }
@@ -199,6 +193,17 @@ public sealed class DenseLayer : ISequenceLayer
     {
         LayerArguments.Shape(s);
         return checked(s.Batch * s.Timesteps);
+    }
+
+    /// <summary><see cref="Forward"/>'s arguments: their sizes, and no written span over another span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CheckForward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, int rows, int inputs, int units, Activation activation,
+                                     ReadOnlySpan<float> preActivation, ReadOnlySpan<float> output)
+    {
+        CheckSizes(x, parameters, rows, inputs, units, activation, preActivation, output);
+        LayerArguments.Disjoint(x, nameof(x), preActivation, nameof(preActivation));
+        LayerArguments.Disjoint(x, nameof(x), output, nameof(output));
+        LayerArguments.Disjoint(preActivation, nameof(preActivation), output, nameof(output));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
