@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -36,6 +37,34 @@ internal static class FusedCells
     public static bool Serves(int units) => GateActivations.IsVectorized && units % Vector<float>.Count == 0;
 
     /// <summary>
+    /// Whether the kernels sum a layer's products over h in two chains: rows <c>[0, H/2)</c> onto the start and x's rows,
+    /// rows <c>[H/2, H)</c> from zero beside them, the second added to the first at the end. So they do for 8 and 16 units,
+    /// where a block has one to four vectors per gate and a one-stream step would otherwise wait on one multiply-add after
+    /// another, row after row; larger layers have sums enough to keep the multiply-add units busy in one chain. The matrix
+    /// kernels sum in one chain, so the layers run batches of these sizes through the fused kernels too, stream by stream
+    /// (<see cref="ServesBatches"/>): a stream gets the same bits alone or in a batch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool SumsInTwoChains(int units) => units is 8 or 16;
+
+    /// <summary>Whether the fused kernels serve batches of streams of <paramref name="units"/>, stream by stream: <see cref="SumsInTwoChains"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool ServesBatches(int units) => Serves(units) && SumsInTwoChains(units);
+
+    /// <summary>
+    /// Whether a layer's Forward over <paramref name="batch"/> sequences of <paramref name="units"/> runs on the fused kernels:
+    /// one sequence, or a batch that <see cref="ServesBatches"/>. A recurrent mask writes each masked h_{t-1} where h_t goes
+    /// (<c>DropoutMask.PreviousHidden</c>), which the kernels then read in place, so it needs a layer that
+    /// <see cref="ReadsAllOfHFirst"/>.
+    /// </summary>
+    public static bool ServesForward(int batch, int units, ReadOnlySpan<float> recurrentMask) =>
+        (batch == 1 ? Serves(units) : ServesBatches(units)) && (recurrentMask.IsEmpty || ReadsAllOfHFirst(units));
+
+    // h's rows of the first chain, of hRows (none when h is empty).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FirstRows(int hRows) => SumsInTwoChains(hRows) ? hRows / 2 : hRows;
+
+    /// <summary>
     /// Whether a served layer of <paramref name="units"/> runs in one block, so that every unit's sums over h are done
     /// before any output is written: then y may be h itself (a stream's new h written over the old one, no copy).
     /// </summary>
@@ -63,7 +92,8 @@ internal static class FusedCells
         var io = new LstmIo(
             ref MemoryMarshal.GetReference(start), ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(h), h.Length,
             ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(previousCell), !previousCell.IsEmpty,
-            ref MemoryMarshal.GetReference(cell), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(activated), !activated.IsEmpty, units);
+            ref MemoryMarshal.GetReference(cell), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(activated), !activated.IsEmpty, units,
+            FirstRows(h.Length));
         if (s_wide && units % Vector512<float>.Count == Vector<float>.Count && 4 * units / Vector512<float>.Count is 6 or 10)
             LstmAcrossGates(in io);
         else
@@ -79,13 +109,24 @@ internal static class FusedCells
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Gru(ReadOnlySpan<float> biases, ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> weights,
+                           Span<float> y, Span<float> activated, Span<float> recurrentN) =>
+        Gru(biases, x, h, h, weights, y, activated, recurrentN);
+
+    /// <summary>
+    /// <see cref="Gru(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/>
+    /// with the products over h and the output's <c>z ⊙ h</c> over <paramref name="blendedH"/>, as recurrent dropout has it: h is
+    /// then h_{t-1} masked, <paramref name="blendedH"/> h_{t-1} itself, both empty or both <c>[H]</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Gru(ReadOnlySpan<float> biases, ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> blendedH, ReadOnlySpan<float> weights,
                            Span<float> y, Span<float> activated, Span<float> recurrentN)
     {
         int units = y.Length;
         var io = new GruIo(
             ref MemoryMarshal.GetReference(biases), ref MemoryMarshal.GetReference(x), x.Length,
-            ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(y),
-            ref MemoryMarshal.GetReference(activated), ref MemoryMarshal.GetReference(recurrentN), !activated.IsEmpty, units);
+            ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(blendedH), ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(y),
+            ref MemoryMarshal.GetReference(activated), ref MemoryMarshal.GetReference(recurrentN), !activated.IsEmpty, units,
+            FirstRows(h.Length));
         ForEachBlock<GruKernel, GruIo>(in io, units);
     }
 
@@ -193,19 +234,22 @@ internal static class FusedCells
     // The constructors inlined: NativeAOT otherwise called them out of line, and a one-stream LSTM layer step took 1.5x the JIT's.
     [method: MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly ref struct LstmIo(ref float start, ref float x, int inputs, ref float h, int hRows, ref float weights,
-                                       ref float previousCell, bool hasPreviousCell, ref float cell, ref float y, ref float activated, bool keepActivated, int units)
+                                       ref float previousCell, bool hasPreviousCell, ref float cell, ref float y, ref float activated, bool keepActivated, int units,
+                                       int firstRows)
     {
         public readonly ref float Start = ref start, X = ref x, H = ref h, Weights = ref weights, PreviousCell = ref previousCell, Cell = ref cell, Y = ref y, Activated = ref activated;
-        public readonly int Inputs = inputs, HRows = hRows, Units = units;
+        // h's rows of the first chain (FirstRows); the rest, if any, are summed from zero apart.
+        public readonly int Inputs = inputs, HRows = hRows, Units = units, FirstRows = firstRows;
         public readonly bool HasPreviousCell = hasPreviousCell, KeepActivated = keepActivated;
     }
 
     [method: MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly ref struct GruIo(ref float biases, ref float x, int inputs, ref float h, int hRows, ref float weights,
-                                      ref float y, ref float activated, ref float recurrentN, bool keep, int units)
+    private readonly ref struct GruIo(ref float biases, ref float x, int inputs, ref float h, int hRows, ref float blendedH, ref float weights,
+                                      ref float y, ref float activated, ref float recurrentN, bool keep, int units, int firstRows)
     {
-        public readonly ref float Biases = ref biases, X = ref x, H = ref h, Weights = ref weights, Y = ref y, Activated = ref activated, RecurrentN = ref recurrentN;
-        public readonly int Inputs = inputs, HRows = hRows, Units = units;
+        public readonly ref float Biases = ref biases, X = ref x, H = ref h, BlendedH = ref blendedH, Weights = ref weights, Y = ref y, Activated = ref activated, RecurrentN = ref recurrentN;
+        // h's rows of the first chain (FirstRows); the rest, if any, are summed from zero apart.
+        public readonly int Inputs = inputs, HRows = hRows, Units = units, FirstRows = firstRows;
         public readonly bool Keep = keep;
     }
 
@@ -237,6 +281,7 @@ internal static class FusedCells
         ref float w = ref io.Weights;
         ref float a = ref io.X;
         int rows = io.Inputs;
+        bool twoChains = io.FirstRows < io.HRows;
         for (int part = 0; part < 2; part++)
         {
             for (int p = 0; p < rows; p++)
@@ -252,7 +297,46 @@ internal static class FusedCells
                 w = ref Unsafe.Add(ref w, ld);
             }
             a = ref io.H;
-            rows = io.HRows;
+            rows = twoChains ? 0 : io.HRows;
+        }
+
+        if (twoChains)
+        {
+            // h's rows in two chains side by side (SumsInTwoChains), which only layers of up to four vectors per gate have:
+            // rows [0, F) onto the sums so far, rows [F, 2F) from zero, the second chain added to the first at the end.
+            Debug.Assert(v <= 4 && !tail && 2 * io.FirstRows == io.HRows);
+            int first = io.FirstRows;
+            ref float w2 = ref Unsafe.Add(ref w, first * ld);
+            TVector i5 = TLanes.Create(0f), f5 = i5, g5 = i5, o5 = i5, i6 = i5, f6 = i5, g6 = i5, o6 = i5;
+            TVector i7 = i5, f7 = i5, g7 = i5, o7 = i5, i8 = i5, f8 = i5, g8 = i5, o8 = i5;
+            for (int p = 0; p < first; p++)
+            {
+                var s = TLanes.Create(Unsafe.Add(ref a, p));
+                var s2 = TLanes.Create(Unsafe.Add(ref a, first + p));
+                i0 = Fma<TLanes, TVector>(s, ref w, i, i0); f0 = Fma<TLanes, TVector>(s, ref w, f, f0); g0 = Fma<TLanes, TVector>(s, ref w, g, g0); o0 = Fma<TLanes, TVector>(s, ref w, o, o0);
+                i5 = Fma<TLanes, TVector>(s2, ref w2, i, i5); f5 = Fma<TLanes, TVector>(s2, ref w2, f, f5); g5 = Fma<TLanes, TVector>(s2, ref w2, g, g5); o5 = Fma<TLanes, TVector>(s2, ref w2, o, o5);
+                if (v > 1)
+                {
+                    i1 = Fma<TLanes, TVector>(s, ref w, i + W, i1); f1 = Fma<TLanes, TVector>(s, ref w, f + W, f1); g1 = Fma<TLanes, TVector>(s, ref w, g + W, g1); o1 = Fma<TLanes, TVector>(s, ref w, o + W, o1);
+                    i6 = Fma<TLanes, TVector>(s2, ref w2, i + W, i6); f6 = Fma<TLanes, TVector>(s2, ref w2, f + W, f6); g6 = Fma<TLanes, TVector>(s2, ref w2, g + W, g6); o6 = Fma<TLanes, TVector>(s2, ref w2, o + W, o6);
+                }
+                if (v > 2)
+                {
+                    i2 = Fma<TLanes, TVector>(s, ref w, i + 2 * W, i2); f2 = Fma<TLanes, TVector>(s, ref w, f + 2 * W, f2); g2 = Fma<TLanes, TVector>(s, ref w, g + 2 * W, g2); o2 = Fma<TLanes, TVector>(s, ref w, o + 2 * W, o2);
+                    i7 = Fma<TLanes, TVector>(s2, ref w2, i + 2 * W, i7); f7 = Fma<TLanes, TVector>(s2, ref w2, f + 2 * W, f7); g7 = Fma<TLanes, TVector>(s2, ref w2, g + 2 * W, g7); o7 = Fma<TLanes, TVector>(s2, ref w2, o + 2 * W, o7);
+                }
+                if (v > 3)
+                {
+                    i3 = Fma<TLanes, TVector>(s, ref w, i + 3 * W, i3); f3 = Fma<TLanes, TVector>(s, ref w, f + 3 * W, f3); g3 = Fma<TLanes, TVector>(s, ref w, g + 3 * W, g3); o3 = Fma<TLanes, TVector>(s, ref w, o + 3 * W, o3);
+                    i8 = Fma<TLanes, TVector>(s2, ref w2, i + 3 * W, i8); f8 = Fma<TLanes, TVector>(s2, ref w2, f + 3 * W, f8); g8 = Fma<TLanes, TVector>(s2, ref w2, g + 3 * W, g8); o8 = Fma<TLanes, TVector>(s2, ref w2, o + 3 * W, o8);
+                }
+                w = ref Unsafe.Add(ref w, ld);
+                w2 = ref Unsafe.Add(ref w2, ld);
+            }
+            (i0, f0, g0, o0) = (TLanes.Add(i0, i5), TLanes.Add(f0, f5), TLanes.Add(g0, g5), TLanes.Add(o0, o5));
+            if (v > 1) (i1, f1, g1, o1) = (TLanes.Add(i1, i6), TLanes.Add(f1, f6), TLanes.Add(g1, g6), TLanes.Add(o1, o6));
+            if (v > 2) (i2, f2, g2, o2) = (TLanes.Add(i2, i7), TLanes.Add(f2, f7), TLanes.Add(g2, g7), TLanes.Add(o2, o7));
+            if (v > 3) (i3, f3, g3, o3) = (TLanes.Add(i3, i8), TLanes.Add(f3, f8), TLanes.Add(g3, g8), TLanes.Add(o3, o8));
         }
 
         LstmUnits<TLanes, TVector>(in io, j, i0, f0, g0, o0);
@@ -422,7 +506,44 @@ internal static class FusedCells
             if (tail) { var sE = new Vector<float>(Unsafe.Add(ref x, p)); rE = Fma(sE, ref w, r + e, rE); zE = Fma(sE, ref w, z + e, zE); nE = Fma(sE, ref w, n + e, nE); }
             w = ref Unsafe.Add(ref w, ld);
         }
-        for (int p = 0; p < io.HRows; p++)
+        int first = io.FirstRows, rows = io.HRows;
+        if (first < rows)
+        {
+            // h's rows in two chains side by side (SumsInTwoChains), as LstmBlock sums them.
+            Debug.Assert(v <= 4 && !tail && 2 * first == rows);
+            ref float w2 = ref Unsafe.Add(ref w, first * ld);
+            TVector r5 = TLanes.Create(0f), z5 = r5, m5 = r5, r6 = r5, z6 = r5, m6 = r5, r7 = r5, z7 = r5, m7 = r5, r8 = r5, z8 = r5, m8 = r5;
+            for (int p = 0; p < first; p++)
+            {
+                var s = TLanes.Create(Unsafe.Add(ref hv, p));
+                var s2 = TLanes.Create(Unsafe.Add(ref hv, first + p));
+                r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); m0 = Fma<TLanes, TVector>(s, ref w, n, m0);
+                r5 = Fma<TLanes, TVector>(s2, ref w2, r, r5); z5 = Fma<TLanes, TVector>(s2, ref w2, z, z5); m5 = Fma<TLanes, TVector>(s2, ref w2, n, m5);
+                if (v > 1)
+                {
+                    r1 = Fma<TLanes, TVector>(s, ref w, r + W, r1); z1 = Fma<TLanes, TVector>(s, ref w, z + W, z1); m1 = Fma<TLanes, TVector>(s, ref w, n + W, m1);
+                    r6 = Fma<TLanes, TVector>(s2, ref w2, r + W, r6); z6 = Fma<TLanes, TVector>(s2, ref w2, z + W, z6); m6 = Fma<TLanes, TVector>(s2, ref w2, n + W, m6);
+                }
+                if (v > 2)
+                {
+                    r2 = Fma<TLanes, TVector>(s, ref w, r + 2 * W, r2); z2 = Fma<TLanes, TVector>(s, ref w, z + 2 * W, z2); m2 = Fma<TLanes, TVector>(s, ref w, n + 2 * W, m2);
+                    r7 = Fma<TLanes, TVector>(s2, ref w2, r + 2 * W, r7); z7 = Fma<TLanes, TVector>(s2, ref w2, z + 2 * W, z7); m7 = Fma<TLanes, TVector>(s2, ref w2, n + 2 * W, m7);
+                }
+                if (v > 3)
+                {
+                    r3 = Fma<TLanes, TVector>(s, ref w, r + 3 * W, r3); z3 = Fma<TLanes, TVector>(s, ref w, z + 3 * W, z3); m3 = Fma<TLanes, TVector>(s, ref w, n + 3 * W, m3);
+                    r8 = Fma<TLanes, TVector>(s2, ref w2, r + 3 * W, r8); z8 = Fma<TLanes, TVector>(s2, ref w2, z + 3 * W, z8); m8 = Fma<TLanes, TVector>(s2, ref w2, n + 3 * W, m8);
+                }
+                w = ref Unsafe.Add(ref w, ld);
+                w2 = ref Unsafe.Add(ref w2, ld);
+            }
+            (r0, z0, m0) = (TLanes.Add(r0, r5), TLanes.Add(z0, z5), TLanes.Add(m0, m5));
+            if (v > 1) (r1, z1, m1) = (TLanes.Add(r1, r6), TLanes.Add(z1, z6), TLanes.Add(m1, m6));
+            if (v > 2) (r2, z2, m2) = (TLanes.Add(r2, r7), TLanes.Add(z2, z7), TLanes.Add(m2, m7));
+            if (v > 3) (r3, z3, m3) = (TLanes.Add(r3, r8), TLanes.Add(z3, z8), TLanes.Add(m3, m8));
+            rows = 0;
+        }
+        for (int p = 0; p < rows; p++)
         {
             var s = TLanes.Create(Unsafe.Add(ref hv, p));
             r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); m0 = Fma<TLanes, TVector>(s, ref w, n, m0);
@@ -454,7 +575,7 @@ internal static class FusedCells
         r = GateActivations.GateSigmoid<TLanes, TVector>(r);
         z = GateActivations.GateSigmoid<TLanes, TVector>(z);
         TVector n = GateActivations.GruCandidate<TLanes, TVector>(inputN, r, recurrentN);
-        TVector previous = io.HRows > 0 ? TLanes.Load(ref io.H, j) : TLanes.Create(0f);
+        TVector previous = io.HRows > 0 ? TLanes.Load(ref io.BlendedH, j) : TLanes.Create(0f);
         if (io.Keep)
         {
             nint H = io.Units;

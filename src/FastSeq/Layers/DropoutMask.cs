@@ -165,6 +165,19 @@ public static class DropoutMask
         return hidden;
     }
 
+    /// <summary>
+    /// h_{t-1} of each sample as step t's recurrent product reads it, <paramref name="ld"/> apart: <see cref="PreviousHidden"/>,
+    /// or at <c>t = 0</c> <see cref="InitialHidden"/> of <paramref name="initialState"/>, empty when there is none (a zero state).
+    /// </summary>
+    internal static ReadOnlySpan<float> RecurrentInput(Span<float> hidden, ReadOnlySpan<float> initialState, int stateLength, ReadOnlySpan<float> recurrentMask,
+                                                       LayerShape s, int t, out int ld)
+    {
+        ld = s.Timesteps * s.Units;
+        if (t > 0)
+            return PreviousHidden(hidden, recurrentMask, s, t);
+        return initialState.IsEmpty ? default : InitialHidden(initialState, stateLength, hidden, recurrentMask, s, out ld);
+    }
+
     /// <summary>The gradient through <see cref="InitialHidden"/>: each sample's d loss / d h_{-1} (<paramref name="ld"/> apart) <c>⊙= mask</c>; nothing without a mask.</summary>
     internal static void MaskInitialHiddenGradient(Span<float> dInitialState, int ld, ReadOnlySpan<float> recurrentMask, LayerShape s)
     {

@@ -121,14 +121,21 @@ public sealed class GruLayer : IRecurrentLayer
         BatchRows.KeepInitialState(initialState, initial);
         bool hasInitial = !initialState.IsEmpty;
 
-        if (B == 1 && FusedCells.Serves(H) && recurrentMask.IsEmpty)
+        if (FusedCells.ServesForward(B, H, recurrentMask))
         {
-            // One sequence: each step's products over [x_t | h_{t-1}] fused with its cell.
+            // One sequence, or the sequences of a small layer one by one at each step: each step's products over
+            // [x_t | h_{t-1}] fused with its cell.
             for (int t = 0; t < T; t++)
             {
-                Span<float> gate = gates.Slice(t * gateRow, gateRow);
-                ReadOnlySpan<float> previous = t > 0 ? hidden.Slice((t - 1) * H, H) : hasInitial ? initial : default;
-                FusedStep(x.Slice(t * I, I), previous, parameters, I, H, hidden.Slice(t * H, H), gate, recurrentN.Slice(t * H, H));
+                ReadOnlySpan<float> previous = DropoutMask.RecurrentInput(hidden, hasInitial ? initial : default, H, recurrentMask, s, t, out int ld);
+                for (int b = 0; b < B; b++)
+                {
+                    int row = (b * T) + t;
+                    // With a recurrent mask the products read h_{t-1} masked, the output's z ⊙ h h_{t-1} itself.
+                    ReadOnlySpan<float> blended = t > 0 ? hidden.Slice((row - 1) * H, H) : hasInitial ? initial.Slice(b * H, H) : default;
+                    FusedStep(x.Slice(row * I, I), previous.IsEmpty ? default : previous.Slice(b * ld, H), blended, parameters, I, H,
+                              hidden.Slice(row * H, H), gates.Slice(row * gateRow, gateRow), recurrentN.Slice(row * H, H));
+                }
             }
         }
         else
@@ -141,10 +148,9 @@ public sealed class GruLayer : IRecurrentLayer
             {
                 // Rows of timestep t sit T*H and T*3H apart: gates[:, t, r|z] += h[:, t-1]·Wh_rz, recurrentN[:, t] += h[:, t-1]·Wh_n
                 // (h_{-1} only if given), h_{t-1} masked by the recurrent dropout mask if any.
-                if (t > 0 || hasInitial)
+                ReadOnlySpan<float> previous = DropoutMask.RecurrentInput(hidden, hasInitial ? initial : default, H, recurrentMask, s, t, out int ld);
+                if (!previous.IsEmpty)
                 {
-                    int ld = T * H;
-                    ReadOnlySpan<float> previous = t > 0 ? DropoutMask.PreviousHidden(hidden, recurrentMask, s, t) : DropoutMask.InitialHidden(initial, H, hidden, recurrentMask, s, out ld);
                     MatMul.MultiplyAdd(previous, ld, recurrent, gateRow, B, H, 2 * H, gates[(t * gateRow)..], T * gateRow);
                     MatMul.MultiplyAdd(previous, ld, recurrent[(2 * H)..], gateRow, B, H, H, recurrentN[(t * H)..], T * H);
                 }
@@ -159,6 +165,7 @@ public sealed class GruLayer : IRecurrentLayer
         if (!lengths.IsEmpty)
             SequenceLengths.ZeroPadding(hidden, lengths, T, H);
     }
+
 
     /// <summary>Each sequence's h after its last real step, <c>[B, H]</c>.</summary>
     public static void FinalState(ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, ReadOnlySpan<int> lengths, Span<float> finalState)
@@ -335,7 +342,7 @@ public sealed class GruLayer : IRecurrentLayer
             return;
         }
         Span<float> y = FusedCells.ReadsAllOfHFirst(H) ? state : scratch[..H];
-        FusedStep(x, state, parameters, inputs, H, y, default, default);
+        FusedStep(x, state, state, parameters, inputs, H, y, default, default);
         if (y != state)
             y.CopyTo(state);
     }
@@ -350,9 +357,10 @@ public sealed class GruLayer : IRecurrentLayer
         // Each stream's scratch row [4H]: the gates [3H], then the recurrent part of n [H], summed as Forward sums them.
         Span<float> gates = scratch[..(B * scratchRow)];
         Span<float> recurrentN = gates[gateRow..];
-        if (B == 1 && FusedCells.Serves(H))
+        if (B == 1 ? FusedCells.Serves(H) : FusedCells.ServesBatches(H))
         {
-            FusedStep(x[..I], state[..H], parameters, I, H, output[..H], default, default);
+            for (int b = 0; b < B; b++)
+                FusedStep(x.Slice(b * I, I), state.Slice(b * H, H), state.Slice(b * H, H), parameters, I, H, output.Slice(b * H, H), default, default);
         }
         else
         {
@@ -367,14 +375,15 @@ public sealed class GruLayer : IRecurrentLayer
     }
 
     /// <summary>
-    /// One timestep of one sequence, the products over <c>[x | h]</c> fused with the cell (<see cref="FusedCells.Gru"/>), x, h
-    /// and the biases read where they are (the kernel sums <c>b_i + b_h</c> for r and z as <see cref="StartProjections"/> does).
+    /// One timestep of one sequence, the products over <c>[x | h]</c> fused with the cell (<c>FusedCells.Gru</c>), x, h
+    /// and the biases read where they are (the kernel sums <c>b_i + b_h</c> for r and z as <see cref="StartProjections"/> does);
+    /// <paramref name="blendedH"/> is the h of the output's <c>z ⊙ h</c>, <paramref name="previousH"/> itself unless masked.
     /// </summary>
-    private static void FusedStep(ReadOnlySpan<float> x, ReadOnlySpan<float> previousH, ReadOnlySpan<float> parameters, int I, int H,
+    private static void FusedStep(ReadOnlySpan<float> x, ReadOnlySpan<float> previousH, ReadOnlySpan<float> blendedH, ReadOnlySpan<float> parameters, int I, int H,
                                   Span<float> y, Span<float> activated, Span<float> recurrentN)
     {
         int weights = (I + H) * G * H;
-        FusedCells.Gru(parameters[weights..], x, previousH, parameters[..weights], y, activated, recurrentN);
+        FusedCells.Gru(parameters[weights..], x, previousH, blendedH, parameters[..weights], y, activated, recurrentN);
     }
 
     /// <summary>

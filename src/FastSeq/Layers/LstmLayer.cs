@@ -117,15 +117,21 @@ public sealed class LstmLayer : IRecurrentLayer
         BatchRows.KeepInitialState(initialState, initial);
         bool hasInitial = !initialState.IsEmpty;
 
-        if (B == 1 && FusedCells.Serves(H) && recurrentMask.IsEmpty)
+        if (FusedCells.ServesForward(B, H, recurrentMask))
         {
-            // One sequence: each step's products over [x_t | h_{t-1}] fused with its cell, from the bias.
+            // One sequence, or the sequences of a small layer one by one at each step: each step's products over
+            // [x_t | h_{t-1}] fused with its cell, from the bias.
             ReadOnlySpan<float> stacked = parameters[..((I + H) * gateRow)];
             for (int t = 0; t < T; t++)
             {
-                ReadOnlySpan<float> h = t > 0 ? hidden.Slice((t - 1) * H, H) : hasInitial ? initial[..H] : default;
-                ReadOnlySpan<float> c = t > 0 ? cells.Slice((t - 1) * H, H) : hasInitial ? initial[H..] : default;
-                FusedCells.Lstm(bias, x.Slice(t * I, I), h, stacked, c, cells.Slice(t * H, H), hidden.Slice(t * H, H), gates.Slice(t * gateRow, gateRow));
+                ReadOnlySpan<float> previous = DropoutMask.RecurrentInput(hidden, hasInitial ? initial : default, 2 * H, recurrentMask, s, t, out int ld);
+                for (int b = 0; b < B; b++)
+                {
+                    int row = (b * T) + t;
+                    ReadOnlySpan<float> h = previous.IsEmpty ? default : previous.Slice(b * ld, H);
+                    ReadOnlySpan<float> c = t > 0 ? cells.Slice((row - 1) * H, H) : hasInitial ? initial.Slice((b * 2 * H) + H, H) : default;
+                    FusedCells.Lstm(bias, x.Slice(row * I, I), h, stacked, c, cells.Slice(row * H, H), hidden.Slice(row * H, H), gates.Slice(row * gateRow, gateRow));
+                }
             }
         }
         else
@@ -136,10 +142,9 @@ public sealed class LstmLayer : IRecurrentLayer
             for (int t = 0; t < T; t++)
             {
                 // Rows of timestep t sit T*H (hidden) and T*4H (gates) apart: gates[:, t] += h[:, t-1]·Wh (h_{-1} only if given).
-                if (t > 0)
-                    MatMul.MultiplyAdd(DropoutMask.PreviousHidden(hidden, recurrentMask, s, t), T * H, recurrent, gateRow, B, H, gateRow, gates[(t * gateRow)..], T * gateRow);
-                else if (hasInitial)
-                    MatMul.MultiplyAdd(DropoutMask.InitialHidden(initial, 2 * H, hidden, recurrentMask, s, out int ld), ld, recurrent, gateRow, B, H, gateRow, gates, T * gateRow);
+                ReadOnlySpan<float> previous = DropoutMask.RecurrentInput(hidden, hasInitial ? initial : default, 2 * H, recurrentMask, s, t, out int ld);
+                if (!previous.IsEmpty)
+                    MatMul.MultiplyAdd(previous, ld, recurrent, gateRow, B, H, gateRow, gates[(t * gateRow)..], T * gateRow);
                 for (int b = 0; b < B; b++)
                 {
                     int row = b * T + t;
@@ -152,6 +157,7 @@ public sealed class LstmLayer : IRecurrentLayer
         if (!lengths.IsEmpty)
             SequenceLengths.ZeroPadding(hidden, lengths, T, H);
     }
+
 
     /// <summary>Each sequence's h then c after its last real step, <c>[B, 2H]</c>.</summary>
     public static void FinalState(ReadOnlySpan<float> cache, ReadOnlySpan<float> hidden, LayerShape s, ReadOnlySpan<int> lengths, Span<float> finalState)
@@ -335,12 +341,15 @@ public sealed class LstmLayer : IRecurrentLayer
         // Wk [I, 4H] directly precedes Wh [H, 4H], so x·Wk + h·Wh = [x | h]·[Wk; Wh], one product over I + H.
         ReadOnlySpan<float> stacked = parameters[..(K * gateRow)];         // [I + H, 4H]
         ReadOnlySpan<float> bias = parameters[(K * gateRow)..];
-        if (B == 1 && FusedCells.Serves(H))
+        if (B == 1 ? FusedCells.Serves(H) : FusedCells.ServesBatches(H))
         {
-            // One stream: the product fused with the cell, reading x and h where they are.
-            Span<float> h = output[..H], c = state.Slice(H, H);
-            FusedCells.Lstm(bias, x[..I], state[..H], stacked, c, c, h, default);
-            h.CopyTo(state);
+            // Stream by stream: the product fused with the cell, reading x and h where they are.
+            for (int b = 0; b < B; b++)
+            {
+                Span<float> streamState = state.Slice(b * 2 * H, 2 * H), h = output.Slice(b * H, H), c = streamState[H..];
+                FusedCells.Lstm(bias, x.Slice(b * I, I), streamState[..H], stacked, c, c, h, default);
+                h.CopyTo(streamState);
+            }
             return;
         }
         Span<float> gates = scratch[..(B * gateRow)];                      // [batch, 4H]

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using FastSeq.Kernels;
 using FastSeq.Tests.Layers;
 
@@ -118,6 +119,66 @@ public class FusedCellsTests
         Assert.Equal(y, alone);
         Assert.Equal(biasesBefore, biases);
     }
+
+    /// <summary>
+    /// The order of the sums over h, to the bit: two chains at 8 and 16 units (rows [0, H/2) onto the start and x's rows, rows
+    /// [H/2, H) from zero, then added), one chain at 24 and 32. Read through the kept i gates (the gate sigmoid of each sum,
+    /// lane by lane) and a GRU's recurrent part of n (the sum itself). The sizes that fill whole vectors of this run.
+    /// </summary>
+    public static TheoryData<int> OrderSizes => [.. new[] { 8, 16, 24, 32 }.Where(units => units % Vector<float>.Count == 0)];
+
+    [Theory]
+    [MemberData(nameof(OrderSizes))]
+    public void Sums_h_in_two_chains_at_8_and_16_units_and_in_one_otherwise(int units)
+    {
+        int H = units, I = 2, first = units is 8 or 16 ? H / 2 : H;
+        var random = new Random(units);
+        float[] x = Uniform(random, I, 1f), h = Uniform(random, H, 1f);
+
+        // LSTM: the kept i gate against σ of the sum in that order.
+        int G = 4 * H;
+        float[] start = Uniform(random, G, 1f), weights = Uniform(random, (I + H) * G, 0.5f);
+        float[] activated = new float[G];
+        FusedCells.Lstm(start, x, h, weights, Uniform(random, H, 1f), new float[H], new float[H], activated);
+        float[] expected = new float[H];
+        for (int j = 0; j < H; j++)
+        {
+            // The kernels' own vector sigmoid: each lane is its own, whatever the width (the span function is scalar on the Scalar path).
+            var sum = new Vector<float>(OrderedSum(start[j], x, h, weights, G, j, first));
+            expected[j] = GateActivations.GateSigmoid<GateActivations.VectorLanes, Vector<float>>(sum)[0];
+        }
+        Assert.Equal(expected, activated.AsSpan(0, H).ToArray());
+
+        // GRU: the recurrent part of n, b_hn + h·Wh_n, is kept as summed.
+        G = 3 * H;
+        float[] biases = Uniform(random, 2 * G, 1f), gruWeights = Uniform(random, (I + H) * G, 0.5f), recurrentN = new float[H];
+        FusedCells.Gru(biases, x, h, gruWeights, new float[H], new float[G], recurrentN);
+        for (int j = 0; j < H; j++)
+            expected[j] = OrderedSum(biases[G + (2 * H) + j], [], h, gruWeights.AsSpan(I * G), G, (2 * H) + j, first);
+        Assert.Equal(expected, recurrentN);
+    }
+
+    // start + [x | h]·weights at one column in float, one multiply-add at a time as the kernels do: x's rows and h's first
+    // rows onto the start, the rest of h's rows from zero, then the two added.
+    private static float OrderedSum(float start, ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> weights, int columns, int column, int first)
+    {
+        float sum = start, second = 0f;
+        for (int p = 0; p < x.Length; p++)
+            sum = MultiplyAdd(x[p], weights[(p * columns) + column], sum);
+        for (int p = 0; p < h.Length; p++)
+        {
+            float w = weights[((x.Length + p) * columns) + column];
+            if (p < first)
+                sum = MultiplyAdd(h[p], w, sum);
+            else
+                second = MultiplyAdd(h[p], w, second);
+        }
+        return first < h.Length ? sum + second : sum;
+    }
+
+    // The kernels' multiply-add: fused where the hardware has it, as Vector.MultiplyAddEstimate is.
+    private static float MultiplyAdd(float a, float b, float c) =>
+        Vector128.MultiplyAddEstimate(Vector128.Create(a), Vector128.Create(b), Vector128.Create(c)).ToScalar();
 
     /// <summary>
     /// A tolerance for values summed in float over <paramref name="rows"/> rows: <paramref name="tolerance"/> up to 64 rows,

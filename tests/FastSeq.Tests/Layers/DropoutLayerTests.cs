@@ -55,19 +55,42 @@ public class DropoutLayerTests
         Assert.Contains("[0, 1)", e.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [MemberData(nameof(Kinds))]
-    public void The_masked_recurrence_matches_plain_loops(string kind)
+    /// <summary>
+    /// Kinds at 6 units (the matrix kernels), 8 and 16 (the fused kernels read the masked h where h_t goes, a GRU blending the
+    /// unmasked one), one sequence and three, from zeros and from a given state (its h masked too).
+    /// </summary>
+    public static TheoryData<string, int, int, bool> MaskedShapes
     {
-        var s = new LayerShape(3, 5, 4, 6);
+        get
+        {
+            var data = new TheoryData<string, int, int, bool>();
+            foreach (string kind in Kinds)
+            {
+                foreach (int units in new[] { 6, 8, 16 })
+                {
+                    data.Add(kind, 3, units, false);
+                    data.Add(kind, 1, units, true);
+                    data.Add(kind, 3, units, true);
+                }
+            }
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(MaskedShapes))]
+    public void The_masked_recurrence_matches_plain_loops(string kind, int batch, int units, bool hasInitialState)
+    {
+        var s = new LayerShape(batch, 5, 4, units);
         var random = new Random(2);
         float[] parameters = RandomTensors.Uniform(random, ParameterCount(kind, s), -0.5f, 0.5f);
         float[] x = RandomTensors.Uniform(random, s.Batch * s.Timesteps * s.Inputs, -1f, 1f);
         float[] mask = Mask(s.Batch * s.Units, 0.4f, seed: 5);
+        float[]? initialState = hasInitialState ? RandomTensors.Uniform(random, s.Batch * StateLength(kind, s.Units), -1f, 1f) : null;
         var hidden = new float[s.Batch * s.Timesteps * s.Units];
-        Forward(kind, x, parameters, s, mask, hidden);
+        Forward(kind, x, parameters, s, mask, hidden, initialState);
 
-        double[] expected = Reference(kind, x, parameters, s, mask);
+        double[] expected = Reference(kind, x, parameters, s, mask, initialState);
         for (int i = 0; i < hidden.Length; i++)
             Assert.True(Math.Abs(hidden[i] - expected[i]) <= 1e-5, $"{kind} h[{i}]: {hidden[i]} against {expected[i]}");
     }
@@ -230,18 +253,20 @@ public class DropoutLayerTests
         _ => GruLayer.ParameterCount(s.Inputs, s.Units),
     };
 
-    private static void Forward(string kind, float[] x, float[] parameters, LayerShape s, float[]? mask, float[] hidden)
+    private static int StateLength(string kind, int units) => kind == "Lstm" ? LstmLayer.StateLength(units) : units;
+
+    private static void Forward(string kind, float[] x, float[] parameters, LayerShape s, float[]? mask, float[] hidden, float[]? initialState = null)
     {
         switch (kind)
         {
             case "SimpleRnn":
-                SimpleRnnLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, default, mask, new float[SimpleRnnLayer.CacheLength(s)], hidden);
+                SimpleRnnLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, initialState, mask, new float[SimpleRnnLayer.CacheLength(s)], hidden);
                 break;
             case "Lstm":
-                LstmLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, default, mask, new float[LstmLayer.CacheLength(s)], hidden);
+                LstmLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, initialState, mask, new float[LstmLayer.CacheLength(s)], hidden);
                 break;
             default:
-                GruLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, default, mask, new float[GruLayer.CacheLength(s)], hidden);
+                GruLayer.ForwardWithDropout(x, parameters, s, Activation.Tanh, default, initialState, mask, new float[GruLayer.CacheLength(s)], hidden);
                 break;
         }
     }
@@ -280,16 +305,22 @@ public class DropoutLayerTests
     /// The recurrence in double, element by element, with <c>h_{t-1} ⊙ mask[b]</c> in the recurrent product only (Keras
     /// <c>recurrent_dropout</c>): the GRU's interpolation and the LSTM's cell read the unmasked state.
     /// </summary>
-    private static double[] Reference(string kind, float[] x, float[] p, LayerShape s, float[] mask)
+    // The masked recurrence in double, from zeros or from initialState (h then, for an LSTM, c of each sequence).
+    private static double[] Reference(string kind, float[] x, float[] p, LayerShape s, float[] mask, float[]? initialState = null)
     {
         int B = s.Batch, T = s.Timesteps, I = s.Inputs, H = s.Units;
         int G = kind switch { "SimpleRnn" => 1, "Lstm" => 4, _ => 3 };
-        int gh = G * H, recurrentAt = I * gh, biasAt = (I + H) * gh;
+        int gh = G * H, recurrentAt = I * gh, biasAt = (I + H) * gh, stateLength = StateLength(kind, H);
         var h = new double[B * T * H];
         for (int b = 0; b < B; b++)
         {
             var previous = new double[H];
             var cell = new double[H];
+            for (int j = 0; initialState != null && j < H; j++)
+            {
+                previous[j] = initialState[(b * stateLength) + j];
+                cell[j] = kind == "Lstm" ? initialState[(b * stateLength) + H + j] : 0;
+            }
             for (int t = 0; t < T; t++)
             {
                 // Pre-activations: input part (with the input bias) and recurrent part (with the recurrent bias for a GRU) apart.
