@@ -60,10 +60,6 @@ internal static class FusedCells
     public static bool ServesForward(int batch, int units, ReadOnlySpan<float> recurrentMask) =>
         (batch == 1 ? Serves(units) : ServesBatches(units)) && (recurrentMask.IsEmpty || ReadsAllOfHFirst(units));
 
-    // h's rows of the first chain, of hRows (none when h is empty).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int FirstRows(int hRows) => SumsInTwoChains(hRows) ? hRows / 2 : hRows;
-
     /// <summary>
     /// Whether a served layer of <paramref name="units"/> runs in one block, so that every unit's sums over h are done
     /// before any output is written: then y may be h itself (a stream's new h written over the old one, no copy).
@@ -92,12 +88,11 @@ internal static class FusedCells
         var io = new LstmIo(
             ref MemoryMarshal.GetReference(start), ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(h), h.Length,
             ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(previousCell), !previousCell.IsEmpty,
-            ref MemoryMarshal.GetReference(cell), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(activated), !activated.IsEmpty, units,
-            FirstRows(h.Length));
+            ref MemoryMarshal.GetReference(cell), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(activated), !activated.IsEmpty, units);
         if (s_wide && units % Vector512<float>.Count == Vector<float>.Count && 4 * units / Vector512<float>.Count is 6 or 10)
             LstmAcrossGates(in io);
         else
-            ForEachBlock<LstmKernel, LstmIo>(in io, units);
+            ForEachBlock<LstmKernel, LstmIo>(in io, units, twoChains: SumsInTwoChains(units) && !h.IsEmpty);
     }
 
     /// <summary>
@@ -125,76 +120,97 @@ internal static class FusedCells
         var io = new GruIo(
             ref MemoryMarshal.GetReference(biases), ref MemoryMarshal.GetReference(x), x.Length,
             ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(blendedH), ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(y),
-            ref MemoryMarshal.GetReference(activated), ref MemoryMarshal.GetReference(recurrentN), !activated.IsEmpty, units,
-            FirstRows(h.Length));
-        ForEachBlock<GruKernel, GruIo>(in io, units);
+            ref MemoryMarshal.GetReference(activated), ref MemoryMarshal.GetReference(recurrentN), !activated.IsEmpty, units);
+        ForEachBlock<GruKernel, GruIo>(in io, units, twoChains: SumsInTwoChains(units) && !h.IsEmpty);
     }
 
     /// <summary>
     /// A cell's block kernel: one step of units <c>[j, j + V·W)</c>, V vectors of W units as the type arguments say, and
-    /// one <see cref="Vector{T}"/> of units more if the tail type argument has it.
+    /// one <see cref="Vector{T}"/> of units more if the block's kind has a tail.
     /// </summary>
     private interface IBlockKernel<TIo>
         where TIo : allows ref struct
     {
-        static abstract void Block<TLanes, TVector, TWidth, TTail>(in TIo io, nint j)
+        static abstract void Block<TLanes, TVector, TWidth, TKind>(in TIo io, nint j)
             where TLanes : struct, GateActivations.IFloatLanes<TVector>
             where TVector : struct
             where TWidth : struct, IVectorCount
-            where TTail : struct, ITail;
+            where TKind : struct, IBlockKind;
     }
 
-    /// <summary>Whether a block ends with a <see cref="Vector{T}"/> of units after its wider vectors, as a type.</summary>
-    private interface ITail
+    /// <summary>
+    /// A block's kind, as a type, so that each kind compiles to its own code: whether it ends with a <see cref="Vector{T}"/>
+    /// of units after its wider vectors, and whether it sums h's rows in two chains (<see cref="SumsInTwoChains"/>; only
+    /// blocks of up to four vectors without a tail).
+    /// </summary>
+    private interface IBlockKind
     {
-        static abstract bool Has { get; }
+        static abstract bool HasTail { get; }
+
+        static abstract bool TwoChains { get; }
     }
 
-    private readonly struct NoTail : ITail { public static bool Has => false; }
+    private readonly struct Plain : IBlockKind { public static bool HasTail => false; public static bool TwoChains => false; }
 
-    private readonly struct WithTail : ITail { public static bool Has => true; }
+    private readonly struct WithTail : IBlockKind { public static bool HasTail => true; public static bool TwoChains => false; }
+
+    private readonly struct TwoChains : IBlockKind { public static bool HasTail => false; static bool IBlockKind.TwoChains => true; }
 
     private readonly struct LstmKernel : IBlockKernel<LstmIo>
     {
-        public static void Block<TLanes, TVector, TWidth, TTail>(in LstmIo io, nint j)
+        public static void Block<TLanes, TVector, TWidth, TKind>(in LstmIo io, nint j)
             where TLanes : struct, GateActivations.IFloatLanes<TVector>
             where TVector : struct
             where TWidth : struct, IVectorCount
-            where TTail : struct, ITail => LstmBlock<TLanes, TVector, TWidth, TTail>(in io, j);
+            where TKind : struct, IBlockKind
+        {
+            if (TKind.TwoChains)
+                LstmBlockInTwoChains<TLanes, TVector, TWidth>(in io, j);
+            else
+                LstmBlock<TLanes, TVector, TWidth, TKind>(in io, j);
+        }
     }
 
     private readonly struct GruKernel : IBlockKernel<GruIo>
     {
-        public static void Block<TLanes, TVector, TWidth, TTail>(in GruIo io, nint j)
+        public static void Block<TLanes, TVector, TWidth, TKind>(in GruIo io, nint j)
             where TLanes : struct, GateActivations.IFloatLanes<TVector>
             where TVector : struct
             where TWidth : struct, IVectorCount
-            where TTail : struct, ITail => GruBlock<TLanes, TVector, TWidth, TTail>(in io, j);
+            where TKind : struct, IBlockKind
+        {
+            if (TKind.TwoChains)
+                GruBlockInTwoChains<TLanes, TVector, TWidth>(in io, j);
+            else
+                GruBlock<TLanes, TVector, TWidth, TKind>(in io, j);
+        }
     }
 
     /// <summary>
     /// Runs the kernel over the units: in 512-bit vectors where the CPU runs them natively and <see cref="Vector{T}"/> is
     /// half that (on a core with two 512-bit FMA pipes that halves the product's time; the lanes give the same bits at
-    /// any width), a last 256-bit vector of units in the last block, so that its sums run beside the others'.
+    /// any width), a last 256-bit vector of units in the last block, so that its sums run beside the others'. Blocks sum h's
+    /// rows in two chains if <paramref name="twoChains"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ForEachBlock<TKernel, TIo>(in TIo io, int units)
+    private static void ForEachBlock<TKernel, TIo>(in TIo io, int units, bool twoChains)
         where TKernel : IBlockKernel<TIo>
         where TIo : allows ref struct
     {
         int wide = s_wide ? units / Vector512<float>.Count : 0;
         if (wide == 0)
-            ForEachBlock<TKernel, TIo, GateActivations.VectorLanes, Vector<float>>(in io, units / Vector<float>.Count, tail: false);
+            ForEachBlock<TKernel, TIo, GateActivations.VectorLanes, Vector<float>>(in io, units / Vector<float>.Count, tail: false, twoChains);
         else
-            ForEachBlock<TKernel, TIo, GateActivations.Vector512Lanes, Vector512<float>>(in io, wide, tail: units % Vector512<float>.Count != 0);
+            ForEachBlock<TKernel, TIo, GateActivations.Vector512Lanes, Vector512<float>>(in io, wide, tail: units % Vector512<float>.Count != 0, twoChains);
     }
 
     /// <summary>
     /// Runs the kernel over <paramref name="vectors"/> vectors of units in as few blocks as <see cref="MaxWidth"/> allows,
-    /// as even as possible, the last with a <see cref="Vector{T}"/> of units more if <paramref name="tail"/>.
+    /// as even as possible, the last with a <see cref="Vector{T}"/> of units more if <paramref name="tail"/>; each summing
+    /// h's rows in two chains if <paramref name="twoChains"/> (never with a tail: see <see cref="IBlockKind"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ForEachBlock<TKernel, TIo, TLanes, TVector>(in TIo io, int vectors, bool tail)
+    private static void ForEachBlock<TKernel, TIo, TLanes, TVector>(in TIo io, int vectors, bool tail, bool twoChains)
         where TKernel : IBlockKernel<TIo>
         where TIo : allows ref struct
         where TLanes : struct, GateActivations.IFloatLanes<TVector>
@@ -205,51 +221,50 @@ internal static class FusedCells
         for (int block = 0; block < blocks; block++)
         {
             int width = (vectors / blocks) + (block < vectors % blocks ? 1 : 0);
-            if (tail && block == blocks - 1)
+            if (twoChains)
+                Block<TKernel, TIo, TLanes, TVector, TwoChains>(in io, j, width);
+            else if (tail && block == blocks - 1)
                 Block<TKernel, TIo, TLanes, TVector, WithTail>(in io, j, width);
             else
-                Block<TKernel, TIo, TLanes, TVector, NoTail>(in io, j, width);
+                Block<TKernel, TIo, TLanes, TVector, Plain>(in io, j, width);
             j += width * TLanes.Count;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block<TKernel, TIo, TLanes, TVector, TTail>(in TIo io, nint j, int width)
+    private static void Block<TKernel, TIo, TLanes, TVector, TKind>(in TIo io, nint j, int width)
         where TKernel : IBlockKernel<TIo>
         where TIo : allows ref struct
         where TLanes : struct, GateActivations.IFloatLanes<TVector>
         where TVector : struct
-        where TTail : struct, ITail
+        where TKind : struct, IBlockKind
     {
         switch (width)
         {
-            case 1: TKernel.Block<TLanes, TVector, Vectors1, TTail>(in io, j); break;
-            case 2: TKernel.Block<TLanes, TVector, Vectors2, TTail>(in io, j); break;
-            case 3: TKernel.Block<TLanes, TVector, Vectors3, TTail>(in io, j); break;
-            case 4: TKernel.Block<TLanes, TVector, Vectors4, TTail>(in io, j); break;
-            default: TKernel.Block<TLanes, TVector, Vectors5, TTail>(in io, j); break;
+            case 1: TKernel.Block<TLanes, TVector, Vectors1, TKind>(in io, j); break;
+            case 2: TKernel.Block<TLanes, TVector, Vectors2, TKind>(in io, j); break;
+            case 3: TKernel.Block<TLanes, TVector, Vectors3, TKind>(in io, j); break;
+            case 4: TKernel.Block<TLanes, TVector, Vectors4, TKind>(in io, j); break;
+            default: TKernel.Block<TLanes, TVector, Vectors5, TKind>(in io, j); break;
         }
     }
 
     // The constructors inlined: NativeAOT otherwise called them out of line, and a one-stream LSTM layer step took 1.5x the JIT's.
     [method: MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly ref struct LstmIo(ref float start, ref float x, int inputs, ref float h, int hRows, ref float weights,
-                                       ref float previousCell, bool hasPreviousCell, ref float cell, ref float y, ref float activated, bool keepActivated, int units,
-                                       int firstRows)
+                                       ref float previousCell, bool hasPreviousCell, ref float cell, ref float y, ref float activated, bool keepActivated, int units)
     {
         public readonly ref float Start = ref start, X = ref x, H = ref h, Weights = ref weights, PreviousCell = ref previousCell, Cell = ref cell, Y = ref y, Activated = ref activated;
-        // h's rows of the first chain (FirstRows); the rest, if any, are summed from zero apart.
-        public readonly int Inputs = inputs, HRows = hRows, Units = units, FirstRows = firstRows;
+        public readonly int Inputs = inputs, HRows = hRows, Units = units;
         public readonly bool HasPreviousCell = hasPreviousCell, KeepActivated = keepActivated;
     }
 
     [method: MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly ref struct GruIo(ref float biases, ref float x, int inputs, ref float h, int hRows, ref float blendedH, ref float weights,
-                                      ref float y, ref float activated, ref float recurrentN, bool keep, int units, int firstRows)
+                                      ref float y, ref float activated, ref float recurrentN, bool keep, int units)
     {
         public readonly ref float Biases = ref biases, X = ref x, H = ref h, BlendedH = ref blendedH, Weights = ref weights, Y = ref y, Activated = ref activated, RecurrentN = ref recurrentN;
-        // h's rows of the first chain (FirstRows); the rest, if any, are summed from zero apart.
-        public readonly int Inputs = inputs, HRows = hRows, Units = units, FirstRows = firstRows;
+        public readonly int Inputs = inputs, HRows = hRows, Units = units;
         public readonly bool Keep = keep;
     }
 
@@ -257,14 +272,14 @@ internal static class FusedCells
     // Never inlined: compiled on its own it stays within the JIT's inlining budget, so every vector function it
     // calls is inlined (inlined into a larger caller, the exps became calls and a step took 1.5x as long).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void LstmBlock<TLanes, TVector, TWidth, TTail>(in LstmIo io, nint j)
+    private static void LstmBlock<TLanes, TVector, TWidth, TKind>(in LstmIo io, nint j)
         where TLanes : struct, GateActivations.IFloatLanes<TVector>
         where TVector : struct
         where TWidth : struct, IVectorCount
-        where TTail : struct, ITail
+        where TKind : struct, IBlockKind
     {
         int v = TWidth.Vectors;
-        bool tail = TTail.Has;
+        bool tail = TKind.HasTail;
         nint W = TLanes.Count, H = io.Units, i = j, f = H + j, g = (2 * H) + j, o = (3 * H) + j, ld = 4 * H;
         ref float start = ref io.Start;
         TVector i0 = TLanes.Load(ref start, i), f0 = TLanes.Load(ref start, f), g0 = TLanes.Load(ref start, g), o0 = TLanes.Load(ref start, o);
@@ -281,7 +296,6 @@ internal static class FusedCells
         ref float w = ref io.Weights;
         ref float a = ref io.X;
         int rows = io.Inputs;
-        bool twoChains = io.FirstRows < io.HRows;
         for (int part = 0; part < 2; part++)
         {
             for (int p = 0; p < rows; p++)
@@ -297,46 +311,7 @@ internal static class FusedCells
                 w = ref Unsafe.Add(ref w, ld);
             }
             a = ref io.H;
-            rows = twoChains ? 0 : io.HRows;
-        }
-
-        if (twoChains)
-        {
-            // h's rows in two chains side by side (SumsInTwoChains), which only layers of up to four vectors per gate have:
-            // rows [0, F) onto the sums so far, rows [F, 2F) from zero, the second chain added to the first at the end.
-            Debug.Assert(v <= 4 && !tail && 2 * io.FirstRows == io.HRows);
-            int first = io.FirstRows;
-            ref float w2 = ref Unsafe.Add(ref w, first * ld);
-            TVector i5 = TLanes.Create(0f), f5 = i5, g5 = i5, o5 = i5, i6 = i5, f6 = i5, g6 = i5, o6 = i5;
-            TVector i7 = i5, f7 = i5, g7 = i5, o7 = i5, i8 = i5, f8 = i5, g8 = i5, o8 = i5;
-            for (int p = 0; p < first; p++)
-            {
-                var s = TLanes.Create(Unsafe.Add(ref a, p));
-                var s2 = TLanes.Create(Unsafe.Add(ref a, first + p));
-                i0 = Fma<TLanes, TVector>(s, ref w, i, i0); f0 = Fma<TLanes, TVector>(s, ref w, f, f0); g0 = Fma<TLanes, TVector>(s, ref w, g, g0); o0 = Fma<TLanes, TVector>(s, ref w, o, o0);
-                i5 = Fma<TLanes, TVector>(s2, ref w2, i, i5); f5 = Fma<TLanes, TVector>(s2, ref w2, f, f5); g5 = Fma<TLanes, TVector>(s2, ref w2, g, g5); o5 = Fma<TLanes, TVector>(s2, ref w2, o, o5);
-                if (v > 1)
-                {
-                    i1 = Fma<TLanes, TVector>(s, ref w, i + W, i1); f1 = Fma<TLanes, TVector>(s, ref w, f + W, f1); g1 = Fma<TLanes, TVector>(s, ref w, g + W, g1); o1 = Fma<TLanes, TVector>(s, ref w, o + W, o1);
-                    i6 = Fma<TLanes, TVector>(s2, ref w2, i + W, i6); f6 = Fma<TLanes, TVector>(s2, ref w2, f + W, f6); g6 = Fma<TLanes, TVector>(s2, ref w2, g + W, g6); o6 = Fma<TLanes, TVector>(s2, ref w2, o + W, o6);
-                }
-                if (v > 2)
-                {
-                    i2 = Fma<TLanes, TVector>(s, ref w, i + 2 * W, i2); f2 = Fma<TLanes, TVector>(s, ref w, f + 2 * W, f2); g2 = Fma<TLanes, TVector>(s, ref w, g + 2 * W, g2); o2 = Fma<TLanes, TVector>(s, ref w, o + 2 * W, o2);
-                    i7 = Fma<TLanes, TVector>(s2, ref w2, i + 2 * W, i7); f7 = Fma<TLanes, TVector>(s2, ref w2, f + 2 * W, f7); g7 = Fma<TLanes, TVector>(s2, ref w2, g + 2 * W, g7); o7 = Fma<TLanes, TVector>(s2, ref w2, o + 2 * W, o7);
-                }
-                if (v > 3)
-                {
-                    i3 = Fma<TLanes, TVector>(s, ref w, i + 3 * W, i3); f3 = Fma<TLanes, TVector>(s, ref w, f + 3 * W, f3); g3 = Fma<TLanes, TVector>(s, ref w, g + 3 * W, g3); o3 = Fma<TLanes, TVector>(s, ref w, o + 3 * W, o3);
-                    i8 = Fma<TLanes, TVector>(s2, ref w2, i + 3 * W, i8); f8 = Fma<TLanes, TVector>(s2, ref w2, f + 3 * W, f8); g8 = Fma<TLanes, TVector>(s2, ref w2, g + 3 * W, g8); o8 = Fma<TLanes, TVector>(s2, ref w2, o + 3 * W, o8);
-                }
-                w = ref Unsafe.Add(ref w, ld);
-                w2 = ref Unsafe.Add(ref w2, ld);
-            }
-            (i0, f0, g0, o0) = (TLanes.Add(i0, i5), TLanes.Add(f0, f5), TLanes.Add(g0, g5), TLanes.Add(o0, o5));
-            if (v > 1) (i1, f1, g1, o1) = (TLanes.Add(i1, i6), TLanes.Add(f1, f6), TLanes.Add(g1, g6), TLanes.Add(o1, o6));
-            if (v > 2) (i2, f2, g2, o2) = (TLanes.Add(i2, i7), TLanes.Add(f2, f7), TLanes.Add(g2, g7), TLanes.Add(o2, o7));
-            if (v > 3) (i3, f3, g3, o3) = (TLanes.Add(i3, i8), TLanes.Add(f3, f8), TLanes.Add(g3, g8), TLanes.Add(o3, o8));
+            rows = io.HRows;
         }
 
         LstmUnits<TLanes, TVector>(in io, j, i0, f0, g0, o0);
@@ -345,6 +320,79 @@ internal static class FusedCells
         if (v > 3) LstmUnits<TLanes, TVector>(in io, j + 3 * W, i3, f3, g3, o3);
         if (v > 4) LstmUnits<TLanes, TVector>(in io, j + 4 * W, i4, f4, g4, o4);
         if (tail) LstmTail(in io, j + e, iE, fE, gE, oE);
+    }
+
+    // LstmBlock for a layer that sums h's rows in two chains (SumsInTwoChains): blocks of up to four vectors, no tail. A
+    // kernel of its own, so that LstmBlock's other kinds do not carry its accumulators (they spilled there).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LstmBlockInTwoChains<TLanes, TVector, TWidth>(in LstmIo io, nint j)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
+        where TWidth : struct, IVectorCount
+    {
+        int v = TWidth.Vectors;
+        nint W = TLanes.Count, H = io.Units, i = j, f = H + j, g = (2 * H) + j, o = (3 * H) + j, ld = 4 * H;
+        ref float start = ref io.Start;
+        TVector i0 = TLanes.Load(ref start, i), f0 = TLanes.Load(ref start, f), g0 = TLanes.Load(ref start, g), o0 = TLanes.Load(ref start, o);
+        TVector i1 = default, f1 = default, g1 = default, o1 = default, i2 = default, f2 = default, g2 = default, o2 = default;
+        TVector i3 = default, f3 = default, g3 = default, o3 = default;
+        if (v > 1) { i1 = TLanes.Load(ref start, i + W); f1 = TLanes.Load(ref start, f + W); g1 = TLanes.Load(ref start, g + W); o1 = TLanes.Load(ref start, o + W); }
+        if (v > 2) { i2 = TLanes.Load(ref start, i + 2 * W); f2 = TLanes.Load(ref start, f + 2 * W); g2 = TLanes.Load(ref start, g + 2 * W); o2 = TLanes.Load(ref start, o + 2 * W); }
+        if (v > 3) { i3 = TLanes.Load(ref start, i + 3 * W); f3 = TLanes.Load(ref start, f + 3 * W); g3 = TLanes.Load(ref start, g + 3 * W); o3 = TLanes.Load(ref start, o + 3 * W); }
+
+        ref float w = ref io.Weights;
+        ref float a = ref io.X;
+        for (int p = 0; p < io.Inputs; p++)
+        {
+            var s = TLanes.Create(Unsafe.Add(ref a, p));
+            i0 = Fma<TLanes, TVector>(s, ref w, i, i0); f0 = Fma<TLanes, TVector>(s, ref w, f, f0); g0 = Fma<TLanes, TVector>(s, ref w, g, g0); o0 = Fma<TLanes, TVector>(s, ref w, o, o0);
+            if (v > 1) { i1 = Fma<TLanes, TVector>(s, ref w, i + W, i1); f1 = Fma<TLanes, TVector>(s, ref w, f + W, f1); g1 = Fma<TLanes, TVector>(s, ref w, g + W, g1); o1 = Fma<TLanes, TVector>(s, ref w, o + W, o1); }
+            if (v > 2) { i2 = Fma<TLanes, TVector>(s, ref w, i + 2 * W, i2); f2 = Fma<TLanes, TVector>(s, ref w, f + 2 * W, f2); g2 = Fma<TLanes, TVector>(s, ref w, g + 2 * W, g2); o2 = Fma<TLanes, TVector>(s, ref w, o + 2 * W, o2); }
+            if (v > 3) { i3 = Fma<TLanes, TVector>(s, ref w, i + 3 * W, i3); f3 = Fma<TLanes, TVector>(s, ref w, f + 3 * W, f3); g3 = Fma<TLanes, TVector>(s, ref w, g + 3 * W, g3); o3 = Fma<TLanes, TVector>(s, ref w, o + 3 * W, o3); }
+            w = ref Unsafe.Add(ref w, ld);
+        }
+
+        a = ref io.H;
+        // h's rows in two chains side by side (SumsInTwoChains), which only layers of up to four vectors per gate have:
+        // rows [0, F) onto the sums so far, rows [F, 2F) from zero, the second chain added to the first at the end.
+        Debug.Assert(v <= 4 && io.HRows % 2 == 0);
+        int first = io.HRows / 2;
+        ref float w2 = ref Unsafe.Add(ref w, first * ld);
+        TVector i5 = TLanes.Create(0f), f5 = i5, g5 = i5, o5 = i5, i6 = i5, f6 = i5, g6 = i5, o6 = i5;
+        TVector i7 = i5, f7 = i5, g7 = i5, o7 = i5, i8 = i5, f8 = i5, g8 = i5, o8 = i5;
+        for (int p = 0; p < first; p++)
+        {
+            var s = TLanes.Create(Unsafe.Add(ref a, p));
+            var s2 = TLanes.Create(Unsafe.Add(ref a, first + p));
+            i0 = Fma<TLanes, TVector>(s, ref w, i, i0); f0 = Fma<TLanes, TVector>(s, ref w, f, f0); g0 = Fma<TLanes, TVector>(s, ref w, g, g0); o0 = Fma<TLanes, TVector>(s, ref w, o, o0);
+            i5 = Fma<TLanes, TVector>(s2, ref w2, i, i5); f5 = Fma<TLanes, TVector>(s2, ref w2, f, f5); g5 = Fma<TLanes, TVector>(s2, ref w2, g, g5); o5 = Fma<TLanes, TVector>(s2, ref w2, o, o5);
+            if (v > 1)
+            {
+                i1 = Fma<TLanes, TVector>(s, ref w, i + W, i1); f1 = Fma<TLanes, TVector>(s, ref w, f + W, f1); g1 = Fma<TLanes, TVector>(s, ref w, g + W, g1); o1 = Fma<TLanes, TVector>(s, ref w, o + W, o1);
+                i6 = Fma<TLanes, TVector>(s2, ref w2, i + W, i6); f6 = Fma<TLanes, TVector>(s2, ref w2, f + W, f6); g6 = Fma<TLanes, TVector>(s2, ref w2, g + W, g6); o6 = Fma<TLanes, TVector>(s2, ref w2, o + W, o6);
+            }
+            if (v > 2)
+            {
+                i2 = Fma<TLanes, TVector>(s, ref w, i + 2 * W, i2); f2 = Fma<TLanes, TVector>(s, ref w, f + 2 * W, f2); g2 = Fma<TLanes, TVector>(s, ref w, g + 2 * W, g2); o2 = Fma<TLanes, TVector>(s, ref w, o + 2 * W, o2);
+                i7 = Fma<TLanes, TVector>(s2, ref w2, i + 2 * W, i7); f7 = Fma<TLanes, TVector>(s2, ref w2, f + 2 * W, f7); g7 = Fma<TLanes, TVector>(s2, ref w2, g + 2 * W, g7); o7 = Fma<TLanes, TVector>(s2, ref w2, o + 2 * W, o7);
+            }
+            if (v > 3)
+            {
+                i3 = Fma<TLanes, TVector>(s, ref w, i + 3 * W, i3); f3 = Fma<TLanes, TVector>(s, ref w, f + 3 * W, f3); g3 = Fma<TLanes, TVector>(s, ref w, g + 3 * W, g3); o3 = Fma<TLanes, TVector>(s, ref w, o + 3 * W, o3);
+                i8 = Fma<TLanes, TVector>(s2, ref w2, i + 3 * W, i8); f8 = Fma<TLanes, TVector>(s2, ref w2, f + 3 * W, f8); g8 = Fma<TLanes, TVector>(s2, ref w2, g + 3 * W, g8); o8 = Fma<TLanes, TVector>(s2, ref w2, o + 3 * W, o8);
+            }
+            w = ref Unsafe.Add(ref w, ld);
+            w2 = ref Unsafe.Add(ref w2, ld);
+        }
+        (i0, f0, g0, o0) = (TLanes.Add(i0, i5), TLanes.Add(f0, f5), TLanes.Add(g0, g5), TLanes.Add(o0, o5));
+        if (v > 1) (i1, f1, g1, o1) = (TLanes.Add(i1, i6), TLanes.Add(f1, f6), TLanes.Add(g1, g6), TLanes.Add(o1, o6));
+        if (v > 2) (i2, f2, g2, o2) = (TLanes.Add(i2, i7), TLanes.Add(f2, f7), TLanes.Add(g2, g7), TLanes.Add(o2, o7));
+        if (v > 3) (i3, f3, g3, o3) = (TLanes.Add(i3, i8), TLanes.Add(f3, f8), TLanes.Add(g3, g8), TLanes.Add(o3, o8));
+
+        LstmUnits<TLanes, TVector>(in io, j, i0, f0, g0, o0);
+        if (v > 1) LstmUnits<TLanes, TVector>(in io, j + W, i1, f1, g1, o1);
+        if (v > 2) LstmUnits<TLanes, TVector>(in io, j + 2 * W, i2, f2, g2, o2);
+        if (v > 3) LstmUnits<TLanes, TVector>(in io, j + 3 * W, i3, f3, g3, o3);
     }
 
     /// <summary>
@@ -466,14 +514,14 @@ internal static class FusedCells
 
     // Units [j, j + V·W): r, z and the input part of n over the rows of x; r, z and the recurrent part of n over the rows of h.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void GruBlock<TLanes, TVector, TWidth, TTail>(in GruIo io, nint j)
+    private static void GruBlock<TLanes, TVector, TWidth, TKind>(in GruIo io, nint j)
         where TLanes : struct, GateActivations.IFloatLanes<TVector>
         where TVector : struct
         where TWidth : struct, IVectorCount
-        where TTail : struct, ITail
+        where TKind : struct, IBlockKind
     {
         int v = TWidth.Vectors;
-        bool tail = TTail.Has;
+        bool tail = TKind.HasTail;
         nint W = TLanes.Count, H = io.Units, r = j, z = H + j, n = (2 * H) + j, ld = 3 * H;
         // The biases [2, 3H]: r and z start from b_i + b_h, n's input part from b_in, its recurrent part from b_hn.
         ref float bi = ref io.Biases, bh = ref Unsafe.Add(ref bi, ld);
@@ -506,44 +554,7 @@ internal static class FusedCells
             if (tail) { var sE = new Vector<float>(Unsafe.Add(ref x, p)); rE = Fma(sE, ref w, r + e, rE); zE = Fma(sE, ref w, z + e, zE); nE = Fma(sE, ref w, n + e, nE); }
             w = ref Unsafe.Add(ref w, ld);
         }
-        int first = io.FirstRows, rows = io.HRows;
-        if (first < rows)
-        {
-            // h's rows in two chains side by side (SumsInTwoChains), as LstmBlock sums them.
-            Debug.Assert(v <= 4 && !tail && 2 * first == rows);
-            ref float w2 = ref Unsafe.Add(ref w, first * ld);
-            TVector r5 = TLanes.Create(0f), z5 = r5, m5 = r5, r6 = r5, z6 = r5, m6 = r5, r7 = r5, z7 = r5, m7 = r5, r8 = r5, z8 = r5, m8 = r5;
-            for (int p = 0; p < first; p++)
-            {
-                var s = TLanes.Create(Unsafe.Add(ref hv, p));
-                var s2 = TLanes.Create(Unsafe.Add(ref hv, first + p));
-                r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); m0 = Fma<TLanes, TVector>(s, ref w, n, m0);
-                r5 = Fma<TLanes, TVector>(s2, ref w2, r, r5); z5 = Fma<TLanes, TVector>(s2, ref w2, z, z5); m5 = Fma<TLanes, TVector>(s2, ref w2, n, m5);
-                if (v > 1)
-                {
-                    r1 = Fma<TLanes, TVector>(s, ref w, r + W, r1); z1 = Fma<TLanes, TVector>(s, ref w, z + W, z1); m1 = Fma<TLanes, TVector>(s, ref w, n + W, m1);
-                    r6 = Fma<TLanes, TVector>(s2, ref w2, r + W, r6); z6 = Fma<TLanes, TVector>(s2, ref w2, z + W, z6); m6 = Fma<TLanes, TVector>(s2, ref w2, n + W, m6);
-                }
-                if (v > 2)
-                {
-                    r2 = Fma<TLanes, TVector>(s, ref w, r + 2 * W, r2); z2 = Fma<TLanes, TVector>(s, ref w, z + 2 * W, z2); m2 = Fma<TLanes, TVector>(s, ref w, n + 2 * W, m2);
-                    r7 = Fma<TLanes, TVector>(s2, ref w2, r + 2 * W, r7); z7 = Fma<TLanes, TVector>(s2, ref w2, z + 2 * W, z7); m7 = Fma<TLanes, TVector>(s2, ref w2, n + 2 * W, m7);
-                }
-                if (v > 3)
-                {
-                    r3 = Fma<TLanes, TVector>(s, ref w, r + 3 * W, r3); z3 = Fma<TLanes, TVector>(s, ref w, z + 3 * W, z3); m3 = Fma<TLanes, TVector>(s, ref w, n + 3 * W, m3);
-                    r8 = Fma<TLanes, TVector>(s2, ref w2, r + 3 * W, r8); z8 = Fma<TLanes, TVector>(s2, ref w2, z + 3 * W, z8); m8 = Fma<TLanes, TVector>(s2, ref w2, n + 3 * W, m8);
-                }
-                w = ref Unsafe.Add(ref w, ld);
-                w2 = ref Unsafe.Add(ref w2, ld);
-            }
-            (r0, z0, m0) = (TLanes.Add(r0, r5), TLanes.Add(z0, z5), TLanes.Add(m0, m5));
-            if (v > 1) (r1, z1, m1) = (TLanes.Add(r1, r6), TLanes.Add(z1, z6), TLanes.Add(m1, m6));
-            if (v > 2) (r2, z2, m2) = (TLanes.Add(r2, r7), TLanes.Add(z2, z7), TLanes.Add(m2, m7));
-            if (v > 3) (r3, z3, m3) = (TLanes.Add(r3, r8), TLanes.Add(z3, z8), TLanes.Add(m3, m8));
-            rows = 0;
-        }
-        for (int p = 0; p < rows; p++)
+        for (int p = 0; p < io.HRows; p++)
         {
             var s = TLanes.Create(Unsafe.Add(ref hv, p));
             r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); m0 = Fma<TLanes, TVector>(s, ref w, n, m0);
@@ -561,6 +572,74 @@ internal static class FusedCells
         if (v > 3) GruUnits<TLanes, TVector>(in io, j + 3 * W, r3, z3, n3, m3);
         if (v > 4) GruUnits<TLanes, TVector>(in io, j + 4 * W, r4, z4, n4, m4);
         if (tail) GruTail(in io, j + e, rE, zE, nE, mE);
+    }
+
+    // GruBlock for a layer that sums h's rows in two chains (SumsInTwoChains), as LstmBlockInTwoChains is LstmBlock's.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GruBlockInTwoChains<TLanes, TVector, TWidth>(in GruIo io, nint j)
+        where TLanes : struct, GateActivations.IFloatLanes<TVector>
+        where TVector : struct
+        where TWidth : struct, IVectorCount
+    {
+        int v = TWidth.Vectors;
+        nint W = TLanes.Count, H = io.Units, r = j, z = H + j, n = (2 * H) + j, ld = 3 * H;
+        ref float bi = ref io.Biases, bh = ref Unsafe.Add(ref bi, ld);
+        TVector r0 = Start<TLanes, TVector>(ref bi, ref bh, r), z0 = Start<TLanes, TVector>(ref bi, ref bh, z), n0 = TLanes.Load(ref bi, n), m0 = TLanes.Load(ref bh, n);
+        TVector r1 = default, z1 = default, n1 = default, m1 = default, r2 = default, z2 = default, n2 = default, m2 = default;
+        TVector r3 = default, z3 = default, n3 = default, m3 = default;
+        if (v > 1) { r1 = Start<TLanes, TVector>(ref bi, ref bh, r + W); z1 = Start<TLanes, TVector>(ref bi, ref bh, z + W); n1 = TLanes.Load(ref bi, n + W); m1 = TLanes.Load(ref bh, n + W); }
+        if (v > 2) { r2 = Start<TLanes, TVector>(ref bi, ref bh, r + 2 * W); z2 = Start<TLanes, TVector>(ref bi, ref bh, z + 2 * W); n2 = TLanes.Load(ref bi, n + 2 * W); m2 = TLanes.Load(ref bh, n + 2 * W); }
+        if (v > 3) { r3 = Start<TLanes, TVector>(ref bi, ref bh, r + 3 * W); z3 = Start<TLanes, TVector>(ref bi, ref bh, z + 3 * W); n3 = TLanes.Load(ref bi, n + 3 * W); m3 = TLanes.Load(ref bh, n + 3 * W); }
+
+        ref float w = ref io.Weights;
+        ref float x = ref io.X, hv = ref io.H;
+        for (int p = 0; p < io.Inputs; p++)
+        {
+            var s = TLanes.Create(Unsafe.Add(ref x, p));
+            r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); n0 = Fma<TLanes, TVector>(s, ref w, n, n0);
+            if (v > 1) { r1 = Fma<TLanes, TVector>(s, ref w, r + W, r1); z1 = Fma<TLanes, TVector>(s, ref w, z + W, z1); n1 = Fma<TLanes, TVector>(s, ref w, n + W, n1); }
+            if (v > 2) { r2 = Fma<TLanes, TVector>(s, ref w, r + 2 * W, r2); z2 = Fma<TLanes, TVector>(s, ref w, z + 2 * W, z2); n2 = Fma<TLanes, TVector>(s, ref w, n + 2 * W, n2); }
+            if (v > 3) { r3 = Fma<TLanes, TVector>(s, ref w, r + 3 * W, r3); z3 = Fma<TLanes, TVector>(s, ref w, z + 3 * W, z3); n3 = Fma<TLanes, TVector>(s, ref w, n + 3 * W, n3); }
+            w = ref Unsafe.Add(ref w, ld);
+        }
+        int first = io.HRows / 2;
+        // h's rows in two chains side by side, as LstmBlockInTwoChains sums them.
+        Debug.Assert(v <= 4 && io.HRows % 2 == 0);
+        ref float w2 = ref Unsafe.Add(ref w, first * ld);
+        TVector r5 = TLanes.Create(0f), z5 = r5, m5 = r5, r6 = r5, z6 = r5, m6 = r5, r7 = r5, z7 = r5, m7 = r5, r8 = r5, z8 = r5, m8 = r5;
+        for (int p = 0; p < first; p++)
+        {
+            var s = TLanes.Create(Unsafe.Add(ref hv, p));
+            var s2 = TLanes.Create(Unsafe.Add(ref hv, first + p));
+            r0 = Fma<TLanes, TVector>(s, ref w, r, r0); z0 = Fma<TLanes, TVector>(s, ref w, z, z0); m0 = Fma<TLanes, TVector>(s, ref w, n, m0);
+            r5 = Fma<TLanes, TVector>(s2, ref w2, r, r5); z5 = Fma<TLanes, TVector>(s2, ref w2, z, z5); m5 = Fma<TLanes, TVector>(s2, ref w2, n, m5);
+            if (v > 1)
+            {
+                r1 = Fma<TLanes, TVector>(s, ref w, r + W, r1); z1 = Fma<TLanes, TVector>(s, ref w, z + W, z1); m1 = Fma<TLanes, TVector>(s, ref w, n + W, m1);
+                r6 = Fma<TLanes, TVector>(s2, ref w2, r + W, r6); z6 = Fma<TLanes, TVector>(s2, ref w2, z + W, z6); m6 = Fma<TLanes, TVector>(s2, ref w2, n + W, m6);
+            }
+            if (v > 2)
+            {
+                r2 = Fma<TLanes, TVector>(s, ref w, r + 2 * W, r2); z2 = Fma<TLanes, TVector>(s, ref w, z + 2 * W, z2); m2 = Fma<TLanes, TVector>(s, ref w, n + 2 * W, m2);
+                r7 = Fma<TLanes, TVector>(s2, ref w2, r + 2 * W, r7); z7 = Fma<TLanes, TVector>(s2, ref w2, z + 2 * W, z7); m7 = Fma<TLanes, TVector>(s2, ref w2, n + 2 * W, m7);
+            }
+            if (v > 3)
+            {
+                r3 = Fma<TLanes, TVector>(s, ref w, r + 3 * W, r3); z3 = Fma<TLanes, TVector>(s, ref w, z + 3 * W, z3); m3 = Fma<TLanes, TVector>(s, ref w, n + 3 * W, m3);
+                r8 = Fma<TLanes, TVector>(s2, ref w2, r + 3 * W, r8); z8 = Fma<TLanes, TVector>(s2, ref w2, z + 3 * W, z8); m8 = Fma<TLanes, TVector>(s2, ref w2, n + 3 * W, m8);
+            }
+            w = ref Unsafe.Add(ref w, ld);
+            w2 = ref Unsafe.Add(ref w2, ld);
+        }
+        (r0, z0, m0) = (TLanes.Add(r0, r5), TLanes.Add(z0, z5), TLanes.Add(m0, m5));
+        if (v > 1) (r1, z1, m1) = (TLanes.Add(r1, r6), TLanes.Add(z1, z6), TLanes.Add(m1, m6));
+        if (v > 2) (r2, z2, m2) = (TLanes.Add(r2, r7), TLanes.Add(z2, z7), TLanes.Add(m2, m7));
+        if (v > 3) (r3, z3, m3) = (TLanes.Add(r3, r8), TLanes.Add(z3, z8), TLanes.Add(m3, m8));
+
+        GruUnits<TLanes, TVector>(in io, j, r0, z0, n0, m0);
+        if (v > 1) GruUnits<TLanes, TVector>(in io, j + W, r1, z1, n1, m1);
+        if (v > 2) GruUnits<TLanes, TVector>(in io, j + 2 * W, r2, z2, n2, m2);
+        if (v > 3) GruUnits<TLanes, TVector>(in io, j + 3 * W, r3, z3, n3, m3);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -188,7 +188,7 @@ public sealed class DenseLayer : ISequenceLayer
 
     /// <summary>
     /// One row into one unit, <c>bias + row·kernel</c>: the one sum <see cref="Forward"/> and <see cref="Step"/> share, so their
-    /// bits agree. Rows of whole 8-float vectors up to 64 inputs (a streaming head after a recurrent layer) are summed here in
+    /// bits agree. Rows of whole 8-float vectors up to 32 inputs (a streaming head after a small recurrent layer) are summed here in
     /// one 8-lane accumulator: <see cref="TensorPrimitives.Dot{T}(ReadOnlySpan{T}, ReadOnlySpan{T})"/> is a call with a set-up of
     /// its own, and a streaming step runs it between one step's h and the next step's products.
     /// </summary>
@@ -196,7 +196,7 @@ public sealed class DenseLayer : ISequenceLayer
     private static float OneUnit(ReadOnlySpan<float> row, ReadOnlySpan<float> kernel, float bias)
     {
         int n = row.Length;
-        if (!Vector256.IsHardwareAccelerated || n % Vector256<float>.Count != 0 || n > 64)
+        if (!Vector256.IsHardwareAccelerated || n % Vector256<float>.Count != 0 || n > 32)
             return bias + TensorPrimitives.Dot(row, kernel);
         ref float r = ref MemoryMarshal.GetReference(row), k = ref MemoryMarshal.GetReference(kernel[..n]);
         Vector256<float> sum = Vector256<float>.Zero;
