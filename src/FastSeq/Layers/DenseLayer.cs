@@ -188,21 +188,27 @@ public sealed class DenseLayer : ISequenceLayer
 
     /// <summary>
     /// One row into one unit, <c>bias + row·kernel</c>: the one sum <see cref="Forward"/> and <see cref="Step"/> share, so their
-    /// bits agree. Rows of whole 8-float vectors up to 32 inputs (a streaming head after a small recurrent layer) are summed here in
-    /// one 8-lane accumulator: <see cref="TensorPrimitives.Dot{T}(ReadOnlySpan{T}, ReadOnlySpan{T})"/> is a call with a set-up of
-    /// its own, and a streaming step runs it between one step's h and the next step's products.
+    /// bits agree. Rows of whole 8-float vectors up to 64 inputs (a streaming head after a recurrent layer) are summed here
+    /// in two 8-lane accumulators, even and odd vectors: <see cref="TensorPrimitives.Dot{T}(ReadOnlySpan{T}, ReadOnlySpan{T})"/>
+    /// is a call with a set-up of its own, and a streaming step runs it between one step's h and the next step's products.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float OneUnit(ReadOnlySpan<float> row, ReadOnlySpan<float> kernel, float bias)
     {
         int n = row.Length;
-        if (!Vector256.IsHardwareAccelerated || n % Vector256<float>.Count != 0 || n > 32)
+        if (!Vector256.IsHardwareAccelerated || n % Vector256<float>.Count != 0 || n > 64)
             return bias + TensorPrimitives.Dot(row, kernel);
         ref float r = ref MemoryMarshal.GetReference(row), k = ref MemoryMarshal.GetReference(kernel[..n]);
-        Vector256<float> sum = Vector256<float>.Zero;
-        for (int j = 0; j < n; j += Vector256<float>.Count)
-            sum = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref r, (nuint)j), Vector256.LoadUnsafe(ref k, (nuint)j), sum);
-        return bias + Vector256.Sum(sum);
+        Vector256<float> even = Vector256<float>.Zero, odd = Vector256<float>.Zero;
+        int j = 0;
+        for (; j + (2 * Vector256<float>.Count) <= n; j += 2 * Vector256<float>.Count)
+        {
+            even = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref r, (nuint)j), Vector256.LoadUnsafe(ref k, (nuint)j), even);
+            odd = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref r, (nuint)(j + 8)), Vector256.LoadUnsafe(ref k, (nuint)(j + 8)), odd);
+        }
+        if (j < n)
+            even = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref r, (nuint)j), Vector256.LoadUnsafe(ref k, (nuint)j), even);
+        return bias + Vector256.Sum(even + odd);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
