@@ -204,7 +204,7 @@ public sealed class DenseLayer : ISequenceLayer
         for (; j + (2 * Vector256<float>.Count) <= n; j += 2 * Vector256<float>.Count)
         {
             even = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref r, (nuint)j), Vector256.LoadUnsafe(ref k, (nuint)j), even);
-            odd = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref r, (nuint)(j + 8)), Vector256.LoadUnsafe(ref k, (nuint)(j + 8)), odd);
+            odd = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref r, (nuint)(j + Vector256<float>.Count)), Vector256.LoadUnsafe(ref k, (nuint)(j + Vector256<float>.Count)), odd);
         }
         if (j < n)
             even = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref r, (nuint)j), Vector256.LoadUnsafe(ref k, (nuint)j), even);
