@@ -189,8 +189,9 @@ public sealed class DenseLayer : ISequenceLayer
     /// <summary>
     /// One row into one unit, <c>bias + row·kernel</c>: the one sum <see cref="Forward"/> and <see cref="Step"/> share, so their
     /// bits agree. Rows of whole 8-float vectors up to 64 inputs (a streaming head after a recurrent layer) are summed here
-    /// in two 8-lane accumulators, even and odd vectors: <see cref="TensorPrimitives.Dot{T}(ReadOnlySpan{T}, ReadOnlySpan{T})"/>
-    /// is a call with a set-up of its own, and a streaming step runs it between one step's h and the next step's products.
+    /// in two 8-lane accumulators, even and odd vectors: <see cref="TensorPrimitives.Dot{T}(ReadOnlySpan{T}, ReadOnlySpan{T})"/>,
+    /// and the matrix kernels' own dot product (four accumulators and a masked tail), are calls with a set-up of their own,
+    /// and a streaming step runs this between one step's h and the next step's products.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float OneUnit(ReadOnlySpan<float> row, ReadOnlySpan<float> kernel, float bias)

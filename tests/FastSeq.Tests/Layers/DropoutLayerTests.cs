@@ -57,7 +57,8 @@ public class DropoutLayerTests
 
     /// <summary>
     /// Kinds at 6 units (the matrix kernels), 8 and 16 (the fused kernels read the masked h where h_t goes, a GRU blending the
-    /// unmasked one), one sequence and three, from zeros and from a given state (its h masked too).
+    /// unmasked one) and 40 (one sequence: the fused kernels in one block, an LSTM's across the gates; three: the matrix
+    /// kernels), one sequence and three, from zeros and from a given state (its h masked too).
     /// </summary>
     public static TheoryData<string, int, int, bool> MaskedShapes
     {
@@ -66,7 +67,7 @@ public class DropoutLayerTests
             var data = new TheoryData<string, int, int, bool>();
             foreach (string kind in Kinds)
             {
-                foreach (int units in new[] { 6, 8, 16 })
+                foreach (int units in new[] { 6, 8, 16, 40 })
                 {
                     data.Add(kind, 3, units, false);
                     data.Add(kind, 1, units, true);

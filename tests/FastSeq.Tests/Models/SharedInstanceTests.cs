@@ -11,7 +11,10 @@ public class SharedInstanceTests
     private const int Threads = 4;
     private const int Rounds = 200;
 
-    /// <summary>SequenceClassifier's GRU(16) and LSTM(8) fill whole vectors, so one sample or stream takes the fused kernels.</summary>
+    /// <summary>
+    /// SequenceClassifier's GRU(16) and LSTM(8) fill whole vectors and sum h in two chains, so one sample or stream and every
+    /// batch of them take the fused kernels.
+    /// </summary>
     public static TheoryData<string> Models => [nameof(SineForecaster), nameof(LstmStackClassifierModel), nameof(SequenceClassifier), nameof(MixedSequenceStack)];
 
     private static ISequenceModel Create(string name) => name switch
